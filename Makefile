@@ -1,0 +1,47 @@
+# Sightline: `make run` and `make test` do all the set-up on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev python3-venv
+VENV := .venv
+PY_TEST_PACKAGES := stix2-validator
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN := .build/release/sightline
+
+.PHONY: run test deps venv build release bench clean
+
+## Install the system packages that are missing (apt-get, when available).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	  else echo "please install:$$missing" >&2; exit 1; fi; \
+	fi
+
+## Python reference tools for interop tests, in a virtual environment.
+venv: deps
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c 'import stix2validator' 2>/dev/null || \
+	  $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
+
+release: deps
+	$(SWIFT) build -c release --product sightline
+
+build: deps
+	$(SWIFT) build
+
+## The main job on the example that ships with the project.
+run: release
+	$(BIN) intel groups --country KP
+	$(BIN) intel show Lazarus
+
+test: deps venv
+	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --parallel 2>&1 | tee .build/test.log; \
+	  exit $${PIPESTATUS[0]}
+
+## Benchmarks (release builds, kept out of the default test run).
+bench: release
+	scripts/bench-knowledge.sh
+
+clean:
+	rm -rf .build $(VENV)

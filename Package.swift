@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "sightline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sightline", targets: ["sightline"]),
+        .library(name: "STIX", targets: ["STIX"]),
+        .library(name: "Knowledge", targets: ["Knowledge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+
+        // Low-level, dependency-free domain modules.
+        .target(name: "JSON", swiftSettings: swiftSettings),
+        .target(name: "STIX", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .target(name: "Patterning", dependencies: ["JSON", "CPCRE2"], swiftSettings: swiftSettings),
+        .target(name: "Events", swiftSettings: swiftSettings),
+        .target(name: "EVTX", dependencies: ["Events"], swiftSettings: swiftSettings),
+        .target(name: "LogFormats", dependencies: ["Events", "JSON"], swiftSettings: swiftSettings),
+
+        // The knowledge base: the only target that imports GRDB.
+        .target(
+            name: "Knowledge",
+            dependencies: ["STIX", "JSON", "CZlib", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The command-line tool: argument parsing and wiring only.
+        .executableTarget(
+            name: "sightline",
+            dependencies: [
+                "STIX", "Knowledge", "JSON", "Patterning", "Events", "EVTX", "LogFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
+        .testTarget(name: "EVTXTests", dependencies: ["EVTX", "Events"], swiftSettings: swiftSettings),
+        .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "STIXTests", dependencies: ["STIX", "JSON"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KnowledgeTests", dependencies: ["Knowledge", "STIX", "JSON"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SightlineCLITests", dependencies: ["sightline"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// The EVTX module; see ../../README.md and DESIGN.md.

@@ -1,0 +1,1 @@
+// The Events module; see ../../README.md and DESIGN.md.

@@ -1,0 +1,1 @@
+// The Knowledge module; see ../../README.md and DESIGN.md.

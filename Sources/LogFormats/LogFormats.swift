@@ -1,0 +1,1 @@
+// The LogFormats module; see ../../README.md and DESIGN.md.

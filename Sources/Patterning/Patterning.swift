@@ -1,0 +1,1 @@
+// The Patterning module; see ../../README.md and DESIGN.md.

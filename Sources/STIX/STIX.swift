@@ -1,0 +1,1 @@
+// The STIX module; see ../../README.md and DESIGN.md.

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EVTXLayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

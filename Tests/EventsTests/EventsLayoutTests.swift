@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EventsLayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

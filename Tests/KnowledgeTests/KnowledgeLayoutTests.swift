@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct KnowledgeLayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct LogFormatsLayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct PatterningLayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

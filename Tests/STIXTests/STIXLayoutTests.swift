@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct STIXLayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

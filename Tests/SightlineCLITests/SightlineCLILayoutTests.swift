@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct SightlineCLILayoutTests {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}
