@@ -36,8 +36,7 @@ run: release
 	$(BIN) intel show Lazarus
 
 test: deps venv
-	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --parallel 2>&1 | tee .build/test.log; \
-	  exit $${PIPESTATUS[0]}
+	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test
 
 ## Benchmarks (release builds, kept out of the default test run).
 bench: release
