@@ -22,11 +22,13 @@ let package = Package(
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
             name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // Low-level, dependency-free domain modules.
         .target(name: "JSON", swiftSettings: swiftSettings),
-        .target(name: "STIX", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .target(name: "STIX", dependencies: ["JSON", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "Patterning", dependencies: ["JSON", "CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "Events", swiftSettings: swiftSettings),
         .target(name: "EVTX", dependencies: ["Events"], swiftSettings: swiftSettings),
@@ -36,31 +38,36 @@ let package = Package(
         .target(
             name: "Knowledge",
             dependencies: ["STIX", "JSON", "CZlib", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Resources/builtin-pack.json.gz")],
             swiftSettings: swiftSettings
         ),
+
+        // Renders results for people (aligned tables) and machines (JSON).
+        .target(name: "Reports", dependencies: ["Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
 
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "sightline",
             dependencies: [
-                "STIX", "Knowledge", "JSON", "Patterning", "Events", "EVTX", "LogFormats",
+                "STIX", "Knowledge", "Reports", "JSON", "Patterning", "Events", "EVTX", "LogFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
+        .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "Events"], swiftSettings: swiftSettings),
         .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "STIXTests", dependencies: ["STIX", "JSON"],
+            name: "STIXTests", dependencies: ["STIX", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "KnowledgeTests", dependencies: ["Knowledge", "STIX", "JSON"],
+            name: "KnowledgeTests", dependencies: ["Knowledge", "STIX", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "SightlineCLITests", dependencies: ["sightline"], swiftSettings: swiftSettings),
+            name: "SightlineCLITests", dependencies: ["sightline", "TestSupport", "JSON"], swiftSettings: swiftSettings),
     ]
 )

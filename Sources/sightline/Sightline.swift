@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `sightline` command: hunting, attribution and threat-intelligence tooling for response centers.
 @main
@@ -9,4 +10,22 @@ struct Sightline: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Intel.self]
     )
+
+    /// Runs the command; exit status 0 ok, 1 error, 2 usage.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -72,22 +72,29 @@ import Testing
         let text = #"{"skip": {"deep": [1, {"x": "]"}]}, "items": [{"n": 1}, {"n": 2}, {"n": 3}], "tail": 0}"#
         var seen: [Int64] = []
         var keys: [String] = []
-        try Array(text.utf8).withUnsafeBytes { raw throws(JSONError) in
+        let bytes = Array(text.utf8)
+        let error: JSONError? = bytes.withUnsafeBytes { raw in
             var c = JSONCursor(raw)
-            try c.beginObject()
-            while let key = try c.nextKey() {
-                keys.append(key)
-                if key == "items" {
-                    try c.beginArray()
-                    while try c.nextElement() {
-                        seen.append(try c.parseValue()["n"]?.intValue ?? -1)
+            do throws(JSONError) {
+                try c.beginObject()
+                while let key = try c.nextKey() {
+                    keys.append(key)
+                    if key == "items" {
+                        try c.beginArray()
+                        while try c.nextElement() {
+                            seen.append(try c.parseValue()["n"]?.intValue ?? -1)
+                        }
+                    } else {
+                        try c.skipValue()
                     }
-                } else {
-                    try c.skipValue()
                 }
+                try c.expectEnd()
+                return nil
+            } catch {
+                return error
             }
-            try c.expectEnd()
         }
+        #expect(error == nil)
         #expect(keys == ["skip", "items", "tail"])
         #expect(seen == [1, 2, 3])
     }

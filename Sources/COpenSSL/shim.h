@@ -1,0 +1,3 @@
+#include <openssl/sha.h>
+#include <openssl/md5.h>
+#include <openssl/rand.h>

@@ -1,0 +1,134 @@
+import GRDB
+import JSON
+import STIX
+
+/// An ambiguous match between a MISP actor and the reference groups (ATT&CK or other STIX sources).
+public struct MergeConflict: Sendable, Equatable {
+    /// The MISP intrusion set.
+    public var memberID: String
+    public var memberName: String
+    /// The groups its names or citations point to.
+    public var candidateIDs: [String]
+    /// What was decided and why.
+    public var reason: String
+}
+
+/// Groups intrusion sets from different sources into actors.
+///
+/// Reference groups are the intrusion sets that do not come from a MISP galaxy (ATT&CK's, or any STIX
+/// bundle's); each is its own actor. A MISP actor joins one reference group when the evidence points to
+/// exactly one:
+/// 1. its *name* equals a group's name or alias (case, spaces and punctuation ignored), or the ATT&CK group
+///    ids it cites (synonyms such as `G0032`, `attack.mitre.org/groups/…` references; revoked ids resolve
+///    through `revoked-by`) — if these name exactly one group, or the name names exactly one, it joins it;
+/// 2. otherwise its *synonyms*: if they name exactly one group, it joins it.
+/// When they name several, it joins none (or only the one its own name names) and a ``MergeConflict``
+/// lists the others: two distinct ATT&CK groups are never merged. Synonyms that name another group are
+/// not shown as aliases of the actor it joined.
+public enum ActorMerger {
+    struct Group {
+        var id: String
+        var name: String
+        var attackID: String?
+        var names: [String]
+        var isMISP: Bool
+        var cited: [String]
+    }
+
+    /// Recomputes actor membership and conflicts from the current intrusion sets; returns the conflicts.
+    @discardableResult
+    static func rebuild(_ db: Database) throws -> [MergeConflict] {
+        try db.execute(sql: "DELETE FROM actorMember; DELETE FROM mergeConflict")
+        var groups: [Group] = []
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, name, attackId, json, hidden FROM stixObject WHERE type = 'intrusion-set' AND isCurrent = 1")
+        var revokedAttackIDs: [String: String] = [:]  // revoked object id -> attack id
+        for row in rows {
+            let id: String = row[0]
+            let hidden: Bool = row[4]
+            let json: String = row[3]
+            guard let object = try? STIXObject(JSONParser.parse(json)) else { continue }
+            let isMISP = object.externalReferences.contains { $0.sourceName == "misp-galaxy" }
+            if hidden {
+                if let a = object.attackID { revokedAttackIDs[id] = a }
+                continue
+            }
+            let cited = object.externalReferences.filter { $0.sourceName == "misp-cites-attack" }.compactMap(\.externalID)
+            groups.append(
+                Group(id: id, name: object.name ?? id, attackID: isMISP ? nil : object.attackID,
+                    names: [object.name ?? ""] + object.aliases, isMISP: isMISP, cited: cited))
+        }
+        // Revoked ATT&CK ids resolve to the group that revoked them.
+        var attackIndex: [String: String] = [:]
+        for g in groups where !g.isMISP { if let a = g.attackID { attackIndex[a] = g.id } }
+        let revocations = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT sourceRef, targetRef FROM stixObject
+                WHERE isCurrent = 1 AND relationshipType = 'revoked-by' AND sourceRef LIKE 'intrusion-set--%'
+                """)
+        for r in revocations {
+            let from: String = r[0]
+            let to: String = r[1]
+            if let a = revokedAttackIDs[from], attackIndex[a] == nil, groups.contains(where: { $0.id == to }) {
+                attackIndex[a] = to
+            }
+        }
+        var nameIndex: [String: Set<String>] = [:]
+        var byID: [String: Group] = [:]
+        for g in groups where !g.isMISP {
+            byID[g.id] = g
+            for n in g.names where !n.isEmpty { nameIndex[AliasNormalizer.normalize(n), default: []].insert(g.id) }
+        }
+
+        var conflicts: [MergeConflict] = []
+        let insertMember = try db.makeStatement(sql: "INSERT INTO actorMember (memberId, actorId, rule) VALUES (?, ?, ?)")
+        let insertConflict = try db.makeStatement(
+            sql: "INSERT INTO mergeConflict (memberId, memberName, candidateIds, reason) VALUES (?, ?, ?, ?)")
+        func label(_ id: String) -> String {
+            guard let g = byID[id] else { return id }
+            return g.attackID.map { "\(g.name) (\($0))" } ?? g.name
+        }
+        for m in groups where m.isMISP {
+            let byName = nameIndex[AliasNormalizer.normalize(m.name)] ?? []
+            let byCitation = Set(m.cited.compactMap { attackIndex[$0] })
+            var bySynonym: [String: [String]] = [:]  // group -> synonyms naming it
+            for s in m.names.dropFirst() {
+                for g in nameIndex[AliasNormalizer.normalize(s)] ?? [] { bySynonym[g, default: []].append(s) }
+            }
+            let strong = byName.union(byCitation)
+            var chosen: String?
+            var rule = ""
+            if strong.count == 1 {
+                chosen = strong.first
+                rule = byName.isEmpty ? "cited ATT&CK id" : "name"
+            } else if byName.count == 1 {
+                chosen = byName.first
+                rule = "name"
+            } else if strong.isEmpty && bySynonym.count == 1 {
+                chosen = bySynonym.keys.first
+                rule = "synonym"
+            }
+            let others = strong.union(bySynonym.keys).subtracting(chosen.map { [$0] } ?? []).sorted()
+            if let chosen {
+                try insertMember.execute(arguments: [m.id, chosen, rule])
+            }
+            if !others.isEmpty {
+                let how = others.map { g -> String in
+                    var why: [String] = []
+                    if byName.contains(g) { why.append("its name") }
+                    if byCitation.contains(g) { why.append("a cited ATT&CK id") }
+                    if let s = bySynonym[g] { why.append("synonyms " + s.map { "'\($0)'" }.joined(separator: ", ")) }
+                    return "\(label(g)) via \(why.joined(separator: "; "))"
+                }.joined(separator: "; ")
+                let reason =
+                    chosen.map { "merged into \(label($0)) by \(rule); not merged with \(how)" }
+                    ?? "ambiguous, not merged: \(how)"
+                let c = MergeConflict(memberID: m.id, memberName: m.name, candidateIDs: others, reason: reason)
+                conflicts.append(c)
+                try insertConflict.execute(arguments: [m.id, m.name, others.joined(separator: ","), reason])
+            }
+        }
+        return conflicts
+    }
+}

@@ -1,1 +1,0 @@
-// The Knowledge module; see ../../README.md and DESIGN.md.

@@ -1,1 +1,0 @@
-// The STIX module; see ../../README.md and DESIGN.md.

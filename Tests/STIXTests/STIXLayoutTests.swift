@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct STIXLayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
