@@ -120,13 +120,17 @@ public enum MISPGalaxy {
                 out.rejections.append(STIXError(.missingProperty("values[\(index)].value"), objectID: nil, index: index))
                 continue
             }
-            guard let uuid = v["uuid"]?.stringValue, STIXIdentifier.isValidUUID(Substring(uuid)) else {
+            guard let uuid = v["uuid"]?.stringValue, !uuid.isEmpty else {
                 out.rejections.append(
-                    STIXError(.invalidValue(property: "values[\(index)].uuid", reason: "missing or not a UUID"),
+                    STIXError(.invalidValue(property: "values[\(index)].uuid", reason: "missing"),
                         objectID: name, index: index))
                 continue
             }
-            let id = "intrusion-set--\(uuid.lowercased())"
+            // STIX ids take RFC 4122 UUIDs (versions 1–5); others (MISP has UUIDv7s) map to a UUIDv5 of them.
+            let id =
+                STIXIdentifier.isValidUUID(Substring(uuid))
+                ? "intrusion-set--\(uuid.lowercased())"
+                : STIXIdentifier.deterministic(type: "intrusion-set", name: "misp-galaxy:\(uuid.lowercased())")
             let meta = v["meta"]?.objectValue ?? JSONObject()
             var o = common("intrusion-set", id)
             o["created_by_ref"] = .string(mispIdentityID)
@@ -147,7 +151,7 @@ public enum MISPGalaxy {
             ]
             for url in (meta["refs"]?.arrayValue ?? []).compactMap(\.stringValue) {
                 if let g = attackGroupID(inURL: url) { cited.append(g) }
-                refs.append(ExternalReference(sourceName: "misp-ref", url: url).json)
+                refs.append(ExternalReference(sourceName: "misp-ref", url: escapeURI(url)).json)
             }
             var citedSeen: Set<String> = []
             for g in cited where citedSeen.insert(g).inserted {
@@ -191,7 +195,24 @@ public enum MISPGalaxy {
         return isAttackGroupID(String(rest)) ? String(rest) : nil
     }
 
-    /// `cfr-suspected-victims` → `x_misp_cfr_suspected_victims`; anything not a-z0-9 becomes `_`.
+    /// Percent-encodes the characters an RFC 3986 URI cannot hold (`|`, spaces, quotes, non-ASCII).
+    static func escapeURI(_ url: String) -> String {
+        let allowed = Set("-._~:/?#[]@!$&'()*+,;=%".utf8)
+        var out = ""
+        for c in url.utf8 {
+            let isAlnum = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A)
+            if isAlnum || allowed.contains(c) {
+                out.unicodeScalars.append(Unicode.Scalar(c))
+            } else {
+                let hex = String(c, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+
+    /// `cfr-suspected-victims` → `x_misp_cfr_suspected_victims`; anything not a-z0-9 becomes `_`. Names that
+    /// would end in a suffix the STIX tools read as a type (`_hex`, `_bin`, `_ref`, `_refs`) get `_value` added.
     static func customName(_ key: String) -> String {
         var out = "x_misp_"
         for c in key.lowercased().unicodeScalars {
@@ -202,6 +223,7 @@ public enum MISPGalaxy {
             }
         }
         while out.hasSuffix("_") { out.removeLast() }
+        if ["_hex", "_bin", "_ref", "_refs"].contains(where: out.hasSuffix) { out += "_value" }
         return String(out.prefix(250))
     }
 }

@@ -43,7 +43,7 @@ public enum STIXIdentifier {
         return true
     }
 
-    /// True for the 8-4-4-4-12 hex form with the RFC 4122 variant bits (`8`, `9`, `a` or `b`).
+    /// True for the 8-4-4-4-12 hex form of an RFC 4122 UUID: version 1–5, variant bits `8`, `9`, `a` or `b`.
     public static func isValidUUID(_ uuid: Substring) -> Bool {
         let u = Array(uuid.utf8)
         guard u.count == 36 else { return false }
@@ -56,6 +56,8 @@ public enum STIXIdentifier {
                 }
             }
         }
+        // RFC 4122 versions 1 to 5 (what STIX 2.1 and the OASIS validator accept).
+        guard u[14] >= UInt8(ascii: "1") && u[14] <= UInt8(ascii: "5") else { return false }
         let variant = u[19] | 0x20
         return variant == UInt8(ascii: "8") || variant == UInt8(ascii: "9") || variant == UInt8(ascii: "a")
             || variant == UInt8(ascii: "b")

@@ -103,6 +103,13 @@ public struct STIXValidator: Sendable {
             var e: [STIXError.Kind] = []
             if o["source_name"]?.stringValue == nil { e.append(.missingProperty(path + ".source_name")) }
             if let h = o["hashes"], h.objectValue == nil { e.append(.wrongType(property: path + ".hashes", expected: "dictionary")) }
+            if let u = o["url"] {
+                if let s = u.stringValue {
+                    if !STIXValidator.isURI(s) { e.append(.invalidValue(property: path + ".url", reason: "'\(s)' is not a URI (RFC 3986)")) }
+                } else {
+                    e.append(.wrongType(property: path + ".url", expected: "string"))
+                }
+            }
             return e
         }
         checkList(p, "kill_chain_phases", fail: fail) { v, path in
@@ -157,6 +164,19 @@ public struct STIXValidator: Sendable {
             errors.append(STIXError(.wrongType(property: "objects", expected: "list"), objectID: id))
         }
         return errors
+    }
+
+    /// True when `s` is an absolute URI: a scheme, then only RFC 3986 characters (percent-escapes allowed).
+    public static func isURI(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard let colon = u.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
+        func alpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+        func digit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        guard alpha(u[0]) else { return false }
+        for c in u[1..<colon] where !(alpha(c) || digit(c) || c == 0x2B || c == 0x2D || c == 0x2E) { return false }
+        let allowed = Set("-._~:/?#[]@!$&'()*+,;=%".utf8)
+        for c in u[(colon + 1)...] where !(alpha(c) || digit(c) || allowed.contains(c)) { return false }
+        return true
     }
 
     func isValidPropertyName(_ name: String) -> Bool {

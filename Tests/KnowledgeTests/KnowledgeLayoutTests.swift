@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct KnowledgeLayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
