@@ -37,6 +37,9 @@ public struct STIXError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
+        if case .malformedJSON(let m) = kind {
+            return "malformed JSON: \(m)" + (index.map { " (after \($0) objects)" } ?? "")
+        }
         var location = objectID ?? "object"
         if let index { location += " (objects[\(index)])" }
         switch kind {
@@ -45,7 +48,7 @@ public struct STIXError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongType(let p, let expected): return "\(location): \(p): expected \(expected)"
         case .invalidValue(let p, let reason): return "\(location): \(p): \(reason)"
         case .unknownType(let t): return "\(location): unknown object type '\(t)' (not STIX 2.1, not x- custom)"
-        case .malformedJSON(let m): return "\(location): malformed JSON: \(m)"
+        case .malformedJSON: return "malformed JSON"
         }
     }
 }

@@ -1,0 +1,177 @@
+import Foundation
+import JSON
+import TestSupport
+import Testing
+
+/// Runs the built `sightline` executable as a user would.
+struct CLI {
+    static let binary: URL = {
+        // The test bundle sits next to the executable in the build folder.
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("sightline")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return Corpus.packageRoot.appendingPathComponent(".build/debug/sightline")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        if let stdin {
+            let input = Pipe()
+            p.standardInput = input
+            try p.run()
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        } else {
+            try p.run()
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite struct IntelCLITests {
+    static let bundle = #"""
+        {"type": "bundle", "id": "bundle--6b1e0d3e-cbb5-4d6b-8a0e-2f2a6c6d8f01", "objects": [
+        {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a",
+         "created": "2017-05-31T21:32:03.807Z", "modified": "2024-01-01T00:00:00.000Z", "name": "Lazarus Group",
+         "aliases": ["Lazarus Group", "HIDDEN COBRA"], "x_custom_note": {"kept": [1, 2]},
+         "external_references": [{"source_name": "mitre-attack", "external_id": "G0032"}]},
+        {"type": "tool", "spec_version": "2.1", "id": "tool--11111111-2222-4333-8444-555555555555", "created": "yesterday",
+         "modified": "2024-01-01T00:00:00Z", "name": "broken"}
+        ]}
+        """#
+
+    func tempFile(_ text: String, _ name: String) throws -> (dir: URL, path: String) {
+        let dir = try Corpus.temporaryDirectory()
+        let url = dir.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return (dir, url.path)
+    }
+
+    @Test func importShowsCountsAndRejectionsAndExitsZeroWhenSomethingImported() throws {
+        let (dir, path) = try tempFile(Self.bundle, "b.json")
+        let db = dir.appendingPathComponent("kb.sqlite").path
+        let r = try CLI.run(["intel", "import", "--db", db, "--no-builtin", path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("intrusion-set  1"))
+        #expect(r.stdout.contains("tool--11111111-2222-4333-8444-555555555555: created: 'yesterday' is not a STIX timestamp"))
+        let json = try CLI.run(["intel", "import", "--db", db, "--no-builtin", "--format", "json", path])
+        let parsed = try JSONParser.parse(json.stdout)
+        #expect(parsed.arrayValue?.first?["counts"]?["intrusion-set"]?["unchanged"] == 1)
+        #expect(parsed.arrayValue?.first?["counts"]?["tool"]?["rejected"] == 1)
+    }
+
+    @Test func importOfNothingValidExitsOne() throws {
+        let (dir, path) = try tempFile("{\"type\": \"bundle\", \"objects\": [{\"type\": \"tool\"}]", "bad.json")
+        let r = try CLI.run(["intel", "import", "--db", dir.appendingPathComponent("kb.sqlite").path, "--no-builtin", path, "/no/such/file"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot read /no/such/file"))
+        #expect(r.stdout.contains("stopped reading: malformed JSON: unexpected end of input at byte 48 (after 1 objects)"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let r = try CLI.run(["intel", "groups", "--format", "xml"])
+        #expect(r.status == 2)
+        let r2 = try CLI.run(["intel", "frobnicate"])
+        #expect(r2.status == 2)
+    }
+
+    @Test func builtinKnowledgeAnswersOnAFreshStore() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let env = ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path]
+        let groups = try CLI.run(["intel", "groups", "--country", "KP", "--format", "json"], env: env)
+        #expect(groups.status == 0)
+        let names = try JSONParser.parse(groups.stdout).arrayValue?.compactMap { $0["attack_id"]?.stringValue } ?? []
+        #expect(Set(["G0032", "G0082", "G0094", "G0138", "G0067"]).isSubset(of: Set(names)))
+        let show = try CLI.run(["intel", "show", "Hidden Cobra"], env: env)
+        #expect(show.stdout.hasPrefix("Lazarus Group (G0032)"))
+        #expect(show.stdout.contains("T1561.002"))
+        #expect(show.stdout.contains("Country:     KP"))
+        let tool = try CLI.run(["intel", "show", "S0041", "--format", "json"], env: env)
+        #expect(try JSONParser.parse(tool.stdout)["object"]?["type"] == "malware")
+        let missing = try CLI.run(["intel", "show", "No Such Actor"], env: env)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no actor, software, technique or object matches 'No Such Actor'"))
+        let none = try CLI.run(["intel", "groups", "--no-builtin", "--db", dir.appendingPathComponent("empty.sqlite").path])
+        #expect(none.stdout.contains("0 actors"))
+        let envNone = try CLI.run(
+            ["intel", "stats", "--db", dir.appendingPathComponent("empty2.sqlite").path], env: ["SIGHTLINE_NO_BUILTIN": "1"])
+        #expect(!envNone.stdout.contains("intrusion-set"))
+    }
+
+    @Test func exportWritesABundleThatReadsBackWithCustomProperties() throws {
+        let (dir, path) = try tempFile(Self.bundle, "b.json")
+        let db = dir.appendingPathComponent("kb.sqlite").path
+        _ = try CLI.run(["intel", "import", "--db", db, "--no-builtin", path])
+        let out = dir.appendingPathComponent("out.json").path
+        let r = try CLI.run(["intel", "export", "--db", db, "--no-builtin", "--type", "intrusion-set", "--out", out])
+        #expect(r.status == 0)
+        let bundle = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
+        #expect(bundle["type"] == "bundle")
+        let objects = try #require(bundle["objects"]?.arrayValue)
+        #expect(objects.count == 1)
+        #expect(objects[0]["x_custom_note"] == ["kept": [1, 2]])
+        let validate = try CLI.run(["intel", "validate", out])
+        #expect(validate.status == 0)
+        #expect(validate.stdout.contains("1 objects, 0 invalid, 0 errors"))
+        let invalid = try CLI.run(["intel", "validate", path])
+        #expect(invalid.status == 1)
+    }
+
+    /// The OASIS STIX validator (`stix2-validator`, installed by `make test`) accepts a whole-store export
+    /// after importing ATT&CK Enterprise, ICS and the MISP galaxy, with zero errors.
+    @Test(.enabled(if: Corpus.isPresent && Corpus.python != nil, "needs ../shared/corpus and SIGHTLINE_PYTHON with stix2-validator"))
+    func oasisValidatorAcceptsWholeStoreExport() throws {
+        let corpus = try #require(Corpus.folder())
+        let dir = try Corpus.temporaryDirectory()
+        let db = dir.appendingPathComponent("kb.sqlite").path
+        let files = ["attack/enterprise-attack-18.1.json", "attack/ics-attack-18.1.json", "misp-galaxy/threat-actor.json"]
+        let imported = try CLI.run(["intel", "import", "--db", db, "--no-builtin"] + files.map { corpus.appendingPathComponent($0).path })
+        #expect(imported.status == 0)
+        let out = dir.appendingPathComponent("export.json").path
+        #expect(try CLI.run(["intel", "export", "--db", db, "--no-builtin", "--out", out]).status == 0)
+        let script = """
+            import sys
+            from stix2validator import validate_file, ValidationOptions
+            r = validate_file(sys.argv[1], ValidationOptions(version="2.1"))
+            import json
+            count = len(json.load(open(sys.argv[1]))["objects"])
+            errors = [(o.object_id, str(e)) for o in r.object_results for e in o.errors]
+            print(count, len(errors), r.fatal is not None)
+            for e in errors[:10]: print(e)
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(Corpus.python))
+        p.arguments = ["-c", script, out]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let first = output.split(separator: "\n").first.map { $0.split(separator: " ") } ?? []
+        #expect(first.count == 3, "\(output)")
+        #expect(Int(first[0]) ?? 0 > 29_000, "\(output)")
+        #expect(first[1] == "0", "validator errors: \(output)")
+        #expect(first[2] == "False", "\(output)")
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct SightlineCLILayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
