@@ -30,10 +30,13 @@ release: deps
 build: deps
 	$(SWIFT) build
 
-## The main job on the example that ships with the project.
+RUN_DB ?= $(CURDIR)/.build/run/knowledge.sqlite
+
+## The main job on the example that ships with the project (until hunting lands: the North Korean
+## actors of the built-in knowledge pack, and one of them in full).
 run: release
-	$(BIN) intel groups --country KP
-	$(BIN) intel show Lazarus
+	$(BIN) intel groups --db $(RUN_DB) --country KP
+	$(BIN) intel show --db $(RUN_DB) Lazarus
 
 test: deps venv
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test

@@ -123,7 +123,7 @@ extension KnowledgeStore {
     /// Resolves a STIX id, ATT&CK id, name or alias to the id of a current object.
     ///
     /// Order: exact STIX id; ATT&CK or other external id; exact name; alias (case, spaces and punctuation
-    /// ignored). Visible objects win over revoked or deprecated ones (a revoked one resolves to its
+    /// ignored); a prefix of a name or alias (at least 3 letters). Visible objects win over revoked or deprecated ones (a revoked one resolves to its
     /// replacement); reference intrusion sets win over MISP entries; a MISP entry resolves to its actor.
     public func resolve(_ query: String) throws -> String? {
         try read { db in try Self.resolve(db, query) }
@@ -163,6 +163,16 @@ extension KnowledgeStore {
                     WHERE a.normalized = ? AND o.type != 'relationship'
                     ORDER BY o.hidden, (o.type = 'intrusion-set') DESC, (o.attackId IS NULL), o.id
                     """, arguments: [AliasNormalizer.normalize(q)])
+        }
+        if candidates.isEmpty, AliasNormalizer.normalize(q).count >= 3 {
+            // A prefix of a name or alias ("Lazarus" → "Lazarus Group"), shortest match first.
+            candidates = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT a.objectId FROM alias a JOIN stixObject o ON o.id = a.objectId AND o.isCurrent = 1
+                    WHERE a.normalized LIKE ? AND o.type != 'relationship'
+                    ORDER BY o.hidden, (o.type = 'intrusion-set') DESC, (o.attackId IS NULL), length(a.normalized), o.id
+                    """, arguments: [AliasNormalizer.normalize(q) + "%"])
         }
         guard var id = candidates.first else { return nil }
         // A revoked object resolves to what revoked it.

@@ -140,6 +140,9 @@ import Testing
         #expect(p.aliasSources.contains { $0.alias == "HIDDEN COBRA" && $0.source == "ATT&CK" })
         #expect(throws: KnowledgeError.notFound("Nobody")) { try kb.actorProfile("Nobody") }
         #expect(try kb.users(of: Fixtures.mbr).map(\.name).sorted() == ["APT38", "Lazarus Group"])
+        #expect(try kb.resolve("Lazarus") == Fixtures.lazarus)
+        #expect(try kb.resolve("Dark") == Fixtures.darkseoul)
+        #expect(try kb.resolve("xy") == nil)
     }
 
     @Test func exportRelatedToAnActor() throws {
