@@ -42,14 +42,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Attribution: evidence, scoring, calibration, benchmark.
+        .target(name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
+
         // Renders results for people (aligned tables) and machines (JSON).
-        .target(name: "Reports", dependencies: ["Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Reports", dependencies: ["Attribution", "Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
 
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "sightline",
             dependencies: [
-                "STIX", "Knowledge", "Reports", "JSON", "Patterning", "Events", "EVTX", "LogFormats",
+                "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Events", "EVTX", "LogFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -66,6 +69,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KnowledgeTests", dependencies: ["Knowledge", "STIX", "JSON", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AttributionTests", dependencies: ["Attribution", "Knowledge", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SightlineCLITests", dependencies: ["sightline", "TestSupport", "JSON"], swiftSettings: swiftSettings),

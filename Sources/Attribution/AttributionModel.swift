@@ -1,0 +1,397 @@
+import Foundation
+import Knowledge
+import STIX
+
+/// One piece of evidence's contribution to a candidate's score.
+public struct EvidenceContribution: Sendable, Equatable {
+    /// technique, software, victim-sector, victim-country, activity-time, indicator.
+    public var kind: String
+    public var value: String
+    /// Log-likelihood ratio this item adds to the candidate's score (natural log).
+    public var weight: Double
+    public var explanation: String
+}
+
+/// A ranked candidate actor.
+public struct AttributionCandidate: Sendable {
+    public var id: String
+    public var attackID: String?
+    public var name: String
+    public var aliases: [String]
+    public var country: String?
+    /// The umbrella actor it belongs to (APT38 → Lazarus Group), when known.
+    public var umbrellaID: String?
+    public var umbrellaName: String?
+    /// Sum of the evidence contributions.
+    public var score: Double
+    /// Calibrated probability that this actor is the one behind the evidence.
+    public var confidence: Double
+    public var evidence: [EvidenceContribution]
+}
+
+/// The answer to "who did this".
+public struct AttributionResult: Sendable {
+    public var candidates: [AttributionCandidate]
+    /// Probability that none of the known actors did it.
+    public var unknownActorConfidence: Double
+    /// Confidence per umbrella actor (subgroups summed into their umbrella), best first.
+    public var umbrellas: [(id: String, name: String, confidence: Double)]
+    /// Confidence per country of origin, summed over the actors whose country is known, best first.
+    public var countries: [(country: String, confidence: Double)]
+    /// Evidence items that could not be used, and why.
+    public var notes: [String]
+    /// "insufficient evidence", "unknown actor", or nil when a candidate leads.
+    public var verdict: String?
+}
+
+/// Ranks the knowledge base's actors for a body of evidence.
+///
+/// A multinomial naive-Bayes model. Each actor is a distribution over features — ATT&CK techniques (with
+/// their parent techniques at half weight), software, targeted sectors and countries — learned from its own
+/// `uses` relationships, those of campaigns attributed to it, and, at a lower weight, the techniques of
+/// the software it uses. Each observed feature adds log(P(feature | actor) / P(feature | any actor)), with
+/// Dirichlet smoothing toward the background: a technique 150 groups use adds little, software one group
+/// uses adds much, a feature the actor is not known for counts against it, and a feature spread over a
+/// very large profile weighs less for that actor than for a focused one. Activity times add a bounded
+/// likelihood ratio for actors whose country's office hours they fit; indicators linked to an actor in
+/// the knowledge base add a fixed strong ratio. Scores become probabilities over the actors plus an
+/// "unknown actor" hypothesis with a softmax whose temperature (per square root of the number of evidence
+/// items) is calibrated by the benchmark (`sightline evaluate attribution`).
+public struct AttributionModel: Sendable {
+    /// The model's tunable constants; the defaults are the calibrated ones.
+    public struct Parameters: Sendable {
+        /// Dirichlet smoothing strength toward the background distribution.
+        public var smoothing: Double = 1.0
+        /// Weight of a parent technique implied by a sub-technique.
+        public var parentWeight: Double = 0.5
+        /// Weight of a technique implied by software the actor uses.
+        public var softwareTechniqueWeight: Double = 0.2
+        /// Softmax temperature (scores are divided by it).
+        public var temperature: Double = 0.7
+        /// Prior probability that the actor is none of the known ones.
+        public var unknownPrior: Double = 0.05
+        /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
+        public var indicatorWeight: Double = 3.0
+        public init() {}
+    }
+
+    public let graph: KnowledgeGraph
+    public let parameters: Parameters
+    /// Actors with at least one feature (only they can be ranked).
+    let actorIndex: [Int]
+    /// Per ranked actor: feature → (weight, provenance).
+    let features: [[String: (Double, String)]]
+    let totals: [Double]
+    let background: [String: Double]
+    let backgroundTotal: Double
+    let documentFrequency: [String: Int]
+    let featureNames: [String: String]
+    let softwareByName: [String: String]
+    let techniqueByName: [String: String]
+    let knownAttackIDs: Set<String>
+
+    /// Builds the model from a graph.
+    public init(graph: KnowledgeGraph, parameters: Parameters = Parameters()) {
+        self.graph = graph
+        self.parameters = parameters
+        var names: [String: String] = [:]
+        var softwareByName: [String: String] = [:]
+        var techniqueByName: [String: String] = [:]
+        var attackIDOf: [String: String] = [:]
+        var known: Set<String> = []
+        for (id, n) in graph.nodes {
+            guard let a = n.attackID else { continue }
+            attackIDOf[id] = a
+            names[a] = n.name
+            known.insert(a)
+            switch n.type {
+            case "malware", "tool":
+                for x in [n.name] + n.aliases { softwareByName[AliasNormalizer.normalize(x)] = a }
+            case "attack-pattern":
+                techniqueByName[AliasNormalizer.normalize(n.name)] = a
+            default: break
+            }
+        }
+        // Software → techniques, and campaign → features.
+        var softwareTechniques: [String: [String]] = [:]
+        var campaignFeatures: [String: [String]] = [:]
+        var actorDirect: [String: [(String, String)]] = [:]  // actor → (feature, provenance)
+        var campaignActors: [String: [String]] = [:]
+        for e in graph.edges {
+            if e.type == "attributed-to" {
+                if let actor = graph.actor(of: e.target) { campaignActors[e.source, default: []].append(actor) }
+                continue
+            }
+            guard let f = attackIDOf[e.target] else { continue }
+            let sourceType = graph.nodes[e.source]?.type
+            if let actor = graph.actor(of: e.source) {
+                actorDirect[actor, default: []].append((f, "direct"))
+            } else if sourceType == "campaign" {
+                campaignFeatures[e.source, default: []].append(f)
+            } else if sourceType == "malware" || sourceType == "tool", f.hasPrefix("T") {
+                if let s = attackIDOf[e.source] { softwareTechniques[s, default: []].append(f) }
+            }
+        }
+        for (campaign, actors) in campaignActors {
+            let label = graph.nodes[campaign].map { "campaign " + ($0.attackID ?? $0.name) } ?? "campaign"
+            for a in actors { for f in campaignFeatures[campaign] ?? [] { actorDirect[a, default: []].append((f, label)) } }
+        }
+        let parents = graph.parentTechnique
+        var index: [Int] = []
+        var features: [[String: (Double, String)]] = []
+        for (i, actor) in graph.actors.enumerated() {
+            var map: [String: (Double, String)] = [:]
+            func add(_ f: String, _ w: Double, _ why: String) {
+                if (map[f]?.0 ?? 0) < w { map[f] = (w, why) }
+            }
+            for (f, why) in actorDirect[actor.id] ?? [] {
+                add(f, 1, why)
+                if let p = parents[f] { add(p, parameters.parentWeight, why) }
+                if f.hasPrefix("S") {
+                    for t in softwareTechniques[f] ?? [] {
+                        add(t, parameters.softwareTechniqueWeight, "software \(f)")
+                        if let p = parents[t] { add(p, parameters.softwareTechniqueWeight * parameters.parentWeight, "software \(f)") }
+                    }
+                }
+            }
+            let techniqueOrSoftware = !map.isEmpty
+            for s in actor.sectors { add("sector:" + s, 1, "targets") }
+            for c in actor.targetCountries { add("victim:" + c, 1, "targets") }
+            guard techniqueOrSoftware else { continue }
+            index.append(i)
+            features.append(map)
+        }
+        var background: [String: Double] = [:]
+        var df: [String: Int] = [:]
+        var totals: [Double] = []
+        for map in features {
+            var t = 0.0
+            for (f, (w, _)) in map {
+                background[f, default: 0] += w
+                df[f, default: 0] += 1
+                t += w
+            }
+            totals.append(t)
+        }
+        self.actorIndex = index
+        self.features = features
+        self.totals = totals
+        self.background = background
+        self.backgroundTotal = background.values.reduce(0, +)
+        self.documentFrequency = df
+        self.featureNames = names
+        self.softwareByName = softwareByName
+        self.techniqueByName = techniqueByName
+        self.knownAttackIDs = known
+    }
+
+    /// Number of actors the model can rank.
+    public var rankedActorCount: Int { actorIndex.count }
+
+    // MARK: Features of evidence
+
+    struct Feature {
+        var key: String
+        var weight: Double
+        var kind: String
+        var value: String
+    }
+
+    func features(of e: Evidence, notes: inout [String]) -> [Feature] {
+        var out: [Feature] = []
+        var seen: Set<String> = []
+        func add(_ key: String, _ w: Double, _ kind: String, _ value: String) {
+            guard seen.insert(key).inserted else { return }
+            out.append(Feature(key: key, weight: w, kind: kind, value: value))
+        }
+        for raw in e.techniques {
+            let t = raw.trimmingCharacters(in: .whitespaces)
+            let id = knownAttackIDs.contains(t.uppercased()) ? t.uppercased() : techniqueByName[AliasNormalizer.normalize(t)]
+            guard let id, id.hasPrefix("T") else {
+                notes.append("technique '\(raw)' is not in the knowledge base; ignored")
+                continue
+            }
+            add(id, 1, "technique", id)
+            if let p = graph.parentTechnique[id] { add(p, parameters.parentWeight, "technique", p) }
+        }
+        for raw in e.software {
+            let s = raw.trimmingCharacters(in: .whitespaces)
+            let id = knownAttackIDs.contains(s.uppercased()) && s.uppercased().hasPrefix("S")
+                ? s.uppercased() : softwareByName[AliasNormalizer.normalize(s)]
+            guard let id else {
+                notes.append("software '\(raw)' is not in the knowledge base; ignored")
+                continue
+            }
+            add(id, 1, "software", id)
+        }
+        for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
+        for c in e.victimCountries { add("victim:" + c.uppercased(), 0.5, "victim-country", c.uppercased()) }
+        if !e.tlsh.isEmpty { notes.append("\(e.tlsh.count) TLSH digests not used: code similarity is not implemented yet") }
+        return out
+    }
+
+    // MARK: Scoring
+
+    func background(_ f: String) -> Double {
+        (background[f, default: 0] + 0.5) / (backgroundTotal + 0.5 * Double(max(background.count, 1)))
+    }
+
+    /// Log-likelihood ratio of feature `f` for ranked actor `k`, and whether the actor is known for it.
+    func contribution(_ k: Int, _ f: String) -> (Double, Bool) {
+        let bg = background(f)
+        let w = features[k][f]?.0 ?? 0
+        let p = (w + parameters.smoothing * bg) / (totals[k] + parameters.smoothing)
+        return (log(p / bg), w > 0)
+    }
+
+    /// Raw scores of every ranked actor for evidence features (for the benchmark's inner loop).
+    func scores(_ fs: [Feature]) -> [Double] {
+        (0..<features.count).map { k in fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } }
+    }
+
+    /// Ranks actors for `evidence`.
+    ///
+    /// - Parameter top: how many candidates to return.
+    public func attribute(_ evidence: Evidence, top: Int = 5) -> AttributionResult {
+        var notes: [String] = []
+        let fs = features(of: evidence, notes: &notes)
+        let n = features.count
+        guard n > 0 else {
+            return AttributionResult(
+                candidates: [], unknownActorConfidence: 1, umbrellas: [], countries: [],
+                notes: notes + ["the knowledge base holds no actors with known techniques or software"],
+                verdict: "unknown actor")
+        }
+        var scores = scores(fs)
+        var extra: [[EvidenceContribution]] = Array(repeating: [], count: n)
+        // Activity times: office hours in the actor's country.
+        let times = evidence.activityTimes.compactMap { STIXTimestamp($0) }
+        if evidence.activityTimes.count > times.count {
+            notes.append("\(evidence.activityTimes.count - times.count) activity times are not RFC 3339 timestamps; ignored")
+        }
+        if !times.isEmpty {
+            for k in 0..<n {
+                let actor = graph.actors[actorIndex[k]]
+                guard let c = actor.countries.first, let offset = Self.utcOffsetHours[c] else { continue }
+                let inHours = times.filter { Self.isOfficeHours($0, offsetHours: offset) }.count
+                let frac = Double(inHours) / Double(times.count)
+                let strength = min(Double(times.count), 10) / 10
+                let w = strength * log((0.05 + frac) / (0.05 + 0.33))
+                scores[k] += w
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "activity-time", value: "\(times.count) timestamps", weight: w,
+                        explanation:
+                            "\(inHours) of \(times.count) activity times fall in weekday office hours (08–19) in UTC\(offset >= 0 ? "+" : "")\(Self.format(offset)), the time of \(c); weak evidence: operators can shift hours"
+                    ))
+            }
+        }
+        // Indicators and file hashes linked to actors.
+        let observed = evidence.indicators.map { $0.value.lowercased() } + evidence.fileHashes.map { $0.lowercased() }
+        var unmatchedIndicators = 0
+        for v in observed {
+            guard let actors = graph.indicatorActors[v] else {
+                unmatchedIndicators += 1
+                continue
+            }
+            for k in 0..<n where actors.contains(graph.actors[actorIndex[k]].id) {
+                scores[k] += parameters.indicatorWeight
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "indicator", value: v, weight: parameters.indicatorWeight,
+                        explanation: "a knowledge-base indicator for this actor matches \(v); infrastructure can be shared or spoofed"))
+            }
+        }
+        if unmatchedIndicators > 0 {
+            notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor")
+        }
+
+        // Calibrated probabilities over actors and "unknown".
+        // Scores are sums over evidence items, so their spread grows with the amount of evidence; the
+        // temperature applies per square root of the number of items.
+        let t = parameters.temperature * sqrt(Double(max(fs.count, 1)))
+        let logPrior = log((1 - parameters.unknownPrior) / Double(n))
+        let logits = scores.map { $0 / t + logPrior }
+        let unknownLogit = log(parameters.unknownPrior)
+        let m = max(logits.max() ?? 0, unknownLogit)
+        let z = logits.reduce(exp(unknownLogit - m)) { $0 + exp($1 - m) }
+        let probs = logits.map { exp($0 - m) / z }
+        let unknown = exp(unknownLogit - m) / z
+
+        let order = (0..<n).sorted { (scores[$0], graph.actors[actorIndex[$1]].name) > (scores[$1], graph.actors[actorIndex[$0]].name) }
+        var candidates: [AttributionCandidate] = []
+        for k in order.prefix(max(top, 0)) {
+            let actor = graph.actors[actorIndex[k]]
+            var items: [EvidenceContribution] = fs.map { f in
+                let (llr, has) = contribution(k, f.key)
+                let users = documentFrequency[f.key] ?? 0
+                let label = f.kind == "technique" || f.kind == "software"
+                    ? "\(f.key) \(featureNames[f.key] ?? "")".trimmingCharacters(in: .whitespaces) : f.value
+                let why: String
+                if has {
+                    let via = features[k][f.key]?.1 ?? "direct"
+                    let source = via == "direct" ? "knowledge base" : via
+                    why = llr >= 0
+                        ? "\(label): known for this actor (\(source)); \(users) of \(n) actors share it"
+                        : "\(label): known for this actor (\(source)), but \(users) of \(n) actors share it and it is one of \(Int(totals[k].rounded())) features recorded for this actor, so it weighs less here than for an average actor"
+                } else {
+                    why = "\(label): not recorded for this actor; \(users) of \(n) actors have it"
+                }
+                return EvidenceContribution(kind: f.kind, value: f.value, weight: f.weight * llr, explanation: why)
+            }
+            items += extra[k]
+            items.sort { abs($0.weight) > abs($1.weight) }
+            let u = graph.umbrella[actor.id]
+            candidates.append(
+                AttributionCandidate(
+                    id: actor.id, attackID: actor.attackID, name: actor.name, aliases: actor.aliases,
+                    country: actor.countries.first, umbrellaID: u,
+                    umbrellaName: u.flatMap { id in graph.actors.first { $0.id == id }?.name },
+                    score: scores[k], confidence: probs[k], evidence: items))
+        }
+        var umbrellaTotals: [String: Double] = [:]
+        var countryTotals: [String: Double] = [:]
+        for k in 0..<n {
+            let actor = graph.actors[actorIndex[k]]
+            umbrellaTotals[graph.umbrella[actor.id] ?? actor.id, default: 0] += probs[k]
+            if let c = actor.countries.first { countryTotals[c, default: 0] += probs[k] }
+        }
+        let umbrellas = umbrellaTotals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { entry in
+            (id: entry.key, name: graph.actors.first { $0.id == entry.key }?.name ?? entry.key, confidence: entry.value)
+        }
+        let countries = countryTotals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map {
+            (country: $0.key, confidence: $0.value)
+        }
+        var verdict: String?
+        if fs.isEmpty && times.isEmpty && observed.isEmpty {
+            verdict = "insufficient evidence"
+        } else if unknown >= (candidates.first?.confidence ?? 0) {
+            verdict = "unknown actor"
+        }
+        return AttributionResult(
+            candidates: candidates, unknownActorConfidence: unknown, umbrellas: Array(umbrellas),
+            countries: Array(countries), notes: notes, verdict: verdict)
+    }
+
+    // MARK: Time zones
+
+    /// Standard UTC offsets of the countries most often named as origins.
+    static let utcOffsetHours: [String: Double] = [
+        "KP": 9, "KR": 9, "CN": 8, "HK": 8, "TW": 8, "RU": 3, "IR": 3.5, "UA": 2, "BY": 3, "TR": 3, "VN": 7,
+        "IN": 5.5, "PK": 5, "US": -5, "GB": 0, "IL": 2, "LB": 2, "PS": 2, "AE": 4, "KZ": 5, "SY": 3, "SA": 3,
+        "NG": 1, "BR": -3, "ES": 1, "FR": 1, "DE": 1, "IT": 1, "NL": 1, "SE": 1,
+    ]
+
+    static func isOfficeHours(_ t: STIXTimestamp, offsetHours: Double) -> Bool {
+        let local = t.seconds + Int64(offsetHours * 3600)
+        let days = Int((local >= 0 ? local : local - 86_399) / 86_400)
+        let secondOfDay = Int(local - Int64(days) * 86_400)
+        let hour = secondOfDay / 3600
+        let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday (4); 0 = Sunday
+        return weekday >= 1 && weekday <= 5 && hour >= 8 && hour < 19
+    }
+
+    static func format(_ offset: Double) -> String {
+        offset == offset.rounded() ? String(Int(offset)) : String(offset)
+    }
+}

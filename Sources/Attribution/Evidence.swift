@@ -1,0 +1,91 @@
+import JSON
+
+/// What an investigation found, in the form attribution takes it.
+///
+/// Every key is optional. Techniques are ATT&CK ids (or names); software ATT&CK S-ids or names;
+/// indicators STIX SCO type and value; activity times RFC 3339 timestamps; victims sectors and ISO
+/// country codes.
+public struct Evidence: Sendable, Equatable {
+    /// An observed indicator: a STIX cyber-observable type and its value.
+    public struct Indicator: Sendable, Equatable {
+        public var type: String
+        public var value: String
+        public init(type: String, value: String) {
+            self.type = type
+            self.value = value
+        }
+    }
+
+    public var techniques: [String] = []
+    public var software: [String] = []
+    public var indicators: [Indicator] = []
+    public var activityTimes: [String] = []
+    public var victimSectors: [String] = []
+    public var victimCountries: [String] = []
+    public var fileHashes: [String] = []
+    public var tlsh: [String] = []
+    /// Where each item came from (detection, event), keyed by item value, for explanations.
+    public var provenance: [String: String] = [:]
+
+    public init(techniques: [String] = [], software: [String] = []) {
+        self.techniques = techniques
+        self.software = software
+    }
+
+    /// True when there is nothing to reason from.
+    public var isEmpty: Bool {
+        techniques.isEmpty && software.isEmpty && indicators.isEmpty && activityTimes.isEmpty
+            && victimSectors.isEmpty && victimCountries.isEmpty && fileHashes.isEmpty && tlsh.isEmpty
+    }
+
+    /// Problems with an evidence file.
+    public struct FormatError: Error, CustomStringConvertible, Equatable {
+        public var message: String
+        public init(message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// Reads the `sightline attribute` input: `{"techniques": [...], "software": [...], "indicators":
+    /// [{"type", "value"}], "activity_times": [...], "victims": {"sectors": [...], "countries": [...]},
+    /// "file_hashes": [...], "tlsh": [...]}`.
+    public static func parse(_ value: JSONValue) throws(FormatError) -> Evidence {
+        guard let o = value.objectValue else { throw FormatError(message: "evidence must be a JSON object") }
+        func strings(_ v: JSONValue?, _ path: String) throws(FormatError) -> [String] {
+            guard let v else { return [] }
+            guard let a = v.arrayValue else { throw FormatError(message: "\(path): expected a list of strings") }
+            var out: [String] = []
+            for (i, e) in a.enumerated() {
+                guard let s = e.stringValue else { throw FormatError(message: "\(path)[\(i)]: expected a string") }
+                out.append(s)
+            }
+            return out
+        }
+        let known: Set<String> = [
+            "techniques", "software", "indicators", "activity_times", "victims", "file_hashes", "tlsh",
+        ]
+        for k in o.keys where !known.contains(k) {
+            throw FormatError(message: "\(k): unknown key (expected one of \(known.sorted().joined(separator: ", ")))")
+        }
+        var e = Evidence()
+        e.techniques = try strings(o["techniques"], "techniques")
+        e.software = try strings(o["software"], "software")
+        e.activityTimes = try strings(o["activity_times"], "activity_times")
+        e.fileHashes = try strings(o["file_hashes"], "file_hashes")
+        e.tlsh = try strings(o["tlsh"], "tlsh")
+        if let v = o["victims"] {
+            guard let victims = v.objectValue else { throw FormatError(message: "victims: expected an object") }
+            e.victimSectors = try strings(victims["sectors"], "victims.sectors")
+            e.victimCountries = try strings(victims["countries"], "victims.countries")
+        }
+        if let v = o["indicators"] {
+            guard let list = v.arrayValue else { throw FormatError(message: "indicators: expected a list") }
+            for (i, item) in list.enumerated() {
+                guard let t = item["type"]?.stringValue, let val = item["value"]?.stringValue else {
+                    throw FormatError(message: "indicators[\(i)]: expected {\"type\": …, \"value\": …}")
+                }
+                e.indicators.append(Indicator(type: t, value: val))
+            }
+        }
+        return e
+    }
+}

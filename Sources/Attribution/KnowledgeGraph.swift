@@ -1,0 +1,142 @@
+import JSON
+import Knowledge
+import STIX
+
+/// A compact, in-memory view of the knowledge base that attribution reasons over.
+///
+/// Built once from a ``KnowledgeStore``; holdout experiments remove relationships from a copy of it
+/// (it is a value type) and rebuild the model, without touching the store.
+public struct KnowledgeGraph: Sendable {
+    /// An actor as attribution sees it.
+    public struct Actor: Sendable {
+        public var id: String
+        public var attackID: String?
+        public var name: String
+        public var aliases: [String]
+        public var countries: [String]
+        public var sectors: [String]
+        public var targetCountries: [String]
+        public var memberIDs: [String]
+    }
+
+    /// A `uses` or `attributed-to` relationship, with the references that support it.
+    public struct Edge: Sendable, Hashable {
+        public var id: String
+        public var type: String
+        public var source: String
+        public var target: String
+        /// Source names of its external references (the reports it cites).
+        public var references: Set<String>
+        public var description: String
+    }
+
+    /// A technique, software or campaign, by STIX id.
+    public struct Node: Sendable {
+        public var type: String
+        public var attackID: String?
+        public var name: String
+        public var aliases: [String] = []
+    }
+
+    public var actors: [Actor]
+    /// Which actor an intrusion set (member) belongs to.
+    public var actorOfMember: [String: String]
+    public var edges: [Edge]
+    public var nodes: [String: Node]
+    /// Sub-technique id → parent technique id (ATT&CK ids).
+    public var parentTechnique: [String: String]
+    /// Group actor id → umbrella actor id (e.g. APT38 → Lazarus Group), from MISP entries that merged into
+    /// the umbrella and name the subgroup as a synonym.
+    public var umbrella: [String: String]
+    /// Indicator values (lowercased literals of STIX patterns) → actors the indicator `indicates`.
+    public var indicatorActors: [String: Set<String>]
+
+    /// Reads the graph from a store: visible actors, techniques, software, campaigns and their relationships.
+    public init(store: KnowledgeStore) throws {
+        let summaries = try store.actors()
+        actors = summaries.map {
+            Actor(
+                id: $0.id, attackID: $0.attackID, name: $0.name, aliases: $0.aliases, countries: $0.countries,
+                sectors: $0.sectors, targetCountries: $0.targetCountries, memberIDs: $0.memberIDs)
+        }
+        var memberMap: [String: String] = [:]
+        for a in actors { for m in a.memberIDs { memberMap[m] = a.id } }
+        actorOfMember = memberMap
+        var nodes: [String: Node] = [:]
+        var parents: [String: String] = [:]
+        for o in try store.currentObjects(types: ["attack-pattern", "malware", "tool", "campaign", "intrusion-set"]) {
+            nodes[o.id] = Node(type: o.type, attackID: o.attackID, name: o.name ?? o.id, aliases: o.aliases)
+            if o.type == "attack-pattern", let a = o.attackID, let dot = a.firstIndex(of: ".") {
+                parents[a] = String(a[..<dot])
+            }
+        }
+        self.nodes = nodes
+        parentTechnique = parents
+        var edges: [Edge] = []
+        for o in try store.currentObjects(types: ["relationship"]) {
+            guard let t = o.relationshipType, t == "uses" || t == "attributed-to",
+                let s = o.sourceRef, let g = o.targetRef, nodes[g] != nil || memberMap[g] != nil
+            else { continue }
+            let refs = Set(o.externalReferences.map(\.sourceName).filter { $0 != "mitre-attack" })
+            edges.append(Edge(id: o.id, type: t, source: s, target: g, references: refs, description: o.description ?? ""))
+        }
+        self.edges = edges
+        var umbrella: [String: String] = [:]
+        for c in try store.conflicts() {
+            guard let parent = memberMap[c.memberID], c.reason.hasPrefix("merged into") else { continue }
+            for candidate in c.candidateIDs {
+                if let child = memberMap[candidate], child != parent { umbrella[child] = parent }
+            }
+        }
+        self.umbrella = umbrella
+        // Indicators linked to actors: `indicator --indicates--> intrusion-set`.
+        var indicatorValues: [String: [String]] = [:]
+        for o in try store.currentObjects(types: ["indicator"]) {
+            if let p = o["pattern"]?.stringValue { indicatorValues[o.id] = Self.literals(in: p) }
+        }
+        var links: [String: Set<String>] = [:]
+        if !indicatorValues.isEmpty {
+            for o in try store.currentObjects(types: ["relationship"]) where o.relationshipType == "indicates" {
+                guard let s = o.sourceRef, let t = o.targetRef, let values = indicatorValues[s], let actor = memberMap[t]
+                else { continue }
+                for v in values { links[v, default: []].insert(actor) }
+            }
+        }
+        indicatorActors = links
+    }
+
+    /// The quoted string literals of a STIX pattern, lowercased (`[ipv4-addr:value = '1.2.3.4']` → `1.2.3.4`).
+    static func literals(in pattern: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        var inside = false
+        var escaped = false
+        var isPathKey = false
+        var previous: Character = " "
+        for ch in pattern {
+            if inside {
+                if escaped {
+                    current.append(ch)
+                    escaped = false
+                } else if ch == "\\" {
+                    escaped = true
+                } else if ch == "'" {
+                    // A quoted key in an object path (hashes.'SHA-256') is not a value.
+                    if !isPathKey { out.append(current.lowercased()) }
+                    current = ""
+                    inside = false
+                } else {
+                    current.append(ch)
+                }
+            } else if ch == "'" {
+                inside = true
+                isPathKey = previous == "."
+            }
+            previous = ch
+        }
+        return out
+    }
+
+    /// The actor a STIX id belongs to (an intrusion set's actor), if any.
+    public func actor(of id: String) -> String? { actorOfMember[id] }
+}

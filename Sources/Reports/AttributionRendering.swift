@@ -1,0 +1,80 @@
+import Attribution
+import Foundation
+import JSON
+
+/// Renders attribution results and benchmark tables.
+public enum AttributionRendering {
+    static func num(_ d: Double, _ places: Int = 3) -> JSONValue {
+        let p = pow(10.0, Double(places))
+        return .double((d * p).rounded() / p)
+    }
+
+    public static func json(_ r: AttributionResult) -> JSONValue {
+        [
+            "candidates": .array(r.candidates.map { c in
+                [
+                    "id": .string(c.id), "attack_id": c.attackID.map(JSONValue.string) ?? .null, "name": .string(c.name),
+                    "aliases": .array(c.aliases.map(JSONValue.string)), "country": c.country.map(JSONValue.string) ?? .null,
+                    "umbrella": c.umbrellaName.map(JSONValue.string) ?? .null,
+                    "score": num(c.score), "confidence": num(c.confidence),
+                    "evidence": .array(c.evidence.map { e in
+                        ["kind": .string(e.kind), "value": .string(e.value), "weight": num(e.weight), "explanation": .string(e.explanation)]
+                    }),
+                ]
+            }),
+            "unknown_actor_confidence": num(r.unknownActorConfidence),
+            "umbrellas": .array(r.umbrellas.map { ["id": .string($0.id), "name": .string($0.name), "confidence": num($0.confidence)] }),
+            "countries": .array(r.countries.map { ["country": .string($0.country), "confidence": num($0.confidence)] }),
+            "verdict": r.verdict.map(JSONValue.string) ?? .null,
+            "notes": .array(r.notes.map(JSONValue.string)),
+        ]
+    }
+
+    static func percent(_ d: Double) -> String { String(format: "%.0f%%", d * 100) }
+
+    public static func text(_ r: AttributionResult) -> String {
+        var out = ""
+        if let v = r.verdict { out += "Verdict: \(v)\n" }
+        out += "Unknown actor: \(percent(r.unknownActorConfidence))\n"
+        if !r.countries.isEmpty {
+            out += "Countries: " + r.countries.prefix(3).map { "\($0.country) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
+        }
+        if !r.umbrellas.isEmpty {
+            out += "Umbrella actors: " + r.umbrellas.prefix(3).map { "\($0.name) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
+        }
+        for (i, c) in r.candidates.enumerated() {
+            out += "\n\(i + 1). \(c.name)" + (c.attackID.map { " (\($0))" } ?? "") + "  confidence \(percent(c.confidence))"
+            out += String(format: "  score %+.2f", c.score)
+            if let country = c.country { out += "  country \(country)" }
+            if let u = c.umbrellaName { out += "  part of \(u)" }
+            out += "\n"
+            for e in c.evidence.prefix(12) {
+                out += String(format: "   %+6.2f  ", e.weight) + e.explanation + "\n"
+            }
+            if c.evidence.count > 12 { out += "   … \(c.evidence.count - 12) more items (--format json lists all)\n" }
+        }
+        for n in r.notes { out += "note: \(n)\n" }
+        return out
+    }
+
+    public static func benchmarkTable(_ rows: [AttributionBenchmark.Row]) -> String {
+        var t = TextTable(["METHOD", "VARIANT", "N", "TOP-1", "TOP-3", "TOP-5", "MRR", "COUNTRY TOP-1", "ECE"], maxColumnWidth: 50)
+        for r in rows {
+            t.add([
+                r.method, r.variant, "\(r.queries)", percent(r.top1), percent(r.top3), percent(r.top5), String(format: "%.3f", r.mrr),
+                r.countryTop1.map { "\(percent($0)) of \(r.countryQueries)" } ?? "-", r.ece.map { String(format: "%.3f", $0) } ?? "-",
+            ])
+        }
+        return t.render()
+    }
+
+    public static func benchmarkJSON(_ rows: [AttributionBenchmark.Row]) -> JSONValue {
+        .array(rows.map { r in
+            [
+                "method": .string(r.method), "variant": .string(r.variant), "queries": .int(Int64(r.queries)),
+                "top1": num(r.top1), "top3": num(r.top3), "top5": num(r.top5), "mrr": num(r.mrr),
+                "country_top1": r.countryTop1.map { num($0) } ?? .null, "ece": r.ece.map { num($0) } ?? .null,
+            ]
+        })
+    }
+}

@@ -1,0 +1,165 @@
+import Attribution
+import Foundation
+import JSON
+import Knowledge
+import TestSupport
+import Testing
+
+/// A small hand-written world: three groups, their techniques and software, a campaign, a country.
+enum World {
+    static let a = "intrusion-set--a0000000-0000-4000-8000-000000000001"
+    static let b = "intrusion-set--b0000000-0000-4000-8000-000000000002"
+    static let c = "intrusion-set--c0000000-0000-4000-8000-000000000003"
+    static let kp = "location--d0000000-0000-4000-8000-000000000004"
+    static let campaign = "campaign--e0000000-0000-4000-8000-000000000005"
+    static let indicator = "indicator--f0000000-0000-4000-8000-000000000006"
+
+    static func technique(_ n: Int) -> String { "attack-pattern--00000000-0000-4000-8000-0000000001\(String(format: "%02d", n))" }
+    static func software(_ n: Int) -> String { "malware--00000000-0000-4000-8000-0000000002\(String(format: "%02d", n))" }
+
+    static var bundle: String {
+        var objects: [String] = []
+        let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
+        for (id, name, g) in [(a, "Alpha", "G9001"), (b, "Bravo", "G9002"), (c, "Charlie", "G9003")] {
+            objects.append(#"{"type": "intrusion-set", "id": "\#(id)", \#(common), "name": "\#(name)", "external_references": [{"source_name": "mitre-attack", "external_id": "\#(g)"}]}"#)
+        }
+        for n in 1...12 {
+            objects.append(#"{"type": "attack-pattern", "id": "\#(technique(n))", \#(common), "name": "Technique \#(n)", "external_references": [{"source_name": "mitre-attack", "external_id": "T90\#(String(format: "%02d", n))"}]}"#)
+        }
+        for n in 1...3 {
+            objects.append(#"{"type": "malware", "id": "\#(software(n))", \#(common), "name": "Tool\#(n)", "is_family": true, "external_references": [{"source_name": "mitre-attack", "external_id": "S90\#(String(format: "%02d", n))"}]}"#)
+        }
+        objects.append(#"{"type": "location", "id": "\#(kp)", \#(common), "name": "North Korea", "country": "KP"}"#)
+        objects.append(#"{"type": "campaign", "id": "\#(campaign)", \#(common), "name": "Op Test", "external_references": [{"source_name": "mitre-attack", "external_id": "C9001"}]}"#)
+        objects.append(#"{"type": "indicator", "id": "\#(indicator)", \#(common), "pattern": "[ipv4-addr:value = '175.45.178.19']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        var n = 0
+        func rel(_ type: String, _ s: String, _ t: String) {
+            n += 1
+            objects.append(#"{"type": "relationship", "id": "relationship--00000000-0000-4000-8000-\#(String(format: "%012d", n))", \#(common), "relationship_type": "\#(type)", "source_ref": "\#(s)", "target_ref": "\#(t)", "external_references": [{"source_name": "Report \#(n)"}]}"#)
+        }
+        // Every group shares techniques 1–3; each has its own techniques and one software.
+        for g in [a, b, c] { for t in 1...3 { rel("uses", g, technique(t)) } }
+        for t in 4...6 { rel("uses", a, technique(t)) }
+        for t in 7...9 { rel("uses", b, technique(t)) }
+        for t in 10...12 { rel("uses", c, technique(t)) }
+        rel("uses", a, software(1)); rel("uses", b, software(2)); rel("uses", c, software(3))
+        rel("originates-from", a, kp)
+        rel("attributed-to", campaign, a)
+        rel("uses", campaign, technique(5)); rel("uses", campaign, software(1))
+        rel("indicates", indicator, b)
+        return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
+    }
+
+    static func model() throws -> AttributionModel {
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        let report = try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json")
+        #expect(report.total.rejected == 0, "\(report.rejections)")
+        return AttributionModel(graph: try KnowledgeGraph(store: kb))
+    }
+}
+
+@Suite struct AttributionModelTests {
+    @Test func specificEvidenceRanksItsGroupFirstWithExplanations() throws {
+        let model = try World.model()
+        let result = model.attribute(Evidence(techniques: ["T9004", "T9005", "T9001"], software: ["Tool1"]))
+        let top = try #require(result.candidates.first)
+        #expect(top.name == "Alpha")
+        #expect(top.country == "KP")
+        #expect(top.confidence > 0.5)
+        #expect(top.confidence > result.candidates[1].confidence)
+        #expect(result.verdict == nil)
+        let software = try #require(top.evidence.first { $0.value == "S9001" })
+        #expect(software.weight > 0)
+        #expect(software.explanation.contains("known for this actor"))
+        // A technique every group uses says less than one only Alpha uses.
+        let shared = try #require(top.evidence.first { $0.value == "T9001" })
+        let specific = try #require(top.evidence.first { $0.value == "T9004" })
+        #expect(specific.weight > shared.weight)
+        #expect(result.countries.first?.country == "KP")
+        let sum = result.candidates.reduce(result.unknownActorConfidence) { $0 + $1.confidence }
+        #expect(abs(sum - 1) < 1e-9)
+    }
+
+    @Test func campaignsAddToTheirGroupsProfile() throws {
+        let model = try World.model()
+        let r = model.attribute(Evidence(techniques: ["T9005"]))
+        #expect(r.candidates.first?.evidence.first?.explanation.contains("known for this actor") == true)
+    }
+
+    @Test func emptyAndUnknownEvidenceGiveClearAnswers() throws {
+        let model = try World.model()
+        let empty = model.attribute(Evidence())
+        #expect(empty.verdict == "insufficient evidence")
+        let unknown = model.attribute(Evidence(techniques: ["T0000", "Nonexistent technique"], software: ["NoSuchTool"]))
+        #expect(unknown.verdict == "insufficient evidence")
+        #expect(unknown.notes.count == 3)
+        let noActors = AttributionModel(graph: try KnowledgeGraph(store: try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))))
+        let r = noActors.attribute(Evidence(techniques: ["T1059"]))
+        #expect(r.verdict == "unknown actor")
+        #expect(r.unknownActorConfidence == 1)
+    }
+
+    @Test func officeHoursInTheActorsTimeZoneAreWeakEvidence() throws {
+        let model = try World.model()
+        // 10:00–16:00 on weekdays in UTC+9 (01:00–07:00 UTC), March 2013.
+        var e = Evidence(techniques: ["T9001"])
+        e.activityTimes = (18...22).map { "2013-03-\($0)T02:30:00Z" }
+        let r = model.attribute(e)
+        let alpha = try #require(r.candidates.first { $0.name == "Alpha" })
+        let time = try #require(alpha.evidence.first { $0.kind == "activity-time" })
+        #expect(time.weight > 0)
+        #expect(time.explanation.contains("5 of 5 activity times"))
+        #expect(r.candidates.first?.name == "Alpha")
+        var night = e
+        night.activityTimes = (18...22).map { "2013-03-\($0)T15:30:00Z" }  // 00:30 in Pyongyang
+        let n = model.attribute(night).candidates.first { $0.name == "Alpha" }
+        #expect((n?.evidence.first { $0.kind == "activity-time" }?.weight ?? 0) < 0)
+    }
+
+    @Test func indicatorsLinkedInTheKnowledgeBaseCount() throws {
+        let model = try World.model()
+        var e = Evidence()
+        e.indicators = [.init(type: "ipv4-addr", value: "175.45.178.19"), .init(type: "domain-name", value: "example.org")]
+        let r = model.attribute(e)
+        #expect(r.candidates.first?.name == "Bravo")
+        #expect(r.candidates.first?.evidence.contains { $0.kind == "indicator" } == true)
+        #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
+    }
+
+    @Test func evidenceFileErrorsAreLocated() throws {
+        #expect(throws: Evidence.FormatError(message: "techniques[1]: expected a string")) {
+            try Evidence.parse(try JSONParser.parse(#"{"techniques": ["T1059", 5]}"#))
+        }
+        #expect(throws: Evidence.FormatError.self) { try Evidence.parse(try JSONParser.parse(#"{"tactics": []}"#)) }
+        let e = try Evidence.parse(
+            try JSONParser.parse(#"{"software": ["S0041"], "victims": {"sectors": ["financial services"], "countries": ["KR"]}, "indicators": [{"type": "ipv4-addr", "value": "1.2.3.4"}]}"#))
+        #expect(e.software == ["S0041"])
+        #expect(e.victimCountries == ["KR"])
+        #expect(e.indicators.count == 1)
+    }
+}
+
+/// The benchmark on the real ATT&CK data (what `sightline evaluate attribution` prints).
+@Suite(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) struct AttributionBenchmarkTests {
+    @Test func beatsTheTFIDFBaselineOnHeldOutCampaigns() throws {
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        for f in ["attack/enterprise-attack-18.1.json", "misp-galaxy/threat-actor.json"] {
+            _ = try kb.importFile(try #require(Corpus.file(f)).path)
+        }
+        let (rows, temperature) = AttributionBenchmark.run(
+            graph: try KnowledgeGraph(store: kb), parameters: .init(), fitTemperature: true)
+        for r in rows {
+            print(r.method, r.variant, r.queries, r.top1, r.mrr, r.countryTop1 ?? -1, r.ece ?? -1)
+        }
+        let ours = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("leave-one") })
+        let base = try #require(rows.first { $0.method == "TF-IDF baseline" && $0.variant.hasPrefix("leave-one") })
+        #expect(ours.queries == 24)
+        #expect(base.top1 < 0.15)  // the published baseline figure is about 8%
+        #expect(ours.top1 >= 0.2)
+        #expect(ours.mrr >= 0.3)
+        #expect(ours.mrr > base.mrr * 1.8)
+        #expect(try #require(ours.countryTop1) >= 0.4)
+        // The shipped temperature is the one this benchmark fits.
+        #expect(abs(temperature - AttributionModel.Parameters().temperature) < 0.1)
+    }
+}
