@@ -51,24 +51,31 @@ public enum AttributionBenchmark {
         run(graph: graph, parameters: parameters, fitTemperature: false).rows
     }
 
-    /// Runs every variant. With `fitTemperature`, the softmax temperature is first fitted (minimum
-    /// Brier score of the top-1 confidence) on the report-level holdout, then used for the leave-one-campaign-out confidences, so
+    /// Runs every variant. With `fitTemperature`, the softmax temperature and the unknown-actor prior are
+    /// first fitted (minimum multi-class Brier score) on the report-level holdout, then used for the leave-one-campaign-out confidences, so
     /// their calibration error is measured on queries the fit never saw.
     public static func run(
         graph: KnowledgeGraph, parameters: AttributionModel.Parameters, fitTemperature: Bool
-    ) -> (rows: [Row], temperature: Double) {
+    ) -> (rows: [Row], parameters: AttributionModel.Parameters) {
         var p = parameters
         var reportRows: [Row] = []
         let (ours, baseline, scored) = reportHoldout(graph: graph, parameters: p)
-        if fitTemperature { p.temperature = bestTemperature(scored, unknownPrior: p.unknownPrior) }
+        let unknown = unknownActorHoldout(graph: graph, parameters: p)
+        if fitTemperature { (p.temperature, p.unknownPrior) = bestCalibration(scored) }
         reportRows.append(summarize("Sightline", "report-level holdout", ours.map { recalibrated($0, p) }))
         reportRows.append(summarize("TF-IDF baseline", "report-level holdout", baseline))
+        let answered = unknown.map { topAnswer($0, temperature: p.temperature, unknownPrior: p.unknownPrior) }
+        let unknownShare = Double(answered.filter(\.correct).count) / Double(max(answered.count, 1))
+        reportRows.append(
+            Row(method: "Sightline", variant: "unknown actor (group removed): answered unknown", queries: unknown.count,
+                top1: unknownShare, top3: .nan, top5: .nan, mrr: .nan, countryTop1: nil, countryQueries: 0,
+                ece: expectedCalibrationError(answered)))
         var rows: [Row] = []
         for (variant, ours, baseline) in leaveOneCampaignOut(graph: graph, parameters: p) {
             rows.append(summarize("Sightline", variant, ours))
             rows.append(summarize("TF-IDF baseline", variant, baseline))
         }
-        return (rows + reportRows, p.temperature)
+        return (rows + reportRows, p)
     }
 
     /// Raw scores of one query: every ranked actor's score and whether it is a true answer.
@@ -76,6 +83,16 @@ public enum AttributionBenchmark {
         var scores: [Double]
         var truth: [Bool]
         var featureCount: Int
+        /// True when the right answer is "unknown actor" (the actor was removed from the graph).
+        var isUnknown = false
+    }
+
+    /// The top-1 answer over the actors and "unknown actor": its confidence and whether it is right.
+    static func topAnswer(_ q: Scored, temperature: Double, unknownPrior: Double) -> (confidence: Double, correct: Bool) {
+        let p = probabilities(q, temperature: temperature, unknownPrior: unknownPrior)
+        let unknown = max(0, 1 - p.reduce(0, +))
+        guard let top = p.indices.max(by: { p[$0] < p[$1] }), p[top] > unknown else { return (unknown, q.isUnknown) }
+        return (p[top], !q.isUnknown && q.truth[top])
     }
 
     static func probabilities(_ q: Scored, temperature: Double, unknownPrior u: Double) -> [Double] {
@@ -88,23 +105,31 @@ public enum AttributionBenchmark {
         return logits.map { exp($0 - m) / z }
     }
 
-    /// The temperature that minimizes the Brier score of the top-1 confidence (how far "70% sure" is from
-    /// being right 70% of the time), on a logarithmic grid. The likelihood of the true actor is a poor target
-    /// here: a few confidently wrong queries dominate it and flatten every other answer.
-    static func bestTemperature(_ queries: [Scored], unknownPrior: Double) -> Double {
-        var best = (loss: Double.infinity, t: 1.0)
-        for step in 0...48 {
-            let t = 0.1 * pow(1.15, Double(step))
-            var loss = 0.0
-            for q in queries {
-                let p = probabilities(q, temperature: t, unknownPrior: unknownPrior)
-                guard let top = p.indices.max(by: { p[$0] < p[$1] }) else { continue }
-                let correct = q.truth[top] ? 1.0 : 0.0
-                loss += (p[top] - correct) * (p[top] - correct)
+    /// The temperature and unknown-actor prior that minimize the multi-class Brier score, on a grid. (The
+    /// likelihood of the true actor is a poor target here: a few confidently wrong queries dominate it and
+    /// flatten every other answer.)
+    static func bestCalibration(_ queries: [Scored]) -> (temperature: Double, unknownPrior: Double) {
+        var best = (loss: Double.infinity, t: 1.0, u: 0.05)
+        for u in [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5] {
+            for step in 0...48 {
+                let t = 0.1 * pow(1.15, Double(step))
+                var loss = 0.0
+                for q in queries {
+                    // The multi-class Brier score over the actors and "unknown actor" (a proper scoring rule).
+                    let p = probabilities(q, temperature: t, unknownPrior: u)
+                    let pu = max(0, 1 - p.reduce(0, +))
+                    var l = (pu - (q.isUnknown ? 1 : 0)) * (pu - (q.isUnknown ? 1 : 0))
+                    let truthShare = q.isUnknown ? 0 : 1 / Double(max(q.truth.filter { $0 }.count, 1))
+                    for (pk, y) in zip(p, q.truth) {
+                        let target = y ? truthShare : 0
+                        l += (pk - target) * (pk - target)
+                    }
+                    loss += l
+                }
+                if loss < best.loss { best = (loss, t, u) }
             }
-            if loss < best.loss { best = (loss, t) }
         }
-        return best.t
+        return (best.t, best.u)
     }
 
     static func recalibrated(_ o: Outcome, _ p: AttributionModel.Parameters) -> Outcome {
@@ -124,22 +149,54 @@ public enum AttributionBenchmark {
         let country = withCountry.isEmpty ? nil : Double(withCountry.filter { $0 }.count) / Double(withCountry.count)
         var ece: Double?
         if outcomes.allSatisfy({ $0.confidence != nil }) && !outcomes.isEmpty {
-            var bins = [(Double, Double, Int)](repeating: (0, 0, 0), count: 10)
-            for o in outcomes {
-                let c = o.confidence!
-                let b = min(Int(c * 10), 9)
-                bins[b].0 += c
-                bins[b].1 += o.correct ? 1 : 0
-                bins[b].2 += 1
-            }
-            ece = bins.reduce(0.0) { acc, bin in
-                bin.2 == 0 ? acc : acc + Double(bin.2) / n * abs(bin.0 / Double(bin.2) - bin.1 / Double(bin.2))
-            }
+            ece = expectedCalibrationError(outcomes.map { ($0.confidence!, $0.correct) })
         }
         return Row(
             method: method, variant: variant, queries: outcomes.count, top1: share(1), top3: share(3), top5: share(5),
             mrr: mrr, countryTop1: outcomes.first?.confidence == nil ? nil : country,
             countryQueries: withCountry.count, ece: ece)
+    }
+
+    /// Expected calibration error over 10 equal-width confidence bins.
+    static func expectedCalibrationError(_ answers: [(confidence: Double, correct: Bool)]) -> Double {
+        var bins = [(Double, Double, Int)](repeating: (0, 0, 0), count: 10)
+        for (c, ok) in answers {
+            let b = min(Int(c * 10), 9)
+            bins[b].0 += c
+            bins[b].1 += ok ? 1 : 0
+            bins[b].2 += 1
+        }
+        let n = Double(max(answers.count, 1))
+        return bins.reduce(0.0) { acc, bin in
+            bin.2 == 0 ? acc : acc + Double(bin.2) / n * abs(bin.0 / Double(bin.2) - bin.1 / Double(bin.2))
+        }
+    }
+
+    // MARK: Unknown actor
+
+    /// For each actor with at least two cited reports: remove the actor (its relationships and its
+    /// campaigns' attributions) and query with half of its reports; the right answer is "unknown actor".
+    static func unknownActorHoldout(graph: KnowledgeGraph, parameters: AttributionModel.Parameters) -> [Scored] {
+        var out: [Scored] = []
+        for actor in graph.actors {
+            let members = Set(actor.memberIDs)
+            let direct = graph.edges.filter { members.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
+            let reports = Array(Set(direct.flatMap(\.references))).sorted()
+            guard reports.count >= 2 else { continue }
+            var rng = SplitMix(state: UInt64(abs(actor.id.hashValueStable)))
+            let heldOut = Set(reports.shuffled(using: &rng).prefix(reports.count / 2))
+            let items = Array(Set(direct.filter { !$0.references.isDisjoint(with: heldOut) }.compactMap {
+                graph.nodes[$0.target]?.attackID
+            })).sorted()
+            guard !items.isEmpty else { continue }
+            var g = graph
+            g.edges.removeAll { members.contains($0.source) || members.contains($0.target) }
+            let model = AttributionModel(graph: g, parameters: parameters)
+            guard var scored = evaluate(model, items, truth: []).scored else { continue }
+            scored.isUnknown = true
+            out.append(scored)
+        }
+        return out
     }
 
     // MARK: Leave one campaign out

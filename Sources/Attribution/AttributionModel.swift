@@ -67,9 +67,9 @@ public struct AttributionModel: Sendable {
         /// Weight of a technique implied by software the actor uses.
         public var softwareTechniqueWeight: Double = 0.2
         /// Softmax temperature (scores are divided by it).
-        public var temperature: Double = 0.7
+        public var temperature: Double = 2.5
         /// Prior probability that the actor is none of the known ones.
-        public var unknownPrior: Double = 0.05
+        public var unknownPrior: Double = 0.01
         /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
         public var indicatorWeight: Double = 3.0
         public init() {}
@@ -237,12 +237,18 @@ public struct AttributionModel: Sendable {
     }
 
     /// Log-likelihood ratio of feature `f` for ranked actor `k`, and whether the actor is known for it.
+    ///
+    /// Victim sectors and countries are recorded sparsely (MISP lists them for few actors), so their
+    /// absence from an actor's profile is no evidence against it: they only count where they match.
     func contribution(_ k: Int, _ f: String) -> (Double, Bool) {
         let bg = background(f)
         let w = features[k][f]?.0 ?? 0
+        if w == 0 && Self.isSparse(f) { return (0, false) }
         let p = (w + parameters.smoothing * bg) / (totals[k] + parameters.smoothing)
         return (log(p / bg), w > 0)
     }
+
+    static func isSparse(_ f: String) -> Bool { f.hasPrefix("sector:") || f.hasPrefix("victim:") }
 
     /// Raw scores of every ranked actor for evidence features (for the benchmark's inner loop).
     func scores(_ fs: [Feature]) -> [Double] {
@@ -334,6 +340,8 @@ public struct AttributionModel: Sendable {
                     why = llr >= 0
                         ? "\(label): known for this actor (\(source)); \(users) of \(n) actors share it"
                         : "\(label): known for this actor (\(source)), but \(users) of \(n) actors share it and it is one of \(Int(totals[k].rounded())) features recorded for this actor, so it weighs less here than for an average actor"
+                } else if Self.isSparse(f.key) {
+                    why = "\(label): not recorded for this actor; victim facts are sparse, so no weight"
                 } else {
                     why = "\(label): not recorded for this actor; \(users) of \(n) actors have it"
                 }

@@ -36,8 +36,12 @@ public enum AttributionRendering {
         var out = ""
         if let v = r.verdict { out += "Verdict: \(v)\n" }
         out += "Unknown actor: \(percent(r.unknownActorConfidence))\n"
+        if let best = r.candidates.first(where: { $0.country != nil }), let c = best.country {
+            out += "Country: \(c) (of \(best.name), the best-ranked actor whose country is known)\n"
+        }
         if !r.countries.isEmpty {
-            out += "Countries: " + r.countries.prefix(3).map { "\($0.country) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
+            out += "Probability by country: "
+                + r.countries.prefix(3).map { "\($0.country) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
         }
         if !r.umbrellas.isEmpty {
             out += "Umbrella actors: " + r.umbrellas.prefix(3).map { "\($0.name) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
@@ -61,7 +65,8 @@ public enum AttributionRendering {
         var t = TextTable(["METHOD", "VARIANT", "N", "TOP-1", "TOP-3", "TOP-5", "MRR", "COUNTRY TOP-1", "ECE"], maxColumnWidth: 50)
         for r in rows {
             t.add([
-                r.method, r.variant, "\(r.queries)", percent(r.top1), percent(r.top3), percent(r.top5), String(format: "%.3f", r.mrr),
+                r.method, r.variant, "\(r.queries)", percent(r.top1), r.top3.isNaN ? "-" : percent(r.top3),
+                r.top5.isNaN ? "-" : percent(r.top5), r.mrr.isNaN ? "-" : String(format: "%.3f", r.mrr),
                 r.countryTop1.map { "\(percent($0)) of \(r.countryQueries)" } ?? "-", r.ece.map { String(format: "%.3f", $0) } ?? "-",
             ])
         }
@@ -72,7 +77,8 @@ public enum AttributionRendering {
         .array(rows.map { r in
             [
                 "method": .string(r.method), "variant": .string(r.variant), "queries": .int(Int64(r.queries)),
-                "top1": num(r.top1), "top3": num(r.top3), "top5": num(r.top5), "mrr": num(r.mrr),
+                "top1": num(r.top1), "top3": r.top3.isNaN ? .null : num(r.top3), "top5": r.top5.isNaN ? .null : num(r.top5),
+                "mrr": r.mrr.isNaN ? .null : num(r.mrr),
                 "country_top1": r.countryTop1.map { num($0) } ?? .null, "ece": r.ece.map { num($0) } ?? .null,
             ]
         })

@@ -73,7 +73,7 @@ struct EvaluateAttribution: AsyncParsableCommand {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let (rows, temperature) = AttributionBenchmark.run(
+        let (rows, fitted) = AttributionBenchmark.run(
             graph: try KnowledgeGraph(store: kb), parameters: .init(), fitTemperature: true)
         let elapsed = clock.now - start
         switch format {
@@ -81,8 +81,9 @@ struct EvaluateAttribution: AsyncParsableCommand {
         case .table:
             print(AttributionRendering.benchmarkTable(rows))
             print(
-                "temperature fitted on the report-level holdout: \(String(format: "%.2f", temperature)) "
-                    + "(shipped default \(AttributionModel.Parameters().temperature)); leave-one-campaign-out confidences use it")
+                "calibration fitted on the report-level holdout: temperature \(String(format: "%.2f", fitted.temperature)), "
+                    + "unknown-actor prior \(fitted.unknownPrior) (shipped: \(AttributionModel.Parameters().temperature), "
+                    + "\(AttributionModel.Parameters().unknownPrior)); leave-one-campaign-out confidences use them")
             print("(\(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))")
         }
     }

@@ -146,7 +146,7 @@ enum World {
         for f in ["attack/enterprise-attack-18.1.json", "misp-galaxy/threat-actor.json"] {
             _ = try kb.importFile(try #require(Corpus.file(f)).path)
         }
-        let (rows, temperature) = AttributionBenchmark.run(
+        let (rows, fitted) = AttributionBenchmark.run(
             graph: try KnowledgeGraph(store: kb), parameters: .init(), fitTemperature: true)
         for r in rows {
             print(r.method, r.variant, r.queries, r.top1, r.mrr, r.countryTop1 ?? -1, r.ece ?? -1)
@@ -160,6 +160,7 @@ enum World {
         #expect(ours.mrr > base.mrr * 1.8)
         #expect(try #require(ours.countryTop1) >= 0.4)
         // The shipped temperature is the one this benchmark fits.
-        #expect(abs(temperature - AttributionModel.Parameters().temperature) < 0.1)
+        #expect(abs(fitted.temperature - AttributionModel.Parameters().temperature) < 0.1)
+        #expect(fitted.unknownPrior == AttributionModel.Parameters().unknownPrior)
     }
 }
