@@ -1,0 +1,94 @@
+import JSON
+
+/// Why observed data could not be used for matching.
+public struct ObservationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The observations a pattern is matched against: observed-data SDOs with the SCOs they reference.
+///
+/// STIX 2.1 observed-data name their SCOs in `object_refs`, resolved against the other objects of the
+/// bundle; STIX 2.0-style observed-data embed them in an `objects` dictionary keyed by local id. Either
+/// way `_ref`/`_refs` properties resolve only among the SCOs of the same observed-data. An
+/// observed-data with `number_observed = N` counts as N observations.
+public struct ObservationSet: Sendable {
+    struct Observation: Sendable {
+        var first: Timestamp
+        var last: Timestamp
+        var count: Int
+        /// The SCOs of this observed-data, and the id (or 2.0 key) each is referenced by.
+        var objects: [JSONObject]
+        var ids: [String]
+        var types: [String]
+    }
+
+    var observations: [Observation]
+
+    /// The number of observed-data SDOs.
+    public var count: Int { observations.count }
+
+    /// Builds observations from the objects of one bundle (observed-data SDOs and SCOs, in any order).
+    ///
+    /// - Throws: ``ObservationError`` for an observed-data without valid `first_observed`,
+    ///   `last_observed` and `number_observed >= 1`, without `object_refs`/`objects`, or an object without `type`.
+    public init(objects: [JSONValue]) throws(ObservationError) {
+        var byID: [String: Int] = [:]
+        byID.reserveCapacity(objects.count)
+        var odIndexes: [Int] = []
+        for (i, v) in objects.enumerated() {
+            guard case .object(let o) = v else { throw ObservationError("object \(i) is a \(v.kindName), not an object") }
+            guard case .string(let type)? = o["type"] else { throw ObservationError("object \(i) has no string 'type'") }
+            if type == "observed-data" {
+                odIndexes.append(i)
+            } else if case .string(let id)? = o["id"] {
+                if byID[id] == nil { byID[id] = i }
+            } else {
+                throw ObservationError("object \(i) (\(type)) has no string 'id'")
+            }
+        }
+        observations = []
+        observations.reserveCapacity(odIndexes.count)
+        for i in odIndexes {
+            let od = objects[i].objectValue!
+            let label = od["id"]?.stringValue ?? "observed-data \(i)"
+            func time(_ key: String) throws(ObservationError) -> Timestamp {
+                guard case .string(let s)? = od[key] else { throw ObservationError("\(label): missing '\(key)'") }
+                guard let t = Timestamp.parse(s) else { throw ObservationError("\(label): invalid \(key) '\(s)'") }
+                return t
+            }
+            let first = try time("first_observed")
+            let last = try time("last_observed")
+            guard first <= last else { throw ObservationError("\(label): last_observed is before first_observed") }
+            guard case .int(let n)? = od["number_observed"] else {
+                throw ObservationError("\(label): missing or non-integer 'number_observed'")
+            }
+            guard n >= 1 else { throw ObservationError("\(label): number_observed must be at least 1") }
+            var obs = Observation(
+                first: first, last: last, count: Int(min(n, Int64(Int32.max))), objects: [], ids: [], types: [])
+            if case .array(let refs)? = od["object_refs"] {
+                for r in refs {
+                    guard case .string(let id) = r else { throw ObservationError("\(label): non-string in object_refs") }
+                    if let j = byID[id], case .object(let sco) = objects[j] {
+                        obs.objects.append(sco)
+                        obs.ids.append(id)
+                        obs.types.append(sco["type"]?.stringValue ?? "")
+                    }
+                }
+            } else if case .object(let embedded)? = od["objects"] {
+                for m in embedded.members {
+                    guard case .object(let sco) = m.value, case .string(let type)? = sco["type"] else {
+                        throw ObservationError("\(label): embedded object '\(m.key)' has no 'type'")
+                    }
+                    obs.objects.append(sco)
+                    obs.ids.append(m.key)
+                    obs.types.append(type)
+                }
+            } else {
+                throw ObservationError("\(label): has neither 'object_refs' nor 'objects'")
+            }
+            observations.append(obs)
+        }
+    }
+}

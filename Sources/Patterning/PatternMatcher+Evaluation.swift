@@ -1,0 +1,368 @@
+import CPCRE2
+import JSON
+
+/// A value selected by an object path: JSON as read, or bytes decoded from a `_hex`/`_bin` property.
+enum PathValue {
+    case json(JSONValue)
+    case binary([UInt8])
+}
+
+/// Per-call scratch state: PCRE2 match data and the error raised inside a predicate.
+final class EvaluationContext {
+    let matchData: OpaquePointer
+    var error: MatchError?
+
+    init() { matchData = CompiledRegex.makeMatchData() }
+    deinit { pcre2_match_data_free_8(matchData) }
+}
+
+extension PatternMatcher {
+    /// True when the observations satisfy the pattern.
+    ///
+    /// - Throws: ``MatchError`` when a timestamp in the data cannot be read for a comparison with a
+    ///   timestamp literal, or the search exceeds ``stepBudget``.
+    public func matches(_ observations: ObservationSet) throws(MatchError) -> Bool {
+        let context = EvaluationContext()
+        // 1. Which observed-data each bracketed expression can bind to.
+        var candidates: [[Int32]] = []
+        candidates.reserveCapacity(leaves.count)
+        for leaf in leaves {
+            var list: [Int32] = []
+            for (i, obs) in observations.observations.enumerated() {
+                if !leaf.windows.allSatisfy({ obs.first < $0.stop && obs.last >= $0.start && $0.start < $0.stop }) {
+                    continue
+                }
+                var hit = false
+                for r in 0..<obs.objects.count {
+                    if evaluate(leaf.comparison, object: r, in: obs, context) {
+                        hit = true
+                        break
+                    }
+                }
+                if let e = context.error { throw e }
+                if hit { list.append(Int32(i)) }
+            }
+            candidates.append(list)
+        }
+        // 2. A cheap necessary condition before searching for a binding.
+        let capacity = observations.observations.reduce(0) { $0 + $1.count }
+        guard feasible(root, candidates, capacity) else { return false }
+        // 3. Depth-first search for one binding.
+        let search = BindingSearch(
+            candidates: candidates, capacity: observations.observations.map { Int32($0.count) },
+            first: observations.observations.map(\.first), last: observations.observations.map(\.last))
+        var state = BindingSearch.State(used: [Int32](repeating: 0, count: observations.count))
+        let found = search.run(root, &state) { _, _ in true }
+        if state.exhausted {
+            throw .tooComplex("matching needed more than \(PatternMatcher.stepBudget) search steps")
+        }
+        return found
+    }
+
+    func feasible(_ n: Node, _ candidates: [[Int32]], _ capacity: Int) -> Bool {
+        switch n {
+        case .leaf(let i): return !candidates[i].isEmpty
+        case .and(let xs), .followedBy(let xs): return xs.allSatisfy { feasible($0, candidates, capacity) }
+        case .or(let xs): return xs.contains { feasible($0, candidates, capacity) }
+        case .within(let x, _): return feasible(x, candidates, capacity)
+        case .repeats(let x, let k): return k <= capacity && feasible(x, candidates, capacity)
+        }
+    }
+
+    // MARK: - Comparison expressions on one root object
+
+    func evaluate(_ c: Comparison, object r: Int, in obs: ObservationSet.Observation, _ ctx: EvaluationContext) -> Bool {
+        switch c {
+        case .and(let xs):
+            for x in xs where !evaluate(x, object: r, in: obs, ctx) { return false }
+            return true
+        case .or(let xs):
+            for x in xs where evaluate(x, object: r, in: obs, ctx) { return true }
+            return false
+        case .test(let t):
+            guard !t.neverMatches, obs.types[r] == t.type else { return false }
+            let root = PathValue.json(.object(obs.objects[r]))
+            if t.op == .exists {
+                let found = select(t.steps, 0, root, obs) { _ in true }
+                return t.negated ? !found : found
+            }
+            return select(t.steps, 0, root, obs) { v in predicate(t, v, ctx) }
+        }
+    }
+
+    /// Walks the path from `value`; true when `body` is true for some selected value.
+    func select(
+        _ steps: [PathStep], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation,
+        _ body: (PathValue) -> Bool
+    ) -> Bool {
+        if i == steps.count { return body(value) }
+        guard case .json(let json) = value else { return false }
+        switch steps[i] {
+        case .key(let k):
+            guard case .object(let o) = json, let v = o[k] else { return false }
+            if k.hasSuffix("_ref") {
+                guard case .string(let id) = v, let j = obs.ids.firstIndex(of: id) else { return false }
+                return select(steps, i + 1, .json(.object(obs.objects[j])), obs, body)
+            }
+            if k.hasSuffix("_refs") {
+                guard case .array(let refs) = v else { return false }
+                var resolved: [JSONValue] = []
+                for r in refs {
+                    if case .string(let id) = r, let j = obs.ids.firstIndex(of: id) {
+                        resolved.append(.object(obs.objects[j]))
+                    }
+                }
+                return select(steps, i + 1, .json(.array(resolved)), obs, body)
+            }
+            if k.hasSuffix("_hex"), case .string(let s) = v {
+                guard let bytes = PatternParser.decodeHex(s.utf8) else { return false }
+                return select(steps, i + 1, .binary(bytes), obs, body)
+            }
+            if k.hasSuffix("_bin"), case .string(let s) = v {
+                guard let bytes = PatternParser.decodeBase64(s.utf8) else { return false }
+                return select(steps, i + 1, .binary(bytes), obs, body)
+            }
+            return select(steps, i + 1, .json(v), obs, body)
+        case .index(let n):
+            guard case .array(let a) = json, n >= 0, n < a.count else { return false }
+            return select(steps, i + 1, .json(a[n]), obs, body)
+        case .anyIndex:
+            guard case .array(let a) = json else { return false }
+            for e in a where select(steps, i + 1, .json(e), obs, body) { return true }
+            return false
+        }
+    }
+
+    // MARK: - Predicates
+
+    func predicate(_ t: Test, _ v: PathValue, _ ctx: EvaluationContext) -> Bool {
+        switch t.op {
+        case .equal, .notEqual:
+            var r = equal(v, t.literal!, ctx)
+            if t.op == .notEqual { r.toggle() }
+            return t.negated ? !r : r
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let r: Bool
+            switch compare(v, t.literal!, ctx) {
+            case .incomparable: return false
+            case .unconvertible: r = false
+            case .ordered(let c):
+                switch t.op {
+                case .less: r = c < 0
+                case .lessOrEqual: r = c <= 0
+                case .greater: r = c > 0
+                default: r = c >= 0
+                }
+            }
+            return t.negated ? !r : r
+        case .in:
+            let r = t.set.contains { equal(v, $0, ctx) }
+            return t.negated ? !r : r
+        case .like:
+            var r = false
+            switch v {
+            case .json(.string(let s)): r = t.like!.matches(s)
+            case .binary(let b):
+                if let s = String(validating: b, as: UTF8.self) { r = t.like!.matches(s) }
+            default: break
+            }
+            return t.negated ? !r : r
+        case .matches:
+            var r = false
+            switch v {
+            case .json(.string(let s)):
+                var s = s
+                r = s.withUTF8 { t.regex!.firstMatch(in: $0, matchData: ctx.matchData) }
+            case .binary(let b):
+                if let re = t.binaryRegex { r = b.withUnsafeBufferPointer { re.firstMatch(in: $0, matchData: ctx.matchData) } }
+            default: break
+            }
+            return t.negated ? !r : r
+        case .isSubset, .isSuperset:
+            var r = false
+            if case .json(.string(let s)) = v, let net = IPNetwork(s) {
+                r = t.op == .isSubset ? net.isSubset(of: t.network!) : t.network!.isSubset(of: net)
+            }
+            return t.negated ? !r : r
+        case .exists:
+            return true
+        }
+    }
+
+    func timestamp(_ s: String, _ ctx: EvaluationContext) -> Timestamp? {
+        if let t = Timestamp.parse(s) { return t }
+        if ctx.error == nil { ctx.error = .invalidObservedData("'\(s)' is not a timestamp") }
+        return nil
+    }
+
+    func equal(_ v: PathValue, _ lit: Literal, _ ctx: EvaluationContext) -> Bool {
+        switch (lit.value, v) {
+        case (.integer(let i), .json(.int(let j))): return i == j
+        case (.integer(let i), .json(.double(let d))): return Double(i) == d
+        case (.float(let f), .json(.int(let j))): return Double(j) == f
+        case (.float(let f), .json(.double(let d))): return d == f
+        case (.string(let s), .json(.string(let j))): return s.utf8.elementsEqual(j.utf8)
+        case (.string, .binary(let b)): return lit.latin1 == b
+        case (.bool(let a), .json(.bool(let b))): return a == b
+        case (.binary(let a), .binary(let b)): return a == b
+        case (.binary(let a), .json(.string(let s))): return PatternMatcher.latin1Bytes(s) == a
+        case (.timestamp(let t), .json(.string(let s))):
+            guard let u = timestamp(s, ctx) else { return false }
+            return t == u
+        default: return false
+        }
+    }
+
+    enum Order {
+        /// Types that have no order between them: the test is false even under NOT.
+        case incomparable
+        /// A string with characters above U+00FF against binary: false, then NOT applies.
+        case unconvertible
+        case ordered(Int)
+    }
+
+    static func order<T: Comparable>(_ a: T, _ b: T) -> Order { .ordered(a < b ? -1 : a == b ? 0 : 1) }
+
+    static func orderBytes(_ a: some Sequence<UInt8>, _ b: some Sequence<UInt8>) -> Order {
+        var ia = a.makeIterator()
+        var ib = b.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return .ordered(0)
+            case (nil, _): return .ordered(-1)
+            case (_, nil): return .ordered(1)
+            case (let x?, let y?): if x != y { return .ordered(x < y ? -1 : 1) }
+            }
+        }
+    }
+
+    /// Orders the selected value against the literal (value first).
+    func compare(_ v: PathValue, _ lit: Literal, _ ctx: EvaluationContext) -> Order {
+        switch (lit.value, v) {
+        case (.integer(let i), .json(.int(let j))): return PatternMatcher.order(j, i)
+        case (.integer(let i), .json(.double(let d))): return PatternMatcher.order(d, Double(i))
+        case (.float(let f), .json(.int(let j))): return PatternMatcher.order(Double(j), f)
+        case (.float(let f), .json(.double(let d))): return PatternMatcher.order(d, f)
+        case (.string(let s), .json(.string(let j))): return PatternMatcher.orderBytes(j.utf8, s.utf8)
+        case (.string, .binary(let b)):
+            guard let l = lit.latin1 else { return .unconvertible }
+            return PatternMatcher.orderBytes(b, l)
+        case (.binary(let a), .binary(let b)): return PatternMatcher.orderBytes(b, a)
+        case (.binary(let a), .json(.string(let s))):
+            guard let l = PatternMatcher.latin1Bytes(s) else { return .unconvertible }
+            return PatternMatcher.orderBytes(l, a)
+        case (.timestamp(let t), .json(.string(let s))):
+            guard let u = timestamp(s, ctx) else { return .incomparable }
+            return PatternMatcher.order(u, t)
+        default: return .incomparable
+        }
+    }
+}
+
+/// Depth-first search for one binding of observations to the bracketed expressions of a pattern.
+///
+/// A binding gives each bracketed expression (each repetition counted) its own observation; an
+/// observed-data with `number_observed = N` can be used N times. Continuations receive the summary
+/// of the sub-binding (latest `first_observed`, earliest `last_observed`), which is all that
+/// `WITHIN` and `FOLLOWEDBY` need.
+struct BindingSearch {
+    let candidates: [[Int32]]
+    let capacity: [Int32]
+    let first: [Timestamp]
+    let last: [Timestamp]
+
+    struct Summary {
+        var maxFirst: Timestamp
+        var minLast: Timestamp
+
+        func merged(_ o: Summary?) -> Summary {
+            guard let o else { return self }
+            return Summary(maxFirst: max(maxFirst, o.maxFirst), minLast: min(minLast, o.minLast))
+        }
+    }
+
+    struct State {
+        var used: [Int32]
+        var steps = 0
+        var exhausted = false
+    }
+
+    typealias Continuation = (inout State, Summary) -> Bool
+
+    func run(_ node: PatternMatcher.Node, _ s: inout State, _ k: Continuation) -> Bool {
+        switch node {
+        case .leaf(let li):
+            for o32 in candidates[li] {
+                let o = Int(o32)
+                if s.used[o] >= capacity[o] { continue }
+                s.steps += 1
+                if s.steps > PatternMatcher.stepBudget {
+                    s.exhausted = true
+                    return true
+                }
+                s.used[o] += 1
+                if k(&s, Summary(maxFirst: first[o], minLast: last[o])) { return true }
+                s.used[o] -= 1
+            }
+            return false
+        case .or(let xs):
+            for x in xs where run(x, &s, k) { return true }
+            return false
+        case .and(let xs):
+            return runAll(xs, 0, nil, ordered: false, &s, k)
+        case .followedBy(let xs):
+            return runAll(xs, 0, nil, ordered: true, &s, k)
+        case .within(let x, let d):
+            return run(x, &s) { s2, sum in
+                sum.maxFirst <= sum.minLast.adding(d) ? k(&s2, sum) : false
+            }
+        case .repeats(let x, let n):
+            if case .leaf(let li) = x { return repeatLeaf(li, 0, n, nil, &s, k) }
+            return runRepeat(x, n, nil, &s, k)
+        }
+    }
+
+    /// Binds `xs[i...]` in turn; with `ordered`, each operand must be able to follow the ones before it.
+    func runAll(
+        _ xs: [PatternMatcher.Node], _ i: Int, _ acc: Summary?, ordered: Bool, _ s: inout State, _ k: Continuation
+    ) -> Bool {
+        if i == xs.count { return k(&s, acc!) }
+        return run(xs[i], &s) { s2, sum in
+            if ordered, let acc, acc.maxFirst > sum.minLast { return false }
+            return runAll(xs, i + 1, sum.merged(acc), ordered: ordered, &s2, k)
+        }
+    }
+
+    func runRepeat(_ x: PatternMatcher.Node, _ n: Int, _ acc: Summary?, _ s: inout State, _ k: Continuation) -> Bool {
+        if n == 0 { return k(&s, acc!) }
+        return run(x, &s) { s2, sum in runRepeat(x, n - 1, sum.merged(acc), &s2, k) }
+    }
+
+    /// `[…] REPEATS n TIMES`: chooses how many of the n uses go to each candidate, in candidate order,
+    /// so recursion depth is the number of candidates, not n.
+    func repeatLeaf(_ li: Int, _ ci: Int, _ remaining: Int, _ acc: Summary?, _ s: inout State, _ k: Continuation) -> Bool {
+        if remaining == 0 { return k(&s, acc!) }
+        let list = candidates[li]
+        guard ci < list.count else { return false }
+        let o = Int(list[ci])
+        let free = Int(capacity[o] - s.used[o])
+        var take = min(free, remaining)
+        while take >= 0 {
+            s.steps += 1
+            if s.steps > PatternMatcher.stepBudget {
+                s.exhausted = true
+                return true
+            }
+            if take > 0 {
+                s.used[o] += Int32(take)
+                let sum = Summary(maxFirst: first[o], minLast: last[o]).merged(acc)
+                if repeatLeaf(li, ci + 1, remaining - take, sum, &s, k) { return true }
+                s.used[o] -= Int32(take)
+            } else if repeatLeaf(li, ci + 1, remaining, acc, &s, k) {
+                return true
+            }
+            take -= 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,198 @@
+import CPCRE2
+import JSON
+
+/// Why matching could not give an answer.
+public enum MatchError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The observed data holds a value the pattern cannot be compared with (a malformed timestamp).
+    case invalidObservedData(String)
+    /// The search for a binding needed more steps than ``PatternMatcher/stepBudget``.
+    case tooComplex(String)
+
+    public var description: String {
+        switch self {
+        case .invalidObservedData(let s): return "invalid observed data: \(s)"
+        case .tooComplex(let s): return s
+        }
+    }
+}
+
+/// A pattern compiled for matching: regexes compiled (PCRE2 JIT), LIKE operands, CIDRs and literal
+/// conversions done once.
+///
+/// Semantics follow STIX 2.1 Patterning §9 and the OASIS reference matcher where it agrees with the
+/// specification; see docs/PATTERNING.md for the binding model and every deviation.
+public struct PatternMatcher: Sendable {
+    /// The widest binding (observations bound at once) a pattern may need; wider patterns are refused.
+    public static let maxBindingWidth = 1000
+    /// Search steps allowed per ``matches(_:)`` call before it gives up with ``MatchError/tooComplex(_:)``.
+    public static let stepBudget = 20_000_000
+
+    let root: Node
+    let leaves: [Leaf]
+    public let pattern: Pattern
+
+    indirect enum Node: Sendable {
+        case leaf(Int)
+        case and([Node])
+        case or([Node])
+        case followedBy([Node])
+        case within(Node, PatternDuration)
+        case repeats(Node, Int)
+    }
+
+    struct Window: Sendable {
+        var start: Timestamp
+        var stop: Timestamp
+    }
+
+    struct Leaf: Sendable {
+        var comparison: Comparison
+        /// START/STOP windows of the enclosing qualifiers; every bound observation must overlap all of them.
+        var windows: [Window]
+    }
+
+    indirect enum Comparison: Sendable {
+        case and([Comparison])
+        case or([Comparison])
+        case test(Test)
+    }
+
+    struct Test: Sendable {
+        var type: String
+        var neverMatches: Bool
+        var steps: [PathStep]
+        var op: ComparisonOperator
+        var negated: Bool
+        var literal: Literal?
+        var set: [Literal]
+        var like: LikePattern?
+        var regex: CompiledRegex?
+        var binaryRegex: CompiledRegex?
+        var network: IPNetwork?
+    }
+
+    struct Literal: Sendable {
+        var value: PatternLiteral
+        /// For strings: the Latin-1 bytes when every scalar is below U+0100 (for comparison with binary values).
+        var latin1: [UInt8]?
+    }
+
+    /// Compiles a parsed pattern.
+    ///
+    /// - Throws: ``PatternError`` for an invalid regex or CIDR operand, or a binding wider than ``maxBindingWidth``.
+    public init(_ pattern: Pattern) throws(PatternError) {
+        self.pattern = pattern
+        var leaves: [Leaf] = []
+        root = try PatternMatcher.compile(pattern.root, windows: [], leaves: &leaves)
+        self.leaves = leaves
+        let width = PatternMatcher.width(root)
+        if width > PatternMatcher.maxBindingWidth {
+            throw PatternError(
+                .tooComplex(
+                    "pattern binds \(width) observations at once, more than the limit of \(PatternMatcher.maxBindingWidth)"),
+                at: 0)
+        }
+    }
+
+    /// Parses and compiles pattern text.
+    public init(_ text: String) throws(PatternError) {
+        try self.init(try Pattern.parse(text))
+    }
+
+    static func width(_ n: Node) -> Int {
+        switch n {
+        case .leaf: return 1
+        case .and(let xs), .followedBy(let xs): return xs.reduce(0) { min($0 + width($1), Int.max / 2) }
+        case .or(let xs): return xs.map(width).max() ?? 0
+        case .within(let x, _): return width(x)
+        case .repeats(let x, let k):
+            if case .leaf = x { return 1 }
+            let (m, o) = width(x).multipliedReportingOverflow(by: k)
+            return o ? Int.max / 2 : m
+        }
+    }
+
+    static func compile(_ e: ObservationExpression, windows: [Window], leaves: inout [Leaf]) throws(PatternError) -> Node {
+        switch e {
+        case .observation(let c):
+            leaves.append(Leaf(comparison: try compile(c), windows: windows))
+            return .leaf(leaves.count - 1)
+        case .and(let xs):
+            var out: [Node] = []
+            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves)) }
+            return .and(out)
+        case .or(let xs):
+            var out: [Node] = []
+            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves)) }
+            return .or(out)
+        case .followedBy(let xs):
+            var out: [Node] = []
+            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves)) }
+            return .followedBy(out)
+        case .within(let x, let d):
+            return .within(try compile(x, windows: windows, leaves: &leaves), d)
+        case .repeats(let x, let n):
+            return .repeats(try compile(x, windows: windows, leaves: &leaves), n)
+        case .startStop(let x, let start, let stop):
+            return try compile(x, windows: windows + [Window(start: start, stop: stop)], leaves: &leaves)
+        }
+    }
+
+    static func compile(_ c: ComparisonExpression) throws(PatternError) -> Comparison {
+        switch c {
+        case .and(let xs):
+            var out: [Comparison] = []
+            for x in xs { out.append(try compile(x)) }
+            return .and(out)
+        case .or(let xs):
+            var out: [Comparison] = []
+            for x in xs { out.append(try compile(x)) }
+            return .or(out)
+        case .test(let t):
+            return .test(try compile(t))
+        }
+    }
+
+    static func literal(_ v: PatternLiteral) -> Literal {
+        var latin1: [UInt8]?
+        if case .string(let s) = v { latin1 = latin1Bytes(s) }
+        return Literal(value: v, latin1: latin1)
+    }
+
+    static func latin1Bytes(_ s: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for u in s.unicodeScalars {
+            guard u.value < 256 else { return nil }
+            out.append(UInt8(u.value))
+        }
+        return out
+    }
+
+    static func compile(_ t: PropertyTest) throws(PatternError) -> Test {
+        var test = Test(
+            type: t.path.objectType, neverMatches: PatternValidator.sdoTypes.contains(t.path.objectType),
+            steps: t.path.steps, op: t.op, negated: t.negated, literal: t.value.map(literal), set: t.set.map(literal))
+        switch t.op {
+        case .like:
+            if case .string(let s)? = t.value { test.like = LikePattern(s) }
+        case .matches:
+            if case .string(let s)? = t.value {
+                do {
+                    test.regex = try CompiledRegex(pattern: Array(s.utf8), utf: true)
+                } catch {
+                    throw PatternError(error.kind, at: t.offset)
+                }
+                if let bytes = latin1Bytes(s) { test.binaryRegex = try? CompiledRegex(pattern: bytes, utf: false) }
+            }
+        case .isSubset, .isSuperset:
+            guard case .string(let s)? = t.value, let net = IPNetwork(s) else {
+                throw PatternError(
+                    .semantic("\(t.op.rawValue) needs an IPv4 or IPv6 address or CIDR block"), at: t.offset)
+            }
+            test.network = net
+        default: break
+        }
+        return test
+    }
+}
