@@ -15,6 +15,10 @@ public enum PatternCaseRunner {
             do {
                 value = try JSONParser.parse(raw: line)
             } catch {
+                // Keep the case's id when only the UTF-8 is bad, so the error line can be matched to it.
+                if case .object(let o)? = try? JSONParser.parse(raw: line, repairingInvalidUTF8: true) {
+                    id = o["id"] ?? .null
+                }
                 throw CaseError("invalid JSON: \(error)")
             }
             guard case .object(let o) = value else { throw CaseError("a case must be a JSON object") }
