@@ -11,8 +11,27 @@ import Patterning
 struct Pattern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate STIX 2.1 patterns and match them against observed data.",
-        subcommands: [Validate.self, Eval.self]
+        subcommands: [Validate.self, Eval.self, Generate.self]
     )
+
+    /// `sightline pattern generate`: the random cases of the differential test and the benchmark.
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write generated eval cases (JSON lines) for tests and benchmarks.", shouldDisplay: false)
+
+        @Option(help: "How many cases.") var count = 1000
+        @Option(help: "Random seed; the same seed gives the same cases.") var seed: UInt64 = 1
+
+        func run() async throws {
+            var generator = PatternCaseGenerator(seed: seed)
+            var out = ""
+            for _ in 0..<count {
+                out += generator.nextCase().line
+                out += "\n"
+            }
+            print(out, terminator: "")
+        }
+    }
 
     /// `sightline pattern validate PATTERN`.
     struct Validate: AsyncParsableCommand {
