@@ -14,14 +14,30 @@ public struct ObservationError: Error, Equatable, Sendable, CustomStringConverti
 /// way `_ref`/`_refs` properties resolve only among the SCOs of the same observed-data. An
 /// observed-data with `number_observed = N` counts as N observations.
 public struct ObservationSet: Sendable {
-    struct Observation: Sendable {
-        var first: Timestamp
-        var last: Timestamp
-        var count: Int
+    /// One observed-data SDO (a class, so the hot loops share it instead of copying its arrays).
+    final class Observation: Sendable {
+        let first: Timestamp
+        let last: Timestamp
+        let count: Int
         /// The SCOs of this observed-data, and the id (or 2.0 key) each is referenced by.
-        var objects: [JSONObject]
-        var ids: [String]
-        var types: [String]
+        let objects: [JSONObject]
+        let ids: [String]
+        let types: [String]
+
+        init(first: Timestamp, last: Timestamp, count: Int, objects: [JSONObject], ids: [String], types: [String]) {
+            self.first = first
+            self.last = last
+            self.count = count
+            self.objects = objects
+            self.ids = ids
+            self.types = types
+        }
+
+        /// The SCO a reference names, looked up among this observed-data's SCOs.
+        func resolve(_ id: String) -> Int? {
+            for i in 0..<ids.count where ids[i] == id { return i }
+            return nil
+        }
     }
 
     var observations: [Observation]
@@ -34,8 +50,11 @@ public struct ObservationSet: Sendable {
     /// - Throws: ``ObservationError`` for an observed-data without valid `first_observed`,
     ///   `last_observed` and `number_observed >= 1`, without `object_refs`/`objects`, or an object without `type`.
     public init(objects: [JSONValue]) throws(ObservationError) {
+        // Small bundles look ids up by a scan; large ones through a dictionary.
+        let useDictionary = objects.count > 48
         var byID: [String: Int] = [:]
-        byID.reserveCapacity(objects.count)
+        var idList: [String] = []
+        var idIndex: [Int] = []
         var odIndexes: [Int] = []
         for (i, v) in objects.enumerated() {
             guard case .object(let o) = v else { throw ObservationError("object \(i) is a \(v.kindName), not an object") }
@@ -43,7 +62,12 @@ public struct ObservationSet: Sendable {
             if type == "observed-data" {
                 odIndexes.append(i)
             } else if case .string(let id)? = o["id"] {
-                if byID[id] == nil { byID[id] = i }
+                if useDictionary {
+                    if byID[id] == nil { byID[id] = i }
+                } else {
+                    idList.append(id)
+                    idIndex.append(i)
+                }
             } else {
                 throw ObservationError("object \(i) (\(type)) has no string 'id'")
             }
@@ -52,7 +76,7 @@ public struct ObservationSet: Sendable {
         observations.reserveCapacity(odIndexes.count)
         for i in odIndexes {
             let od = objects[i].objectValue!
-            let label = od["id"]?.stringValue ?? "observed-data \(i)"
+            var label: String { od["id"]?.stringValue ?? "observed-data \(i)" }
             func time(_ key: String) throws(ObservationError) -> Timestamp {
                 guard case .string(let s)? = od[key] else { throw ObservationError("\(label): missing '\(key)'") }
                 guard let t = Timestamp.parse(s) else { throw ObservationError("\(label): invalid \(key) '\(s)'") }
@@ -65,15 +89,28 @@ public struct ObservationSet: Sendable {
                 throw ObservationError("\(label): missing or non-integer 'number_observed'")
             }
             guard n >= 1 else { throw ObservationError("\(label): number_observed must be at least 1") }
-            var obs = Observation(
-                first: first, last: last, count: Int(min(n, Int64(Int32.max))), objects: [], ids: [], types: [])
+            var scos: [JSONObject] = []
+            var ids: [String] = []
+            var types: [String] = []
             if case .array(let refs)? = od["object_refs"] {
+                scos.reserveCapacity(refs.count)
+                ids.reserveCapacity(refs.count)
+                types.reserveCapacity(refs.count)
                 for r in refs {
                     guard case .string(let id) = r else { throw ObservationError("\(label): non-string in object_refs") }
-                    if let j = byID[id], case .object(let sco) = objects[j] {
-                        obs.objects.append(sco)
-                        obs.ids.append(id)
-                        obs.types.append(sco["type"]?.stringValue ?? "")
+                    var found: Int?
+                    if useDictionary {
+                        found = byID[id]
+                    } else {
+                        for k in 0..<idList.count where idList[k] == id {
+                            found = idIndex[k]
+                            break
+                        }
+                    }
+                    if let j = found, case .object(let sco) = objects[j] {
+                        scos.append(sco)
+                        ids.append(id)
+                        types.append(sco["type"]?.stringValue ?? "")
                     }
                 }
             } else if case .object(let embedded)? = od["objects"] {
@@ -81,14 +118,17 @@ public struct ObservationSet: Sendable {
                     guard case .object(let sco) = m.value, case .string(let type)? = sco["type"] else {
                         throw ObservationError("\(label): embedded object '\(m.key)' has no 'type'")
                     }
-                    obs.objects.append(sco)
-                    obs.ids.append(m.key)
-                    obs.types.append(type)
+                    scos.append(sco)
+                    ids.append(m.key)
+                    types.append(type)
                 }
             } else {
                 throw ObservationError("\(label): has neither 'object_refs' nor 'objects'")
             }
-            observations.append(obs)
+            observations.append(
+                Observation(
+                    first: first, last: last, count: Int(min(n, Int64(Int32.max))), objects: scos, ids: ids,
+                    types: types))
         }
     }
 }

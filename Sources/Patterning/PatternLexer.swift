@@ -154,8 +154,8 @@ struct PatternLexer {
                 if word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8) {
                     return PatternToken(kind: .bool, start: start, end: offset)
                 }
-                if word.first! >= 0x41 && word.first! <= 0x5A,
-                    let kw = PatternKeyword(rawValue: String(decoding: word, as: UTF8.self))
+                if word.first! >= 0x41 && word.first! <= 0x5A, word.count <= 10,
+                    let kw = PatternKeyword.allCases.first(where: { $0.rawValue.utf8.elementsEqual(word) })
                 {
                     return PatternToken(kind: .keyword(kw), start: start, end: offset)
                 }

@@ -1,6 +1,12 @@
 import CPCRE2
 import JSON
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A value selected by an object path: JSON as read, or bytes decoded from a `_hex`/`_bin` property.
 enum PathValue {
     case json(JSONValue)
@@ -26,14 +32,18 @@ extension PatternMatcher {
         // 1. Which observed-data each bracketed expression can bind to.
         var candidates: [[Int32]] = []
         candidates.reserveCapacity(leaves.count)
+        let all = observations.observations
         for leaf in leaves {
             var list: [Int32] = []
-            for (i, obs) in observations.observations.enumerated() {
-                if !leaf.windows.allSatisfy({ obs.first < $0.stop && obs.last >= $0.start && $0.start < $0.stop }) {
+            for i in 0..<all.count {
+                let obs = all[i]
+                if !leaf.windows.isEmpty
+                    && !leaf.windows.allSatisfy({ obs.first < $0.stop && obs.last >= $0.start && $0.start < $0.stop })
+                {
                     continue
                 }
                 var hit = false
-                for r in 0..<obs.objects.count {
+                for r in 0..<obs.types.count where leaf.types.contains(obs.types[r]) {
                     if evaluate(leaf.comparison, object: r, in: obs, context) {
                         hit = true
                         break
@@ -90,43 +100,52 @@ extension PatternMatcher {
         }
     }
 
+    /// The value of member `key`, found by a scan (objects are small).
+    @inline(__always)
+    static func member(_ o: JSONObject, _ key: String) -> JSONValue? {
+        let members = o.members
+        for i in 0..<members.count where members[i].key == key { return members[i].value }
+        return nil
+    }
+
     /// Walks the path from `value`; true when `body` is true for some selected value.
     func select(
-        _ steps: [PathStep], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation,
+        _ steps: [Step], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation,
         _ body: (PathValue) -> Bool
     ) -> Bool {
         if i == steps.count { return body(value) }
         guard case .json(let json) = value else { return false }
         switch steps[i] {
-        case .key(let k):
-            guard case .object(let o) = json, let v = o[k] else { return false }
-            if k.hasSuffix("_ref") {
-                guard case .string(let id) = v, let j = obs.ids.firstIndex(of: id) else { return false }
+        case .key(let k, let kind):
+            guard case .object(let o) = json, let v = PatternMatcher.member(o, k) else { return false }
+            switch kind {
+            case .plain:
+                return select(steps, i + 1, .json(v), obs, body)
+            case .ref:
+                guard case .string(let id) = v, let j = obs.resolve(id) else { return false }
                 return select(steps, i + 1, .json(.object(obs.objects[j])), obs, body)
-            }
-            if k.hasSuffix("_refs") {
+            case .refs:
                 guard case .array(let refs) = v else { return false }
                 var resolved: [JSONValue] = []
                 for r in refs {
-                    if case .string(let id) = r, let j = obs.ids.firstIndex(of: id) {
+                    if case .string(let id) = r, let j = obs.resolve(id) {
                         resolved.append(.object(obs.objects[j]))
                     }
                 }
                 return select(steps, i + 1, .json(.array(resolved)), obs, body)
-            }
-            if k.hasSuffix("_hex"), case .string(let s) = v {
+            case .hex:
+                guard case .string(let s) = v else { return select(steps, i + 1, .json(v), obs, body) }
                 guard let bytes = PatternParser.decodeHex(s.utf8) else { return false }
                 return select(steps, i + 1, .binary(bytes), obs, body)
-            }
-            if k.hasSuffix("_bin"), case .string(let s) = v {
+            case .bin:
+                guard case .string(let s) = v else { return select(steps, i + 1, .json(v), obs, body) }
                 guard let bytes = PatternParser.decodeBase64(s.utf8) else { return false }
                 return select(steps, i + 1, .binary(bytes), obs, body)
             }
-            return select(steps, i + 1, .json(v), obs, body)
         case .index(let n):
             guard case .array(let a) = json, n >= 0, n < a.count else { return false }
             return select(steps, i + 1, .json(a[n]), obs, body)
-        case .anyIndex:
+        case .any:
             guard case .array(let a) = json else { return false }
             for e in a where select(steps, i + 1, .json(e), obs, body) { return true }
             return false
@@ -201,7 +220,7 @@ extension PatternMatcher {
         case (.integer(let i), .json(.double(let d))): return Double(i) == d
         case (.float(let f), .json(.int(let j))): return Double(j) == f
         case (.float(let f), .json(.double(let d))): return d == f
-        case (.string(let s), .json(.string(let j))): return s.utf8.elementsEqual(j.utf8)
+        case (.string, .json(.string(let j))): return PatternMatcher.sameBytes(j, lit.utf8)
         case (.string, .binary(let b)): return lit.latin1 == b
         case (.bool(let a), .json(.bool(let b))): return a == b
         case (.binary(let a), .binary(let b)): return a == b
@@ -210,6 +229,15 @@ extension PatternMatcher {
             guard let u = timestamp(s, ctx) else { return false }
             return t == u
         default: return false
+        }
+    }
+
+    /// Byte equality of a string's UTF-8 with `bytes` (code points, no Unicode normalization).
+    static func sameBytes(_ s: String, _ bytes: [UInt8]) -> Bool {
+        var s = s
+        return s.withUTF8 { a in
+            guard a.count == bytes.count else { return false }
+            return bytes.withUnsafeBufferPointer { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
         }
     }
 
@@ -243,7 +271,7 @@ extension PatternMatcher {
         case (.integer(let i), .json(.double(let d))): return PatternMatcher.order(d, Double(i))
         case (.float(let f), .json(.int(let j))): return PatternMatcher.order(Double(j), f)
         case (.float(let f), .json(.double(let d))): return PatternMatcher.order(d, f)
-        case (.string(let s), .json(.string(let j))): return PatternMatcher.orderBytes(j.utf8, s.utf8)
+        case (.string, .json(.string(let j))): return PatternMatcher.orderBytes(j.utf8, lit.utf8)
         case (.string, .binary(let b)):
             guard let l = lit.latin1 else { return .unconvertible }
             return PatternMatcher.orderBytes(b, l)

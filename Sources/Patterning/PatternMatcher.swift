@@ -49,6 +49,19 @@ public struct PatternMatcher: Sendable {
         var comparison: Comparison
         /// START/STOP windows of the enclosing qualifiers; every bound observation must overlap all of them.
         var windows: [Window]
+        /// The object types its tests name; other objects cannot satisfy it.
+        var types: [String]
+    }
+
+    /// A compiled path step; keys know in advance whether they dereference or decode.
+    enum Step: Sendable {
+        case key(String, KeyKind)
+        case index(Int)
+        case any
+    }
+
+    enum KeyKind: Sendable {
+        case plain, ref, refs, hex, bin
     }
 
     indirect enum Comparison: Sendable {
@@ -57,22 +70,42 @@ public struct PatternMatcher: Sendable {
         case test(Test)
     }
 
-    struct Test: Sendable {
-        var type: String
-        var neverMatches: Bool
-        var steps: [PathStep]
-        var op: ComparisonOperator
-        var negated: Bool
-        var literal: Literal?
-        var set: [Literal]
-        var like: LikePattern?
-        var regex: CompiledRegex?
-        var binaryRegex: CompiledRegex?
-        var network: IPNetwork?
+    /// One compiled property test (a class: evaluation passes it around without copying its fields).
+    final class Test: Sendable {
+        let type: String
+        let neverMatches: Bool
+        let steps: [Step]
+        let op: ComparisonOperator
+        let negated: Bool
+        let literal: Literal?
+        let set: [Literal]
+        let like: LikePattern?
+        let regex: CompiledRegex?
+        let binaryRegex: CompiledRegex?
+        let network: IPNetwork?
+
+        init(
+            type: String, neverMatches: Bool, steps: [Step], op: ComparisonOperator, negated: Bool, literal: Literal?,
+            set: [Literal], like: LikePattern?, regex: CompiledRegex?, binaryRegex: CompiledRegex?, network: IPNetwork?
+        ) {
+            self.type = type
+            self.neverMatches = neverMatches
+            self.steps = steps
+            self.op = op
+            self.negated = negated
+            self.literal = literal
+            self.set = set
+            self.like = like
+            self.regex = regex
+            self.binaryRegex = binaryRegex
+            self.network = network
+        }
     }
 
     struct Literal: Sendable {
         var value: PatternLiteral
+        /// For strings: the UTF-8 bytes.
+        var utf8: [UInt8]
         /// For strings: the Latin-1 bytes when every scalar is below U+0100 (for comparison with binary values).
         var latin1: [UInt8]?
     }
@@ -115,7 +148,9 @@ public struct PatternMatcher: Sendable {
     static func compile(_ e: ObservationExpression, windows: [Window], leaves: inout [Leaf]) throws(PatternError) -> Node {
         switch e {
         case .observation(let c):
-            leaves.append(Leaf(comparison: try compile(c), windows: windows))
+            var types: [String] = []
+            collectTypes(c, &types)
+            leaves.append(Leaf(comparison: try compile(c), windows: windows, types: types))
             return .leaf(leaves.count - 1)
         case .and(let xs):
             var out: [Node] = []
@@ -138,6 +173,13 @@ public struct PatternMatcher: Sendable {
         }
     }
 
+    static func collectTypes(_ c: ComparisonExpression, _ out: inout [String]) {
+        switch c {
+        case .and(let xs), .or(let xs): for x in xs { collectTypes(x, &out) }
+        case .test(let t): if !out.contains(t.path.objectType) { out.append(t.path.objectType) }
+        }
+    }
+
     static func compile(_ c: ComparisonExpression) throws(PatternError) -> Comparison {
         switch c {
         case .and(let xs):
@@ -155,8 +197,12 @@ public struct PatternMatcher: Sendable {
 
     static func literal(_ v: PatternLiteral) -> Literal {
         var latin1: [UInt8]?
-        if case .string(let s) = v { latin1 = latin1Bytes(s) }
-        return Literal(value: v, latin1: latin1)
+        var utf8: [UInt8] = []
+        if case .string(let s) = v {
+            latin1 = latin1Bytes(s)
+            utf8 = Array(s.utf8)
+        }
+        return Literal(value: v, utf8: utf8, latin1: latin1)
     }
 
     static func latin1Bytes(_ s: String) -> [UInt8]? {
@@ -170,29 +216,45 @@ public struct PatternMatcher: Sendable {
     }
 
     static func compile(_ t: PropertyTest) throws(PatternError) -> Test {
-        var test = Test(
-            type: t.path.objectType, neverMatches: PatternValidator.sdoTypes.contains(t.path.objectType),
-            steps: t.path.steps, op: t.op, negated: t.negated, literal: t.value.map(literal), set: t.set.map(literal))
+        var like: LikePattern?
+        var regex: CompiledRegex?
+        var binaryRegex: CompiledRegex?
+        var network: IPNetwork?
         switch t.op {
         case .like:
-            if case .string(let s)? = t.value { test.like = LikePattern(s) }
+            if case .string(let s)? = t.value { like = LikePattern(s) }
         case .matches:
             if case .string(let s)? = t.value {
                 do {
-                    test.regex = try CompiledRegex(pattern: Array(s.utf8), utf: true)
+                    regex = try CompiledRegex(pattern: Array(s.utf8), utf: true)
                 } catch {
                     throw PatternError(error.kind, at: t.offset)
                 }
-                if let bytes = latin1Bytes(s) { test.binaryRegex = try? CompiledRegex(pattern: bytes, utf: false) }
+                if let bytes = latin1Bytes(s) { binaryRegex = try? CompiledRegex(pattern: bytes, utf: false) }
             }
         case .isSubset, .isSuperset:
             guard case .string(let s)? = t.value, let net = IPNetwork(s) else {
                 throw PatternError(
                     .semantic("\(t.op.rawValue) needs an IPv4 or IPv6 address or CIDR block"), at: t.offset)
             }
-            test.network = net
+            network = net
         default: break
         }
-        return test
+        let steps: [Step] = t.path.steps.map { step in
+            switch step {
+            case .key(let k):
+                let kind: KeyKind =
+                    k.hasSuffix("_ref") ? .ref : k.hasSuffix("_refs") ? .refs : k.hasSuffix("_hex") ? .hex
+                    : k.hasSuffix("_bin") ? .bin : .plain
+                return .key(k, kind)
+            case .index(let n): return .index(n)
+            case .anyIndex: return .any
+            }
+        }
+        let type = t.path.objectType
+        return Test(
+            type: type, neverMatches: PatternValidator.sdoTypes.contains(type), steps: steps, op: t.op,
+            negated: t.negated, literal: t.value.map(literal), set: t.set.map(literal), like: like, regex: regex,
+            binaryRegex: binaryRegex, network: network)
     }
 }
