@@ -50,18 +50,35 @@ public struct ObservationSet: Sendable {
     /// - Throws: ``ObservationError`` for an observed-data without valid `first_observed`,
     ///   `last_observed` and `number_observed >= 1`, without `object_refs`/`objects`, or an object without `type`.
     public init(objects: [JSONValue]) throws(ObservationError) {
+        var entries: [Entry] = []
+        entries.reserveCapacity(objects.count)
+        for (i, v) in objects.enumerated() {
+            guard case .object(let o) = v else { throw ObservationError("object \(i) is a \(v.kindName), not an object") }
+            entries.append(Entry(type: o["type"]?.stringValue, id: o["id"]?.stringValue, object: o))
+        }
+        try self.init(entries: entries)
+    }
+
+    /// One object of the bundle as the builder needs it; `object` may be left out (empty) for an SCO
+    /// whose type no test of the pattern names (see ``PatternCaseRunner``).
+    struct Entry {
+        var type: String?
+        var id: String?
+        var object: JSONObject
+    }
+
+    init(entries objects: [Entry]) throws(ObservationError) {
         // Small bundles look ids up by a scan; large ones through a dictionary.
         let useDictionary = objects.count > 48
         var byID: [String: Int] = [:]
         var idList: [String] = []
         var idIndex: [Int] = []
         var odIndexes: [Int] = []
-        for (i, v) in objects.enumerated() {
-            guard case .object(let o) = v else { throw ObservationError("object \(i) is a \(v.kindName), not an object") }
-            guard case .string(let type)? = o["type"] else { throw ObservationError("object \(i) has no string 'type'") }
+        for (i, o) in objects.enumerated() {
+            guard let type = o.type else { throw ObservationError("object \(i) has no string 'type'") }
             if type == "observed-data" {
                 odIndexes.append(i)
-            } else if case .string(let id)? = o["id"] {
+            } else if let id = o.id {
                 if useDictionary {
                     if byID[id] == nil { byID[id] = i }
                 } else {
@@ -75,7 +92,7 @@ public struct ObservationSet: Sendable {
         observations = []
         observations.reserveCapacity(odIndexes.count)
         for i in odIndexes {
-            let od = objects[i].objectValue!
+            let od = objects[i].object
             var label: String { od["id"]?.stringValue ?? "observed-data \(i)" }
             func time(_ key: String) throws(ObservationError) -> Timestamp {
                 guard case .string(let s)? = od[key] else { throw ObservationError("\(label): missing '\(key)'") }
@@ -107,10 +124,10 @@ public struct ObservationSet: Sendable {
                             break
                         }
                     }
-                    if let j = found, case .object(let sco) = objects[j] {
-                        scos.append(sco)
+                    if let j = found {
+                        scos.append(objects[j].object)
                         ids.append(id)
-                        types.append(sco["type"]?.stringValue ?? "")
+                        types.append(objects[j].type ?? "")
                     }
                 }
             } else if case .object(let embedded)? = od["objects"] {

@@ -59,7 +59,7 @@ public enum PatternCaseRunner {
         guard case .array(let objects)? = o["observed_data"] else { throw CaseError("missing array 'observed_data'") }
         let matcher: PatternMatcher
         do {
-            matcher = try PatternMatcher(text)
+            matcher = try PatternMatcher(text, jit: false)
         } catch {
             throw CaseError("invalid pattern: \(error)")
         }

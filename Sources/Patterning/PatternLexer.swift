@@ -28,6 +28,8 @@ struct PatternLexer {
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    static let keywords: [(PatternKeyword, [UInt8])] = PatternKeyword.allCases.map { ($0, Array($0.rawValue.utf8)) }
+
     func describe(_ t: PatternToken) -> String {
         if t.kind == .eof { return "end of pattern" }
         let text = String(decoding: bytes[t.start..<min(t.end, t.start + 40)], as: UTF8.self)
@@ -155,7 +157,7 @@ struct PatternLexer {
                     return PatternToken(kind: .bool, start: start, end: offset)
                 }
                 if word.first! >= 0x41 && word.first! <= 0x5A, word.count <= 10,
-                    let kw = PatternKeyword.allCases.first(where: { $0.rawValue.utf8.elementsEqual(word) })
+                    let kw = PatternLexer.keywords.first(where: { $0.1.elementsEqual(word) })?.0
                 {
                     return PatternToken(kind: .keyword(kw), start: start, end: offset)
                 }

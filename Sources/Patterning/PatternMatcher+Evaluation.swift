@@ -91,12 +91,11 @@ extension PatternMatcher {
             return false
         case .test(let t):
             guard !t.neverMatches, obs.types[r] == t.type else { return false }
-            let root = PathValue.json(.object(obs.objects[r]))
             if t.op == .exists {
-                let found = select(t.steps, 0, root, obs) { _ in true }
+                let found = select(t.steps, obs.objects[r], obs) { _ in true }
                 return t.negated ? !found : found
             }
-            return select(t.steps, 0, root, obs) { v in predicate(t, v, ctx) }
+            return select(t.steps, obs.objects[r], obs) { v in predicate(t, v, ctx) }
         }
     }
 
@@ -106,6 +105,18 @@ extension PatternMatcher {
         let members = o.members
         for i in 0..<members.count where members[i].key == key { return members[i].value }
         return nil
+    }
+
+    /// Walks the path from a root object. The first step is always a key; a plain key to a plain value
+    /// (the common `type:property`) is looked up without wrapping the object.
+    func select(
+        _ steps: [Step], _ root: JSONObject, _ obs: ObservationSet.Observation, _ body: (PathValue) -> Bool
+    ) -> Bool {
+        if case .key(let k, .plain) = steps[0] {
+            guard let v = PatternMatcher.member(root, k) else { return false }
+            return select(steps, 1, .json(v), obs, body)
+        }
+        return select(steps, 0, .json(.object(root)), obs, body)
     }
 
     /// Walks the path from `value`; true when `body` is true for some selected value.
@@ -193,7 +204,11 @@ extension PatternMatcher {
                 var s = s
                 r = s.withUTF8 { t.regex!.firstMatch(in: $0, matchData: ctx.matchData) }
             case .binary(let b):
-                if let re = t.binaryRegex { r = b.withUnsafeBufferPointer { re.firstMatch(in: $0, matchData: ctx.matchData) } }
+                if let source = t.binaryRegex, let latin1 = PatternMatcher.latin1Bytes(String(decoding: source, as: UTF8.self)),
+                    let re = try? CompiledRegex(pattern: latin1, utf: false, jit: false)
+                {
+                    r = b.withUnsafeBufferPointer { re.firstMatch(in: $0, matchData: ctx.matchData) }
+                }
             default: break
             }
             return t.negated ? !r : r

@@ -81,12 +81,13 @@ public struct PatternMatcher: Sendable {
         let set: [Literal]
         let like: LikePattern?
         let regex: CompiledRegex?
-        let binaryRegex: CompiledRegex?
+        /// The regex as Latin-1 bytes, for binary values (compiled when such a value turns up).
+        let binaryRegex: [UInt8]?
         let network: IPNetwork?
 
         init(
             type: String, neverMatches: Bool, steps: [Step], op: ComparisonOperator, negated: Bool, literal: Literal?,
-            set: [Literal], like: LikePattern?, regex: CompiledRegex?, binaryRegex: CompiledRegex?, network: IPNetwork?
+            set: [Literal], like: LikePattern?, regex: CompiledRegex?, binaryRegex: [UInt8]?, network: IPNetwork?
         ) {
             self.type = type
             self.neverMatches = neverMatches
@@ -106,17 +107,25 @@ public struct PatternMatcher: Sendable {
         var value: PatternLiteral
         /// For strings: the UTF-8 bytes.
         var utf8: [UInt8]
+
         /// For strings: the Latin-1 bytes when every scalar is below U+0100 (for comparison with binary values).
-        var latin1: [UInt8]?
+        var latin1: [UInt8]? {
+            guard case .string(let s) = value else { return nil }
+            return PatternMatcher.latin1Bytes(s)
+        }
     }
 
     /// Compiles a parsed pattern.
     ///
+    /// - Parameters:
+    ///   - pattern: the parsed pattern.
+    ///   - jit: JIT-compile `MATCHES` regexes. Worth it for a matcher used many times; a one-shot
+    ///     match (one `eval` case) is faster with the PCRE2 interpreter.
     /// - Throws: ``PatternError`` for an invalid regex or CIDR operand, or a binding wider than ``maxBindingWidth``.
-    public init(_ pattern: Pattern) throws(PatternError) {
+    public init(_ pattern: Pattern, jit: Bool = true) throws(PatternError) {
         self.pattern = pattern
         var leaves: [Leaf] = []
-        root = try PatternMatcher.compile(pattern.root, windows: [], leaves: &leaves)
+        root = try PatternMatcher.compile(pattern.root, windows: [], leaves: &leaves, jit: jit)
         self.leaves = leaves
         let width = PatternMatcher.width(root)
         if width > PatternMatcher.maxBindingWidth {
@@ -128,8 +137,8 @@ public struct PatternMatcher: Sendable {
     }
 
     /// Parses and compiles pattern text.
-    public init(_ text: String) throws(PatternError) {
-        try self.init(try Pattern.parse(text))
+    public init(_ text: String, jit: Bool = true) throws(PatternError) {
+        try self.init(try Pattern.parse(text), jit: jit)
     }
 
     static func width(_ n: Node) -> Int {
@@ -145,31 +154,33 @@ public struct PatternMatcher: Sendable {
         }
     }
 
-    static func compile(_ e: ObservationExpression, windows: [Window], leaves: inout [Leaf]) throws(PatternError) -> Node {
+    static func compile(
+        _ e: ObservationExpression, windows: [Window], leaves: inout [Leaf], jit: Bool
+    ) throws(PatternError) -> Node {
         switch e {
         case .observation(let c):
             var types: [String] = []
             collectTypes(c, &types)
-            leaves.append(Leaf(comparison: try compile(c), windows: windows, types: types))
+            leaves.append(Leaf(comparison: try compile(c, jit: jit), windows: windows, types: types))
             return .leaf(leaves.count - 1)
         case .and(let xs):
             var out: [Node] = []
-            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves)) }
+            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .and(out)
         case .or(let xs):
             var out: [Node] = []
-            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves)) }
+            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .or(out)
         case .followedBy(let xs):
             var out: [Node] = []
-            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves)) }
+            for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .followedBy(out)
         case .within(let x, let d):
-            return .within(try compile(x, windows: windows, leaves: &leaves), d)
+            return .within(try compile(x, windows: windows, leaves: &leaves, jit: jit), d)
         case .repeats(let x, let n):
-            return .repeats(try compile(x, windows: windows, leaves: &leaves), n)
+            return .repeats(try compile(x, windows: windows, leaves: &leaves, jit: jit), n)
         case .startStop(let x, let start, let stop):
-            return try compile(x, windows: windows + [Window(start: start, stop: stop)], leaves: &leaves)
+            return try compile(x, windows: windows + [Window(start: start, stop: stop)], leaves: &leaves, jit: jit)
         }
     }
 
@@ -180,29 +191,25 @@ public struct PatternMatcher: Sendable {
         }
     }
 
-    static func compile(_ c: ComparisonExpression) throws(PatternError) -> Comparison {
+    static func compile(_ c: ComparisonExpression, jit: Bool) throws(PatternError) -> Comparison {
         switch c {
         case .and(let xs):
             var out: [Comparison] = []
-            for x in xs { out.append(try compile(x)) }
+            for x in xs { out.append(try compile(x, jit: jit)) }
             return .and(out)
         case .or(let xs):
             var out: [Comparison] = []
-            for x in xs { out.append(try compile(x)) }
+            for x in xs { out.append(try compile(x, jit: jit)) }
             return .or(out)
         case .test(let t):
-            return .test(try compile(t))
+            return .test(try compile(t, jit: jit))
         }
     }
 
     static func literal(_ v: PatternLiteral) -> Literal {
-        var latin1: [UInt8]?
         var utf8: [UInt8] = []
-        if case .string(let s) = v {
-            latin1 = latin1Bytes(s)
-            utf8 = Array(s.utf8)
-        }
-        return Literal(value: v, utf8: utf8, latin1: latin1)
+        if case .string(let s) = v { utf8 = Array(s.utf8) }
+        return Literal(value: v, utf8: utf8)
     }
 
     static func latin1Bytes(_ s: String) -> [UInt8]? {
@@ -215,10 +222,10 @@ public struct PatternMatcher: Sendable {
         return out
     }
 
-    static func compile(_ t: PropertyTest) throws(PatternError) -> Test {
+    static func compile(_ t: PropertyTest, jit: Bool) throws(PatternError) -> Test {
         var like: LikePattern?
         var regex: CompiledRegex?
-        var binaryRegex: CompiledRegex?
+        var binaryRegex: [UInt8]?
         var network: IPNetwork?
         switch t.op {
         case .like:
@@ -226,11 +233,11 @@ public struct PatternMatcher: Sendable {
         case .matches:
             if case .string(let s)? = t.value {
                 do {
-                    regex = try CompiledRegex(pattern: Array(s.utf8), utf: true)
+                    regex = try CompiledRegex(pattern: Array(s.utf8), utf: true, jit: jit)
                 } catch {
                     throw PatternError(error.kind, at: t.offset)
                 }
-                if let bytes = latin1Bytes(s) { binaryRegex = try? CompiledRegex(pattern: bytes, utf: false) }
+                binaryRegex = Array(s.utf8)
             }
         case .isSubset, .isSuperset:
             guard case .string(let s)? = t.value, let net = IPNetwork(s) else {

@@ -12,8 +12,10 @@ public struct PatternParser {
     var token: PatternToken
     var pendingError: PatternError?
     var depth = 0
+    let text: String
 
     public init(_ text: String) {
+        self.text = text
         lexer = PatternLexer(Array(text.utf8))
         token = PatternToken(kind: .eof, start: 0, end: 0)
         do throws(PatternError) {
@@ -50,34 +52,40 @@ public struct PatternParser {
         guard token.kind == .eof else {
             throw fail("'AND', 'OR', 'FOLLOWEDBY', a qualifier or the end of the pattern")
         }
-        return Pattern(root: root, text: String(decoding: bytes, as: UTF8.self))
+        return Pattern(root: root, text: text)
     }
 
     mutating func parseFollowedBy() throws(PatternError) -> ObservationExpression {
-        var items = [try parseObservationOr()]
+        let first = try parseObservationOr()
+        guard token.kind == .keyword(.followedBy) else { return first }
+        var items = [first]
         while token.kind == .keyword(.followedBy) {
             try advance()
             items.append(try parseObservationOr())
         }
-        return items.count == 1 ? items[0] : .followedBy(items)
+        return .followedBy(items)
     }
 
     mutating func parseObservationOr() throws(PatternError) -> ObservationExpression {
-        var items = [try parseObservationAnd()]
+        let first = try parseObservationAnd()
+        guard token.kind == .keyword(.or) else { return first }
+        var items = [first]
         while token.kind == .keyword(.or) {
             try advance()
             items.append(try parseObservationAnd())
         }
-        return items.count == 1 ? items[0] : .or(items)
+        return .or(items)
     }
 
     mutating func parseObservationAnd() throws(PatternError) -> ObservationExpression {
-        var items = [try parseQualified()]
+        let first = try parseQualified()
+        guard token.kind == .keyword(.and) else { return first }
+        var items = [first]
         while token.kind == .keyword(.and) {
             try advance()
             items.append(try parseQualified())
         }
-        return items.count == 1 ? items[0] : .and(items)
+        return .and(items)
     }
 
     mutating func parseQualified() throws(PatternError) -> ObservationExpression {
@@ -177,21 +185,25 @@ public struct PatternParser {
     // MARK: - Comparison expressions
 
     mutating func parseComparisonOr() throws(PatternError) -> ComparisonExpression {
-        var items = [try parseComparisonAnd()]
+        let first = try parseComparisonAnd()
+        guard token.kind == .keyword(.or) else { return first }
+        var items = [first]
         while token.kind == .keyword(.or) {
             try advance()
             items.append(try parseComparisonAnd())
         }
-        return items.count == 1 ? items[0] : .or(items)
+        return .or(items)
     }
 
     mutating func parseComparisonAnd() throws(PatternError) -> ComparisonExpression {
-        var items = [try parsePropertyTest()]
+        let first = try parsePropertyTest()
+        guard token.kind == .keyword(.and) else { return first }
+        var items = [first]
         while token.kind == .keyword(.and) {
             try advance()
             items.append(try parsePropertyTest())
         }
-        return items.count == 1 ? items[0] : .and(items)
+        return .and(items)
     }
 
     mutating func parsePropertyTest() throws(PatternError) -> ComparisonExpression {

@@ -8,7 +8,7 @@ final class CompiledRegex: @unchecked Sendable {
     let code: OpaquePointer
 
     /// Compiles `pattern` (UTF-8 with `utf`, else Latin-1 bytes); throws the PCRE2 message and offset.
-    init(pattern: [UInt8], utf: Bool) throws(PatternError) {
+    init(pattern: [UInt8], utf: Bool, jit: Bool = true) throws(PatternError) {
         var errorCode: Int32 = 0
         var errorOffset = 0
         let options: UInt32 = utf ? (PCRE2_UTF | PCRE2_UCP) : 0
@@ -22,7 +22,7 @@ final class CompiledRegex: @unchecked Sendable {
             throw PatternError(.semantic("invalid regular expression: \(message) at offset \(errorOffset) of the regex"), at: 0)
         }
         code = compiled
-        _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)
+        if jit { _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE) }
     }
 
     deinit { pcre2_code_free_8(code) }
