@@ -59,6 +59,16 @@ public struct ObservationSet: Sendable {
         try self.init(entries: entries)
     }
 
+    /// One observation of a single SCO (for matching a stream of objects one at a time): an
+    /// observed-data seen once at `time`; the object's `_ref` properties resolve to nothing.
+    public init(single object: JSONObject, type: String, at time: Timestamp = Timestamp(seconds: 0)) {
+        observations = [
+            Observation(
+                first: time, last: time, count: 1, objects: [object], ids: [object["id"]?.stringValue ?? ""],
+                types: [type])
+        ]
+    }
+
     /// One object of the bundle as the builder needs it; `object` may be left out (empty) for an SCO
     /// whose type no test of the pattern names (see ``PatternCaseRunner``).
     struct Entry {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Indicators
 import Patterning
 
 #if canImport(Glibc)
@@ -11,8 +12,24 @@ import Patterning
 struct Pattern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate STIX 2.1 patterns and match them against observed data.",
-        subcommands: [Validate.self, Eval.self, Generate.self]
+        subcommands: [Validate.self, Eval.self, Generate.self, IndexBench.self]
     )
+
+    /// `sightline pattern index-bench`: the indicator index benchmark (scripts/bench-indicators.sh).
+    struct IndexBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index-bench", abstract: "Benchmark the indicator index on generated indicators.",
+            shouldDisplay: false)
+
+        @Option(help: "Indicators to load.") var indicators = 1_000_000
+        @Option(help: "Single-SCO observations to match.") var observations = 2_000_000
+        @Option(help: "Share of observations drawn from indicator values.") var hitRate = 0.1
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+
+        func run() async throws {
+            print(IndicatorBenchmark.run(indicators: indicators, observations: observations, hitRate: hitRate, seed: seed))
+        }
+    }
 
     /// `sightline pattern generate`: the random cases of the differential test and the benchmark.
     struct Generate: AsyncParsableCommand {
