@@ -23,7 +23,7 @@ import Patterning
 public struct IndicatorIndex: Sendable {
     /// An indicator as loaded: its id and its pattern's kind.
     public enum Kind: String, Sendable {
-        case exact, cidr, domainSuffix, anchored, residual, multiObservation, rejected
+        case exact, cidr, domainSuffix, anchored, substring, residual, multiObservation, rejected
     }
 
     /// A value in an exact-match key: strings and integers (floats with an integral value count as integers).
@@ -35,6 +35,15 @@ public struct IndicatorIndex: Sendable {
     struct Key: Hashable, Sendable {
         var path: Int32
         var value: Value
+    }
+
+    struct GramKey: Hashable, Sendable {
+        var path: Int32
+        var gram: UInt32
+    }
+
+    static func gram(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
+        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
     }
 
     /// Posting list: most keys belong to one indicator, which is kept inline.
@@ -79,7 +88,31 @@ public struct IndicatorIndex: Sendable {
     var exact: [Key: Postings] = [:]
     /// Anchored postings: the key, then the matchers to run.
     var anchored: [Key: [Int32]] = [:]
-    var verifiers: [Int32: PatternMatcher] = [:]
+    /// Full matchers for anchored, n-gram and residual patterns, with whether the single-object fast path applies.
+    var verifiers: [Int32: Verifier] = [:]
+
+    final class Verifier: Sendable {
+        let matcher: PatternMatcher
+        let single: Bool
+        init(_ m: PatternMatcher) {
+            matcher = m
+            single = m.isSingleObservation
+        }
+    }
+    /// Required-literal prefilter: (path, first four bytes of a literal every match contains) → indicators.
+    var grams: [GramKey: [Int32]] = [:]
+    var gramPathsByType: [String: [(Int32, [String])]] = [:]
+    var gramPaths: Set<Int32> = []
+    /// A 2^20-bit filter of the grams present, checked before each hash probe.
+    var gramFilter = [UInt64](repeating: 0, count: 1 << 14)
+
+    @inline(__always)
+    static func filterBit(_ gram: UInt32) -> Int { Int((UInt64(gram) &* 0x9E37_79B9_7F4A_7C15) >> 44) }
+    /// Literal-prefix prefilter (`LIKE 'abc%…'`, `MATCHES '^abc…'`): (path, prefix) → indicators.
+    var prefixes: [Key: [Int32]] = [:]
+    var prefixLengths: [Int32: [Int]] = [:]
+    var prefixPathsByType: [String: [(Int32, [String])]] = [:]
+    var prefixPaths: Set<Int32> = []
     var cidr4: [Int: [UInt128: Postings]] = [:]
     var cidr6: [Int: [UInt128: Postings]] = [:]
     var cidr4Lengths: [Int] = []
@@ -194,12 +227,20 @@ public struct IndicatorIndex: Sendable {
         }
     }
 
-    mutating func pathID(_ type: String, _ keys: [String]) -> Int32 {
+    mutating func pathID(_ type: String, _ keys: [String], gram: Bool = false) -> Int32 {
         let name = type + ":" + keys.joined(separator: "\u{0}")
-        if let id = pathIDs[name] { return id }
-        let id = Int32(pathIDs.count)
-        pathIDs[name] = id
-        pathsByType[type, default: []].append((id, keys))
+        let id: Int32
+        if let known = pathIDs[name] {
+            id = known
+        } else {
+            id = Int32(pathIDs.count)
+            pathIDs[name] = id
+            pathsByType[type, default: []].append((id, keys))
+        }
+        if gram && !gramPaths.contains(id) {
+            gramPaths.insert(id)
+            gramPathsByType[type, default: []].append((id, keys))
+        }
         return id
     }
 
@@ -235,6 +276,8 @@ public struct IndicatorIndex: Sendable {
         guard let alternatives = IndicatorIndex.alternatives(pattern.root) else { return .multiObservation }
         var direct: [Entry] = []
         var anchors: [Entry] = []
+        var literals: [(String, [String], String)] = []
+        var starts: [(String, [String], String)] = []
         var needsVerify = alternatives.isEmpty
         for alt in alternatives {
             if case .test(let t) = alt, let e = IndicatorIndex.entry(t) {
@@ -251,14 +294,51 @@ public struct IndicatorIndex: Sendable {
                 anchors.append(e)
                 continue
             }
+            if let lit = IndicatorIndex.requiredLiteral(alt) {
+                literals.append(lit)
+                continue
+            }
+            if let p = IndicatorIndex.requiredPrefix(alt) {
+                starts.append(p)
+                continue
+            }
             needsVerify = true
         }
         guard let matcher = try? PatternMatcher(pattern) else { return .rejected }
         if needsVerify {
             // Evaluated in full for every observation of a type the pattern names.
             for type in Set(IndicatorIndex.types(pattern.root)) { residualByType[type, default: []].append(ordinal) }
-            verifiers[ordinal] = matcher
+            verifiers[ordinal] = Verifier(matcher)
             return .residual
+        }
+        if !literals.isEmpty || !starts.isEmpty {
+            // Every alternative has an exact key, a required literal or prefix: candidates come from them, then verify.
+            verifiers[ordinal] = Verifier(matcher)
+            for (type, keys, prefix) in starts {
+                let p = pathID(type, keys)
+                if !prefixPaths.contains(p) {
+                    prefixPaths.insert(p)
+                    prefixPathsByType[type, default: []].append((p, keys))
+                }
+                let n = prefix.count
+                if !(prefixLengths[p]?.contains(n) ?? false) { prefixLengths[p, default: []].append(n) }
+                prefixes[Key(path: p, value: .string(prefix)), default: []].append(ordinal)
+            }
+            for (type, keys, literal) in literals {
+                let p = pathID(type, keys, gram: true)
+                var l = literal
+                let g = l.withUTF8 { IndicatorIndex.gram($0, 0) }
+                grams[GramKey(path: p, gram: g), default: []].append(ordinal)
+                let bit = IndicatorIndex.filterBit(g)
+                gramFilter[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
+            for e in direct + anchors {
+                guard case .ok = anchor(e, ordinal) else {
+                    for type in Set(IndicatorIndex.types(pattern.root)) { residualByType[type, default: []].append(ordinal) }
+                    return .residual
+                }
+            }
+            return .substring
         }
         if anchors.isEmpty {
             for e in direct { post(e, ordinal) }
@@ -267,21 +347,99 @@ public struct IndicatorIndex: Sendable {
             return .exact
         }
         // Some alternatives need verification: index every alternative's key as an anchor.
-        verifiers[ordinal] = matcher
+        verifiers[ordinal] = Verifier(matcher)
         for e in direct + anchors {
-            switch e {
-            case .key(let type, let keys, let v):
-                anchored[Key(path: pathID(type, keys), value: v), default: []].append(ordinal)
-            case .keys(let type, let keys, let vs):
-                let p = pathID(type, keys)
-                for v in vs { anchored[Key(path: p, value: v), default: []].append(ordinal) }
-            default:
-                // CIDR and suffix anchors: keep them simple by evaluating in full.
+            guard case .ok = anchor(e, ordinal) else {
                 for type in Set(IndicatorIndex.types(pattern.root)) { residualByType[type, default: []].append(ordinal) }
                 return .residual
             }
         }
         return .anchored
+    }
+
+    enum AnchorResult { case ok, unsupported }
+
+    mutating func anchor(_ e: Entry, _ ordinal: Int32) -> AnchorResult {
+        switch e {
+        case .key(let type, let keys, let v):
+            anchored[Key(path: pathID(type, keys), value: v), default: []].append(ordinal)
+        case .keys(let type, let keys, let vs):
+            let p = pathID(type, keys)
+            for v in vs { anchored[Key(path: p, value: v), default: []].append(ordinal) }
+        default:
+            // CIDR and suffix anchors under verification: evaluated in full instead.
+            return .unsupported
+        }
+        return .ok
+    }
+
+    /// A literal prefix (in characters) that the value at one plain path must start with, if there is one:
+    /// `LIKE 'abc%…'` or `MATCHES '^abc…'`.
+    static func requiredPrefix(_ c: ComparisonExpression) -> (String, [String], String)? {
+        func fromTest(_ t: PropertyTest) -> (String, [String], String)? {
+            guard !t.negated, case .string(let s)? = t.value else { return nil }
+            var keys: [String] = []
+            for step in t.path.steps {
+                guard case .key(let k) = step, !k.hasSuffix("_ref"), !k.hasSuffix("_refs"), !k.hasSuffix("_hex"),
+                    !k.hasSuffix("_bin")
+                else { return nil }
+                keys.append(k)
+            }
+            var prefix = ""
+            switch t.op {
+            case .like:
+                for ch in s {
+                    if ch == "%" || ch == "_" { break }
+                    prefix.append(ch)
+                }
+            case .matches:
+                guard s.hasPrefix("^"), !s.contains("|") else { return nil }
+                var chars = Array(s.dropFirst())
+                // Characters up to the first regex metacharacter; a quantifier takes back the one before it.
+                var i = 0
+                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "-" || chars[i] == "_" {
+                    i += 1
+                }
+                if i < chars.count, "*?{".contains(chars[i]), i > 0 { i -= 1 }
+                chars = Array(chars[0..<i])
+                prefix = String(chars)
+            default:
+                return nil
+            }
+            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix)
+        }
+        switch c {
+        case .test(let t): return fromTest(t)
+        case .and(let xs):
+            for x in xs { if case .test(let t) = x, let r = fromTest(t) { return r } }
+            return nil
+        case .or: return nil
+        }
+    }
+
+    /// A literal that every object satisfying `c` must contain at one plain path, if there is one.
+    static func requiredLiteral(_ c: ComparisonExpression) -> (String, [String], String)? {
+        func plainKeys(_ t: PropertyTest) -> [String]? {
+            var keys: [String] = []
+            for s in t.path.steps {
+                guard case .key(let k) = s, !k.hasSuffix("_ref"), !k.hasSuffix("_refs"), !k.hasSuffix("_hex"),
+                    !k.hasSuffix("_bin")
+                else { return nil }
+                keys.append(k)
+            }
+            return keys
+        }
+        func fromTest(_ t: PropertyTest) -> (String, [String], String)? {
+            guard let keys = plainKeys(t), let lit = PatternMatcher.requiredLiteral(of: t) else { return nil }
+            return (t.path.objectType, keys, lit)
+        }
+        switch c {
+        case .test(let t): return fromTest(t)
+        case .and(let xs):
+            for x in xs { if case .test(let t) = x, let r = fromTest(t) { return r } }
+            return nil
+        case .or: return nil
+        }
     }
 
     static func types(_ e: ObservationExpression) -> [String] {
@@ -318,11 +476,20 @@ public struct IndicatorIndex: Sendable {
     /// several alternatives of its pattern hit).
     public func matches(_ object: JSONObject, _ body: (Int32) -> Void) {
         guard case .string(let type)? = IndicatorIndex.member(object, "type") else { return }
-        var single: ObservationSet?
+        var set: ObservationSet?
+        var single: SingleObservation?
+        var context: SingleMatchContext?
         func verify(_ ordinal: Int32) -> Bool {
-            guard let m = verifiers[ordinal] else { return false }
-            if single == nil { single = ObservationSet(single: object, type: type) }
-            return (try? m.matches(single!)) ?? false
+            guard let v = verifiers[ordinal] else { return false }
+            if v.single {
+                if context == nil {
+                    context = SingleMatchContext()
+                    single = SingleObservation(object, type: type)
+                }
+                return v.matcher.matches(single!, in: context!)
+            }
+            if set == nil { set = ObservationSet(single: object, type: type) }
+            return (try? v.matcher.matches(set!)) ?? false
         }
         if let paths = pathsByType[type] {
             for (pathID, keys) in paths {
@@ -357,6 +524,41 @@ public struct IndicatorIndex: Sendable {
             while let dot = rest.firstIndex(of: ".") {
                 rest = rest[rest.index(after: dot)...]
                 suffixes[String(rest)]?.forEach(body)
+            }
+        }
+        if let paths = gramPathsByType[type] {
+            var candidates: [Int32] = []
+            for (pathID, keys) in paths {
+                guard case .string(var text)? = IndicatorIndex.select(object, keys) else { continue }
+                text.withUTF8 { b in
+                    guard b.count >= 4 else { return }
+                    gramFilter.withUnsafeBufferPointer { filter in
+                        for i in 0...(b.count - 4) {
+                            let g = IndicatorIndex.gram(b, i)
+                            let bit = IndicatorIndex.filterBit(g)
+                            guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
+                            if let list = grams[GramKey(path: pathID, gram: g)] { candidates.append(contentsOf: list) }
+                        }
+                    }
+                }
+            }
+            if candidates.count > 1 { candidates.sort() }
+            var last: Int32 = -1
+            for o in candidates where o != last {
+                last = o
+                if verify(o) { body(o) }
+            }
+        }
+        if let paths = prefixPathsByType[type] {
+            for (pathID, keys) in paths {
+                guard case .string(let text)? = IndicatorIndex.select(object, keys), let lengths = prefixLengths[pathID]
+                else { continue }
+                for n in lengths {
+                    guard let end = text.index(text.startIndex, offsetBy: n, limitedBy: text.endIndex) else { continue }
+                    if let list = prefixes[Key(path: pathID, value: .string(String(text[..<end])))] {
+                        for o in list where verify(o) { body(o) }
+                    }
+                }
             }
         }
         if let residual = residualByType[type] {

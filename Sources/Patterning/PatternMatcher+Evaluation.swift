@@ -409,3 +409,155 @@ struct BindingSearch {
         return false
     }
 }
+
+/// Scratch state for matching many single objects in a row (one per thread).
+public final class SingleMatchContext {
+    let context = EvaluationContext()
+    public init() {}
+}
+
+/// One SCO observed once, prepared for ``PatternMatcher/matches(_:in:)``.
+public final class SingleObservation {
+    let observation: ObservationSet.Observation
+    let type: String
+    let time: Timestamp
+
+    public init(_ object: JSONObject, type: String, at time: Timestamp = Timestamp(seconds: 0)) {
+        observation = ObservationSet.Observation(
+            first: time, last: time, count: 1, objects: [object], ids: [], types: [type])
+        self.type = type
+        self.time = time
+    }
+}
+
+extension PatternMatcher {
+    /// True when the pattern can be satisfied by a single observation (no AND/FOLLOWEDBY between
+    /// brackets, no REPEATS above 1), so ``matches(_:in:)`` decides it.
+    public var isSingleObservation: Bool { PatternMatcher.width(root) <= 1 && PatternMatcher.singleShape(root) }
+
+    static func singleShape(_ n: Node) -> Bool {
+        switch n {
+        case .leaf: return true
+        case .or(let xs): return xs.allSatisfy(singleShape)
+        case .within(let x, _): return singleShape(x)
+        case .repeats(let x, let k): return k == 1 && singleShape(x)
+        case .and, .followedBy: return false
+        }
+    }
+
+    /// Matches one SCO observed once at `time`, without building observed data: true when some
+    /// bracket's comparison holds for the object (and its START/STOP windows contain `time`).
+    /// Only for patterns with ``isSingleObservation``; `_ref` properties resolve to nothing.
+    public func matches(_ single: SingleObservation, in ctx: SingleMatchContext) -> Bool {
+        let obs = single.observation
+        let type = single.type
+        let time = single.time
+        for leaf in leaves where leaf.types.contains(type) {
+            if !leaf.windows.isEmpty && !leaf.windows.allSatisfy({ time < $0.stop && time >= $0.start }) { continue }
+            let hit = evaluate(leaf.comparison, object: 0, in: obs, ctx.context)
+            if ctx.context.error != nil {
+                ctx.context.error = nil
+                continue
+            }
+            if hit { return true }
+        }
+        return false
+    }
+
+    /// Literal text every value matching `test` must contain (at least `minimum` bytes), found in a
+    /// `LIKE` operand between wildcards or in a run of plain characters of a `MATCHES` regex; `nil`
+    /// when there is none to rely on.
+    public static func requiredLiteral(of t: PropertyTest, minimum: Int = 4) -> String? {
+        guard !t.negated, case .string(let s)? = t.value else { return nil }
+        var best = ""
+        switch t.op {
+        case .equal:
+            best = s
+        case .like:
+            var run = ""
+            for c in s {
+                if c == "%" || c == "_" {
+                    if run.utf8.count > best.utf8.count { best = run }
+                    run = ""
+                } else {
+                    run.append(c)
+                }
+            }
+            if run.utf8.count > best.utf8.count { best = run }
+        case .matches:
+            best = requiredRegexLiteral(s) ?? ""
+        default:
+            return nil
+        }
+        return best.utf8.count >= minimum ? best : nil
+    }
+
+    /// The longest run of characters every match of a simple regex must contain: no alternation at the
+    /// top level, no inline flags; a quantified character, groups, classes, `.` and class escapes end a run.
+    public static func requiredRegexLiteral(_ re: String) -> String? {
+        let chars = Array(re)
+        var best = ""
+        var run = ""
+        var depth = 0
+        var i = 0
+        func flush() {
+            if run.count >= best.count && !run.isEmpty { best = run }
+            run = ""
+        }
+        while i < chars.count {
+            let c = chars[i]
+            switch c {
+            case "|":
+                if depth == 0 { return nil }
+                i += 1
+            case "(":
+                if i + 1 < chars.count, chars[i + 1] == "?" {
+                    // Inline flags like (?i) change what a literal means.
+                    if i + 2 < chars.count, chars[i + 2] != ":" { return nil }
+                }
+                depth += 1
+                flush()
+                i += 1
+            case ")":
+                depth -= 1
+                flush()
+                i += 1
+            case "[":
+                flush()
+                i += 1
+                if i < chars.count, chars[i] == "]" { i += 1 }
+                while i < chars.count, chars[i] != "]" {
+                    if chars[i] == "\\" { i += 1 }
+                    i += 1
+                }
+                i += 1
+            case "*", "?", "{":
+                if depth == 0, !run.isEmpty { run.removeLast() }
+                flush()
+                if c == "{" { while i < chars.count, chars[i] != "}" { i += 1 } }
+                i += 1
+            case "+":
+                flush()
+                i += 1
+            case ".", "^", "$":
+                flush()
+                i += 1
+            case "\\":
+                guard i + 1 < chars.count else { return nil }
+                let e = chars[i + 1]
+                if e.isLetter || e.isNumber {
+                    flush()
+                } else if depth == 0 {
+                    run.append(e)
+                }
+                i += 2
+            default:
+                if depth == 0 { run.append(c) }
+                i += 1
+            }
+            // A character followed by a quantifier is optional or repeated: handled above.
+        }
+        flush()
+        return best.isEmpty ? nil : best
+    }
+}

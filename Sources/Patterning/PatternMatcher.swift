@@ -27,9 +27,23 @@ public struct PatternMatcher: Sendable {
     /// Search steps allowed per ``matches(_:)`` call before it gives up with ``MatchError/tooComplex(_:)``.
     public static let stepBudget = 20_000_000
 
-    let root: Node
-    let leaves: [Leaf]
-    public let pattern: Pattern
+    /// The compiled program, shared by copies of the matcher (copying a matcher is one retain).
+    final class Program: Sendable {
+        let root: Node
+        let leaves: [Leaf]
+        let pattern: Pattern
+        init(root: Node, leaves: [Leaf], pattern: Pattern) {
+            self.root = root
+            self.leaves = leaves
+            self.pattern = pattern
+        }
+    }
+
+    let program: Program
+    var root: Node { program.root }
+    var leaves: [Leaf] { program.leaves }
+    /// The pattern this matcher was compiled from.
+    public var pattern: Pattern { program.pattern }
 
     indirect enum Node: Sendable {
         case leaf(Int)
@@ -45,12 +59,19 @@ public struct PatternMatcher: Sendable {
         var stop: Timestamp
     }
 
-    struct Leaf: Sendable {
-        var comparison: Comparison
+    /// One bracketed expression (a class: the hot loops share it instead of copying its arrays).
+    final class Leaf: Sendable {
+        let comparison: Comparison
         /// START/STOP windows of the enclosing qualifiers; every bound observation must overlap all of them.
-        var windows: [Window]
+        let windows: [Window]
         /// The object types its tests name; other objects cannot satisfy it.
-        var types: [String]
+        let types: [String]
+
+        init(comparison: Comparison, windows: [Window], types: [String]) {
+            self.comparison = comparison
+            self.windows = windows
+            self.types = types
+        }
     }
 
     /// A compiled path step; keys know in advance whether they dereference or decode.
@@ -123,10 +144,9 @@ public struct PatternMatcher: Sendable {
     ///     match (one `eval` case) is faster with the PCRE2 interpreter.
     /// - Throws: ``PatternError`` for an invalid regex or CIDR operand, or a binding wider than ``maxBindingWidth``.
     public init(_ pattern: Pattern, jit: Bool = true) throws(PatternError) {
-        self.pattern = pattern
         var leaves: [Leaf] = []
-        root = try PatternMatcher.compile(pattern.root, windows: [], leaves: &leaves, jit: jit)
-        self.leaves = leaves
+        let root = try PatternMatcher.compile(pattern.root, windows: [], leaves: &leaves, jit: jit)
+        program = Program(root: root, leaves: leaves, pattern: pattern)
         let width = PatternMatcher.width(root)
         if width > PatternMatcher.maxBindingWidth {
             throw PatternError(

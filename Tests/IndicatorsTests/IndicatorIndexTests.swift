@@ -20,6 +20,9 @@ import Testing
         ("i11", "[ipv4-addr:value = '175.45.178.19'] WITHIN 60 SECONDS"),
         ("i12", "[ipv4-addr:value ISSUBSET '175.45.0.0/16'] OR ([a:b = 1] FOLLOWEDBY [a:c = 2])"),
         ("i13", "[domain-name:value NOT = 'kisa.or.kr']"),
+        ("i14", "[url:value MATCHES '(?i)EVIL']"),
+        ("i15", "[domain-name:value LIKE 'mail.%.or.kr'] OR [domain-name:value = 'boho.kr']"),
+        ("i16", "[process:name LIKE 'ps%' AND process:pid > 4] OR [process:name MATCHES '^cmd\\\\.exe$']"),
     ]
 
     static let index = IndicatorIndex(indicators: indicators)
@@ -37,7 +40,10 @@ import Testing
         #expect(k[3] == .exact)
         #expect(k[4] == .exact)
         #expect(k[5] == .anchored)
-        #expect(k[6] == .residual)
+        #expect(k[6] == .substring)
+        #expect(k[14] == .residual)
+        #expect(k[15] == .substring)
+        #expect(k[16] == .substring)
         #expect(k[7] == .multiObservation)
         #expect(k[8] == .multiObservation)
         #expect(k[9] == .rejected)
@@ -54,15 +60,33 @@ import Testing
         #expect(try ids(#"{"type":"ipv4-addr","value":"210.52.0.0/16"}"#) == [])
         #expect(try ids(#"{"type":"ipv6-addr","value":"2001:db8:1::5"}"#) == ["i2"])
         #expect(try ids(#"{"type":"domain-name","value":"kisa.or.kr"}"#) == ["i3"])
-        #expect(try ids(#"{"type":"domain-name","value":"mail.boho.kisa.or.kr"}"#) == ["i3", "i13"])
+        #expect(try ids(#"{"type":"domain-name","value":"mail.boho.kisa.or.kr"}"#) == ["i3", "i13", "i15"])
+        #expect(try ids(#"{"type":"domain-name","value":"boho.kr"}"#) == ["i13", "i15"])
         #expect(try ids(#"{"type":"domain-name","value":"notkisa.or.kr"}"#) == ["i13"])
         #expect(try ids(#"{"type":"file","hashes":{"SHA-256":"aa11"}}"#) == ["i4"])
         #expect(try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":10}"#) == ["i4"])
         #expect(try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":4096}"#) == ["i10", "i4", "i5"].sorted { Int($0.dropFirst())! < Int($1.dropFirst())! })
         #expect(try ids(#"{"type":"file","size":4096.0}"#) == ["i10"])
-        #expect(try ids(#"{"type":"url","value":"http://www.evil.example/a"}"#) == ["i6"])
-        #expect(try ids(#"{"type":"url","value":"http://good.example/evil"}"#) == [])
+        #expect(try ids(#"{"type":"url","value":"http://www.evil.example/a"}"#) == ["i6", "i14"])
+        #expect(try ids(#"{"type":"url","value":"http://good.example/evil"}"#) == ["i14"])
+        #expect(try ids(#"{"type":"url","value":"http://www.Evil.example/a"}"#) == ["i14"])
         #expect(try ids(#"{"value":"175.45.178.19"}"#) == [])
+        #expect(try ids(#"{"type":"process","name":"psexec.exe","pid":7}"#) == ["i16"])
+        #expect(try ids(#"{"type":"process","name":"psexec.exe","pid":1}"#) == [])
+        #expect(try ids(#"{"type":"process","name":"cmd.exe"}"#) == ["i16"])
+        #expect(try ids(#"{"type":"process","name":"cmd.exe.bak"}"#) == [])
+    }
+
+    @Test func requiredLiteralsOfRegexes() {
+        func lit(_ re: String) -> String? { PatternMatcher.requiredRegexLiteral(re) }
+        #expect(lit("^https?://[^/]*evil") == "evil")
+        #expect(lit("abc+def") == "def")
+        #expect(lit("abcd?ef") == "abc")
+        #expect(lit("x(abcdef)?yz") == "yz")
+        #expect(lit("foo\\.example\\.com") == "foo.example.com")
+        #expect(lit("a|bcdef") == nil)
+        #expect(lit("(?i)abcdef") == nil)
+        #expect(lit("\\d+[a-z]{3}") == nil)
     }
 
     /// The index must give the same answers as evaluating every pattern in full.
