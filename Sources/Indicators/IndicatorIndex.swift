@@ -84,7 +84,14 @@ public struct IndicatorIndex: Sendable {
 
     var pathIDs: [String: Int32] = [:]
     /// For each SCO type, the paths (id and keys) that exact keys use.
-    var pathsByType: [String: [(Int32, [String])]] = [:]
+    /// Everything looked up for an observation of one SCO type, found with a single hash probe.
+    struct TypeEntry: Sendable {
+        var paths: [(Int32, [String])] = []
+        var gramPaths: [(Int32, [String])] = []
+        var prefixPaths: [(Int32, [String])] = []
+        var residual: [Int32] = []
+    }
+    var byType: [String: TypeEntry] = [:]
     var exact: [Key: Postings] = [:]
     /// Anchored postings: the key, then the matchers to run.
     var anchored: [Key: [Int32]] = [:]
@@ -101,7 +108,6 @@ public struct IndicatorIndex: Sendable {
     }
     /// Required-literal prefilter: (path, first four bytes of a literal every match contains) → indicators.
     var grams: [GramKey: [Int32]] = [:]
-    var gramPathsByType: [String: [(Int32, [String])]] = [:]
     var gramPaths: Set<Int32> = []
     /// A 2^20-bit filter of the grams present, checked before each hash probe.
     var gramFilter = [UInt64](repeating: 0, count: 1 << 14)
@@ -111,14 +117,12 @@ public struct IndicatorIndex: Sendable {
     /// Literal-prefix prefilter (`LIKE 'abc%…'`, `MATCHES '^abc…'`): (path, prefix) → indicators.
     var prefixes: [Key: [Int32]] = [:]
     var prefixLengths: [Int32: [Int]] = [:]
-    var prefixPathsByType: [String: [(Int32, [String])]] = [:]
     var prefixPaths: Set<Int32> = []
     var cidr4: [Int: [UInt128: Postings]] = [:]
     var cidr6: [Int: [UInt128: Postings]] = [:]
     var cidr4Lengths: [Int] = []
     var cidr6Lengths: [Int] = []
     var suffixes: [String: Postings] = [:]
-    var residualByType: [String: [Int32]] = [:]
 
     public init() {}
 
@@ -235,11 +239,11 @@ public struct IndicatorIndex: Sendable {
         } else {
             id = Int32(pathIDs.count)
             pathIDs[name] = id
-            pathsByType[type, default: []].append((id, keys))
+            byType[type, default: TypeEntry()].paths.append((id, keys))
         }
         if gram && !gramPaths.contains(id) {
             gramPaths.insert(id)
-            gramPathsByType[type, default: []].append((id, keys))
+            byType[type, default: TypeEntry()].gramPaths.append((id, keys))
         }
         return id
     }
@@ -307,7 +311,7 @@ public struct IndicatorIndex: Sendable {
         guard let matcher = try? PatternMatcher(pattern) else { return .rejected }
         if needsVerify {
             // Evaluated in full for every observation of a type the pattern names.
-            for type in Set(IndicatorIndex.types(pattern.root)) { residualByType[type, default: []].append(ordinal) }
+            for type in Set(IndicatorIndex.types(pattern.root)) { byType[type, default: TypeEntry()].residual.append(ordinal) }
             verifiers[ordinal] = Verifier(matcher)
             return .residual
         }
@@ -318,7 +322,7 @@ public struct IndicatorIndex: Sendable {
                 let p = pathID(type, keys)
                 if !prefixPaths.contains(p) {
                     prefixPaths.insert(p)
-                    prefixPathsByType[type, default: []].append((p, keys))
+                    byType[type, default: TypeEntry()].prefixPaths.append((p, keys))
                 }
                 let n = prefix.count
                 if !(prefixLengths[p]?.contains(n) ?? false) { prefixLengths[p, default: []].append(n) }
@@ -334,7 +338,7 @@ public struct IndicatorIndex: Sendable {
             }
             for e in direct + anchors {
                 guard case .ok = anchor(e, ordinal) else {
-                    for type in Set(IndicatorIndex.types(pattern.root)) { residualByType[type, default: []].append(ordinal) }
+                    for type in Set(IndicatorIndex.types(pattern.root)) { byType[type, default: TypeEntry()].residual.append(ordinal) }
                     return .residual
                 }
             }
@@ -350,7 +354,7 @@ public struct IndicatorIndex: Sendable {
         verifiers[ordinal] = Verifier(matcher)
         for e in direct + anchors {
             guard case .ok = anchor(e, ordinal) else {
-                for type in Set(IndicatorIndex.types(pattern.root)) { residualByType[type, default: []].append(ordinal) }
+                for type in Set(IndicatorIndex.types(pattern.root)) { byType[type, default: TypeEntry()].residual.append(ordinal) }
                 return .residual
             }
         }
@@ -491,8 +495,12 @@ public struct IndicatorIndex: Sendable {
             if set == nil { set = ObservationSet(single: object, type: type) }
             return (try? v.matcher.matches(set!)) ?? false
         }
-        if let paths = pathsByType[type] {
-            for (pathID, keys) in paths {
+        guard let plan = byType[type] else {
+            if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
+            return
+        }
+        do {
+            for (pathID, keys) in plan.paths {
                 guard let v = IndicatorIndex.select(object, keys) else { continue }
                 let key: Key
                 switch v {
@@ -509,24 +517,9 @@ public struct IndicatorIndex: Sendable {
                 }
             }
         }
-        if type == "ipv4-addr" || type == "ipv6-addr", !cidr4Lengths.isEmpty || !cidr6Lengths.isEmpty,
-            case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
-        {
-            let lengths = net.isIPv6 ? cidr6Lengths : cidr4Lengths
-            let tables = net.isIPv6 ? cidr6 : cidr4
-            let bits = net.isIPv6 ? 128 : 32
-            for length in lengths where length <= net.prefix {
-                tables[length]?[net.address & IndicatorIndex.mask(length, bits: bits)]?.forEach(body)
-            }
-        }
-        if type == "domain-name", !suffixes.isEmpty, case .string(let name)? = IndicatorIndex.member(object, "value") {
-            var rest = Substring(name)
-            while let dot = rest.firstIndex(of: ".") {
-                rest = rest[rest.index(after: dot)...]
-                suffixes[String(rest)]?.forEach(body)
-            }
-        }
-        if let paths = gramPathsByType[type] {
+        matchValue(object, type, body)
+        do {
+            let paths = plan.gramPaths
             var candidates: [Int32] = []
             for (pathID, keys) in paths {
                 guard case .string(var text)? = IndicatorIndex.select(object, keys) else { continue }
@@ -549,8 +542,8 @@ public struct IndicatorIndex: Sendable {
                 if verify(o) { body(o) }
             }
         }
-        if let paths = prefixPathsByType[type] {
-            for (pathID, keys) in paths {
+        do {
+            for (pathID, keys) in plan.prefixPaths {
                 guard case .string(let text)? = IndicatorIndex.select(object, keys), let lengths = prefixLengths[pathID]
                 else { continue }
                 for n in lengths {
@@ -561,8 +554,27 @@ public struct IndicatorIndex: Sendable {
                 }
             }
         }
-        if let residual = residualByType[type] {
-            for o in residual where verify(o) { body(o) }
+        for o in plan.residual where verify(o) { body(o) }
+    }
+
+    /// CIDR and domain-suffix lookups on an address or domain `value`.
+    func matchValue(_ object: JSONObject, _ type: String, _ body: (Int32) -> Void) {
+        if type == "ipv4-addr" || type == "ipv6-addr", !cidr4Lengths.isEmpty || !cidr6Lengths.isEmpty,
+            case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
+        {
+            let lengths = net.isIPv6 ? cidr6Lengths : cidr4Lengths
+            let tables = net.isIPv6 ? cidr6 : cidr4
+            let bits = net.isIPv6 ? 128 : 32
+            for length in lengths where length <= net.prefix {
+                tables[length]?[net.address & IndicatorIndex.mask(length, bits: bits)]?.forEach(body)
+            }
+        }
+        if type == "domain-name", !suffixes.isEmpty, case .string(let name)? = IndicatorIndex.member(object, "value") {
+            var rest = Substring(name)
+            while let dot = rest.firstIndex(of: ".") {
+                rest = rest[rest.index(after: dot)...]
+                suffixes[String(rest)]?.forEach(body)
+            }
         }
     }
 
@@ -573,8 +585,8 @@ public struct IndicatorIndex: Sendable {
     }
 
     static func select(_ o: JSONObject, _ keys: [String]) -> JSONValue? {
-        var current = JSONValue.object(o)
-        for k in keys {
+        guard var current = member(o, keys[0]) else { return nil }
+        for k in keys.dropFirst() {
             guard case .object(let obj) = current, let v = member(obj, k) else { return nil }
             current = v
         }
