@@ -75,8 +75,9 @@ public struct IndicatorIndex: Sendable {
         var matcher: PatternMatcher
     }
 
-    /// The ids of the loaded indicators, by ordinal.
-    public private(set) var ids: [String] = []
+    /// The ids of the loaded indicators, by ordinal, packed in one arena.
+    var idArena: [UInt8] = []
+    var idEnds: [UInt32] = []
     /// The kind each indicator was sorted into, by ordinal.
     public private(set) var kinds: [Kind] = []
     /// Why each rejected indicator was rejected.
@@ -92,7 +93,7 @@ public struct IndicatorIndex: Sendable {
         var residual: [Int32] = []
     }
     var byType: [String: TypeEntry] = [:]
-    var exact: [Key: Postings] = [:]
+    var exact = ExactTable(seed: UInt64.random(in: 0...UInt64.max))
     /// Anchored postings: the key, then the matchers to run.
     var anchored: [Key: [Int32]] = [:]
     /// Full matchers for anchored, n-gram and residual patterns, with whether the single-object fast path applies.
@@ -133,7 +134,13 @@ public struct IndicatorIndex: Sendable {
     }
 
     /// The number of indicators added.
-    public var count: Int { ids.count }
+    public var count: Int { idEnds.count }
+
+    /// The id of the indicator with this ordinal.
+    public func id(_ ordinal: Int32) -> String {
+        let start = ordinal == 0 ? 0 : Int(idEnds[Int(ordinal) - 1])
+        return String(decoding: idArena[start..<Int(idEnds[Int(ordinal)])], as: UTF8.self)
+    }
 
     /// How many indicators of each kind.
     public var census: [Kind: Int] { kinds.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
@@ -141,8 +148,9 @@ public struct IndicatorIndex: Sendable {
     /// Adds one indicator; returns its ordinal.
     @discardableResult
     public mutating func add(id: String, pattern text: String) -> Int32 {
-        let ordinal = Int32(ids.count)
-        ids.append(id)
+        let ordinal = Int32(idEnds.count)
+        idArena.append(contentsOf: id.utf8)
+        idEnds.append(UInt32(idArena.count))
         let pattern: Pattern
         do {
             pattern = try Pattern.parse(text)
@@ -253,10 +261,10 @@ public struct IndicatorIndex: Sendable {
             if table[key] == nil { table[key] = .one(ordinal) } else { table[key]!.append(ordinal) }
         }
         switch entry {
-        case .key(let type, let keys, let v): add(&exact, Key(path: pathID(type, keys), value: v))
+        case .key(let type, let keys, let v): insertExact(pathID(type, keys), v, ordinal)
         case .keys(let type, let keys, let vs):
             let p = pathID(type, keys)
-            for v in vs { add(&exact, Key(path: p, value: v)) }
+            for v in vs { insertExact(p, v, ordinal) }
         case .cidr(let net):
             let masked = net.address & IndicatorIndex.mask(net.prefix, bits: net.isIPv6 ? 128 : 32)
             if net.isIPv6 {
@@ -267,6 +275,16 @@ public struct IndicatorIndex: Sendable {
                 add(&cidr4[net.prefix, default: [:]], masked)
             }
         case .suffix(let s): add(&suffixes, s)
+        }
+    }
+
+    /// Integer keys live on their own path numbers (odd), strings on even ones.
+    mutating func insertExact(_ path: Int32, _ v: Value, _ ordinal: Int32) {
+        switch v {
+        case .string(var s):
+            s.withUTF8 { exact.insert(path: UInt32(path) * 2, key: UnsafeRawBufferPointer($0), ordinal: ordinal) }
+        case .integer(let i):
+            withUnsafeBytes(of: i.littleEndian) { exact.insert(path: UInt32(path) * 2 + 1, key: $0, ordinal: ordinal) }
         }
     }
 
@@ -504,15 +522,21 @@ public struct IndicatorIndex: Sendable {
                 guard let v = IndicatorIndex.select(object, keys) else { continue }
                 let key: Key
                 switch v {
-                case .string(let s): key = Key(path: pathID, value: .string(s))
-                case .int(let i): key = Key(path: pathID, value: .integer(i))
+                case .string(var s):
+                    s.withUTF8 { exact.forEach(path: UInt32(pathID) * 2, key: UnsafeRawBufferPointer($0), body) }
+                    key = Key(path: pathID, value: .string(s))
+                case .int(let i):
+                    withUnsafeBytes(of: i.littleEndian) { exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, body) }
+                    key = Key(path: pathID, value: .integer(i))
                 case .double(let d):
                     guard d.rounded() == d, abs(d) < 9e18 else { continue }
+                    withUnsafeBytes(of: Int64(d).littleEndian) {
+                        exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, body)
+                    }
                     key = Key(path: pathID, value: .integer(Int64(d)))
                 default: continue
                 }
-                exact[key]?.forEach(body)
-                if let list = anchored[key] {
+                if !anchored.isEmpty, let list = anchored[key] {
                     for o in list where verify(o) { body(o) }
                 }
             }
@@ -559,7 +583,7 @@ public struct IndicatorIndex: Sendable {
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
     func matchValue(_ object: JSONObject, _ type: String, _ body: (Int32) -> Void) {
-        if type == "ipv4-addr" || type == "ipv6-addr", !cidr4Lengths.isEmpty || !cidr6Lengths.isEmpty,
+        if (type == "ipv4-addr" && !cidr4Lengths.isEmpty) || (type == "ipv6-addr" && !cidr6Lengths.isEmpty),
             case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
         {
             let lengths = net.isIPv6 ? cidr6Lengths : cidr4Lengths

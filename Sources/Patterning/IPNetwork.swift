@@ -78,48 +78,59 @@ public struct IPNetwork: Sendable, Equatable, Hashable {
     }
 
     static func parseIPv6(_ b: UnsafeBufferPointer<UInt8>) -> UInt128? {
-        var groups: [UInt16] = []
-        var gapAt: Int?
+        // Up to 8 groups before and after a `::`, kept in two words without allocating.
+        var head: UInt128 = 0
+        var headCount = 0
+        var tail: UInt128 = 0
+        var tailCount = 0
+        var gap = false
         var i = 0
         let n = b.count
+        func push(_ g: UInt16) -> Bool {
+            if gap {
+                tail = tail << 16 | UInt128(g)
+                tailCount += 1
+            } else {
+                head = head << 16 | UInt128(g)
+                headCount += 1
+            }
+            return headCount + tailCount <= 8
+        }
         if n >= 2 && b[0] == UInt8(ascii: ":") && b[1] == UInt8(ascii: ":") {
-            gapAt = 0
+            gap = true
             i = 2
             if i == n { return 0 }
         } else if n > 0 && b[0] == UInt8(ascii: ":") {
             return nil
         }
         while i < n {
-            // Read one group, or a dotted IPv4 tail.
             var j = i
-            var v: UInt32 = 0
             var isDotted = false
             while j < n, b[j] != UInt8(ascii: ":") {
                 if b[j] == UInt8(ascii: ".") { isDotted = true }
                 j += 1
             }
             if isDotted {
-                guard j == n, groups.count <= 6, let v4 = parseIPv4(UnsafeBufferPointer(rebasing: b[i..<j])) else {
+                guard j == n, headCount + tailCount <= 6, let v4 = parseIPv4(UnsafeBufferPointer(rebasing: b[i..<j])) else {
                     return nil
                 }
-                groups.append(UInt16(v4 >> 16))
-                groups.append(UInt16(v4 & 0xFFFF))
+                _ = push(UInt16(v4 >> 16))
+                _ = push(UInt16(v4 & 0xFFFF))
                 i = j
                 break
             }
             guard j > i, j - i <= 4 else { return nil }
+            var v: UInt32 = 0
             for k in i..<j {
                 guard let d = PatternParser.hexDigit(b[k]) else { return nil }
                 v = v << 4 | UInt32(d)
             }
-            groups.append(UInt16(v))
-            guard groups.count <= 8 else { return nil }
+            guard push(UInt16(v)) else { return nil }
             i = j
             if i < n {
-                // At a colon.
                 if i + 1 < n && b[i + 1] == UInt8(ascii: ":") {
-                    guard gapAt == nil else { return nil }
-                    gapAt = groups.count
+                    guard !gap else { return nil }
+                    gap = true
                     i += 2
                 } else {
                     i += 1
@@ -127,15 +138,12 @@ public struct IPNetwork: Sendable, Equatable, Hashable {
                 }
             }
         }
-        if let gap = gapAt {
-            guard groups.count < 8 else { return nil }
-            let fill = [UInt16](repeating: 0, count: 8 - groups.count)
-            groups.insert(contentsOf: fill, at: gap)
+        if gap {
+            guard headCount + tailCount < 8 else { return nil }
+            return (headCount == 0 ? 0 : head << UInt128(16 * (8 - headCount))) | tail
         }
-        guard groups.count == 8 else { return nil }
-        var out: UInt128 = 0
-        for g in groups { out = out << 16 | UInt128(g) }
-        return out
+        guard headCount == 8 else { return nil }
+        return head
     }
 
     func masked(_ p: Int) -> UInt128 {

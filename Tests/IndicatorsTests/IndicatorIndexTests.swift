@@ -29,7 +29,7 @@ import Testing
 
     func ids(_ json: String) throws -> [String] {
         let o = try #require(try JSONParser.parse(json).objectValue)
-        return Self.index.matches(o).map { Self.index.ids[Int($0)] }
+        return Self.index.matches(o).map { Self.index.id($0) }
     }
 
     @Test func sortsPatternsByKind() {
