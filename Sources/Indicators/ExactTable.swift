@@ -46,12 +46,16 @@ struct ExactTable: Sendable {
         return h ^ (h >> 32)
     }
 
-    mutating func insert(path: UInt32, key: UnsafeRawBufferPointer, ordinal: Int32) {
+    /// Stores `ordinal` under (path, key); `verified` entries are candidates that need the full matcher.
+    mutating func insert(path: UInt32, key: UnsafeRawBufferPointer, ordinal: Int32, verified: Bool = false) {
         if (count + 1) * 2 > slots.count { grow() }
         let h = ExactTable.hash(path, key, seed: seed)
         let offset = UInt32(arena.count)
         arena.append(contentsOf: key)
-        place(Slot(hash: h, offset: offset, length: UInt32(key.count), path: path, ordinal: ordinal))
+        place(
+            Slot(
+                hash: h, offset: offset, length: UInt32(key.count), path: path | (verified ? 0x8000_0000 : 0),
+                ordinal: ordinal))
         count += 1
     }
 
@@ -68,9 +72,9 @@ struct ExactTable: Sendable {
         for s in old where s.ordinal >= 0 { place(s) }
     }
 
-    /// Calls `body` with every ordinal stored under (path, key).
+    /// Calls `body` with every ordinal stored under (path, key), and whether it was stored `verified`.
     @inline(__always)
-    func forEach(path: UInt32, key: UnsafeRawBufferPointer, _ body: (Int32) -> Void) {
+    func forEach(path: UInt32, key: UnsafeRawBufferPointer, _ body: (Int32, Bool) -> Void) {
         let h = ExactTable.hash(path, key, seed: seed)
         slots.withUnsafeBufferPointer { s in
             arena.withUnsafeBytes { a in
@@ -78,10 +82,10 @@ struct ExactTable: Sendable {
                 var i = Int(truncatingIfNeeded: h) & mask
                 while s[i].ordinal >= 0 {
                     let slot = s[i]
-                    if slot.hash == h, slot.path == path, Int(slot.length) == key.count,
+                    if slot.hash == h, slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
                         key.count == 0 || memcmp(a.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
                     {
-                        body(slot.ordinal)
+                        body(slot.ordinal, slot.path & 0x8000_0000 != 0)
                     }
                     i = (i + 1) & mask
                 }

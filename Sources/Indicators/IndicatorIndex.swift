@@ -94,8 +94,6 @@ public struct IndicatorIndex: Sendable {
     }
     var byType: [String: TypeEntry] = [:]
     var exact = ExactTable(seed: UInt64.random(in: 0...UInt64.max))
-    /// Anchored postings: the key, then the matchers to run.
-    var anchored: [Key: [Int32]] = [:]
     /// Full matchers for anchored, n-gram and residual patterns, with whether the single-object fast path applies.
     var verifiers: [Int32: Verifier] = [:]
 
@@ -279,12 +277,16 @@ public struct IndicatorIndex: Sendable {
     }
 
     /// Integer keys live on their own path numbers (odd), strings on even ones.
-    mutating func insertExact(_ path: Int32, _ v: Value, _ ordinal: Int32) {
+    mutating func insertExact(_ path: Int32, _ v: Value, _ ordinal: Int32, verified: Bool = false) {
         switch v {
         case .string(var s):
-            s.withUTF8 { exact.insert(path: UInt32(path) * 2, key: UnsafeRawBufferPointer($0), ordinal: ordinal) }
+            s.withUTF8 {
+                exact.insert(path: UInt32(path) * 2, key: UnsafeRawBufferPointer($0), ordinal: ordinal, verified: verified)
+            }
         case .integer(let i):
-            withUnsafeBytes(of: i.littleEndian) { exact.insert(path: UInt32(path) * 2 + 1, key: $0, ordinal: ordinal) }
+            withUnsafeBytes(of: i.littleEndian) {
+                exact.insert(path: UInt32(path) * 2 + 1, key: $0, ordinal: ordinal, verified: verified)
+            }
         }
     }
 
@@ -384,10 +386,10 @@ public struct IndicatorIndex: Sendable {
     mutating func anchor(_ e: Entry, _ ordinal: Int32) -> AnchorResult {
         switch e {
         case .key(let type, let keys, let v):
-            anchored[Key(path: pathID(type, keys), value: v), default: []].append(ordinal)
+            insertExact(pathID(type, keys), v, ordinal, verified: true)
         case .keys(let type, let keys, let vs):
             let p = pathID(type, keys)
-            for v in vs { anchored[Key(path: p, value: v), default: []].append(ordinal) }
+            for v in vs { insertExact(p, v, ordinal, verified: true) }
         default:
             // CIDR and suffix anchors under verification: evaluated in full instead.
             return .unsupported
@@ -520,25 +522,19 @@ public struct IndicatorIndex: Sendable {
         do {
             for (pathID, keys) in plan.paths {
                 guard let v = IndicatorIndex.select(object, keys) else { continue }
-                let key: Key
+                var verifyLater: [Int32] = []
+                func hit(_ o: Int32, _ verified: Bool) { if verified { verifyLater.append(o) } else { body(o) } }
                 switch v {
                 case .string(var s):
-                    s.withUTF8 { exact.forEach(path: UInt32(pathID) * 2, key: UnsafeRawBufferPointer($0), body) }
-                    key = Key(path: pathID, value: .string(s))
+                    s.withUTF8 { exact.forEach(path: UInt32(pathID) * 2, key: UnsafeRawBufferPointer($0), hit) }
                 case .int(let i):
-                    withUnsafeBytes(of: i.littleEndian) { exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, body) }
-                    key = Key(path: pathID, value: .integer(i))
+                    withUnsafeBytes(of: i.littleEndian) { exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, hit) }
                 case .double(let d):
                     guard d.rounded() == d, abs(d) < 9e18 else { continue }
-                    withUnsafeBytes(of: Int64(d).littleEndian) {
-                        exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, body)
-                    }
-                    key = Key(path: pathID, value: .integer(Int64(d)))
+                    withUnsafeBytes(of: Int64(d).littleEndian) { exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, hit) }
                 default: continue
                 }
-                if !anchored.isEmpty, let list = anchored[key] {
-                    for o in list where verify(o) { body(o) }
-                }
+                for o in verifyLater where verify(o) { body(o) }
             }
         }
         matchValue(object, type, body)

@@ -13,14 +13,14 @@ struct LikePattern: Sendable {
         }
     }
 
-    /// Whole-string match in linear space and O(n·m) worst-case time (greedy with one backtrack point).
+    /// Whole-string match in constant space and O(n·m) worst-case time (greedy with one backtrack point).
     func matches(_ s: String) -> Bool {
-        let subject = Array(s.unicodeScalars)
+        let subject = s.unicodeScalars
+        var i = subject.startIndex
         var p = 0
-        var i = 0
         var starP = -1
-        var starI = 0
-        while i < subject.count {
+        var starI = subject.startIndex
+        while i != subject.endIndex {
             if p < pieces.count {
                 switch pieces[p] {
                 case .any:
@@ -30,19 +30,19 @@ struct LikePattern: Sendable {
                     continue
                 case .one:
                     p += 1
-                    i += 1
+                    subject.formIndex(after: &i)
                     continue
                 case .literal(let c):
                     if c == subject[i] {
                         p += 1
-                        i += 1
+                        subject.formIndex(after: &i)
                         continue
                     }
                 }
             }
             guard starP >= 0 else { return false }
             p = starP + 1
-            starI += 1
+            subject.formIndex(after: &starI)
             i = starI
         }
         while p < pieces.count, pieces[p] == .any { p += 1 }
