@@ -39,8 +39,10 @@ test: deps venv
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test
 
 ## Benchmarks (release builds, kept out of the default test run).
-bench: release
+bench: release venv
 	scripts/bench-knowledge.sh
+	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/bench-pattern.sh
+	scripts/bench-indicators.sh
 
 clean:
 	rm -rf .build $(VENV)
