@@ -32,11 +32,6 @@ public struct IndicatorIndex: Sendable {
         case integer(Int64)
     }
 
-    struct Key: Hashable, Sendable {
-        var path: Int32
-        var value: Value
-    }
-
     struct GramKey: Hashable, Sendable {
         var path: Int32
         var gram: UInt32
@@ -44,35 +39,6 @@ public struct IndicatorIndex: Sendable {
 
     static func gram(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
         UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
-    }
-
-    /// Posting list: most keys belong to one indicator, which is kept inline.
-    enum Postings: Sendable {
-        case one(Int32)
-        case many([Int32])
-
-        mutating func append(_ id: Int32) {
-            switch self {
-            case .one(let a): self = .many([a, id])
-            case .many(var xs):
-                self = .one(0)
-                xs.append(id)
-                self = .many(xs)
-            }
-        }
-
-        func forEach(_ body: (Int32) -> Void) {
-            switch self {
-            case .one(let a): body(a)
-            case .many(let xs): for x in xs { body(x) }
-            }
-        }
-    }
-
-    /// A posting that must be verified: the indicator and its compiled matcher.
-    struct Verified: Sendable {
-        var indicator: Int32
-        var matcher: PatternMatcher
     }
 
     /// The ids of the loaded indicators, by ordinal, packed in one arena.
@@ -92,7 +58,19 @@ public struct IndicatorIndex: Sendable {
         var prefixPaths: [(Int32, [String])] = []
         var residual: [Int32] = []
     }
-    var byType: [String: TypeEntry] = [:]
+    /// Types in the order first seen, and their entries (few types: a scan beats hashing the name).
+    var typeNames: [String] = []
+    var typeEntries: [TypeEntry] = []
+
+    mutating func withType(_ type: String, _ body: (inout TypeEntry) -> Void) {
+        if let i = typeNames.firstIndex(of: type) {
+            body(&typeEntries[i])
+        } else {
+            typeNames.append(type)
+            typeEntries.append(TypeEntry())
+            body(&typeEntries[typeEntries.count - 1])
+        }
+    }
     var exact = ExactTable(seed: UInt64.random(in: 0...UInt64.max))
     /// Full matchers for anchored, n-gram and residual patterns, with whether the single-object fast path applies.
     var verifiers: [Int32: Verifier] = [:]
@@ -114,14 +92,19 @@ public struct IndicatorIndex: Sendable {
     @inline(__always)
     static func filterBit(_ gram: UInt32) -> Int { Int((UInt64(gram) &* 0x9E37_79B9_7F4A_7C15) >> 44) }
     /// Literal-prefix prefilter (`LIKE 'abc%…'`, `MATCHES '^abc…'`): (path, prefix) → indicators.
-    var prefixes: [Key: [Int32]] = [:]
     var prefixLengths: [Int32: [Int]] = [:]
     var prefixPaths: Set<Int32> = []
-    var cidr4: [Int: [UInt128: Postings]] = [:]
-    var cidr6: [Int: [UInt128: Postings]] = [:]
     var cidr4Lengths: [Int] = []
     var cidr6Lengths: [Int] = []
-    var suffixes: [String: Postings] = [:]
+    var hasSuffixes = false
+
+    /// Key spaces of the shared table: the low three bits say what a key is, the rest which path or length.
+    enum Space: UInt32 {
+        case string = 0, integer, prefix, suffix, cidr4, cidr6
+    }
+
+    @inline(__always)
+    static func code(_ space: Space, _ n: Int32) -> UInt32 { UInt32(n) << 3 | space.rawValue }
 
     public init() {}
 
@@ -245,19 +228,16 @@ public struct IndicatorIndex: Sendable {
         } else {
             id = Int32(pathIDs.count)
             pathIDs[name] = id
-            byType[type, default: TypeEntry()].paths.append((id, keys))
+            withType(type) { $0.paths.append((id, keys)) }
         }
         if gram && !gramPaths.contains(id) {
             gramPaths.insert(id)
-            byType[type, default: TypeEntry()].gramPaths.append((id, keys))
+            withType(type) { $0.gramPaths.append((id, keys)) }
         }
         return id
     }
 
     mutating func post(_ entry: Entry, _ ordinal: Int32) {
-        func add<K: Hashable>(_ table: inout [K: Postings], _ key: K) {
-            if table[key] == nil { table[key] = .one(ordinal) } else { table[key]!.append(ordinal) }
-        }
         switch entry {
         case .key(let type, let keys, let v): insertExact(pathID(type, keys), v, ordinal)
         case .keys(let type, let keys, let vs):
@@ -266,13 +246,20 @@ public struct IndicatorIndex: Sendable {
         case .cidr(let net):
             let masked = net.address & IndicatorIndex.mask(net.prefix, bits: net.isIPv6 ? 128 : 32)
             if net.isIPv6 {
-                if cidr6[net.prefix] == nil { cidr6Lengths.append(net.prefix) }
-                add(&cidr6[net.prefix, default: [:]], masked)
-            } else {
-                if cidr4[net.prefix] == nil { cidr4Lengths.append(net.prefix) }
-                add(&cidr4[net.prefix, default: [:]], masked)
+                if !cidr6Lengths.contains(net.prefix) { cidr6Lengths.append(net.prefix) }
+            } else if !cidr4Lengths.contains(net.prefix) {
+                cidr4Lengths.append(net.prefix)
             }
-        case .suffix(let s): add(&suffixes, s)
+            withUnsafeBytes(of: masked.littleEndian) {
+                exact.insert(
+                    path: IndicatorIndex.code(net.isIPv6 ? .cidr6 : .cidr4, Int32(net.prefix)), key: $0,
+                    ordinal: ordinal)
+            }
+        case .suffix(var s):
+            hasSuffixes = true
+            s.withUTF8 {
+                exact.insert(path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer($0), ordinal: ordinal)
+            }
         }
     }
 
@@ -281,11 +268,11 @@ public struct IndicatorIndex: Sendable {
         switch v {
         case .string(var s):
             s.withUTF8 {
-                exact.insert(path: UInt32(path) * 2, key: UnsafeRawBufferPointer($0), ordinal: ordinal, verified: verified)
+                exact.insert(path: IndicatorIndex.code(.string, path), key: UnsafeRawBufferPointer($0), ordinal: ordinal, verified: verified)
             }
         case .integer(let i):
             withUnsafeBytes(of: i.littleEndian) {
-                exact.insert(path: UInt32(path) * 2 + 1, key: $0, ordinal: ordinal, verified: verified)
+                exact.insert(path: IndicatorIndex.code(.integer, path), key: $0, ordinal: ordinal, verified: verified)
             }
         }
     }
@@ -331,7 +318,7 @@ public struct IndicatorIndex: Sendable {
         guard let matcher = try? PatternMatcher(pattern) else { return .rejected }
         if needsVerify {
             // Evaluated in full for every observation of a type the pattern names.
-            for type in Set(IndicatorIndex.types(pattern.root)) { byType[type, default: TypeEntry()].residual.append(ordinal) }
+            for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
             verifiers[ordinal] = Verifier(matcher)
             return .residual
         }
@@ -342,11 +329,16 @@ public struct IndicatorIndex: Sendable {
                 let p = pathID(type, keys)
                 if !prefixPaths.contains(p) {
                     prefixPaths.insert(p)
-                    byType[type, default: TypeEntry()].prefixPaths.append((p, keys))
+                    withType(type) { $0.prefixPaths.append((p, keys)) }
                 }
-                let n = prefix.count
+                var prefix = prefix
+                let n = prefix.utf8.count
                 if !(prefixLengths[p]?.contains(n) ?? false) { prefixLengths[p, default: []].append(n) }
-                prefixes[Key(path: p, value: .string(prefix)), default: []].append(ordinal)
+                prefix.withUTF8 {
+                    exact.insert(
+                        path: IndicatorIndex.code(.prefix, p), key: UnsafeRawBufferPointer($0), ordinal: ordinal,
+                        verified: true)
+                }
             }
             for (type, keys, literal) in literals {
                 let p = pathID(type, keys, gram: true)
@@ -358,7 +350,7 @@ public struct IndicatorIndex: Sendable {
             }
             for e in direct + anchors {
                 guard case .ok = anchor(e, ordinal) else {
-                    for type in Set(IndicatorIndex.types(pattern.root)) { byType[type, default: TypeEntry()].residual.append(ordinal) }
+                    for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
                     return .residual
                 }
             }
@@ -374,7 +366,7 @@ public struct IndicatorIndex: Sendable {
         verifiers[ordinal] = Verifier(matcher)
         for e in direct + anchors {
             guard case .ok = anchor(e, ordinal) else {
-                for type in Set(IndicatorIndex.types(pattern.root)) { byType[type, default: TypeEntry()].residual.append(ordinal) }
+                for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
                 return .residual
             }
         }
@@ -515,10 +507,11 @@ public struct IndicatorIndex: Sendable {
             if set == nil { set = ObservationSet(single: object, type: type) }
             return (try? v.matcher.matches(set!)) ?? false
         }
-        guard let plan = byType[type] else {
+        guard let t = typeNames.firstIndex(of: type) else {
             if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
             return
         }
+        let plan = typeEntries[t]
         do {
             for (pathID, keys) in plan.paths {
                 guard let v = IndicatorIndex.select(object, keys) else { continue }
@@ -526,12 +519,12 @@ public struct IndicatorIndex: Sendable {
                 func hit(_ o: Int32, _ verified: Bool) { if verified { verifyLater.append(o) } else { body(o) } }
                 switch v {
                 case .string(var s):
-                    s.withUTF8 { exact.forEach(path: UInt32(pathID) * 2, key: UnsafeRawBufferPointer($0), hit) }
+                    s.withUTF8 { exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit) }
                 case .int(let i):
-                    withUnsafeBytes(of: i.littleEndian) { exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, hit) }
+                    withUnsafeBytes(of: i.littleEndian) { exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit) }
                 case .double(let d):
                     guard d.rounded() == d, abs(d) < 9e18 else { continue }
-                    withUnsafeBytes(of: Int64(d).littleEndian) { exact.forEach(path: UInt32(pathID) * 2 + 1, key: $0, hit) }
+                    withUnsafeBytes(of: Int64(d).littleEndian) { exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit) }
                 default: continue
                 }
                 for o in verifyLater where verify(o) { body(o) }
@@ -564,14 +557,18 @@ public struct IndicatorIndex: Sendable {
         }
         do {
             for (pathID, keys) in plan.prefixPaths {
-                guard case .string(let text)? = IndicatorIndex.select(object, keys), let lengths = prefixLengths[pathID]
+                guard case .string(var text)? = IndicatorIndex.select(object, keys), let lengths = prefixLengths[pathID]
                 else { continue }
-                for n in lengths {
-                    guard let end = text.index(text.startIndex, offsetBy: n, limitedBy: text.endIndex) else { continue }
-                    if let list = prefixes[Key(path: pathID, value: .string(String(text[..<end])))] {
-                        for o in list where verify(o) { body(o) }
+                var candidates: [Int32] = []
+                text.withUTF8 { b in
+                    let raw = UnsafeRawBufferPointer(b)
+                    for n in lengths where n <= b.count {
+                        exact.forEach(path: IndicatorIndex.code(.prefix, pathID), key: UnsafeRawBufferPointer(rebasing: raw[0..<n])) {
+                            o, _ in candidates.append(o)
+                        }
                     }
                 }
+                for o in candidates where verify(o) { body(o) }
             }
         }
         for o in plan.residual where verify(o) { body(o) }
@@ -583,17 +580,22 @@ public struct IndicatorIndex: Sendable {
             case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
         {
             let lengths = net.isIPv6 ? cidr6Lengths : cidr4Lengths
-            let tables = net.isIPv6 ? cidr6 : cidr4
+            let space: Space = net.isIPv6 ? .cidr6 : .cidr4
             let bits = net.isIPv6 ? 128 : 32
             for length in lengths where length <= net.prefix {
-                tables[length]?[net.address & IndicatorIndex.mask(length, bits: bits)]?.forEach(body)
+                withUnsafeBytes(of: (net.address & IndicatorIndex.mask(length, bits: bits)).littleEndian) {
+                    exact.forEach(path: IndicatorIndex.code(space, Int32(length)), key: $0) { o, _ in body(o) }
+                }
             }
         }
-        if type == "domain-name", !suffixes.isEmpty, case .string(let name)? = IndicatorIndex.member(object, "value") {
-            var rest = Substring(name)
-            while let dot = rest.firstIndex(of: ".") {
-                rest = rest[rest.index(after: dot)...]
-                suffixes[String(rest)]?.forEach(body)
+        if type == "domain-name", hasSuffixes, case .string(var name)? = IndicatorIndex.member(object, "value") {
+            name.withUTF8 { b in
+                let raw = UnsafeRawBufferPointer(b)
+                for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
+                    exact.forEach(path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])) {
+                        o, _ in body(o)
+                    }
+                }
             }
         }
     }
