@@ -511,9 +511,8 @@ public struct IndicatorIndex: Sendable {
             if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
             return
         }
-        let plan = typeEntries[t]
         do {
-            for (pathID, keys) in plan.paths {
+            for (pathID, keys) in typeEntries[t].paths {
                 guard let v = IndicatorIndex.select(object, keys) else { continue }
                 var verifyLater: [Int32] = []
                 func hit(_ o: Int32, _ verified: Bool) { if verified { verifyLater.append(o) } else { body(o) } }
@@ -532,7 +531,7 @@ public struct IndicatorIndex: Sendable {
         }
         matchValue(object, type, body)
         do {
-            let paths = plan.gramPaths
+            let paths = typeEntries[t].gramPaths
             var candidates: [Int32] = []
             for (pathID, keys) in paths {
                 guard case .string(var text)? = IndicatorIndex.select(object, keys) else { continue }
@@ -556,7 +555,7 @@ public struct IndicatorIndex: Sendable {
             }
         }
         do {
-            for (pathID, keys) in plan.prefixPaths {
+            for (pathID, keys) in typeEntries[t].prefixPaths {
                 guard case .string(var text)? = IndicatorIndex.select(object, keys), let lengths = prefixLengths[pathID]
                 else { continue }
                 var candidates: [Int32] = []
@@ -571,7 +570,7 @@ public struct IndicatorIndex: Sendable {
                 for o in candidates where verify(o) { body(o) }
             }
         }
-        for o in plan.residual where verify(o) { body(o) }
+        for o in typeEntries[t].residual where verify(o) { body(o) }
     }
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
