@@ -28,7 +28,12 @@ struct PatternLexer {
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    static let keywords: [(PatternKeyword, [UInt8])] = PatternKeyword.allCases.map { ($0, Array($0.rawValue.utf8)) }
+    /// Keywords by length (index = byte count), so a word is compared only with keywords as long as it.
+    static let keywordsByLength: [[(PatternKeyword, [UInt8])]] = {
+        var table = [[(PatternKeyword, [UInt8])]](repeating: [], count: 11)
+        for k in PatternKeyword.allCases { table[k.rawValue.utf8.count].append((k, Array(k.rawValue.utf8))) }
+        return table
+    }()
 
     func describe(_ t: PatternToken) -> String {
         if t.kind == .eof { return "end of pattern" }
@@ -157,7 +162,7 @@ struct PatternLexer {
                     return PatternToken(kind: .bool, start: start, end: offset)
                 }
                 if word.first! >= 0x41 && word.first! <= 0x5A, word.count <= 10,
-                    let kw = PatternLexer.keywords.first(where: { $0.1.elementsEqual(word) })?.0
+                    let kw = PatternLexer.keywordsByLength[word.count].first(where: { $0.1.elementsEqual(word) })?.0
                 {
                     return PatternToken(kind: .keyword(kw), start: start, end: offset)
                 }

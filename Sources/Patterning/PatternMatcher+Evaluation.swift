@@ -13,13 +13,20 @@ enum PathValue {
     case binary([UInt8])
 }
 
-/// Per-call scratch state: PCRE2 match data and the error raised inside a predicate.
+/// Per-call scratch state: PCRE2 match data (made on first use) and the error raised inside a predicate.
 final class EvaluationContext {
-    let matchData: OpaquePointer
+    private var data: OpaquePointer?
     var error: MatchError?
 
-    init() { matchData = CompiledRegex.makeMatchData() }
-    deinit { pcre2_match_data_free_8(matchData) }
+    var matchData: OpaquePointer {
+        if let data { return data }
+        let d = CompiledRegex.makeMatchData()
+        data = d
+        return d
+    }
+
+    init() {}
+    deinit { if let data { pcre2_match_data_free_8(data) } }
 }
 
 extension PatternMatcher {
@@ -29,6 +36,24 @@ extension PatternMatcher {
     ///   timestamp literal, or the search exceeds ``stepBudget``.
     public func matches(_ observations: ObservationSet) throws(MatchError) -> Bool {
         let context = EvaluationContext()
+        if program.isSingleObservation {
+            // One observation suffices: the pattern matches when some bracket matches some observed-data.
+            for leaf in leaves {
+                for obs in observations.observations {
+                    if !leaf.windows.isEmpty
+                        && !leaf.windows.allSatisfy({ obs.first < $0.stop && obs.last >= $0.start && $0.start < $0.stop })
+                    {
+                        continue
+                    }
+                    for r in 0..<obs.types.count where leaf.types.contains(obs.types[r]) {
+                        let hit = evaluate(leaf.comparison, object: r, in: obs, context)
+                        if let e = context.error { throw e }
+                        if hit { return true }
+                    }
+                }
+            }
+            return false
+        }
         // 1. Which observed-data each bracketed expression can bind to.
         var candidates: [[Int32]] = []
         candidates.reserveCapacity(leaves.count)
@@ -433,7 +458,7 @@ public final class SingleObservation {
 extension PatternMatcher {
     /// True when the pattern can be satisfied by a single observation (no AND/FOLLOWEDBY between
     /// brackets, no REPEATS above 1), so ``matches(_:in:)`` decides it.
-    public var isSingleObservation: Bool { PatternMatcher.width(root) <= 1 && PatternMatcher.singleShape(root) }
+    public var isSingleObservation: Bool { program.isSingleObservation }
 
     static func singleShape(_ n: Node) -> Bool {
         switch n {

@@ -32,10 +32,13 @@ public struct PatternMatcher: Sendable {
         let root: Node
         let leaves: [Leaf]
         let pattern: Pattern
+        /// No AND/FOLLOWEDBY between brackets and no REPEATS above 1: one observation decides.
+        let isSingleObservation: Bool
         init(root: Node, leaves: [Leaf], pattern: Pattern) {
             self.root = root
             self.leaves = leaves
             self.pattern = pattern
+            isSingleObservation = PatternMatcher.width(root) <= 1 && PatternMatcher.singleShape(root)
         }
     }
 

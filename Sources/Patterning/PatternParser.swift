@@ -411,6 +411,8 @@ public struct PatternParser {
         case .bool:
             return .bool(text.first == UInt8(ascii: "t"))
         case .string:
+            let body = bytes[(t.start + 1)..<(t.end - 1)]
+            if !body.contains(UInt8(ascii: "\\")) { return .string(String(decoding: body, as: UTF8.self)) }
             var out: [UInt8] = []
             out.reserveCapacity(text.count)
             var i = t.start + 1
