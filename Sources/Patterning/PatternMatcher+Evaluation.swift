@@ -260,7 +260,7 @@ extension PatternMatcher {
         case (.integer(let i), .json(.double(let d))): return Double(i) == d
         case (.float(let f), .json(.int(let j))): return Double(j) == f
         case (.float(let f), .json(.double(let d))): return d == f
-        case (.string, .json(.string(let j))): return PatternMatcher.sameBytes(j, lit.utf8)
+        case (.string(let l), .json(.string(let j))): return PatternMatcher.sameBytes(j, l)
         case (.string, .binary(let b)): return lit.latin1 == b
         case (.bool(let a), .json(.bool(let b))): return a == b
         case (.binary(let a), .binary(let b)): return a == b
@@ -272,12 +272,13 @@ extension PatternMatcher {
         }
     }
 
-    /// Byte equality of a string's UTF-8 with `bytes` (code points, no Unicode normalization).
-    static func sameBytes(_ s: String, _ bytes: [UInt8]) -> Bool {
+    /// Byte equality of two strings' UTF-8 (code points, no Unicode normalization).
+    static func sameBytes(_ s: String, _ t: String) -> Bool {
+        guard s.utf8.count == t.utf8.count else { return false }
         var s = s
+        var t = t
         return s.withUTF8 { a in
-            guard a.count == bytes.count else { return false }
-            return bytes.withUnsafeBufferPointer { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+            t.withUTF8 { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
         }
     }
 
@@ -311,7 +312,7 @@ extension PatternMatcher {
         case (.integer(let i), .json(.double(let d))): return PatternMatcher.order(d, Double(i))
         case (.float(let f), .json(.int(let j))): return PatternMatcher.order(Double(j), f)
         case (.float(let f), .json(.double(let d))): return PatternMatcher.order(d, f)
-        case (.string, .json(.string(let j))): return PatternMatcher.orderBytes(j.utf8, lit.utf8)
+        case (.string(let l), .json(.string(let j))): return PatternMatcher.orderBytes(j.utf8, l.utf8)
         case (.string, .binary(let b)):
             guard let l = lit.latin1 else { return .unconvertible }
             return PatternMatcher.orderBytes(b, l)

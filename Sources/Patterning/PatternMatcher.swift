@@ -129,8 +129,6 @@ public struct PatternMatcher: Sendable {
 
     struct Literal: Sendable {
         var value: PatternLiteral
-        /// For strings: the UTF-8 bytes.
-        var utf8: [UInt8]
 
         /// For strings: the Latin-1 bytes when every scalar is below U+0100 (for comparison with binary values).
         var latin1: [UInt8]? {
@@ -230,9 +228,7 @@ public struct PatternMatcher: Sendable {
     }
 
     static func literal(_ v: PatternLiteral) -> Literal {
-        var utf8: [UInt8] = []
-        if case .string(let s) = v { utf8 = Array(s.utf8) }
-        return Literal(value: v, utf8: utf8)
+        return Literal(value: v)
     }
 
     static func latin1Bytes(_ s: String) -> [UInt8]? {
