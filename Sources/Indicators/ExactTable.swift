@@ -13,7 +13,8 @@ struct ExactTable: Sendable {
         var ordinal: Int32
     }
 
-    private(set) var slots: [Slot] = Array(repeating: Slot(hash: 0, offset: 0, length: 0, path: 0, ordinal: -1), count: 1024)
+    private(set) var slots: [Slot] = Array(
+        repeating: Slot(hash: 0, offset: 0, length: 0, path: 0, ordinal: -1), count: 1024)
     private(set) var arena: [UInt8] = []
     private(set) var count = 0
     let seed: UInt64

@@ -1,9 +1,10 @@
+import JSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import JSON
 
 /// The index benchmark of `scripts/bench-indicators.sh`: build time, matching throughput on one core,
 /// and heap bytes per indicator.
@@ -29,7 +30,8 @@ public enum IndicatorBenchmark {
                 (\(Int(Double(observations) / matchSeconds)) per wall second, one thread), \(hits) indicator hits
                 """
             if let heapBytes {
-                s += "\nmemory:            \(heapBytes / 1_048_576) MiB resident growth while building = \(heapBytes / max(1, indicators)) bytes per indicator"
+                s +=
+                    "\nmemory:            \(heapBytes / 1_048_576) MiB resident growth while building = \(heapBytes / max(1, indicators)) bytes per indicator"
             }
             return s
         }

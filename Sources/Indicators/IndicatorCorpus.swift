@@ -22,7 +22,9 @@ public struct IndicatorCorpus {
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
     mutating func ipv4() -> String { "\(1 + int(223)).\(int(256)).\(int(256)).\(int(256))" }
-    mutating func ipv6() -> String { "2001:db8:\(String(int(65536), radix: 16)):\(String(int(65536), radix: 16))::\(String(int(65536), radix: 16))" }
+    mutating func ipv6() -> String {
+        "2001:db8:\(String(int(65536), radix: 16)):\(String(int(65536), radix: 16))::\(String(int(65536), radix: 16))"
+    }
     mutating func domain() -> String { "d\(int(1 << 30)).\(["com", "net", "kr", "cn", "org"][int(5)])" }
     mutating func hex(_ n: Int) -> String {
         var s = ""
@@ -55,7 +57,8 @@ public struct IndicatorCorpus {
             case 3:
                 let v = domain()
                 remember(2, v)
-                pattern = int(4) == 0
+                pattern =
+                    int(4) == 0
                     ? "[domain-name:value = '\(v)' OR domain-name:value LIKE '%.\(v)']" : "[domain-name:value = '\(v)']"
             case 4:
                 let v = "http://\(domain())/\(hex(8)).php"

@@ -268,7 +268,9 @@ public struct IndicatorIndex: Sendable {
         switch v {
         case .string(var s):
             s.withUTF8 {
-                exact.insert(path: IndicatorIndex.code(.string, path), key: UnsafeRawBufferPointer($0), ordinal: ordinal, verified: verified)
+                exact.insert(
+                    path: IndicatorIndex.code(.string, path), key: UnsafeRawBufferPointer($0), ordinal: ordinal,
+                    verified: verified)
             }
         case .integer(let i):
             withUnsafeBytes(of: i.littleEndian) {
@@ -350,7 +352,9 @@ public struct IndicatorIndex: Sendable {
             }
             for e in direct + anchors {
                 guard case .ok = anchor(e, ordinal) else {
-                    for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
+                    for type in Set(IndicatorIndex.types(pattern.root)) {
+                        withType(type) { $0.residual.append(ordinal) }
+                    }
                     return .residual
                 }
             }
@@ -358,8 +362,16 @@ public struct IndicatorIndex: Sendable {
         }
         if anchors.isEmpty {
             for e in direct { post(e, ordinal) }
-            if direct.allSatisfy({ if case .cidr = $0 { return true }; return false }) { return .cidr }
-            if direct.allSatisfy({ if case .suffix = $0 { return true }; return false }) { return .domainSuffix }
+            if direct.allSatisfy({
+                if case .cidr = $0 { return true }; return false
+            }) {
+                return .cidr
+            }
+            if direct.allSatisfy({
+                if case .suffix = $0 { return true }; return false
+            }) {
+                return .domainSuffix
+            }
             return .exact
         }
         // Some alternatives need verification: index every alternative's key as an anchor.
@@ -518,12 +530,18 @@ public struct IndicatorIndex: Sendable {
                 func hit(_ o: Int32, _ verified: Bool) { if verified { verifyLater.append(o) } else { body(o) } }
                 switch v {
                 case .string(var s):
-                    s.withUTF8 { exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit) }
+                    s.withUTF8 {
+                        exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit)
+                    }
                 case .int(let i):
-                    withUnsafeBytes(of: i.littleEndian) { exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit) }
+                    withUnsafeBytes(of: i.littleEndian) {
+                        exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
+                    }
                 case .double(let d):
                     guard d.rounded() == d, abs(d) < 9e18 else { continue }
-                    withUnsafeBytes(of: Int64(d).littleEndian) { exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit) }
+                    withUnsafeBytes(of: Int64(d).littleEndian) {
+                        exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
+                    }
                 default: continue
                 }
                 for o in verifyLater where verify(o) { body(o) }
@@ -562,7 +580,10 @@ public struct IndicatorIndex: Sendable {
                 text.withUTF8 { b in
                     let raw = UnsafeRawBufferPointer(b)
                     for n in lengths where n <= b.count {
-                        exact.forEach(path: IndicatorIndex.code(.prefix, pathID), key: UnsafeRawBufferPointer(rebasing: raw[0..<n])) {
+                        exact.forEach(
+                            path: IndicatorIndex.code(.prefix, pathID),
+                            key: UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                        ) {
                             o, _ in candidates.append(o)
                         }
                     }
@@ -591,7 +612,9 @@ public struct IndicatorIndex: Sendable {
             name.withUTF8 { b in
                 let raw = UnsafeRawBufferPointer(b)
                 for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
-                    exact.forEach(path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])) {
+                    exact.forEach(
+                        path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])
+                    ) {
                         o, _ in body(o)
                     }
                 }

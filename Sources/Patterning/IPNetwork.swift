@@ -111,7 +111,8 @@ public struct IPNetwork: Sendable, Equatable, Hashable {
                 j += 1
             }
             if isDotted {
-                guard j == n, headCount + tailCount <= 6, let v4 = parseIPv4(UnsafeBufferPointer(rebasing: b[i..<j])) else {
+                guard j == n, headCount + tailCount <= 6, let v4 = parseIPv4(UnsafeBufferPointer(rebasing: b[i..<j]))
+                else {
                     return nil
                 }
                 _ = push(UInt16(v4 >> 16))

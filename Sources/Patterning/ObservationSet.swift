@@ -53,7 +53,9 @@ public struct ObservationSet: Sendable {
         var entries: [Entry] = []
         entries.reserveCapacity(objects.count)
         for (i, v) in objects.enumerated() {
-            guard case .object(let o) = v else { throw ObservationError("object \(i) is a \(v.kindName), not an object") }
+            guard case .object(let o) = v else {
+                throw ObservationError("object \(i) is a \(v.kindName), not an object")
+            }
             entries.append(Entry(type: o["type"]?.stringValue, id: o["id"]?.stringValue, object: o))
         }
         try self.init(entries: entries)
@@ -124,7 +126,9 @@ public struct ObservationSet: Sendable {
                 ids.reserveCapacity(refs.count)
                 types.reserveCapacity(refs.count)
                 for r in refs {
-                    guard case .string(let id) = r else { throw ObservationError("\(label): non-string in object_refs") }
+                    guard case .string(let id) = r else {
+                        throw ObservationError("\(label): non-string in object_refs")
+                    }
                     var found: Int?
                     if useDictionary {
                         found = byID[id]

@@ -61,7 +61,9 @@ public struct PatternCaseGenerator {
     static let domains = ["example.com", "evil.example.com", "naver.com", "kisa.or.kr", "update.microsoft.com"]
     static let fileNames = ["mssecsvc.exe", "tasksche.exe", "a.dll", "report.doc", "svchost.exe"]
     static let sizes = [0, 100, 4096, 3_723_264]
-    static let md5s = ["db349b97c37d22f5ea1d1841e3c89eb4", "84c82835a5d21bbcf75a61706d8ab549", "00000000000000000000000000000000"]
+    static let md5s = [
+        "db349b97c37d22f5ea1d1841e3c89eb4", "84c82835a5d21bbcf75a61706d8ab549", "00000000000000000000000000000000",
+    ]
     static let tags = ["wiper", "lazarus", "apt38", "ransomware"]
     static let ports = [22, 80, 443, 445, 3389]
     static let protocols = ["ipv4", "tcp", "udp", "http", "tls"]
@@ -157,8 +159,12 @@ public struct PatternCaseGenerator {
         case 2:
             return [G.sco("domain-name", n, [("value", .string(pick(G.domains)))])]
         case 3:
-            var props: [(String, JSONValue)] = [("name", .string(pick(G.fileNames))), ("size", .int(Int64(pick(G.sizes))))]
-            if chance(0.7) { props.append(("hashes", .object(JSONObject([JSONMember(key: "MD5", value: .string(pick(G.md5s)))])))) }
+            var props: [(String, JSONValue)] = [
+                ("name", .string(pick(G.fileNames))), ("size", .int(Int64(pick(G.sizes)))),
+            ]
+            if chance(0.7) {
+                props.append(("hashes", .object(JSONObject([JSONMember(key: "MD5", value: .string(pick(G.md5s)))]))))
+            }
             if chance(0.5) { props.append(("x_tags", .array((0..<(1 + int(2))).map { _ in .string(pick(G.tags)) }))) }
             return [G.sco("file", n, props)]
         case 4:
@@ -231,7 +237,9 @@ public struct PatternCaseGenerator {
     mutating func comparisonExpression() -> String {
         // EXISTS stays alone in its brackets (the reference cannot combine it with other tests).
         if chance(0.05) { return existsTest() }
-        let type = pick(["ipv4-addr", "ipv6-addr", "domain-name", "file", "network-traffic", "process", "artifact", "url"])
+        let type = pick([
+            "ipv4-addr", "ipv6-addr", "domain-name", "file", "network-traffic", "process", "artifact", "url",
+        ])
         let n = 1 + (chance(0.35) ? 1 + int(2) : 0)
         var parts: [String] = []
         for _ in 0..<n { parts.append(test(type)) }
@@ -270,7 +278,10 @@ public struct PatternCaseGenerator {
             if !chars.isEmpty { chars[int(chars.count)] = "_" }
             return "\(path) \(not())LIKE \(G.quote("%" + String(chars.suffix(4))))"
         case 4:
-            let re = pick(["^" + String(v.prefix(3)).regexEscaped(), String(v.suffix(3)).regexEscaped() + "$", "[0-9]", "e.a", "(?i)EXE", "^[a-z]+\\."])
+            let re = pick([
+                "^" + String(v.prefix(3)).regexEscaped(), String(v.suffix(3)).regexEscaped() + "$", "[0-9]", "e.a",
+                "(?i)EXE", "^[a-z]+\\.",
+            ])
             return "\(path) \(not())MATCHES \(G.quote(re))"
         case 5:
             let set = (0..<(1 + int(3))).map { _ in G.quote(pick(pool)) }
@@ -284,7 +295,8 @@ public struct PatternCaseGenerator {
         let v = pick(pool)
         switch int(4) {
         case 0: return "\(path) \(not())\(pick(["=", "!=", "<", ">", "<=", ">="])) \(v)"
-        case 1: return "\(path) \(not())IN (\((0..<(1 + int(3))).map { _ in String(pick(pool)) }.joined(separator: ", ")))"
+        case 1:
+            return "\(path) \(not())IN (\((0..<(1 + int(3))).map { _ in String(pick(pool)) }.joined(separator: ", ")))"
         case 2: return "\(path) \(pick(["<", ">="])) \(v).5"
         default: return "\(path) = \(v)"
         }
@@ -338,7 +350,9 @@ public struct PatternCaseGenerator {
             let p = pick(G.payloads)
             switch int(3) {
             case 0: return "artifact:payload_bin \(not())= b'\(G.base64(Array(p.utf8)))'"
-            case 1: return "artifact:payload_bin \(not())= h'\(Array(p.utf8).map { String($0, radix: 16).leftPadded(2) }.joined())'"
+            case 1:
+                return
+                    "artifact:payload_bin \(not())= h'\(Array(p.utf8).map { String($0, radix: 16).leftPadded(2) }.joined())'"
             default: return "artifact:payload_bin \(pick(["=", "<", ">"])) \(G.quote(p))"
             }
         case "file":

@@ -190,7 +190,8 @@ struct PatternLexer {
                 let e = bytes[offset + 1]
                 guard e == UInt8(ascii: "'") || e == UInt8(ascii: "\\") else {
                     throw PatternError(
-                        .invalidLiteral("invalid escape '\\\(Character(Unicode.Scalar(e)))' in string (only \\' and \\\\)"),
+                        .invalidLiteral(
+                            "invalid escape '\\\(Character(Unicode.Scalar(e)))' in string (only \\' and \\\\)"),
                         at: offset)
                 }
                 offset += 2

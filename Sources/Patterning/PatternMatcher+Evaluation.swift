@@ -41,7 +41,9 @@ extension PatternMatcher {
             for leaf in leaves {
                 for obs in observations.observations {
                     if !leaf.windows.isEmpty
-                        && !leaf.windows.allSatisfy({ obs.first < $0.stop && obs.last >= $0.start && $0.start < $0.stop })
+                        && !leaf.windows.allSatisfy({
+                            obs.first < $0.stop && obs.last >= $0.start && $0.start < $0.stop
+                        })
                     {
                         continue
                     }
@@ -106,7 +108,8 @@ extension PatternMatcher {
 
     // MARK: - Comparison expressions on one root object
 
-    func evaluate(_ c: Comparison, object r: Int, in obs: ObservationSet.Observation, _ ctx: EvaluationContext) -> Bool {
+    func evaluate(_ c: Comparison, object r: Int, in obs: ObservationSet.Observation, _ ctx: EvaluationContext) -> Bool
+    {
         switch c {
         case .and(let xs):
             for x in xs where !evaluate(x, object: r, in: obs, ctx) { return false }
@@ -229,7 +232,8 @@ extension PatternMatcher {
                 var s = s
                 r = s.withUTF8 { t.regex!.firstMatch(in: $0, matchData: ctx.matchData) }
             case .binary(let b):
-                if let source = t.binaryRegex, let latin1 = PatternMatcher.latin1Bytes(String(decoding: source, as: UTF8.self)),
+                if let source = t.binaryRegex,
+                    let latin1 = PatternMatcher.latin1Bytes(String(decoding: source, as: UTF8.self)),
                     let re = try? CompiledRegex(pattern: latin1, utf: false, jit: false)
                 {
                     r = b.withUnsafeBufferPointer { re.firstMatch(in: $0, matchData: ctx.matchData) }
@@ -409,7 +413,9 @@ struct BindingSearch {
 
     /// `[…] REPEATS n TIMES`: chooses how many of the n uses go to each candidate, in candidate order,
     /// so recursion depth is the number of candidates, not n.
-    func repeatLeaf(_ li: Int, _ ci: Int, _ remaining: Int, _ acc: Summary?, _ s: inout State, _ k: Continuation) -> Bool {
+    func repeatLeaf(_ li: Int, _ ci: Int, _ remaining: Int, _ acc: Summary?, _ s: inout State, _ k: Continuation)
+        -> Bool
+    {
         if remaining == 0 { return k(&s, acc!) }
         let list = candidates[li]
         guard ci < list.count else { return false }

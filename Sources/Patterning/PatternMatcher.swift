@@ -152,7 +152,8 @@ public struct PatternMatcher: Sendable {
         if width > PatternMatcher.maxBindingWidth {
             throw PatternError(
                 .tooComplex(
-                    "pattern binds \(width) observations at once, more than the limit of \(PatternMatcher.maxBindingWidth)"),
+                    "pattern binds \(width) observations at once, more than the limit of \(PatternMatcher.maxBindingWidth)"
+                ),
                 at: 0)
         }
     }
@@ -270,8 +271,13 @@ public struct PatternMatcher: Sendable {
             switch step {
             case .key(let k):
                 let kind: KeyKind =
-                    k.hasSuffix("_ref") ? .ref : k.hasSuffix("_refs") ? .refs : k.hasSuffix("_hex") ? .hex
-                    : k.hasSuffix("_bin") ? .bin : .plain
+                    k.hasSuffix("_ref")
+                    ? .ref
+                    : k.hasSuffix("_refs")
+                        ? .refs
+                        : k.hasSuffix("_hex")
+                            ? .hex
+                            : k.hasSuffix("_bin") ? .bin : .plain
                 return .key(k, kind)
             case .index(let n): return .index(n)
             case .anyIndex: return .any

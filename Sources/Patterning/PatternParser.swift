@@ -362,7 +362,8 @@ public struct PatternParser {
             return s
         case .identifier(hyphen: true):
             throw PatternError(
-                .expected(what + " (names with '-' must be quoted, e.g. 'windows-pebinary-ext')",
+                .expected(
+                    what + " (names with '-' must be quoted, e.g. 'windows-pebinary-ext')",
                     found: lexer.describe(token)), at: token.start)
         default:
             throw fail(what)
@@ -381,7 +382,8 @@ public struct PatternParser {
             }
             if c == UInt8(ascii: "+") { continue }
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = negative ? m.subtractingReportingOverflow(Int64(c - 0x30)) : m.addingReportingOverflow(Int64(c - 0x30))
+            let (a, o2) =
+                negative ? m.subtractingReportingOverflow(Int64(c - 0x30)) : m.addingReportingOverflow(Int64(c - 0x30))
             if o1 || o2 { return nil }
             v = a
         }

@@ -73,7 +73,8 @@ public enum PatternValidator {
         case .startStop(let x, let start, let stop):
             visit(x, &errors)
             if !(start < stop) {
-                errors.append(PatternError(.semantic("START must be before STOP (\(start) is not before \(stop))"), at: 0))
+                errors.append(
+                    PatternError(.semantic("START must be before STOP (\(start) is not before \(stop))"), at: 0))
             }
         }
     }
@@ -88,7 +89,9 @@ public enum PatternValidator {
     static func check(_ t: PropertyTest, _ errors: inout [PatternError]) {
         let type = t.path.objectType
         if sdoTypes.contains(type) {
-            errors.append(PatternError(.semantic("'\(type)' is a STIX domain object, not a cyber-observable type"), at: t.path.offset))
+            errors.append(
+                PatternError(
+                    .semantic("'\(type)' is a STIX domain object, not a cyber-observable type"), at: t.path.offset))
             return
         }
         if !scoTypes.contains(type) && !type.hasPrefix("x-") {
@@ -103,7 +106,8 @@ public enum PatternValidator {
         else { return }
         let where_ = "\(type):\(name)"
         func mismatch(_ what: String) {
-            errors.append(PatternError(.semantic("\(where_) is \(article(ptype)) \(ptype.rawValue); \(what)"), at: t.offset))
+            errors.append(
+                PatternError(.semantic("\(where_) is \(article(ptype)) \(ptype.rawValue); \(what)"), at: t.offset))
         }
         switch t.op {
         case .exists: return

@@ -19,7 +19,8 @@ final class CompiledRegex: @unchecked Sendable {
             var buffer = [UInt8](repeating: 0, count: 256)
             let n = pcre2_get_error_message_8(errorCode, &buffer, buffer.count)
             let message = n > 0 ? String(decoding: buffer[0..<Int(n)], as: UTF8.self) : "error \(errorCode)"
-            throw PatternError(.semantic("invalid regular expression: \(message) at offset \(errorOffset) of the regex"), at: 0)
+            throw PatternError(
+                .semantic("invalid regular expression: \(message) at offset \(errorOffset) of the regex"), at: 0)
         }
         code = compiled
         if jit { _ = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE) }

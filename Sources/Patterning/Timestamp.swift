@@ -117,7 +117,8 @@ public struct Timestamp: Sendable, Equatable, Hashable, Comparable, CustomString
             let s = String(v)
             return String(repeating: "0", count: max(0, w - s.count)) + s
         }
-        var out = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))"
+        var out =
+            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))"
         if nanoseconds != 0 {
             var frac = pad(Int(nanoseconds), 9)
             while frac.hasSuffix("0") { frac.removeLast() }

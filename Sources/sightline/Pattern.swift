@@ -27,7 +27,9 @@ struct Pattern: AsyncParsableCommand {
         @Option(help: "Random seed.") var seed: UInt64 = 1
 
         func run() async throws {
-            print(IndicatorBenchmark.run(indicators: indicators, observations: observations, hitRate: hitRate, seed: seed))
+            print(
+                IndicatorBenchmark.run(indicators: indicators, observations: observations, hitRate: hitRate, seed: seed)
+            )
         }
     }
 

@@ -65,7 +65,9 @@ import Testing
         #expect(try ids(#"{"type":"domain-name","value":"notkisa.or.kr"}"#) == ["i13"])
         #expect(try ids(#"{"type":"file","hashes":{"SHA-256":"aa11"}}"#) == ["i4"])
         #expect(try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":10}"#) == ["i4"])
-        #expect(try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":4096}"#) == ["i10", "i4", "i5"].sorted { Int($0.dropFirst())! < Int($1.dropFirst())! })
+        #expect(
+            try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":4096}"#)
+                == ["i10", "i4", "i5"].sorted { Int($0.dropFirst())! < Int($1.dropFirst())! })
         #expect(try ids(#"{"type":"file","size":4096.0}"#) == ["i10"])
         #expect(try ids(#"{"type":"url","value":"http://www.evil.example/a"}"#) == ["i6", "i14"])
         #expect(try ids(#"{"type":"url","value":"http://good.example/evil"}"#) == ["i14"])

@@ -49,7 +49,11 @@ import Testing
                 self = .error("unreadable line: \(line)")
                 return
             }
-            if case .bool(let b)? = v["match"] { self = .match(b) } else { self = .error(v["error"]?.stringValue ?? "?") }
+            if case .bool(let b)? = v["match"] {
+                self = .match(b)
+            } else {
+                self = .error(v["error"]?.stringValue ?? "?")
+            }
         }
 
         var isError: Bool {

@@ -128,8 +128,14 @@ import Testing
         ("[file:name = 'mssecsvc.exe'] FOLLOWEDBY [ipv4-addr:value = '175.45.178.19']", true),
         ("[ipv4-addr:value = '175.45.178.19'] FOLLOWEDBY [file:name = 'mssecsvc.exe']", false),
         ("[ipv4-addr:value = '175.45.178.19'] FOLLOWEDBY [ipv4-addr:value = '175.45.178.19']", true),
-        ("[file:name = 'mssecsvc.exe'] FOLLOWEDBY [ipv4-addr:value = '175.45.178.19'] FOLLOWEDBY [artifact:mime_type = 'text/plain']", true),
-        ("[artifact:mime_type = 'text/plain'] FOLLOWEDBY [file:name = 'mssecsvc.exe'] FOLLOWEDBY [ipv4-addr:value = '175.45.178.19']", false),
+        (
+            "[file:name = 'mssecsvc.exe'] FOLLOWEDBY [ipv4-addr:value = '175.45.178.19'] FOLLOWEDBY [artifact:mime_type = 'text/plain']",
+            true
+        ),
+        (
+            "[artifact:mime_type = 'text/plain'] FOLLOWEDBY [file:name = 'mssecsvc.exe'] FOLLOWEDBY [ipv4-addr:value = '175.45.178.19']",
+            false
+        ),
         // REPEATS counts number_observed
         ("[ipv4-addr:value = '175.45.178.19'] REPEATS 3 TIMES", true),
         ("[ipv4-addr:value = '175.45.178.19'] REPEATS 4 TIMES", false),
@@ -153,8 +159,14 @@ import Testing
         ("[email-addr:value = 'kim@naver.com'] START t'2024-03-01T11:00:00Z' STOP t'2024-03-01T11:00:01Z'", true),
         ("[email-addr:value = 'kim@naver.com'] START t'2024-03-01T10:00:00Z' STOP t'2024-03-01T11:00:00Z'", false),
         ("[file:name = 'mssecsvc.exe'] START t'2024-03-01T12:00:00Z' STOP t'2024-03-01T10:00:00Z'", false),
-        ("([file:name = 'mssecsvc.exe'] OR [email-addr:value = 'kim@naver.com']) START t'2024-03-01T10:30:00Z' STOP t'2024-03-01T12:00:00Z'", true),
-        ("([file:name = 'mssecsvc.exe'] AND [email-addr:value = 'kim@naver.com']) START t'2024-03-01T10:30:00Z' STOP t'2024-03-01T12:00:00Z'", false),
+        (
+            "([file:name = 'mssecsvc.exe'] OR [email-addr:value = 'kim@naver.com']) START t'2024-03-01T10:30:00Z' STOP t'2024-03-01T12:00:00Z'",
+            true
+        ),
+        (
+            "([file:name = 'mssecsvc.exe'] AND [email-addr:value = 'kim@naver.com']) START t'2024-03-01T10:30:00Z' STOP t'2024-03-01T12:00:00Z'",
+            false
+        ),
     ])
     func observationOperatorsAndQualifiers(_ pattern: String, _ expected: Bool) throws {
         #expect(try Fixture.match(pattern) == expected, "\(pattern)")
@@ -162,9 +174,11 @@ import Testing
 
     @Test func referencesDoNotCrossObservedData() throws {
         let objects = Fixture.objects([
-            Fixture.observedData(1, first: "2024-01-01T00:00:00Z", last: "2024-01-01T00:00:00Z", refs: ["network-traffic--1"]),
+            Fixture.observedData(
+                1, first: "2024-01-01T00:00:00Z", last: "2024-01-01T00:00:00Z", refs: ["network-traffic--1"]),
             #"{"type":"network-traffic","id":"network-traffic--1","src_ref":"ipv4-addr--9"}"#,
-            Fixture.observedData(2, first: "2024-01-01T00:00:00Z", last: "2024-01-01T00:00:00Z", refs: ["ipv4-addr--9"]),
+            Fixture.observedData(
+                2, first: "2024-01-01T00:00:00Z", last: "2024-01-01T00:00:00Z", refs: ["ipv4-addr--9"]),
             #"{"type":"ipv4-addr","id":"ipv4-addr--9","value":"10.1.1.1"}"#,
         ])
         #expect(try Fixture.match("[network-traffic:src_ref.value = '10.1.1.1']", objects) == false)
@@ -182,7 +196,8 @@ import Testing
 
     @Test func supersetOfCIDRValues() throws {
         let objects = Fixture.objects([
-            Fixture.observedData(1, first: "2024-01-01T00:00:00Z", last: "2024-01-01T00:00:00Z", refs: ["ipv4-addr--1", "ipv6-addr--1"]),
+            Fixture.observedData(
+                1, first: "2024-01-01T00:00:00Z", last: "2024-01-01T00:00:00Z", refs: ["ipv4-addr--1", "ipv6-addr--1"]),
             #"{"type":"ipv4-addr","id":"ipv4-addr--1","value":"10.20.0.0/16"}"#,
             #"{"type":"ipv6-addr","id":"ipv6-addr--1","value":"fe80::/10"}"#,
         ])
@@ -196,19 +211,29 @@ import Testing
     @Test func malformedObservedDataIsAnError() {
         func build(_ od: String) throws -> ObservationSet { try ObservationSet(objects: Fixture.objects([od])) }
         #expect(throws: ObservationError.self) {
-            try build(#"{"type":"observed-data","id":"o","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":[]}"#)
+            try build(
+                #"{"type":"observed-data","id":"o","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":[]}"#
+            )
         }
         #expect(throws: ObservationError.self) {
-            try build(#"{"type":"observed-data","id":"o","first_observed":"2024-02-30T00:00:00Z","last_observed":"2024-03-01T00:00:00Z","number_observed":1,"object_refs":[]}"#)
+            try build(
+                #"{"type":"observed-data","id":"o","first_observed":"2024-02-30T00:00:00Z","last_observed":"2024-03-01T00:00:00Z","number_observed":1,"object_refs":[]}"#
+            )
         }
         #expect(throws: ObservationError.self) {
-            try build(#"{"type":"observed-data","id":"o","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":0,"object_refs":[]}"#)
+            try build(
+                #"{"type":"observed-data","id":"o","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":0,"object_refs":[]}"#
+            )
         }
         #expect(throws: ObservationError.self) {
-            try build(#"{"type":"observed-data","id":"o","first_observed":"2024-01-02T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":[]}"#)
+            try build(
+                #"{"type":"observed-data","id":"o","first_observed":"2024-01-02T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":[]}"#
+            )
         }
         #expect(throws: ObservationError.self) {
-            try build(#"{"type":"observed-data","id":"o","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1}"#)
+            try build(
+                #"{"type":"observed-data","id":"o","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1}"#
+            )
         }
         #expect(throws: ObservationError.self) { try build(#"{"id":"x"}"#) }
         #expect(throws: ObservationError.self) { try ObservationSet(objects: [.int(1)]) }
@@ -236,10 +261,18 @@ import Testing
             texts.append(#"{"type":"ipv4-addr","id":"ipv4-addr--\#(i)","value":"10.0.\#(i / 256).\#(i % 256)"}"#)
         }
         let objects = Fixture.objects(texts)
-        #expect(try Fixture.match("([ipv4-addr:value ISSUBSET '10.0.0.0/16'] REPEATS 600 TIMES) WITHIN 300 SECONDS", objects))
+        #expect(
+            try Fixture.match(
+                "([ipv4-addr:value ISSUBSET '10.0.0.0/16'] REPEATS 600 TIMES) WITHIN 300 SECONDS", objects))
         #expect(try Fixture.match("([ipv4-addr:value ISSUBSET '10.0.0.0/16'] REPEATS 601 TIMES)", objects) == false)
-        #expect(try Fixture.match("([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.1.43']) WITHIN 299 SECONDS", objects))
-        #expect(try Fixture.match("([ipv4-addr:value = '10.0.0.0'] FOLLOWEDBY [ipv4-addr:value = '10.0.1.43']) WITHIN 298 SECONDS", objects) == false)
+        #expect(
+            try Fixture.match(
+                "([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.1.43']) WITHIN 299 SECONDS",
+                objects))
+        #expect(
+            try Fixture.match(
+                "([ipv4-addr:value = '10.0.0.0'] FOLLOWEDBY [ipv4-addr:value = '10.0.1.43']) WITHIN 298 SECONDS",
+                objects) == false)
     }
 
     @Test func ipNetworkParsing() {
@@ -270,7 +303,8 @@ import Testing
         #expect(Timestamp.parse("2024-01-01T00:00:00") == nil)
         #expect(Timestamp.parse("2024-01-01T00:00:00.Z") == nil)
         #expect(Timestamp.parse("0001-01-01T00:00:00Z")?.description == "0001-01-01T00:00:00Z")
-        #expect(Timestamp.parse("9999-12-31T23:59:59Z")!.adding(PatternDuration(seconds: Int64.max)).seconds == Int64.max)
+        #expect(
+            Timestamp.parse("9999-12-31T23:59:59Z")!.adding(PatternDuration(seconds: Int64.max)).seconds == Int64.max)
     }
 
     @Test func likeMatcher() {
@@ -279,7 +313,7 @@ import Testing
         #expect(LikePattern("%%%").matches(""))
         #expect(!LikePattern("_").matches(""))
         #expect(LikePattern("a_c").matches("abc"))
-        #expect(LikePattern(String(repeating: "%a", count: 50)).matches(String(repeating: "a", count: 50)) )
+        #expect(LikePattern(String(repeating: "%a", count: 50)).matches(String(repeating: "a", count: 50)))
         #expect(!LikePattern(String(repeating: "%a", count: 50) + "b").matches(String(repeating: "a", count: 5000)))
     }
 }

@@ -67,14 +67,18 @@ import Testing
         #expect(try value("false") == .bool(false))
         #expect(try value("b'aGk='") == .binary([0x68, 0x69]))
         #expect(try value("h'00ff'") == .binary([0x00, 0xFF]))
-        #expect(try value("t'1970-01-02T00:00:01.5Z'") == .timestamp(Timestamp(seconds: 86_401, nanoseconds: 500_000_000)))
+        #expect(
+            try value("t'1970-01-02T00:00:01.5Z'") == .timestamp(Timestamp(seconds: 86_401, nanoseconds: 500_000_000)))
     }
 
     @Test func objectPathSteps() throws {
         let p = try Pattern.parse("[file:extensions.'windows-pebinary-ext'.sections[*].name[2] = 'x']")
         guard case .observation(.test(let t)) = p.root else { Issue.record("\(p.root)"); return }
         #expect(t.path.objectType == "file")
-        #expect(t.path.steps == [.key("extensions"), .key("windows-pebinary-ext"), .key("sections"), .anyIndex, .key("name"), .index(2)])
+        #expect(
+            t.path.steps == [
+                .key("extensions"), .key("windows-pebinary-ext"), .key("sections"), .anyIndex, .key("name"), .index(2),
+            ])
     }
 
     /// Each error names the byte offset and what the grammar wanted there.
@@ -131,7 +135,8 @@ import Testing
             #expect(error.kind == .tooDeep(limit: PatternParser.maxDepth))
             #expect(error.offset == PatternParser.maxDepth)
         }
-        let brackets = "[" + String(repeating: "(", count: 50_000) + "a:b = 1" + String(repeating: ")", count: 50_000) + "]"
+        let brackets =
+            "[" + String(repeating: "(", count: 50_000) + "a:b = 1" + String(repeating: ")", count: 50_000) + "]"
         #expect(throws: PatternError.self) { try Pattern.parse(brackets) }
         let qualifiers = "[a:b = 1]" + String(repeating: " WITHIN 1 SECONDS", count: 1000)
         #expect(throws: PatternError.self) { try Pattern.parse(qualifiers) }
@@ -154,13 +159,16 @@ import Testing
         #expect(errors("[x-acme-widget:colour = 'red']").isEmpty)
         #expect(errors("[fiel:name = 'a']").first?.contains("unknown cyber-observable type 'fiel'") == true)
         #expect(errors("[indicator:name = 'a']").first?.contains("not a cyber-observable type") == true)
-        #expect(errors("[file:size = 'big']").first?.contains("file:size is an integer; compared with a string") == true)
+        #expect(
+            errors("[file:size = 'big']").first?.contains("file:size is an integer; compared with a string") == true)
         #expect(errors("[file:ctime > '2020']").first?.contains("file:ctime is a timestamp") == true)
         #expect(errors("[network-traffic:is_active = 1]").first?.contains("is a boolean") == true)
         #expect(errors("[file:name ISSUBSET '10.0.0.0/8']").first?.contains("applies to IP address values") == true)
         #expect(errors("[file:size LIKE '1%']").first?.contains("LIKE applies to strings") == true)
         #expect(errors("[ipv4-addr:value ISSUBSET 'not-an-ip']").first?.contains("IPv4 or IPv6") == true)
         #expect(errors("[file:name MATCHES '(']").first?.contains("invalid regular expression") == true)
-        #expect(errors("[file:name = 'a'] START t'2024-01-02T00:00:00Z' STOP t'2024-01-01T00:00:00Z'").first?.contains("START must be before STOP") == true)
+        #expect(
+            errors("[file:name = 'a'] START t'2024-01-02T00:00:00Z' STOP t'2024-01-01T00:00:00Z'").first?.contains(
+                "START must be before STOP") == true)
     }
 }

@@ -24,7 +24,8 @@ import Testing
 
     @Test func evalAndHiddenCommandsParse() throws {
         #expect(try Sightline.parseAsRoot(["pattern", "eval"]) is Pattern.Eval)
-        let generate = try #require(try Sightline.parseAsRoot(["pattern", "generate", "--count", "3", "--seed", "9"]) as? Pattern.Generate)
+        let generate = try #require(
+            try Sightline.parseAsRoot(["pattern", "generate", "--count", "3", "--seed", "9"]) as? Pattern.Generate)
         #expect(generate.count == 3 && generate.seed == 9)
         #expect(try Sightline.parseAsRoot(["pattern", "index-bench", "--indicators", "10"]) is Pattern.IndexBench)
     }
