@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "JSON", swiftSettings: swiftSettings),
         .target(name: "STIX", dependencies: ["JSON", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "Patterning", dependencies: ["JSON", "CPCRE2"], swiftSettings: swiftSettings),
+        .target(name: "Indicators", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .target(name: "Events", swiftSettings: swiftSettings),
         .target(name: "EVTX", dependencies: ["Events"], swiftSettings: swiftSettings),
         .target(name: "LogFormats", dependencies: ["Events", "JSON"], swiftSettings: swiftSettings),
@@ -52,7 +53,8 @@ let package = Package(
         .executableTarget(
             name: "sightline",
             dependencies: [
-                "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Events", "EVTX", "LogFormats",
+                "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Indicators", "Events", "EVTX",
+                "LogFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -61,6 +63,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IndicatorsTests", dependencies: ["Indicators", "Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "Events"], swiftSettings: swiftSettings),
         .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON"], swiftSettings: swiftSettings),

@@ -1,1 +1,0 @@
-// The Patterning module; see ../../README.md and DESIGN.md.

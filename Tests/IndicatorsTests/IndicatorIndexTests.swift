@@ -1,0 +1,116 @@
+import JSON
+import Patterning
+import Testing
+
+@testable import Indicators
+
+@Suite struct IndicatorIndexTests {
+    static let indicators: [(id: String, pattern: String)] = [
+        ("i0", "[ipv4-addr:value = '175.45.178.19']"),
+        ("i1", "[ipv4-addr:value ISSUBSET '210.52.109.0/24']"),
+        ("i2", "[ipv6-addr:value ISSUBSET '2001:db8::/32']"),
+        ("i3", "[domain-name:value = 'kisa.or.kr' OR domain-name:value LIKE '%.kisa.or.kr']"),
+        ("i4", "[file:hashes.'SHA-256' = 'aa11'] OR [file:hashes.MD5 IN ('bb22', 'cc33')]"),
+        ("i5", "[file:hashes.MD5 = 'bb22' AND file:size > 1000]"),
+        ("i6", "[url:value MATCHES '^https?://[^/]*evil']"),
+        ("i7", "[ipv4-addr:value = '10.0.0.1'] AND [domain-name:value = 'x.com']"),
+        ("i8", "([network-traffic:dst_ref.value ISSUBSET '210.52.109.0/24'] REPEATS 5 TIMES) WITHIN 600 SECONDS"),
+        ("i9", "[ipv4-addr:value = "),
+        ("i10", "[file:size = 4096]"),
+        ("i11", "[ipv4-addr:value = '175.45.178.19'] WITHIN 60 SECONDS"),
+        ("i12", "[ipv4-addr:value ISSUBSET '175.45.0.0/16'] OR ([a:b = 1] FOLLOWEDBY [a:c = 2])"),
+        ("i13", "[domain-name:value NOT = 'kisa.or.kr']"),
+        ("i14", "[url:value MATCHES '(?i)EVIL']"),
+        ("i15", "[domain-name:value LIKE 'mail.%.or.kr'] OR [domain-name:value = 'boho.kr']"),
+        ("i16", "[process:name LIKE 'ps%' AND process:pid > 4] OR [process:name MATCHES '^cmd\\\\.exe$']"),
+    ]
+
+    static let index = IndicatorIndex(indicators: indicators)
+
+    func ids(_ json: String) throws -> [String] {
+        let o = try #require(try JSONParser.parse(json).objectValue)
+        return Self.index.matches(o).map { Self.index.id($0) }
+    }
+
+    @Test func sortsPatternsByKind() {
+        let k = Self.index.kinds
+        #expect(k[0] == .exact)
+        #expect(k[1] == .cidr)
+        #expect(k[2] == .cidr)
+        #expect(k[3] == .exact)
+        #expect(k[4] == .exact)
+        #expect(k[5] == .anchored)
+        #expect(k[6] == .substring)
+        #expect(k[14] == .residual)
+        #expect(k[15] == .substring)
+        #expect(k[16] == .substring)
+        #expect(k[7] == .multiObservation)
+        #expect(k[8] == .multiObservation)
+        #expect(k[9] == .rejected)
+        #expect(k[11] == .exact)
+        #expect(k[12] == .cidr)
+        #expect(k[13] == .residual)
+        #expect(Self.index.rejected.map(\.ordinal) == [9])
+    }
+
+    @Test func matchesSingleObservations() throws {
+        #expect(try ids(#"{"type":"ipv4-addr","value":"175.45.178.19"}"#) == ["i0", "i11", "i12"])
+        #expect(try ids(#"{"type":"ipv4-addr","value":"210.52.109.77"}"#) == ["i1"])
+        #expect(try ids(#"{"type":"ipv4-addr","value":"210.52.109.0/25"}"#) == ["i1"])
+        #expect(try ids(#"{"type":"ipv4-addr","value":"210.52.0.0/16"}"#) == [])
+        #expect(try ids(#"{"type":"ipv6-addr","value":"2001:db8:1::5"}"#) == ["i2"])
+        #expect(try ids(#"{"type":"domain-name","value":"kisa.or.kr"}"#) == ["i3"])
+        #expect(try ids(#"{"type":"domain-name","value":"mail.boho.kisa.or.kr"}"#) == ["i3", "i13", "i15"])
+        #expect(try ids(#"{"type":"domain-name","value":"boho.kr"}"#) == ["i13", "i15"])
+        #expect(try ids(#"{"type":"domain-name","value":"notkisa.or.kr"}"#) == ["i13"])
+        #expect(try ids(#"{"type":"file","hashes":{"SHA-256":"aa11"}}"#) == ["i4"])
+        #expect(try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":10}"#) == ["i4"])
+        #expect(
+            try ids(#"{"type":"file","hashes":{"MD5":"bb22"},"size":4096}"#)
+                == ["i10", "i4", "i5"].sorted { Int($0.dropFirst())! < Int($1.dropFirst())! })
+        #expect(try ids(#"{"type":"file","size":4096.0}"#) == ["i10"])
+        #expect(try ids(#"{"type":"url","value":"http://www.evil.example/a"}"#) == ["i6", "i14"])
+        #expect(try ids(#"{"type":"url","value":"http://good.example/evil"}"#) == ["i14"])
+        #expect(try ids(#"{"type":"url","value":"http://www.Evil.example/a"}"#) == ["i14"])
+        #expect(try ids(#"{"value":"175.45.178.19"}"#) == [])
+        #expect(try ids(#"{"type":"process","name":"psexec.exe","pid":7}"#) == ["i16"])
+        #expect(try ids(#"{"type":"process","name":"psexec.exe","pid":1}"#) == [])
+        #expect(try ids(#"{"type":"process","name":"cmd.exe"}"#) == ["i16"])
+        #expect(try ids(#"{"type":"process","name":"cmd.exe.bak"}"#) == [])
+    }
+
+    @Test func requiredLiteralsOfRegexes() {
+        func lit(_ re: String) -> String? { PatternMatcher.requiredRegexLiteral(re) }
+        #expect(lit("^https?://[^/]*evil") == "evil")
+        #expect(lit("abc+def") == "def")
+        #expect(lit("abcd?ef") == "abc")
+        #expect(lit("x(abcdef)?yz") == "yz")
+        #expect(lit("foo\\.example\\.com") == "foo.example.com")
+        #expect(lit("a|bcdef") == nil)
+        #expect(lit("(?i)abcdef") == nil)
+        #expect(lit("\\d+[a-z]{3}") == nil)
+    }
+
+    /// The index must give the same answers as evaluating every pattern in full.
+    @Test func agreesWithFullEvaluation() throws {
+        var generator = IndicatorCorpus(seed: 42)
+        let indicators = (0..<3000).map { _ in generator.nextIndicator() }
+        let index = IndicatorIndex(indicators: indicators)
+        let matchers = indicators.map { try? PatternMatcher($0.pattern) }
+        var hits = 0
+        for _ in 0..<400 {
+            let object = generator.nextObservation(hitRate: 0.5)
+            let type = object["type"]!.stringValue!
+            let single = ObservationSet(single: object, type: type)
+            var expected: [Int32] = []
+            for (i, m) in matchers.enumerated() where (try? m?.matches(single)) == true { expected.append(Int32(i)) }
+            let got = index.matches(object)
+            hits += got.count
+            #expect(got == expected, "\(JSONValue.object(object).jsonString)")
+            if got != expected { break }
+        }
+        #expect(hits >= 100)
+        #expect(index.census[.exact, default: 0] > 2000)
+        #expect(index.census[.cidr, default: 0] > 200)
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct PatterningLayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
