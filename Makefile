@@ -46,6 +46,7 @@ bench: release venv
 	scripts/bench-knowledge.sh
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/bench-pattern.sh
 	scripts/bench-indicators.sh
+	$(BIN) evaluate attribution
 
 clean:
 	rm -rf .build $(VENV)
