@@ -1,0 +1,166 @@
+import STIX
+
+/// One thing found in the evidence: a detection or indicator match, with what it says and where it came from.
+public struct Sighting: Sendable, Equatable {
+    /// A stable id (rule id and record, indicator and line, …).
+    public var id: String
+    /// What was found, for people ("Wiper overwrites the master boot record").
+    public var title: String
+    public var time: STIXTimestamp?
+    public var host: String?
+    public var account: String?
+    /// ATT&CK technique ids it maps to.
+    public var techniques: [String]
+    /// ATT&CK tactic short names it maps to (`execution`, `impact`, …).
+    public var tactics: [String]
+    /// Software names or ATT&CK S-ids it names.
+    public var software: [String]
+    /// Addresses, domains, URLs it involves.
+    public var indicators: [Evidence.Indicator]
+    public var fileHashes: [String]
+    /// Other hosts it links to (the source of a remote logon, the target of a remote service).
+    public var linkedHosts: [String]
+    /// Where it came from: file and record or line.
+    public var source: String
+
+    public init(
+        id: String, title: String, time: STIXTimestamp? = nil, host: String? = nil, account: String? = nil,
+        techniques: [String] = [], tactics: [String] = [], software: [String] = [], indicators: [Evidence.Indicator] = [],
+        fileHashes: [String] = [], linkedHosts: [String] = [], source: String = ""
+    ) {
+        self.id = id
+        self.title = title
+        self.time = time
+        self.host = host
+        self.account = account
+        self.techniques = techniques
+        self.tactics = tactics
+        self.software = software
+        self.indicators = indicators
+        self.fileHashes = fileHashes
+        self.linkedHosts = linkedHosts
+        self.source = source
+    }
+}
+
+/// Sightings that belong together: one intrusion as the evidence shows it.
+public struct Campaign: Sendable {
+    /// 1-based, in order of first activity.
+    public var number: Int
+    public var sightings: [Sighting]
+    public var hosts: [String]
+    public var accounts: [String]
+    public var firstSeen: STIXTimestamp?
+    public var lastSeen: STIXTimestamp?
+    /// The ATT&CK tactics reached, in kill-chain order.
+    public var tactics: [String]
+    /// What the campaign gives attribution.
+    public var evidence: Evidence
+    /// Why its sightings were grouped (shared host, account, indicator, lateral movement).
+    public var links: [String]
+}
+
+/// Groups sightings into campaigns.
+///
+/// Two sightings belong to the same campaign when they share a host and lie within `window` of each
+/// other, share a non-generic account within `window`, share an indicator or file hash (at any time),
+/// or one names the other's host as a lateral-movement peer. The groups are the connected components.
+public enum CampaignBuilder {
+    /// ATT&CK Enterprise tactics in kill-chain order.
+    public static let killChain = [
+        "reconnaissance", "resource-development", "initial-access", "execution", "persistence", "privilege-escalation",
+        "defense-evasion", "credential-access", "discovery", "lateral-movement", "collection", "command-and-control",
+        "exfiltration", "impact",
+    ]
+
+    /// Accounts too common to link anything.
+    static let genericAccounts: Set<String> = [
+        "system", "nt authority\\system", "local service", "network service", "administrator", "-", "",
+        "anonymous logon", "nt authority\\local service", "nt authority\\network service",
+    ]
+
+    /// Builds campaigns, ordered by first activity (then by first sighting id).
+    public static func campaigns(from sightings: [Sighting], window: Int64 = 86_400) -> [Campaign] {
+        let n = sightings.count
+        var parent = Array(0..<n)
+        func find(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        var reasons: [Int: Set<String>] = [:]
+        func union(_ a: Int, _ b: Int, _ why: String) {
+            let ra = find(a)
+            let rb = find(b)
+            if ra != rb { parent[ra] = rb }
+            reasons[a, default: []].insert(why)
+        }
+        func close(_ a: Sighting, _ b: Sighting) -> Bool {
+            guard let x = a.time, let y = b.time else { return true }
+            return abs(x.seconds - y.seconds) <= window
+        }
+        // Index by key to avoid comparing every pair.
+        var byHost: [String: [Int]] = [:]
+        var byAccount: [String: [Int]] = [:]
+        var byIndicator: [String: [Int]] = [:]
+        for (i, s) in sightings.enumerated() {
+            if let h = s.host?.lowercased(), !h.isEmpty { byHost[h, default: []].append(i) }
+            if let a = s.account?.lowercased(), !genericAccounts.contains(a) { byAccount[a, default: []].append(i) }
+            for v in s.indicators.map({ $0.value.lowercased() }) + s.fileHashes.map({ $0.lowercased() }) {
+                byIndicator[v, default: []].append(i)
+            }
+        }
+        func linkSorted(_ groups: [String: [Int]], _ label: String, timed: Bool) {
+            for (key, members) in groups {
+                let ordered = members.sorted { (sightings[$0].time?.seconds ?? 0) < (sightings[$1].time?.seconds ?? 0) }
+                for (a, b) in zip(ordered, ordered.dropFirst()) where !timed || close(sightings[a], sightings[b]) {
+                    union(a, b, "\(label) \(key)")
+                }
+            }
+        }
+        linkSorted(byHost, "same host", timed: true)
+        linkSorted(byAccount, "same account", timed: true)
+        linkSorted(byIndicator, "shared indicator", timed: false)
+        for (i, s) in sightings.enumerated() {
+            for peer in s.linkedHosts.map({ $0.lowercased() }) {
+                for j in byHost[peer] ?? [] where close(s, sightings[j]) { union(i, j, "lateral movement to \(peer)") }
+            }
+        }
+
+        var groups: [Int: [Int]] = [:]
+        for i in 0..<n { groups[find(i), default: []].append(i) }
+        var campaigns: [Campaign] = []
+        for members in groups.values {
+            let ss = members.map { sightings[$0] }.sorted { ($0.time?.seconds ?? .max, $0.id) < ($1.time?.seconds ?? .max, $1.id) }
+            var evidence = Evidence()
+            var seen: Set<String> = []
+            func addUnique(_ s: String, _ list: inout [String]) { if seen.insert(s).inserted { list.append(s) } }
+            for s in ss {
+                for t in s.techniques { addUnique(t, &evidence.techniques) }
+                for w in s.software { addUnique("sw:" + w, &evidence.software) }
+                for i in s.indicators where seen.insert("ioc:" + i.value).inserted { evidence.indicators.append(i) }
+                for h in s.fileHashes { addUnique("hash:" + h, &evidence.fileHashes) }
+                if let t = s.time { evidence.activityTimes.append(t.description) }
+                for t in s.techniques where evidence.provenance[t] == nil { evidence.provenance[t] = "\(s.title) (\(s.source))" }
+            }
+            evidence.software = evidence.software.map { String($0.dropFirst(3)) }
+            evidence.fileHashes = evidence.fileHashes.map { String($0.dropFirst(5)) }
+            let tactics = Set(ss.flatMap(\.tactics))
+            let hosts = Array(Set(ss.compactMap(\.host))).sorted()
+            let accounts = Array(Set(ss.compactMap(\.account))).sorted()
+            let links = Array(Set(members.flatMap { reasons[$0] ?? [] })).sorted()
+            campaigns.append(
+                Campaign(
+                    number: 0, sightings: ss, hosts: hosts, accounts: accounts, firstSeen: ss.compactMap(\.time).min(),
+                    lastSeen: ss.compactMap(\.time).max(), tactics: killChain.filter(tactics.contains)
+                        + tactics.subtracting(killChain).sorted(),
+                    evidence: evidence, links: links))
+        }
+        campaigns.sort { ($0.firstSeen?.seconds ?? .max, $0.sightings[0].id) < ($1.firstSeen?.seconds ?? .max, $1.sightings[0].id) }
+        for i in campaigns.indices { campaigns[i].number = i + 1 }
+        return campaigns
+    }
+}
