@@ -1,7 +1,7 @@
 import STIX
 
-/// One thing found in the evidence: a detection or indicator match, with what it says and where it came from.
-public struct Sighting: Sendable, Equatable {
+/// One thing found in the evidence — a detection or an indicator match — as campaigns and attribution see it.
+public struct Finding: Sendable, Equatable {
     /// A stable id (rule id and record, indicator and line, …).
     public var id: String
     /// What was found, for people ("Wiper overwrites the master boot record").
@@ -43,11 +43,11 @@ public struct Sighting: Sendable, Equatable {
     }
 }
 
-/// Sightings that belong together: one intrusion as the evidence shows it.
+/// Findings that belong together: one intrusion as the evidence shows it.
 public struct Campaign: Sendable {
     /// 1-based, in order of first activity.
     public var number: Int
-    public var sightings: [Sighting]
+    public var findings: [Finding]
     public var hosts: [String]
     public var accounts: [String]
     public var firstSeen: STIXTimestamp?
@@ -56,13 +56,13 @@ public struct Campaign: Sendable {
     public var tactics: [String]
     /// What the campaign gives attribution.
     public var evidence: Evidence
-    /// Why its sightings were grouped (shared host, account, indicator, lateral movement).
+    /// Why its findings were grouped (shared host, account, indicator, lateral movement).
     public var links: [String]
 }
 
-/// Groups sightings into campaigns.
+/// Groups findings into campaigns.
 ///
-/// Two sightings belong to the same campaign when they share a host and lie within `window` of each
+/// Two findings belong to the same campaign when they share a host and lie within `window` of each
 /// other, share a non-generic account within `window`, share an indicator or file hash (at any time),
 /// or one names the other's host as a lateral-movement peer. The groups are the connected components.
 public enum CampaignBuilder {
@@ -79,9 +79,9 @@ public enum CampaignBuilder {
         "anonymous logon", "nt authority\\local service", "nt authority\\network service",
     ]
 
-    /// Builds campaigns, ordered by first activity (then by first sighting id).
-    public static func campaigns(from sightings: [Sighting], window: Int64 = 86_400) -> [Campaign] {
-        let n = sightings.count
+    /// Builds campaigns, ordered by first activity (then by first finding id).
+    public static func campaigns(from findings: [Finding], window: Int64 = 86_400) -> [Campaign] {
+        let n = findings.count
         var parent = Array(0..<n)
         func find(_ i: Int) -> Int {
             var i = i
@@ -98,7 +98,7 @@ public enum CampaignBuilder {
             if ra != rb { parent[ra] = rb }
             reasons[a, default: []].insert(why)
         }
-        func close(_ a: Sighting, _ b: Sighting) -> Bool {
+        func close(_ a: Finding, _ b: Finding) -> Bool {
             guard let x = a.time, let y = b.time else { return true }
             return abs(x.seconds - y.seconds) <= window
         }
@@ -106,7 +106,7 @@ public enum CampaignBuilder {
         var byHost: [String: [Int]] = [:]
         var byAccount: [String: [Int]] = [:]
         var byIndicator: [String: [Int]] = [:]
-        for (i, s) in sightings.enumerated() {
+        for (i, s) in findings.enumerated() {
             if let h = s.host?.lowercased(), !h.isEmpty { byHost[h, default: []].append(i) }
             if let a = s.account?.lowercased(), !genericAccounts.contains(a) { byAccount[a, default: []].append(i) }
             for v in s.indicators.map({ $0.value.lowercased() }) + s.fileHashes.map({ $0.lowercased() }) {
@@ -115,8 +115,8 @@ public enum CampaignBuilder {
         }
         func linkSorted(_ groups: [String: [Int]], _ label: String, timed: Bool) {
             for (key, members) in groups {
-                let ordered = members.sorted { (sightings[$0].time?.seconds ?? 0) < (sightings[$1].time?.seconds ?? 0) }
-                for (a, b) in zip(ordered, ordered.dropFirst()) where !timed || close(sightings[a], sightings[b]) {
+                let ordered = members.sorted { (findings[$0].time?.seconds ?? 0) < (findings[$1].time?.seconds ?? 0) }
+                for (a, b) in zip(ordered, ordered.dropFirst()) where !timed || close(findings[a], findings[b]) {
                     union(a, b, "\(label) \(key)")
                 }
             }
@@ -124,9 +124,9 @@ public enum CampaignBuilder {
         linkSorted(byHost, "same host", timed: true)
         linkSorted(byAccount, "same account", timed: true)
         linkSorted(byIndicator, "shared indicator", timed: false)
-        for (i, s) in sightings.enumerated() {
+        for (i, s) in findings.enumerated() {
             for peer in s.linkedHosts.map({ $0.lowercased() }) {
-                for j in byHost[peer] ?? [] where close(s, sightings[j]) { union(i, j, "lateral movement to \(peer)") }
+                for j in byHost[peer] ?? [] where close(s, findings[j]) { union(i, j, "lateral movement to \(peer)") }
             }
         }
 
@@ -134,7 +134,7 @@ public enum CampaignBuilder {
         for i in 0..<n { groups[find(i), default: []].append(i) }
         var campaigns: [Campaign] = []
         for members in groups.values {
-            let ss = members.map { sightings[$0] }.sorted { ($0.time?.seconds ?? .max, $0.id) < ($1.time?.seconds ?? .max, $1.id) }
+            let ss = members.map { findings[$0] }.sorted { ($0.time?.seconds ?? .max, $0.id) < ($1.time?.seconds ?? .max, $1.id) }
             var evidence = Evidence()
             var seen: Set<String> = []
             func addUnique(_ s: String, _ list: inout [String]) { if seen.insert(s).inserted { list.append(s) } }
@@ -154,12 +154,12 @@ public enum CampaignBuilder {
             let links = Array(Set(members.flatMap { reasons[$0] ?? [] })).sorted()
             campaigns.append(
                 Campaign(
-                    number: 0, sightings: ss, hosts: hosts, accounts: accounts, firstSeen: ss.compactMap(\.time).min(),
+                    number: 0, findings: ss, hosts: hosts, accounts: accounts, firstSeen: ss.compactMap(\.time).min(),
                     lastSeen: ss.compactMap(\.time).max(), tactics: killChain.filter(tactics.contains)
                         + tactics.subtracting(killChain).sorted(),
                     evidence: evidence, links: links))
         }
-        campaigns.sort { ($0.firstSeen?.seconds ?? .max, $0.sightings[0].id) < ($1.firstSeen?.seconds ?? .max, $1.sightings[0].id) }
+        campaigns.sort { ($0.firstSeen?.seconds ?? .max, $0.findings[0].id) < ($1.firstSeen?.seconds ?? .max, $1.findings[0].id) }
         for i in campaigns.indices { campaigns[i].number = i + 1 }
         return campaigns
     }
