@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "STIX", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "Patterning", dependencies: ["JSON", "CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "Events", swiftSettings: swiftSettings),
-        .target(name: "EVTX", dependencies: ["Events"], swiftSettings: swiftSettings),
+        .target(name: "EVTX", dependencies: ["Events", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "LogFormats", dependencies: ["Events", "JSON"], swiftSettings: swiftSettings),
 
         // The knowledge base: the only target that imports GRDB.

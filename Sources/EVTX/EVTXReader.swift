@@ -1,0 +1,153 @@
+import Events
+
+/// What a reader found in one EVTX file: records read, chunks, and every located problem.
+public struct EVTXFileSummary: Sendable {
+    public var path: String
+    public var header: EVTXFileHeader?
+    public var records = 0
+    public var chunks = 0
+    public var emptyChunks = 0
+    /// Every problem, in file order (header first).
+    public var errors: [EVTXError] = []
+
+    public init(path: String, header: EVTXFileHeader?) {
+        self.path = path
+        self.header = header
+    }
+
+    /// Chunks that were skipped or whose checksums failed.
+    public var damagedChunks: Int {
+        Set(errors.filter(\.isChunkLevel).map { ($0.offset - EVTXFile.fileHeaderSize) / EVTXFile.chunkSize }).count
+    }
+
+    /// Records that were skipped.
+    public var damagedRecords: Int { errors.filter { !$0.isChunkLevel && !$0.isWarning }.count }
+
+    mutating func add(_ chunk: EVTXChunkParser.ChunkSummary) {
+        chunks += 1
+        if chunk.isEmpty { emptyChunks += 1 }
+        records += chunk.records
+        errors.append(contentsOf: chunk.errors)
+    }
+}
+
+/// Output formats of ``EVTXReader/render(_:displayName:format:threads:write:)``.
+public enum EVTXOutputFormat: String, Sendable, CaseIterable {
+    /// One JSON object per line: `{"record_id":N,"timestamp":"…","file":"…","event":{…}}`.
+    case jsonl
+    /// Each record's XML, indented.
+    case xml
+}
+
+/// Reads whole EVTX files: sequentially record by record, or rendered in parallel by chunk.
+public enum EVTXReader {
+    /// Calls `body` with each intact record of `file`, in file order, on the calling thread.
+    @discardableResult
+    public static func forEachRecord(
+        in file: EVTXFile, verifyingChecksums: Bool = true, _ body: (borrowing EVTXRecord) -> Void
+    ) -> EVTXFileSummary {
+        var summary = EVTXFileSummary(path: file.path, header: file.header)
+        summary.errors = file.headerErrors
+        let parser = EVTXChunkParser()
+        parser.verifiesChecksums = verifyingChecksums
+        for i in 0..<file.chunkCount {
+            summary.add(parser.parse(file, chunk: i, body))
+        }
+        return summary
+    }
+
+    /// Every intact record of `file` as an ``Events/Event``, with the file's summary.
+    public static func events(in file: EVTXFile, name: String? = nil) -> ([Event], EVTXFileSummary) {
+        var events: [Event] = []
+        let summary = forEachRecord(in: file) { record in events.append(record.event(file: name ?? file.path)) }
+        return (events, summary)
+    }
+
+    /// Renders every intact record of `file`, calling `write` with each chunk's output in file order.
+    ///
+    /// Chunks are independent, so with `threads` > 1 they are parsed concurrently in batches of
+    /// `4 × threads` and written in order: the output is the same for any thread count.
+    ///
+    /// - Parameters:
+    ///   - displayName: the file name written in each JSON line's `file` member.
+    ///   - format: JSON lines or XML.
+    ///   - threads: worker count (at least 1).
+    ///   - write: receives the rendered bytes of each chunk, in order.
+    public static func render(
+        _ file: EVTXFile, displayName: String, format: EVTXOutputFormat, threads: Int,
+        write: ([UInt8]) -> Void
+    ) async -> EVTXFileSummary {
+        var summary = EVTXFileSummary(path: file.path, header: file.header)
+        summary.errors = file.headerErrors
+        var quotedName: [UInt8] = []
+        quotedName = [0x22]
+        UTF16Text.appendEscaping(Array(displayName.utf8), into: &quotedName, escape: .json)
+        quotedName.append(0x22)
+        let name = quotedName
+        let threads = max(1, threads)
+        if threads == 1 || file.chunkCount < 2 {
+            let parser = EVTXChunkParser()
+            var out: [UInt8] = []
+            out.reserveCapacity(1 << 20)
+            for i in 0..<file.chunkCount {
+                out.removeAll(keepingCapacity: true)
+                summary.add(renderChunk(file, i, parser: parser, format: format, name: name, into: &out))
+                if !out.isEmpty { write(out) }
+            }
+            return summary
+        }
+        let batch = threads * 4
+        var start = 0
+        while start < file.chunkCount {
+            let end = min(file.chunkCount, start + batch)
+            let first = start
+            let results = await withTaskGroup(of: [(Int, [UInt8], EVTXChunkParser.ChunkSummary)].self) { group in
+                for t in 0..<threads {
+                    group.addTask {
+                        let parser = EVTXChunkParser()
+                        var done: [(Int, [UInt8], EVTXChunkParser.ChunkSummary)] = []
+                        var i = first + t
+                        while i < end {
+                            var out: [UInt8] = []
+                            let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
+                            done.append((i, out, s))
+                            i += threads
+                        }
+                        return done
+                    }
+                }
+                var all: [(Int, [UInt8], EVTXChunkParser.ChunkSummary)] = []
+                for await part in group { all.append(contentsOf: part) }
+                return all.sorted { $0.0 < $1.0 }
+            }
+            for (_, out, s) in results {
+                summary.add(s)
+                if !out.isEmpty { write(out) }
+            }
+            start = end
+        }
+        return summary
+    }
+
+    static func renderChunk(
+        _ file: EVTXFile, _ index: Int, parser: EVTXChunkParser, format: EVTXOutputFormat, name: [UInt8],
+        into out: inout [UInt8]
+    ) -> EVTXChunkParser.ChunkSummary {
+        parser.parse(file, chunk: index) { record in
+            switch format {
+            case .jsonl:
+                out.append(contentsOf: #"{"record_id":"#.utf8)
+                out.append(contentsOf: String(record.recordID).utf8)
+                out.append(contentsOf: #","timestamp":""#.utf8)
+                record.timestamp.appendISO8601(to: &out, fractionDigits: 7)
+                out.append(contentsOf: #"","file":"#.utf8)
+                out.append(contentsOf: name)
+                out.append(contentsOf: #","event":"#.utf8)
+                record.appendJSON(to: &out)
+                out.append(contentsOf: "}\n".utf8)
+            case .xml:
+                record.appendXML(to: &out)
+            }
+        }
+    }
+}

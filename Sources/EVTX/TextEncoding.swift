@@ -1,0 +1,144 @@
+/// How text is escaped while it is transcoded.
+enum Escape {
+    case none
+    case json
+    case xmlText
+    case xmlAttribute
+}
+
+enum UTF16Text {
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Transcodes `units` UTF-16LE code units at `start` to UTF-8, stopping at the first NUL unit.
+    /// Unpaired surrogates become U+FFFD.
+    @inline(__always)
+    static func appendUTF8(
+        _ bytes: UnsafeRawBufferPointer, start: Int, units: Int, into out: inout [UInt8], escape: Escape
+    ) {
+        var i = 0
+        while i < units {
+            let u = bytes.u16(start + 2 * i)
+            i += 1
+            if u == 0 { return }
+            if u < 0x80 {
+                let c = UInt8(u)
+                if escape == .none || !needsEscape(c, escape) {
+                    out.append(c)
+                } else {
+                    appendEscaped(c, into: &out, escape: escape)
+                }
+                continue
+            }
+            var scalar = UInt32(u)
+            if u >= 0xD800 && u < 0xDC00 {
+                if i < units {
+                    let low = bytes.u16(start + 2 * i)
+                    if low >= 0xDC00 && low < 0xE000 {
+                        scalar = 0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                        i += 1
+                    } else {
+                        scalar = 0xFFFD
+                    }
+                } else {
+                    scalar = 0xFFFD
+                }
+            } else if u >= 0xDC00 && u < 0xE000 {
+                scalar = 0xFFFD
+            }
+            appendScalar(scalar, into: &out)
+        }
+    }
+
+    @inline(__always)
+    static func needsEscape(_ c: UInt8, _ escape: Escape) -> Bool {
+        switch escape {
+        case .none: return false
+        case .json: return c < 0x20 || c == 0x22 || c == 0x5C
+        case .xmlText: return c == 0x26 || c == 0x3C || c == 0x3E
+        case .xmlAttribute: return c == 0x26 || c == 0x3C || c == 0x3E || c == 0x22 || c == 0x27
+        }
+    }
+
+    static func appendEscaped(_ c: UInt8, into out: inout [UInt8], escape: Escape) {
+        switch escape {
+        case .none: out.append(c)
+        case .json:
+            switch c {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            default:
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+                out.append(hexDigits[Int(c >> 4)])
+                out.append(hexDigits[Int(c & 0xF)])
+            }
+        case .xmlText, .xmlAttribute:
+            switch c {
+            case 0x26: out.append(contentsOf: Array("&amp;".utf8))
+            case 0x3C: out.append(contentsOf: Array("&lt;".utf8))
+            case 0x3E: out.append(contentsOf: Array("&gt;".utf8))
+            case 0x22: out.append(contentsOf: Array("&quot;".utf8))
+            case 0x27: out.append(contentsOf: Array("&apos;".utf8))
+            default: out.append(c)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func appendScalar(_ s: UInt32, into out: inout [UInt8]) {
+        if s < 0x80 {
+            out.append(UInt8(s))
+        } else if s < 0x800 {
+            out.append(UInt8(0xC0 | (s >> 6)))
+            out.append(UInt8(0x80 | (s & 0x3F)))
+        } else if s < 0x10000 {
+            out.append(UInt8(0xE0 | (s >> 12)))
+            out.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (s & 0x3F)))
+        } else {
+            out.append(UInt8(0xF0 | (s >> 18)))
+            out.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (s & 0x3F)))
+        }
+    }
+
+    /// Appends UTF-8 bytes, escaping as asked.
+    static func appendEscaping(_ utf8: some Collection<UInt8>, into out: inout [UInt8], escape: Escape) {
+        if escape == .none {
+            out.append(contentsOf: utf8)
+            return
+        }
+        for c in utf8 {
+            if needsEscape(c, escape) { appendEscaped(c, into: &out, escape: escape) } else { out.append(c) }
+        }
+    }
+}
+
+enum ANSI {
+    /// Windows-1252 bytes 0x80...0x9F (the rest is Latin-1).
+    static let high: [UInt16] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,
+        0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, 0x9D, 0x017E, 0x0178,
+    ]
+
+    /// Decodes Windows-1252 bytes to UTF-8, dropping NUL bytes (as the `evtx` crate does).
+    static func appendWindows1252(_ bytes: UnsafeRawBufferPointer, start: Int, count: Int, into out: inout [UInt8]) {
+        for i in start..<(start + count) {
+            let b = bytes[i]
+            if b == 0 { continue }
+            if b < 0x80 {
+                out.append(b)
+            } else if b < 0xA0 {
+                UTF16Text.appendScalar(UInt32(high[Int(b - 0x80)]), into: &out)
+            } else {
+                UTF16Text.appendScalar(UInt32(b), into: &out)
+            }
+        }
+    }
+}
