@@ -52,7 +52,9 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
-        .testTarget(name: "EVTXTests", dependencies: ["EVTX", "Events"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EVTXTests", dependencies: ["EVTX", "Events", "JSON"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STIXTests", dependencies: ["STIX", "JSON"],

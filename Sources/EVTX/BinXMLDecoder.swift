@@ -62,14 +62,15 @@ struct BinXMLDecoder {
 
     /// Reads a name reference at `p`, skipping an inline name definition; returns the name id.
     mutating func readNameRef(_ p: inout Int) throws(BinXMLError) -> Int32 {
-        try need(p + 4, p)
+        let at = p
+        try need(p + 4, at)
         let offset = bytes.u32(p)
         p += 4
         if Int(offset) == p {
-            try need(p + 8, p)
+            try need(p + 8, at)
             let count = Int(bytes.u16(p + 6))
             p += 8 + count * 2 + 2
-            try need(p, p)
+            try need(p, at)
         }
         return try name(at: offset)
     }

@@ -74,7 +74,12 @@ public final class EVTXChunkParser {
     /// cannot be decoded is skipped.
     public func parse(_ file: EVTXFile, chunk index: Int, _ body: (borrowing EVTXRecord) -> Void) -> ChunkSummary {
         let n = file.readChunk(index, into: buffer)
-        return parse(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), fileOffset: EVTXFile.offset(ofChunk: index), body)
+        let offset = EVTXFile.offset(ofChunk: index)
+        var summary = parse(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), fileOffset: offset, body)
+        if summary.isEmpty, let header = file.header, index < Int(header.chunkCount) {
+            summary.errors.append(EVTXError(.zeroedChunk, offset: offset))
+        }
+        return summary
     }
 
     /// Parses one chunk held in `bytes` (65536 bytes, fewer when the file ends inside it).
@@ -147,8 +152,9 @@ public final class EVTXChunkParser {
                         recordID: recordID, timestamp: Timestamp(filetime: Int64(clamping: written)),
                         offset: fileOffset + off, parser: self, root: root))
             } catch {
-                summary.errors.append(
-                    EVTXError(.binXML(error.message), offset: fileOffset + error.chunkOffset, recordID: recordID))
+                // A damaged offset can point outside the chunk: then the record itself is the location.
+                let at = error.chunkOffset >= 0 && error.chunkOffset < n ? error.chunkOffset : off
+                summary.errors.append(EVTXError(.binXML(error.message), offset: fileOffset + at, recordID: recordID))
             }
             off += size
             if recordID == lastRecordID { break }

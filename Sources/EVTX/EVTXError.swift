@@ -16,6 +16,8 @@ public struct EVTXError: Error, Sendable, Equatable, Hashable, CustomStringConve
         case fileHeaderChecksum(stored: UInt32, computed: UInt32)
         /// A chunk does not start with `ElfChnk\0` (and is not all zeros); the chunk is skipped.
         case badChunkMagic
+        /// A chunk the file header counts as in use is all zeros (wiped); its records are lost.
+        case zeroedChunk
         /// The chunk header's CRC32 (bytes 0..<120 and 128..<512) does not match; records are still read.
         case chunkHeaderChecksum(stored: UInt32, computed: UInt32)
         /// The CRC32 of the chunk's record area does not match; records are still read one by one.
@@ -53,7 +55,7 @@ public struct EVTXError: Error, Sendable, Equatable, Hashable, CustomStringConve
     /// True when this error means a whole chunk was lost or damaged.
     public var isChunkLevel: Bool {
         switch kind {
-        case .badChunkMagic, .chunkHeaderChecksum, .chunkDataChecksum, .truncatedChunk: return true
+        case .badChunkMagic, .zeroedChunk, .chunkHeaderChecksum, .chunkDataChecksum, .truncatedChunk: return true
         default: return false
         }
     }
@@ -67,6 +69,7 @@ public struct EVTXError: Error, Sendable, Equatable, Hashable, CustomStringConve
         case .fileHeaderChecksum(let s, let c):
             what = "file header checksum mismatch (stored \(hex(s)), computed \(hex(c)))"
         case .badChunkMagic: what = "chunk magic is not ElfChnk; chunk skipped"
+        case .zeroedChunk: what = "chunk declared in use by the file header is all zeros"
         case .chunkHeaderChecksum(let s, let c):
             what = "chunk header checksum mismatch (stored \(hex(s)), computed \(hex(c)))"
         case .chunkDataChecksum(let s, let c):

@@ -72,7 +72,7 @@ import Testing
         let text = #"{"skip": {"deep": [1, {"x": "]"}]}, "items": [{"n": 1}, {"n": 2}, {"n": 3}], "tail": 0}"#
         var seen: [Int64] = []
         var keys: [String] = []
-        try Array(text.utf8).withUnsafeBytes { raw throws(JSONError) in
+        try Array(text.utf8).withUnsafeBytes { raw in
             var c = JSONCursor(raw)
             try c.beginObject()
             while let key = try c.nextKey() {
