@@ -1,3 +1,28 @@
+/// Borrowed views of a template's arrays, for copying it without reference counting.
+struct TemplateView {
+    let elements: UnsafeBufferPointer<Element>
+    let attributes: UnsafeBufferPointer<Attribute>
+    let nodes: UnsafeBufferPointer<Node>
+    let extra: [UInt8]
+}
+
+/// Names that the JSON layout treats specially.
+enum NameKind {
+    static let other: UInt8 = 0
+    static let data: UInt8 = 1
+    static let name: UInt8 = 2
+    static let container: UInt8 = 3
+
+    static func of(_ utf8: [UInt8]) -> UInt8 {
+        switch utf8 {
+        case Array("Data".utf8): return data
+        case Array("Name".utf8): return name
+        case Array("EventData".utf8), Array("UserData".utf8): return container
+        default: return other
+        }
+    }
+}
+
 /// Decodes BinXML token streams of one chunk into a ``Tree``: template definitions (cached by offset),
 /// template instances with their substitution values, nested BinXML, and array expansion.
 ///
@@ -9,6 +34,11 @@ struct BinXMLDecoder {
     /// Element and attribute names as UTF-8, by name id.
     var names: [[UInt8]] = []
     var nameIDs: [UInt32: Int32] = [:]
+    /// What each name is to the JSON layout (``NameKind``).
+    var nameKinds: [UInt8] = []
+    /// Each name as a ready JSON key (`"name":`), concatenated; `nameKeyStarts[id]..<nameKeyStarts[id + 1]`.
+    var nameKeys: [UInt8] = []
+    var nameKeyStarts: [Int] = [0]
     var templates: [UInt32: Template] = [:]
     /// The tree being built (the record's, or a template's while one is parsed).
     var tree = Tree()
@@ -39,6 +69,10 @@ struct BinXMLDecoder {
         bytes = chunk
         names.removeAll(keepingCapacity: true)
         nameIDs.removeAll(keepingCapacity: true)
+        nameKinds.removeAll(keepingCapacity: true)
+        nameKeys.removeAll(keepingCapacity: true)
+        nameKeyStarts.removeAll(keepingCapacity: true)
+        nameKeyStarts.append(0)
         templates.removeAll(keepingCapacity: true)
     }
 
@@ -86,6 +120,12 @@ struct BinXMLDecoder {
         UTF16Text.appendUTF8(bytes, start: o + 8, units: count, into: &utf8, escape: .none)
         let id = Int32(names.count)
         names.append(utf8)
+        nameKinds.append(NameKind.of(utf8))
+        nameKeys.append(0x22)
+        UTF16Text.appendEscaping(utf8, into: &nameKeys, escape: .json)
+        nameKeys.append(0x22)
+        nameKeys.append(UInt8(ascii: ":"))
+        nameKeyStarts.append(nameKeys.count)
         nameIDs[offset] = id
         return id
     }
@@ -248,7 +288,9 @@ struct BinXMLDecoder {
             let ve = i + 1 < count ? pendingAttributes[i + 1].valueMark : scratch.count
             if !dropEmpty || ve > pa.valueMark {
                 let ns = Int32(tree.nodes.count)
-                tree.nodes.append(contentsOf: scratch[pa.valueMark..<ve])
+                scratch.withUnsafeBufferPointer {
+                    tree.nodes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[pa.valueMark..<ve]))
+                }
                 tree.attributes.append(Attribute(name: pa.name, valueStart: ns, valueCount: Int32(ve - pa.valueMark)))
             }
             i += 1
@@ -260,7 +302,9 @@ struct BinXMLDecoder {
 
     mutating func finishElement(name: Int32, attrStart: Int32, attrCount: Int32, childMark: Int) -> Int32 {
         let cs = Int32(tree.nodes.count)
-        tree.nodes.append(contentsOf: scratch[childMark...])
+        scratch.withUnsafeBufferPointer {
+            tree.nodes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[childMark...]))
+        }
         let cc = Int32(scratch.count - childMark)
         scratch.removeSubrange(childMark...)
         let idx = Int32(tree.elements.count)
@@ -363,7 +407,15 @@ struct BinXMLDecoder {
         p = vp
         let template = try self.template(at: definition, depth: depth)
         try values.withUnsafeBufferPointer { (v) throws(BinXMLError) in
-            try clone(template, template.root, values: v, depth: 0)
+            try template.tree.elements.withUnsafeBufferPointer { (elements) throws(BinXMLError) in
+                try template.tree.attributes.withUnsafeBufferPointer { (attributes) throws(BinXMLError) in
+                    try template.tree.nodes.withUnsafeBufferPointer { (nodes) throws(BinXMLError) in
+                        let view = TemplateView(
+                            elements: elements, attributes: attributes, nodes: nodes, extra: template.tree.extra)
+                        try clone(view, template.root, values: v, depth: 0)
+                    }
+                }
+            }
         }
     }
 
@@ -392,29 +444,36 @@ struct BinXMLDecoder {
 
     /// Copies template element `e` into the record tree, resolving substitutions, and pushes the
     /// resulting element (or elements, when an array substitution repeats it) on the scratch stack.
-    mutating func clone(_ t: Template, _ e: Int32, values: UnsafeBufferPointer<Node>, depth: Int) throws(BinXMLError) {
+    mutating func clone(_ t: TemplateView, _ e: Int32, values: UnsafeBufferPointer<Node>, depth: Int) throws(BinXMLError) {
         if depth > BinXMLDecoder.maxElementDepth { throw BinXMLError("template elements nested too deeply", at: 0) }
-        let te = t.tree.elements[Int(e)]
+        let te = t.elements[Int(e)]
         let valueMark = scratch.count
         let attrMark = pendingAttributes.count
-        for ai in t.tree.attributeRange(of: e) {
+        var ai = Int(te.attrStart)
+        while ai < Int(te.attrStart + te.attrCount) {
+            let at = t.attributes[ai]
             let vm = scratch.count
-            for ni in t.tree.values(of: ai) {
-                resolve(t, t.tree.nodes[ni], values: values, inAttribute: true)
+            var ni = Int(at.valueStart)
+            while ni < Int(at.valueStart + at.valueCount) {
+                resolve(t, t.nodes[ni], values: values, inAttribute: true)
+                ni += 1
             }
             if scratch.count > vm {
-                pendingAttributes.append(PendingAttribute(name: t.tree.attributes[ai].name, valueMark: vm))
+                pendingAttributes.append(PendingAttribute(name: at.name, valueMark: vm))
             }
+            ai += 1
         }
         let (aStart, aCount) = finishAttributes(attrMark: attrMark, valueMark: valueMark, dropEmpty: true)
         let childMark = scratch.count
-        for ni in t.tree.children(of: e) {
-            let n = t.tree.nodes[ni]
+        var ni = Int(te.childStart)
+        while ni < Int(te.childStart + te.childCount) {
+            let n = t.nodes[ni]
             if n.kind == .element {
                 try clone(t, n.a, values: values, depth: depth + 1)
             } else {
                 resolve(t, n, values: values, inAttribute: false)
             }
+            ni += 1
         }
         let idx = finishElement(name: te.name, attrStart: aStart, attrCount: aCount, childMark: childMark)
         if needsExpansion(idx) {
@@ -425,7 +484,7 @@ struct BinXMLDecoder {
     }
 
     @inline(__always)
-    mutating func resolve(_ t: Template, _ n: Node, values: UnsafeBufferPointer<Node>, inAttribute: Bool) {
+    mutating func resolve(_ t: TemplateView, _ n: Node, values: UnsafeBufferPointer<Node>, inAttribute: Bool) {
         switch n.kind {
         case .placeholder:
             let i = Int(n.a)
@@ -436,7 +495,7 @@ struct BinXMLDecoder {
             scratch.append(v)
         case .ansi:
             let start = tree.extra.count
-            tree.extra.append(contentsOf: t.tree.extra[Int(n.a)..<Int(n.a + n.b)])
+            tree.extra.append(contentsOf: t.extra[Int(n.a)..<Int(n.a + n.b)])
             scratch.append(Node(.ansi, a: Int32(start), b: n.b))
         default:
             scratch.append(n)

@@ -137,7 +137,7 @@ public enum EVTXReader {
             switch format {
             case .jsonl:
                 out.append(contentsOf: #"{"record_id":"#.utf8)
-                out.append(contentsOf: String(record.recordID).utf8)
+                appendDecimal(record.recordID, into: &out)
                 out.append(contentsOf: #","timestamp":""#.utf8)
                 record.timestamp.appendISO8601(to: &out, fractionDigits: 7)
                 out.append(contentsOf: #"","file":"#.utf8)
@@ -149,5 +149,21 @@ public enum EVTXReader {
                 record.appendXML(to: &out)
             }
         }
+    }
+}
+
+/// Appends the decimal digits of `v`.
+@inline(__always)
+func appendDecimal(_ v: UInt64, into out: inout [UInt8]) {
+    var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &buf) { b in
+        var i = 24
+        var m = v
+        repeat {
+            i -= 1
+            b[i] = UInt8(48 + m % 10)
+            m /= 10
+        } while m > 0
+        out.append(contentsOf: b[i..<24])
     }
 }

@@ -22,11 +22,6 @@ protocol ShapeSink {
 }
 
 extension BinXMLDecoder {
-    static let dataName: [UInt8] = Array("Data".utf8)
-    static let nameName: [UInt8] = Array("Name".utf8)
-    static let eventDataName: [UInt8] = Array("EventData".utf8)
-    static let userDataName: [UInt8] = Array("UserData".utf8)
-
     /// Walks the record tree rooted at `root` and feeds its JSON shape to `sink`.
     func renderShape<S: ShapeSink>(root: Int32, into s: inout S) {
         s.beginObject()
@@ -71,7 +66,7 @@ extension BinXMLDecoder {
 
     /// The value nodes of element `e`'s `Name` attribute, when it has text.
     func nameAttribute(_ e: Int32) -> Range<Int>? {
-        for a in tree.attributeRange(of: e) where names[Int(tree.attributes[a].name)] == BinXMLDecoder.nameName {
+        for a in tree.attributeRange(of: e) where nameKinds[Int(tree.attributes[a].name)] == NameKind.name {
             return attributeHasText(a) ? tree.values(of: a) : nil
         }
         return nil
@@ -168,7 +163,7 @@ extension BinXMLDecoder {
 
     @inline(__always)
     func isDataElement(_ e: Int32) -> Bool {
-        names[Int(tree.elements[Int(e)].name)] == BinXMLDecoder.dataName
+        nameKinds[Int(tree.elements[Int(e)].name)] == NameKind.data
     }
 
     func elementBody<S: ShapeSink>(
@@ -200,7 +195,6 @@ extension BinXMLDecoder {
             content(children, skipElements: true, &s)
         }
         var dataEmitted = false
-        var counts: [(Int32, Int)] = []
         for i in children {
             let n = tree.nodes[i]
             guard n.kind == .element else { continue }
@@ -230,17 +224,20 @@ extension BinXMLDecoder {
                 continue
             }
             let name = tree.elements[Int(child)].name
+            // The crate's `_N` suffix: how many earlier siblings (other than data-container `Data`) share the name.
             var suffix = 0
-            if let k = counts.firstIndex(where: { $0.0 == name }) {
-                suffix = counts[k].1
-                counts[k].1 += 1
-            } else {
-                counts.append((name, 1))
+            var j = children.lowerBound
+            while j < i {
+                let m = tree.nodes[j]
+                if m.kind == .element && tree.elements[Int(m.a)].name == name
+                    && !(inDataContainer && isDataElement(m.a))
+                {
+                    suffix += 1
+                }
+                j += 1
             }
             s.key(self, name: name, suffix: suffix)
-            let nameBytes = names[Int(name)]
-            let container = nameBytes == BinXMLDecoder.eventDataName || nameBytes == BinXMLDecoder.userDataName
-            writeElementValue(child, container: container, &s)
+            writeElementValue(child, container: nameKinds[Int(name)] == NameKind.container, &s)
         }
         s.endObject()
     }
@@ -284,15 +281,18 @@ struct JSONShapeWriter: ShapeSink {
 
     mutating func key(_ d: borrowing BinXMLDecoder, name: Int32, suffix: Int) {
         separator()
-        out.append(0x22)
-        UTF16Text.appendEscaping(d.names[Int(name)], into: &out, escape: .json)
-        if suffix > 0 {
-            out.append(UInt8(ascii: "_"))
-            out.append(contentsOf: String(suffix).utf8)
+        needComma = false
+        let start = d.nameKeyStarts[Int(name)]
+        let end = d.nameKeyStarts[Int(name) + 1]
+        if suffix == 0 {
+            d.nameKeys.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+            return
         }
+        d.nameKeys.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<(end - 2)])) }
+        out.append(UInt8(ascii: "_"))
+        out.append(contentsOf: String(suffix).utf8)
         out.append(0x22)
         out.append(UInt8(ascii: ":"))
-        needComma = false
     }
 
     mutating func key(literal: StaticString) {

@@ -11,28 +11,52 @@ enum UTF16Text {
 
     /// Transcodes `units` UTF-16LE code units at `start` to UTF-8, stopping at the first NUL unit.
     /// Unpaired surrogates become U+FFFD.
+    ///
+    /// The text is transcoded into a temporary buffer and appended to `out` in one copy.
     @inline(__always)
     static func appendUTF8(
         _ bytes: UnsafeRawBufferPointer, start: Int, units: Int, into out: inout [UInt8], escape: Escape
     ) {
+        if units <= 0 { return }
+        // Worst case: 6 bytes per unit (`\u00XX` or `&quot;`).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: units * 6) { tmp in
+            let n = transcode(bytes, start: start, units: units, into: tmp.baseAddress!, escape: escape)
+            out.append(contentsOf: UnsafeBufferPointer(start: tmp.baseAddress, count: n))
+        }
+    }
+
+    /// Transcodes into `dst` (room for `6 * units` bytes); returns the number of bytes written.
+    @inline(__always)
+    static func transcode(
+        _ bytes: UnsafeRawBufferPointer, start: Int, units: Int, into dst: UnsafeMutablePointer<UInt8>, escape: Escape
+    ) -> Int {
+        var n = 0
         var i = 0
+        let src = bytes.baseAddress! + start
         while i < units {
-            let u = bytes.u16(start + 2 * i)
+            let u = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
             i += 1
-            if u == 0 { return }
+            if u == 0 { break }
             if u < 0x80 {
                 let c = UInt8(u)
                 if escape == .none || !needsEscape(c, escape) {
-                    out.append(c)
+                    dst[n] = c
+                    n += 1
                 } else {
-                    appendEscaped(c, into: &out, escape: escape)
+                    n += writeEscaped(c, into: dst + n, escape: escape)
                 }
+                continue
+            }
+            if u < 0x800 {
+                dst[n] = UInt8(0xC0 | (u >> 6))
+                dst[n + 1] = UInt8(0x80 | (u & 0x3F))
+                n += 2
                 continue
             }
             var scalar = UInt32(u)
             if u >= 0xD800 && u < 0xDC00 {
                 if i < units {
-                    let low = bytes.u16(start + 2 * i)
+                    let low = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                     if low >= 0xDC00 && low < 0xE000 {
                         scalar = 0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                         i += 1
@@ -45,8 +69,50 @@ enum UTF16Text {
             } else if u >= 0xDC00 && u < 0xE000 {
                 scalar = 0xFFFD
             }
-            appendScalar(scalar, into: &out)
+            if scalar < 0x10000 {
+                dst[n] = UInt8(0xE0 | (scalar >> 12))
+                dst[n + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                dst[n + 2] = UInt8(0x80 | (scalar & 0x3F))
+                n += 3
+            } else {
+                dst[n] = UInt8(0xF0 | (scalar >> 18))
+                dst[n + 1] = UInt8(0x80 | ((scalar >> 12) & 0x3F))
+                dst[n + 2] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                dst[n + 3] = UInt8(0x80 | (scalar & 0x3F))
+                n += 4
+            }
         }
+        return n
+    }
+
+    /// Writes the escaped form of an ASCII byte; returns its length.
+    @inline(__always)
+    static func writeEscaped(_ c: UInt8, into dst: UnsafeMutablePointer<UInt8>, escape: Escape) -> Int {
+        if escape == .json {
+            dst[0] = 0x5C
+            switch c {
+            case 0x22, 0x5C:
+                dst[1] = c
+                return 2
+            case 0x0A: dst[1] = UInt8(ascii: "n")
+            case 0x0D: dst[1] = UInt8(ascii: "r")
+            case 0x09: dst[1] = UInt8(ascii: "t")
+            case 0x08: dst[1] = UInt8(ascii: "b")
+            case 0x0C: dst[1] = UInt8(ascii: "f")
+            default:
+                dst[1] = UInt8(ascii: "u")
+                dst[2] = 0x30
+                dst[3] = 0x30
+                dst[4] = hexDigits[Int(c >> 4)]
+                dst[5] = hexDigits[Int(c & 0xF)]
+                return 6
+            }
+            return 2
+        }
+        var tmp: [UInt8] = []
+        appendEscaped(c, into: &tmp, escape: escape)
+        for (k, b) in tmp.enumerated() { dst[k] = b }
+        return tmp.count
     }
 
     @inline(__always)

@@ -114,7 +114,11 @@ extension BinXMLDecoder {
         case ValueType.real64:
             out.append(contentsOf: BinXMLDecoder.shortest(Double(bitPattern: bytes.u64(o)).description).utf8)
         case ValueType.bool:
-            out.append(contentsOf: bytes.u32(o) != 0 ? Array("true".utf8) : Array("false".utf8))
+            if bytes.u32(o) != 0 {
+                out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+            } else {
+                out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+            }
         case ValueType.binary:
             out.reserveCapacity(out.count + 2 * size)
             for i in o..<(o + size) {
