@@ -33,7 +33,9 @@ struct BinXMLDecoder {
     var bytes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     /// Element and attribute names as UTF-8, by name id.
     var names: [[UInt8]] = []
-    var nameIDs: [UInt32: Int32] = [:]
+    /// Name id by chunk offset (-1: not read yet); `nameOffsets` lists the entries to clear.
+    var nameIDs = [Int32](repeating: -1, count: EVTXFile.chunkSize)
+    var nameOffsets: [Int] = []
     /// What each name is to the JSON layout (``NameKind``).
     var nameKinds: [UInt8] = []
     /// Each name as a ready JSON key (`"name":`), concatenated; `nameKeyStarts[id]..<nameKeyStarts[id + 1]`.
@@ -68,7 +70,8 @@ struct BinXMLDecoder {
     mutating func reset(chunk: UnsafeRawBufferPointer) {
         bytes = chunk
         names.removeAll(keepingCapacity: true)
-        nameIDs.removeAll(keepingCapacity: true)
+        for o in nameOffsets { nameIDs[o] = -1 }
+        nameOffsets.removeAll(keepingCapacity: true)
         nameKinds.removeAll(keepingCapacity: true)
         nameKeys.removeAll(keepingCapacity: true)
         nameKeyStarts.removeAll(keepingCapacity: true)
@@ -110,7 +113,10 @@ struct BinXMLDecoder {
     }
 
     mutating func name(at offset: UInt32) throws(BinXMLError) -> Int32 {
-        if let id = nameIDs[offset] { return id }
+        if Int(offset) < nameIDs.count {
+            let id = nameIDs[Int(offset)]
+            if id >= 0 { return id }
+        }
         let o = Int(offset)
         try need(o + 8, o)
         let count = Int(bytes.u16(o + 6))
@@ -126,7 +132,10 @@ struct BinXMLDecoder {
         nameKeys.append(0x22)
         nameKeys.append(UInt8(ascii: ":"))
         nameKeyStarts.append(nameKeys.count)
-        nameIDs[offset] = id
+        if o < nameIDs.count {
+            nameIDs[o] = id
+            nameOffsets.append(o)
+        }
         return id
     }
 
