@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(
             name: "EVTXTests", dependencies: ["EVTX", "Events", "JSON"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON", "EVTX"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STIXTests", dependencies: ["STIX", "JSON"],
             swiftSettings: swiftSettings),
