@@ -27,7 +27,7 @@ struct Events: AsyncParsableCommand {
                 """)
 
         @Argument(help: "EVTX files to read.")
-        var files: [String]
+        var files: [String] = []
 
         @Option(help: "Output format: jsonl or xml.")
         var format: String = "jsonl"
@@ -69,7 +69,7 @@ struct Events: AsyncParsableCommand {
             abstract: "Summarize EVTX files: records, channels, event ids, time range, damaged chunks and records.")
 
         @Argument(help: "EVTX files to read.")
-        var files: [String]
+        var files: [String] = []
 
         func validate() throws {
             if files.isEmpty { throw usage("at least one FILE is required") }
