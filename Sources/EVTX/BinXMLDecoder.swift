@@ -58,6 +58,9 @@ struct BinXMLDecoder {
     }
 
     var scratch: [Node] = []
+    /// False while cloning an instance whose values hold no arrays (and whose template has no literal
+    /// array values): then no element can need array expansion.
+    var expansionPossible = true
     var pendingAttributes: [PendingAttribute] = []
     var frames: [Frame] = []
 
@@ -406,15 +409,22 @@ struct BinXMLDecoder {
         var values: [Node] = []
         values.reserveCapacity(count)
         var vp = p + 4 * count
+        var arrays = false
         for i in 0..<count {
             let size = Int(bytes.u16(p + 4 * i))
             let type = bytes[p + 4 * i + 2]
             try need(vp + size, at)
-            values.append(try valueNode(type: type, offset: vp, size: size, depth: depth))
+            let v = try valueNode(type: type, offset: vp, size: size, depth: depth)
+            if v.kind == .value && v.type & ValueType.array != 0 { arrays = true }
+            values.append(v)
             vp += size
         }
+
         p = vp
         let template = try self.template(at: definition, depth: depth)
+        let savedExpansion = expansionPossible
+        expansionPossible = arrays || template.holdsArrays
+        defer { expansionPossible = savedExpansion }
         try values.withUnsafeBufferPointer { (v) throws(BinXMLError) in
             try template.tree.elements.withUnsafeBufferPointer { (elements) throws(BinXMLError) in
                 try template.tree.attributes.withUnsafeBufferPointer { (attributes) throws(BinXMLError) in
@@ -485,7 +495,7 @@ struct BinXMLDecoder {
             ni += 1
         }
         let idx = finishElement(name: te.name, attrStart: aStart, attrCount: aCount, childMark: childMark)
-        if needsExpansion(idx) {
+        if expansionPossible && needsExpansion(idx) {
             for x in expand(idx) { scratch.append(Node(.element, a: x)) }
         } else {
             scratch.append(Node(.element, a: idx))

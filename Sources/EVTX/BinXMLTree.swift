@@ -149,9 +149,12 @@ struct Tree {
 final class Template {
     let tree: Tree
     let root: Int32
+    /// The definition itself contains array values (not only placeholders).
+    let holdsArrays: Bool
 
     init(tree: Tree, root: Int32) {
         self.tree = tree
         self.root = root
+        self.holdsArrays = tree.nodes.contains { $0.kind == .value && $0.type & ValueType.array != 0 }
     }
 }
