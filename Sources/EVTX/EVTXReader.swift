@@ -1,5 +1,11 @@
 import Events
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a reader found in one EVTX file: records read, chunks, and every located problem.
 public struct EVTXFileSummary: Sendable {
     public var path: String
@@ -37,6 +43,36 @@ public enum EVTXOutputFormat: String, Sendable, CaseIterable {
     case jsonl
     /// Each record's XML, indented.
     case xml
+}
+
+/// Parsers reused across chunk tasks.
+final class ParserPool: @unchecked Sendable {
+    // Sendable: the array is only touched under the lock; a parser is used by one task at a time.
+    private let lock = PthreadLock()
+    private var parsers: [EVTXChunkParser] = []
+
+    func take() -> EVTXChunkParser {
+        lock.withLock { parsers.popLast() } ?? EVTXChunkParser()
+    }
+
+    func give(_ p: EVTXChunkParser) {
+        lock.withLock { parsers.append(p) }
+    }
+}
+
+/// A pthread mutex (the parser stays free of Foundation).
+final class PthreadLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
 }
 
 /// Reads whole EVTX files: sequentially record by record, or rendered in parallel by chunk.
@@ -96,35 +132,43 @@ public enum EVTXReader {
             }
             return summary
         }
-        let batch = threads * 4
-        var start = 0
-        while start < file.chunkCount {
-            let end = min(file.chunkCount, start + batch)
-            let first = start
-            let results = await withTaskGroup(of: [(Int, [UInt8], EVTXChunkParser.ChunkSummary)].self) { group in
-                for t in 0..<threads {
-                    group.addTask {
-                        let parser = EVTXChunkParser()
-                        var done: [(Int, [UInt8], EVTXChunkParser.ChunkSummary)] = []
-                        var i = first + t
-                        while i < end {
-                            var out: [UInt8] = []
-                            let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
-                            done.append((i, out, s))
-                            i += threads
-                        }
-                        return done
-                    }
+        // A sliding window of chunk tasks: workers never wait for a whole batch, and finished chunks are
+        // written as soon as every earlier chunk has been.
+        let window = threads * 4
+        let pool = ParserPool()
+        await withTaskGroup(of: (Int, [UInt8], EVTXChunkParser.ChunkSummary).self) { group in
+            var next = 0
+            var inFlight = 0
+            var pending: [Int: ([UInt8], EVTXChunkParser.ChunkSummary)] = [:]
+            var written = 0
+            func launch(_ i: Int) {
+                group.addTask {
+                    let parser = pool.take()
+                    var out: [UInt8] = []
+                    let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
+                    pool.give(parser)
+                    return (i, out, s)
                 }
-                var all: [(Int, [UInt8], EVTXChunkParser.ChunkSummary)] = []
-                for await part in group { all.append(contentsOf: part) }
-                return all.sorted { $0.0 < $1.0 }
             }
-            for (_, out, s) in results {
-                summary.add(s)
-                if !out.isEmpty { write(out) }
+            while next < file.chunkCount && inFlight < window {
+                launch(next)
+                next += 1
+                inFlight += 1
             }
-            start = end
+            while let (i, out, s) = await group.next() {
+                inFlight -= 1
+                pending[i] = (out, s)
+                while let (out, s) = pending.removeValue(forKey: written) {
+                    summary.add(s)
+                    if !out.isEmpty { write(out) }
+                    written += 1
+                }
+                while next < file.chunkCount && inFlight < window {
+                    launch(next)
+                    next += 1
+                    inFlight += 1
+                }
+            }
         }
         return summary
     }
