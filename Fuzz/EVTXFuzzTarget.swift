@@ -16,8 +16,10 @@ public func evtxFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         _ = record.fields
     }
     for e in summary.errors {
-        precondition(e.offset >= EVTXFile.fileHeaderSize && e.offset < EVTXFile.fileHeaderSize + max(size, 1) + 8,
-            "error offset outside the input: \(e)")
+        precondition(
+            e.offset >= EVTXFile.fileHeaderSize && e.offset < EVTXFile.fileHeaderSize + max(size, 1) + 8,
+            "error offset outside the input: \(e)"
+        )
     }
     return 0
 }

@@ -146,7 +146,11 @@ struct BinXMLDecoder {
 
     /// Parses a token stream in `start..<end`; returns its first root element, if any.
     mutating func parseStream(
-        start: Int, end: Int, isTemplate: Bool, hasDependencyID: Bool, depth: Int
+        start: Int,
+        end: Int,
+        isTemplate: Bool,
+        hasDependencyID: Bool,
+        depth: Int
     ) throws(BinXMLError) -> Int32? {
         if depth > BinXMLDecoder.maxNesting { throw BinXMLError("BinXML nested too deeply", at: start) }
         try need(end, start)
@@ -189,8 +193,13 @@ struct BinXMLDecoder {
                     let idx = Int32(tree.elements.count)
                     tree.elements.append(
                         Element(
-                            name: pe.name, attrStart: aStart, attrCount: aCount,
-                            childStart: Int32(tree.nodes.count), childCount: 0))
+                            name: pe.name,
+                            attrStart: aStart,
+                            attrCount: aCount,
+                            childStart: Int32(tree.nodes.count),
+                            childCount: 0
+                        )
+                    )
                     attach(idx, frameBase: frameBase, root: &root)
                 }
             case 0x04:
@@ -198,7 +207,12 @@ struct BinXMLDecoder {
                     throw BinXMLError("end of element without an open element", at: tokenAt)
                 }
                 let f = frames.removeLast()
-                let idx = finishElement(name: f.name, attrStart: f.attrStart, attrCount: f.attrCount, childMark: f.childMark)
+                let idx = finishElement(
+                    name: f.name,
+                    attrStart: f.attrStart,
+                    attrCount: f.attrCount,
+                    childMark: f.childMark
+                )
                 attach(idx, frameBase: frameBase, root: &root)
             case 0x05, 0x45:
                 try need(p + 1, tokenAt)
@@ -209,7 +223,13 @@ struct BinXMLDecoder {
                     if pending != nil { throw BinXMLError("nested BinXML inside an attribute", at: tokenAt) }
                     attach(node.a, frameBase: frameBase, root: &root)
                 } else {
-                    try push(node, pending: pending != nil, pendingAttrMark: pending?.attrMark ?? 0, frameBase: frameBase, at: tokenAt)
+                    try push(
+                        node,
+                        pending: pending != nil,
+                        pendingAttrMark: pending?.attrMark ?? 0,
+                        frameBase: frameBase,
+                        at: tokenAt
+                    )
                 }
             case 0x06, 0x46:
                 guard pending != nil else { throw BinXMLError("attribute outside an element start", at: tokenAt) }
@@ -222,15 +242,33 @@ struct BinXMLDecoder {
                 try need(p + 2 + count * 2, tokenAt)
                 let node = Node(.value, type: ValueType.string, a: Int32(p + 2), b: Int32(count * 2))
                 p += 2 + count * 2
-                try push(node, pending: pending != nil, pendingAttrMark: pending?.attrMark ?? 0, frameBase: frameBase, at: tokenAt)
+                try push(
+                    node,
+                    pending: pending != nil,
+                    pendingAttrMark: pending?.attrMark ?? 0,
+                    frameBase: frameBase,
+                    at: tokenAt
+                )
             case 0x08, 0x48:
                 try need(p + 2, tokenAt)
                 let node = Node(.charRef, a: Int32(bytes.u16(p)))
                 p += 2
-                try push(node, pending: pending != nil, pendingAttrMark: pending?.attrMark ?? 0, frameBase: frameBase, at: tokenAt)
+                try push(
+                    node,
+                    pending: pending != nil,
+                    pendingAttrMark: pending?.attrMark ?? 0,
+                    frameBase: frameBase,
+                    at: tokenAt
+                )
             case 0x09, 0x49:
                 let name = try readNameRef(&p)
-                try push(Node(.entity, a: name), pending: pending != nil, pendingAttrMark: pending?.attrMark ?? 0, frameBase: frameBase, at: tokenAt)
+                try push(
+                    Node(.entity, a: name),
+                    pending: pending != nil,
+                    pendingAttrMark: pending?.attrMark ?? 0,
+                    frameBase: frameBase,
+                    at: tokenAt
+                )
             case 0x0A:
                 _ = try readNameRef(&p)  // processing instruction target: not rendered
             case 0x0B:
@@ -253,9 +291,17 @@ struct BinXMLDecoder {
                 let index = bytes.u16(p)
                 let type = bytes[p + 2]
                 p += 3
-                guard ValueType.isKnown(type) else { throw BinXMLError("unknown value type 0x\(String(type, radix: 16))", at: tokenAt) }
+                guard ValueType.isKnown(type) else {
+                    throw BinXMLError("unknown value type 0x\(String(type, radix: 16))", at: tokenAt)
+                }
                 let node = Node(.placeholder, type: type, optional: token == 0x0E, a: Int32(index))
-                try push(node, pending: pending != nil, pendingAttrMark: pending?.attrMark ?? 0, frameBase: frameBase, at: tokenAt)
+                try push(
+                    node,
+                    pending: pending != nil,
+                    pendingAttrMark: pending?.attrMark ?? 0,
+                    frameBase: frameBase,
+                    at: tokenAt
+                )
             default:
                 throw BinXMLError("invalid token 0x\(String(token, radix: 16))", at: tokenAt)
             }
@@ -320,7 +366,9 @@ struct BinXMLDecoder {
         let cc = Int32(scratch.count - childMark)
         scratch.removeSubrange(childMark...)
         let idx = Int32(tree.elements.count)
-        tree.elements.append(Element(name: name, attrStart: attrStart, attrCount: attrCount, childStart: cs, childCount: cc))
+        tree.elements.append(
+            Element(name: name, attrStart: attrStart, attrCount: attrCount, childStart: cs, childCount: cc)
+        )
         return idx
     }
 
@@ -361,7 +409,14 @@ struct BinXMLDecoder {
             return .null
         case ValueType.binXML:
             if size == 0 { return .null }
-            guard let root = try parseStream(start: offset, end: offset + size, isTemplate: false, hasDependencyID: false, depth: depth + 1)
+            guard
+                let root = try parseStream(
+                    start: offset,
+                    end: offset + size,
+                    isTemplate: false,
+                    hasDependencyID: false,
+                    depth: depth + 1
+                )
             else { return .null }
             return Node(.element, a: root)
         case ValueType.ansiString:
@@ -379,7 +434,9 @@ struct BinXMLDecoder {
                 throw BinXMLError("unknown value type 0x\(String(type, radix: 16))", at: offset)
             }
             let w = ValueType.width(type)
-            if w > 0 && size < w { throw BinXMLError("value of type 0x\(String(type, radix: 16)) has size \(size)", at: offset) }
+            if w > 0 && size < w {
+                throw BinXMLError("value of type 0x\(String(type, radix: 16)) has size \(size)", at: offset)
+            }
         }
         return Node(.value, type: type, a: Int32(offset), b: Int32(size))
     }
@@ -430,7 +487,11 @@ struct BinXMLDecoder {
                 try template.tree.attributes.withUnsafeBufferPointer { (attributes) throws(BinXMLError) in
                     try template.tree.nodes.withUnsafeBufferPointer { (nodes) throws(BinXMLError) in
                         let view = TemplateView(
-                            elements: elements, attributes: attributes, nodes: nodes, extra: template.tree.extra)
+                            elements: elements,
+                            attributes: attributes,
+                            nodes: nodes,
+                            extra: template.tree.extra
+                        )
                         try clone(view, template.root, values: v, depth: 0)
                     }
                 }
@@ -449,7 +510,13 @@ struct BinXMLDecoder {
         swap(&built, &tree)
         let root: Int32?
         do {
-            root = try parseStream(start: start, end: start + size, isTemplate: true, hasDependencyID: true, depth: depth + 1)
+            root = try parseStream(
+                start: start,
+                end: start + size,
+                isTemplate: true,
+                hasDependencyID: true,
+                depth: depth + 1
+            )
         } catch {
             swap(&built, &tree)
             throw error
@@ -463,7 +530,9 @@ struct BinXMLDecoder {
 
     /// Copies template element `e` into the record tree, resolving substitutions, and pushes the
     /// resulting element (or elements, when an array substitution repeats it) on the scratch stack.
-    mutating func clone(_ t: TemplateView, _ e: Int32, values: UnsafeBufferPointer<Node>, depth: Int) throws(BinXMLError) {
+    mutating func clone(_ t: TemplateView, _ e: Int32, values: UnsafeBufferPointer<Node>, depth: Int)
+        throws(BinXMLError)
+    {
         if depth > BinXMLDecoder.maxElementDepth { throw BinXMLError("template elements nested too deeply", at: 0) }
         let te = t.elements[Int(e)]
         let valueMark = scratch.count
@@ -670,8 +739,13 @@ struct BinXMLDecoder {
             let idx = Int32(tree.elements.count)
             tree.elements.append(
                 Element(
-                    name: el.name, attrStart: aStart, attrCount: Int32(tree.attributes.count) - aStart,
-                    childStart: cs, childCount: Int32(tree.nodes.count) - cs))
+                    name: el.name,
+                    attrStart: aStart,
+                    attrCount: Int32(tree.attributes.count) - aStart,
+                    childStart: cs,
+                    childCount: Int32(tree.nodes.count) - cs
+                )
+            )
             if needsExpansion(idx) { out.append(contentsOf: expand(idx)) } else { out.append(idx) }
         }
         return out

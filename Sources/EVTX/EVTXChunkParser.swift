@@ -34,8 +34,11 @@ public struct EVTXRecord: ~Copyable {
     /// The record as an ``Events/Event`` read from `file`.
     public func event(file: String) -> Event {
         Event(
-            fields: fields, timestamp: timestamp,
-            source: EventSource(file: file, recordID: recordID, offset: offset), layout: .windowsXML)
+            fields: fields,
+            timestamp: timestamp,
+            source: EventSource(file: file, recordID: recordID, offset: offset),
+            layout: .windowsXML
+        )
     }
 }
 
@@ -84,7 +87,9 @@ public final class EVTXChunkParser {
 
     /// Parses one chunk held in `bytes` (65536 bytes, fewer when the file ends inside it).
     public func parse(
-        bytes chunk: UnsafeRawBufferPointer, fileOffset: Int, _ body: (borrowing EVTXRecord) -> Void
+        bytes chunk: UnsafeRawBufferPointer,
+        fileOffset: Int,
+        _ body: (borrowing EVTXRecord) -> Void
     ) -> ChunkSummary {
         var summary = ChunkSummary()
         let n = chunk.count
@@ -109,17 +114,24 @@ public final class EVTXChunkParser {
         if verifiesChecksums {
             let stored = chunk.u32(124)
             let computed = CRC32.checksum(
-                UnsafeRawBufferPointer(rebasing: chunk[0..<120]), UnsafeRawBufferPointer(rebasing: chunk[128..<512]))
+                UnsafeRawBufferPointer(rebasing: chunk[0..<120]),
+                UnsafeRawBufferPointer(rebasing: chunk[128..<512])
+            )
             if stored != computed {
                 summary.errors.append(
-                    EVTXError(.chunkHeaderChecksum(stored: stored, computed: computed), offset: fileOffset + 124))
+                    EVTXError(.chunkHeaderChecksum(stored: stored, computed: computed), offset: fileOffset + 124)
+                )
             }
             if flags & 0x4 == 0 && freeSpace >= 512 && freeSpace <= n {
                 let storedData = chunk.u32(52)
                 let computedData = CRC32.checksum(UnsafeRawBufferPointer(rebasing: chunk[512..<freeSpace]))
                 if storedData != computedData {
                     summary.errors.append(
-                        EVTXError(.chunkDataChecksum(stored: storedData, computed: computedData), offset: fileOffset + 52))
+                        EVTXError(
+                            .chunkDataChecksum(stored: storedData, computed: computedData),
+                            offset: fileOffset + 52
+                        )
+                    )
                 }
             }
         }
@@ -138,7 +150,9 @@ public final class EVTXChunkParser {
             let size = Int(chunk.u32(off + 4))
             let recordID = chunk.u64(off + 8)
             if size < 28 || off + size > n || chunk.u32(off + size - 4) != UInt32(size) {
-                summary.errors.append(EVTXError(.badRecordSize(UInt32(size)), offset: fileOffset + off, recordID: recordID))
+                summary.errors.append(
+                    EVTXError(.badRecordSize(UInt32(size)), offset: fileOffset + off, recordID: recordID)
+                )
                 guard let next = resync(chunk, from: off + 8, end: end) else { break }
                 off = next
                 continue
@@ -149,8 +163,13 @@ public final class EVTXChunkParser {
                 summary.records += 1
                 body(
                     EVTXRecord(
-                        recordID: recordID, timestamp: Timestamp(filetime: Int64(clamping: written)),
-                        offset: fileOffset + off, parser: self, root: root))
+                        recordID: recordID,
+                        timestamp: Timestamp(filetime: Int64(clamping: written)),
+                        offset: fileOffset + off,
+                        parser: self,
+                        root: root
+                    )
+                )
             } catch {
                 // A damaged offset can point outside the chunk: then the record itself is the location.
                 let at = error.chunkOffset >= 0 && error.chunkOffset < n ? error.chunkOffset : off

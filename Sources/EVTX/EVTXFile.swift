@@ -73,16 +73,28 @@ public final class EVTXFile: @unchecked Sendable {
             if n == 128 {
                 let h = block.withUnsafeBytes { b -> EVTXFileHeader in
                     EVTXFileHeader(
-                        firstChunkNumber: b.u64(8), lastChunkNumber: b.u64(16), nextRecordID: b.u64(24),
-                        headerSize: b.u32(32), minorVersion: b.u16(36), majorVersion: b.u16(38),
-                        headerBlockSize: b.u16(40), chunkCount: b.u16(42), flags: b.u32(120), checksum: b.u32(124))
+                        firstChunkNumber: b.u64(8),
+                        lastChunkNumber: b.u64(16),
+                        nextRecordID: b.u64(24),
+                        headerSize: b.u32(32),
+                        minorVersion: b.u16(36),
+                        majorVersion: b.u16(38),
+                        headerBlockSize: b.u16(40),
+                        chunkCount: b.u16(42),
+                        flags: b.u32(120),
+                        checksum: b.u32(124)
+                    )
                 }
                 if !block.starts(with: Array("ElfFile\0".utf8)) {
                     errors.append(EVTXError(.badFileMagic, offset: 0))
                 } else {
-                    let computed = block.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<120])) }
+                    let computed = block.withUnsafeBytes {
+                        CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<120]))
+                    }
                     if computed != h.checksum {
-                        errors.append(EVTXError(.fileHeaderChecksum(stored: h.checksum, computed: computed), offset: 124))
+                        errors.append(
+                            EVTXError(.fileHeaderChecksum(stored: h.checksum, computed: computed), offset: 124)
+                        )
                     }
                 }
                 header = h

@@ -80,7 +80,9 @@ public enum EVTXReader {
     /// Calls `body` with each intact record of `file`, in file order, on the calling thread.
     @discardableResult
     public static func forEachRecord(
-        in file: EVTXFile, verifyingChecksums: Bool = true, _ body: (borrowing EVTXRecord) -> Void
+        in file: EVTXFile,
+        verifyingChecksums: Bool = true,
+        _ body: (borrowing EVTXRecord) -> Void
     ) -> EVTXFileSummary {
         var summary = EVTXFileSummary(path: file.path, header: file.header)
         summary.errors = file.headerErrors
@@ -110,7 +112,10 @@ public enum EVTXReader {
     ///   - threads: worker count (at least 1).
     ///   - write: receives the rendered bytes of each chunk, in order.
     public static func render(
-        _ file: EVTXFile, displayName: String, format: EVTXOutputFormat, threads: Int,
+        _ file: EVTXFile,
+        displayName: String,
+        format: EVTXOutputFormat,
+        threads: Int,
         write: ([UInt8]) -> Void
     ) async -> EVTXFileSummary {
         var summary = EVTXFileSummary(path: file.path, header: file.header)
@@ -174,7 +179,11 @@ public enum EVTXReader {
     }
 
     static func renderChunk(
-        _ file: EVTXFile, _ index: Int, parser: EVTXChunkParser, format: EVTXOutputFormat, name: [UInt8],
+        _ file: EVTXFile,
+        _ index: Int,
+        parser: EVTXChunkParser,
+        format: EVTXOutputFormat,
+        name: [UInt8],
         into out: inout [UInt8]
     ) -> EVTXChunkParser.ChunkSummary {
         parser.parse(file, chunk: index) { record in

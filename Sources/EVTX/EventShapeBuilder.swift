@@ -136,8 +136,14 @@ extension BinXMLDecoder {
             let f = (0..<8).map { Int(bytes.u16(o + 2 * $0)) }
             if f.allSatisfy({ $0 == 0 }) { return .timestamp(Timestamp(filetime: 0)) }
             if let t = Timestamp(
-                year: f[0], month: f[1], day: f[3], hour: f[4], minute: f[5], second: f[6], ticks: f[7] * 10_000)
-            {
+                year: f[0],
+                month: f[1],
+                day: f[3],
+                hour: f[4],
+                minute: f[5],
+                second: f[6],
+                ticks: f[7] * 10_000
+            ) {
                 return .timestamp(t)
             }
             return .string(textString(n))

@@ -167,7 +167,11 @@ extension BinXMLDecoder {
     }
 
     func elementBody<S: ShapeSink>(
-        _ e: Int32, inDataContainer: Bool, omitAttributes: Bool, hasText: Bool, _ s: inout S
+        _ e: Int32,
+        inDataContainer: Bool,
+        omitAttributes: Bool,
+        hasText: Bool,
+        _ s: inout S
     ) {
         let children = tree.children(of: e)
         var flatten = false
@@ -285,10 +289,14 @@ struct JSONShapeWriter: ShapeSink {
         let start = d.nameKeyStarts[Int(name)]
         let end = d.nameKeyStarts[Int(name) + 1]
         if suffix == 0 {
-            d.nameKeys.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+            d.nameKeys.withUnsafeBufferPointer {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end]))
+            }
             return
         }
-        d.nameKeys.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<(end - 2)])) }
+        d.nameKeys.withUnsafeBufferPointer {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<(end - 2)]))
+        }
         out.append(UInt8(ascii: "_"))
         out.append(contentsOf: String(suffix).utf8)
         out.append(0x22)

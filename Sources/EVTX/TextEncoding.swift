@@ -15,7 +15,11 @@ enum UTF16Text {
     /// The text is transcoded into a temporary buffer and appended to `out` in one copy.
     @inline(__always)
     static func appendUTF8(
-        _ bytes: UnsafeRawBufferPointer, start: Int, units: Int, into out: inout [UInt8], escape: Escape
+        _ bytes: UnsafeRawBufferPointer,
+        start: Int,
+        units: Int,
+        into out: inout [UInt8],
+        escape: Escape
     ) {
         if units <= 0 { return }
         // Worst case: 6 bytes per unit (`\u00XX` or `&quot;`).
@@ -28,7 +32,11 @@ enum UTF16Text {
     /// Transcodes into `dst` (room for `6 * units` bytes); returns the number of bytes written.
     @inline(__always)
     static func transcode(
-        _ bytes: UnsafeRawBufferPointer, start: Int, units: Int, into dst: UnsafeMutablePointer<UInt8>, escape: Escape
+        _ bytes: UnsafeRawBufferPointer,
+        start: Int,
+        units: Int,
+        into dst: UnsafeMutablePointer<UInt8>,
+        escape: Escape
     ) -> Int {
         var n = 0
         var i = 0

@@ -211,7 +211,9 @@ extension BinXMLDecoder {
         guard let e = s.firstIndex(of: "e") else { return s }
         var exp = s[s.index(after: e)...]
         var sign = ""
-        if exp.first == "+" { exp = exp.dropFirst() } else if exp.first == "-" {
+        if exp.first == "+" {
+            exp = exp.dropFirst()
+        } else if exp.first == "-" {
             sign = "-"
             exp = exp.dropFirst()
         }

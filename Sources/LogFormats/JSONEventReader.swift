@@ -57,8 +57,13 @@ public struct JSONEventReader: Sendable {
             if n <= 0 { eof = true } else { filled += n }
             let consumed = buffer.withUnsafeBytes { raw in
                 scan(
-                    UnsafeRawBufferPointer(rebasing: raw[0..<filled]), file: path, isFinal: eof, state: &state,
-                    summary: &summary, body)
+                    UnsafeRawBufferPointer(rebasing: raw[0..<filled]),
+                    file: path,
+                    isFinal: eof,
+                    state: &state,
+                    summary: &summary,
+                    body
+                )
             }
             state.base += consumed
             if consumed > 0 {
@@ -94,8 +99,12 @@ public struct JSONEventReader: Sendable {
 
     /// Parses the complete values in `raw`; returns how many bytes were consumed.
     func scan(
-        _ raw: UnsafeRawBufferPointer, file: String, isFinal: Bool, state: inout ScanState,
-        summary: inout LogReadSummary, _ body: (Event) -> Void
+        _ raw: UnsafeRawBufferPointer,
+        file: String,
+        isFinal: Bool,
+        state: inout ScanState,
+        summary: inout LogReadSummary,
+        _ body: (Event) -> Void
     ) -> Int {
         var consumed = 0
         var cursor = JSONCursor(raw)
@@ -140,7 +149,8 @@ public struct JSONEventReader: Sendable {
                     body(event)
                 } else {
                     summary.errors.append(
-                        LogFormatError(file: file, line: line, offset: state.base + start, message: "not a JSON object"))
+                        LogFormatError(file: file, line: line, offset: state.base + start, message: "not a JSON object")
+                    )
                 }
             } catch {
                 if case .unexpectedEnd = error.kind, !isFinal {
@@ -148,7 +158,8 @@ public struct JSONEventReader: Sendable {
                     return consumed
                 }
                 summary.errors.append(
-                    LogFormatError(file: file, line: state.line, offset: state.base + error.offset, message: "\(error)"))
+                    LogFormatError(file: file, line: state.line, offset: state.base + error.offset, message: "\(error)")
+                )
                 // Resume after the line where the bad value starts.
                 var i = start
                 while i < raw.count && raw[i] != 0x0A { i += 1 }
@@ -210,8 +221,11 @@ public struct JSONEventReader: Sendable {
             if let id = (root["RecordNumber"] ?? root["EventRecordID"])?.intValue, id >= 0 { recordID = UInt64(id) }
         }
         return Event(
-            fields: fields, timestamp: timestamp,
-            source: EventSource(file: file, recordID: recordID, line: line, offset: offset), layout: eventLayout)
+            fields: fields,
+            timestamp: timestamp,
+            source: EventSource(file: file, recordID: recordID, line: line, offset: offset),
+            layout: eventLayout
+        )
     }
 
     /// JSON members as event fields: numbers stay numbers, objects keep their order.

@@ -24,7 +24,8 @@ struct Events: AsyncParsableCommand {
                 Rust evtx crate writes (attributes under #attributes, text under #text). Damaged chunks and \
                 records are skipped and reported on stderr with their byte offsets.
                 Exit status: 0 ok (damage is reported, not fatal), 1 when a file cannot be read, 2 usage.
-                """)
+                """
+        )
 
         @Argument(help: "EVTX files to read.")
         var files: [String] = []
@@ -66,7 +67,8 @@ struct Events: AsyncParsableCommand {
     /// `sightline events stats FILE...`.
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Summarize EVTX files: records, channels, event ids, time range, damaged chunks and records.")
+            abstract: "Summarize EVTX files: records, channels, event ids, time range, damaged chunks and records."
+        )
 
         @Argument(help: "EVTX files to read.")
         var files: [String] = []

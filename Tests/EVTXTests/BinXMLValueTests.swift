@@ -52,7 +52,11 @@ import Testing
 
     @Test func guidSidBinary() {
         let guid: [UInt8] = [0x72, 0xBB, 0x5A, 0x36, 0xCC, 0x7A, 0xC4, 0x5C, 0, 0, 0, 0x10, 0xB2, 0x47, 0x03, 0]
-        #expect(render(ValueType.guid, guid) == ("365ABB72-7ACC-5CC4-0000-0010B2470300", .guid("365ABB72-7ACC-5CC4-0000-0010B2470300")))
+        #expect(
+            render(ValueType.guid, guid) == (
+                "365ABB72-7ACC-5CC4-0000-0010B2470300", .guid("365ABB72-7ACC-5CC4-0000-0010B2470300")
+            )
+        )
         let sid: [UInt8] = [1, 2, 0, 0, 0, 0, 0, 5] + le(UInt32(32)) + le(UInt32(544))
         #expect(render(ValueType.sid, sid) == ("S-1-5-32-544", .sid("S-1-5-32-544")))
         #expect(render(ValueType.binary, [0x00, 0xAB, 0x10]) == ("00AB10", .binary([0x00, 0xAB, 0x10])))

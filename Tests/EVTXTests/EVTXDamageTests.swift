@@ -34,7 +34,9 @@ import Testing
         let (lines, summary) = try await Support.dump(try Support.temporaryFile(Array(bytes[0..<cut])))
         #expect(lines.count == 5)
         #expect(summary.errors.contains(EVTXError(.truncatedChunk(available: cut - 4096), offset: 4096)))
-        let bad = try #require(summary.errors.first { if case .badRecordSize = $0.kind { return true } else { return false } })
+        let bad = try #require(
+            summary.errors.first { if case .badRecordSize = $0.kind { return true } else { return false } }
+        )
         #expect(bad.offset == offsets[5])
         let (full, _) = try await Support.dump(try Support.temporaryFile(bytes))
         #expect(Array(full.prefix(5)) == lines)

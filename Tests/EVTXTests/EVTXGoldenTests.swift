@@ -63,7 +63,8 @@ import Testing
         #expect(logon.value(atPath: "EventData.LogonType") != nil)
         if case .sid = logon.value(forField: "TargetUserSid") {} else { Issue.record("TargetUserSid is not a SID") }
         if case .guid = logon.value(forField: "LogonGuid") {} else { Issue.record("LogonGuid is not a GUID") }
-        if case .timestamp = logon.value(atPath: "Event.System.TimeCreated.#attributes.SystemTime") {} else {
+        if case .timestamp = logon.value(atPath: "Event.System.TimeCreated.#attributes.SystemTime") {
+        } else {
             Issue.record("SystemTime is not a timestamp")
         }
         #expect(logon.source.file == "pth.evtx")

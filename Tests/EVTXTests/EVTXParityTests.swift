@@ -57,7 +57,9 @@ import Testing
         }
 
         // The reference: one JSON line per record, grouped by file in the order given.
-        let reference = FileManager.default.temporaryDirectory.appendingPathComponent("evtx-ref-\(UUID().uuidString).jsonl")
+        let reference = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "evtx-ref-\(UUID().uuidString).jsonl"
+        )
         defer { try? FileManager.default.removeItem(at: reference) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -89,7 +91,9 @@ import Testing
             referenceErrors += theirs.filter { $0["error"] != nil }.count
             let file = try EVTXFile(path: path)
             var out: [UInt8] = []
-            _ = await EVTXReader.render(file, displayName: path, format: .jsonl, threads: 1) { out.append(contentsOf: $0) }
+            _ = await EVTXReader.render(file, displayName: path, format: .jsonl, threads: 1) {
+                out.append(contentsOf: $0)
+            }
             var ours: [Int64: JSONValue] = [:]
             for line in out.split(separator: 0x0A) {
                 let v = try JSONParser.parse(Array(line), repairingInvalidUTF8: true)
@@ -119,7 +123,8 @@ import Testing
         }
         print(
             "EVTX parity: \(files.count) files, \(records) reference records, \(differences) differences, "
-                + "\(missing) missing, \(extra) extra, \(referenceErrors) reference errors")
+                + "\(missing) missing, \(extra) extra, \(referenceErrors) reference errors"
+        )
         #expect(records > 0)
         #expect(differences == 0)
         #expect(missing == 0)

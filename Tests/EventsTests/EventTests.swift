@@ -43,7 +43,10 @@ import Testing
 @Suite struct EventLookupTests {
     func windowsEvent() -> Event {
         var provider = EventObject()
-        provider.append("#attributes", .object(EventObject([.init(key: "Name", value: .string("Microsoft-Windows-Sysmon"))])))
+        provider.append(
+            "#attributes",
+            .object(EventObject([.init(key: "Name", value: .string("Microsoft-Windows-Sysmon"))]))
+        )
         var eventID = EventObject()
         eventID.append("#attributes", .object(EventObject([.init(key: "Qualifiers", value: .uint(0))])))
         eventID.append("#text", .uint(1))
@@ -91,7 +94,9 @@ import Testing
         winlog.append("provider_name", .string("P"))
         let beat = Event(
             fields: EventObject([.init(key: "winlog", value: .object(winlog))]),
-            source: EventSource(file: "b.json", line: 3, offset: 100), layout: .winlogbeat)
+            source: EventSource(file: "b.json", line: 3, offset: 100),
+            layout: .winlogbeat
+        )
         #expect(beat.value(forField: "Image") == .string("C:\\x.exe"))
         #expect(beat.value(forField: "EventID") == .int(1))
         #expect(beat.value(forField: "Channel") == .string("Security"))
@@ -100,8 +105,12 @@ import Testing
         #expect(beat.source.description == "b.json:3 (byte 100)")
 
         let flat = Event(
-            fields: EventObject([.init(key: "EventID", value: .int(4688)), .init(key: "NewProcessName", value: .string("a"))]),
-            source: EventSource(file: "f.json", line: 1, offset: 0), layout: .flat)
+            fields: EventObject([
+                .init(key: "EventID", value: .int(4688)), .init(key: "NewProcessName", value: .string("a")),
+            ]),
+            source: EventSource(file: "f.json", line: 1, offset: 0),
+            layout: .flat
+        )
         #expect(flat.value(forField: "EventID") == .int(4688))
         #expect(flat.value(forField: "NewProcessName") == .string("a"))
     }

@@ -8,11 +8,14 @@ import Testing
 @Suite struct JSONEventReaderTests {
     func read(_ text: String, layout: JSONEventLayout = .auto) -> ([Event], LogReadSummary) {
         var events: [Event] = []
-        let summary = JSONEventReader(layout: layout).read(bytes: Array(text.utf8), file: "t.json") { events.append($0) }
+        let summary = JSONEventReader(layout: layout).read(bytes: Array(text.utf8), file: "t.json") {
+            events.append($0)
+        }
         return (events, summary)
     }
 
-    static let evtxLine = ##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon","Guid":"5770385F-C22A-43E0-BF4C-06F5698FFBD9"}},"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2019-04-27T15:57:25.868863Z"}},"EventRecordID":42,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"CommandLine":"cmd.exe /c whoami","ProcessId":7504}}}"##
+    static let evtxLine =
+        ##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon","Guid":"5770385F-C22A-43E0-BF4C-06F5698FFBD9"}},"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2019-04-27T15:57:25.868863Z"}},"EventRecordID":42,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"CommandLine":"cmd.exe /c whoami","ProcessId":7504}}}"##
 
     @Test func evtxCrateShape() throws {
         let (events, summary) = read(Self.evtxLine + "\n" + Self.evtxLine + "\n")
@@ -69,7 +72,8 @@ import Testing
     }
 
     @Test func winlogbeat() throws {
-        let line = #"{"@timestamp":"2019-05-01T10:00:00.123Z","host":{"name":"ws1"},"winlog":{"channel":"Security","event_id":4688,"provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"ws1.corp","record_id":77,"event_data":{"NewProcessName":"C:\\Windows\\System32\\cmd.exe","SubjectUserName":"bob"}}}"#
+        let line =
+            #"{"@timestamp":"2019-05-01T10:00:00.123Z","host":{"name":"ws1"},"winlog":{"channel":"Security","event_id":4688,"provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"ws1.corp","record_id":77,"event_data":{"NewProcessName":"C:\\Windows\\System32\\cmd.exe","SubjectUserName":"bob"}}}"#
         let (events, _) = read(line)
         let e = try #require(events.first)
         #expect(e.layout == .winlogbeat)
@@ -84,7 +88,8 @@ import Testing
     }
 
     @Test func flatSysmonAndNXLog() throws {
-        let line = #"{"EventTime":"2019-05-01 10:00:00","Hostname":"ws1","EventID":1,"SourceName":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","Image":"C:\\x.exe","CommandLine":"x.exe -a","RecordNumber":9}"#
+        let line =
+            #"{"EventTime":"2019-05-01 10:00:00","Hostname":"ws1","EventID":1,"SourceName":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","Image":"C:\\x.exe","CommandLine":"x.exe -a","RecordNumber":9}"#
         let (events, _) = read(line)
         let e = try #require(events.first)
         #expect(e.layout == .flat)
@@ -97,7 +102,8 @@ import Testing
     }
 
     @Test func sightlineDumpLines() throws {
-        let line = #"{"record_id":5,"timestamp":"2020-01-01T00:00:00.0000001Z","file":"a.evtx","event":"# + Self.evtxLine + "}"
+        let line =
+            #"{"record_id":5,"timestamp":"2020-01-01T00:00:00.0000001Z","file":"a.evtx","event":"# + Self.evtxLine + "}"
         let (events, _) = read(line)
         let e = try #require(events.first)
         #expect(e.layout == .windowsXML)
@@ -121,7 +127,10 @@ import Testing
             ids.append($0.value(forField: "EventID")?.intValue ?? -1)
             last = $0
         }
-        #expect(last?.source.offset == text.utf8.count - "{\n  \"EventID\": 99999,\n  \"Message\": \"pretty\"\n}\n".utf8.count)
+        #expect(
+            last?.source.offset == text.utf8.count
+                - "{\n  \"EventID\": 99999,\n  \"Message\": \"pretty\"\n}\n".utf8.count
+        )
         #expect(last?.source.line == 12_001)
         #expect(summary.errors.isEmpty)
         #expect(ids.count == 12_001)
@@ -186,7 +195,9 @@ import Testing
             // Our EVTX reader's JSON, read back through the JSON reader: typed the same way.
             let file = try EVTXFile(path: evtxPath)
             var out: [UInt8] = []
-            _ = await EVTXReader.render(file, displayName: evtxPath, format: .jsonl, threads: 1) { out.append(contentsOf: $0) }
+            _ = await EVTXReader.render(file, displayName: evtxPath, format: .jsonl, threads: 1) {
+                out.append(contentsOf: $0)
+            }
             var fromEVTX: [UInt64: Event] = [:]
             JSONEventReader().read(bytes: out, file: evtxPath) { ev in
                 if let id = ev.value(forField: "EventRecordID")?.intValue { fromEVTX[UInt64(id)] = ev }
@@ -203,7 +214,9 @@ import Testing
                 }
             }
         }
-        print("SigmaHQ regression data: \(files) files, \(events) JSON events, \(mismatches) differ from the EVTX (JSON \(jsonTime), EVTX \(evtxTime))")
+        print(
+            "SigmaHQ regression data: \(files) files, \(events) JSON events, \(mismatches) differ from the EVTX (JSON \(jsonTime), EVTX \(evtxTime))"
+        )
         if files > 0 {
             #expect(events > 0)
             #expect(mismatches == 0)

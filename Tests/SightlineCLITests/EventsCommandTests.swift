@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct EventsCommandTests {
     @Test func dumpParsesItsOptions() throws {
-        let command = try Sightline.parseAsRoot(["events", "dump", "--format", "xml", "--threads", "2", "a.evtx", "b.evtx"])
+        let command = try Sightline.parseAsRoot([
+            "events", "dump", "--format", "xml", "--threads", "2", "a.evtx", "b.evtx",
+        ])
         let dump = try #require(command as? Events.Dump)
         #expect(dump.files == ["a.evtx", "b.evtx"])
         #expect(dump.format == "xml")
@@ -34,7 +36,9 @@ import Testing
     }
 
     @Test func unreadableFileExitsWithStatus1() async throws {
-        var stats = try #require(try Sightline.parseAsRoot(["events", "stats", "/nonexistent/x.evtx"]) as? Events.Stats)
+        var stats = try #require(
+            try Sightline.parseAsRoot(["events", "stats", "/nonexistent/x.evtx"]) as? Events.Stats
+        )
         do {
             try await stats.run()
             Issue.record("stats succeeded")
