@@ -4,6 +4,8 @@ struct TemplateView {
     let attributes: UnsafeBufferPointer<Attribute>
     let nodes: UnsafeBufferPointer<Node>
     let extra: [UInt8]
+    /// Added to value offsets: where the definition is in this chunk minus where it was parsed.
+    let delta: Int32
 }
 
 /// Names that the JSON layout treats specially.
@@ -41,7 +43,15 @@ struct BinXMLDecoder {
     /// Each name as a ready JSON key (`"name":`), concatenated; `nameKeyStarts[id]..<nameKeyStarts[id + 1]`.
     var nameKeys: [UInt8] = []
     var nameKeyStarts: [Int] = [0]
-    var templates: [UInt32: Template] = [:]
+    /// Templates of the current chunk by definition offset, with the relocation from where they were parsed.
+    var templates: [UInt32: (template: Template, delta: Int32)] = [:]
+    /// Templates of every chunk seen, by content.
+    var sharedTemplates: [TemplateKey: Template] = [:]
+    /// Name ids by name text (across chunks).
+    var nameIndex: [[UInt8]: Int32] = [:]
+    /// While a template definition is parsed: its byte range and the names it references outside it.
+    var templateRange: Range<Int>? = nil
+    var externalNames: [(offset: UInt32, id: Int32)] = []
     /// The tree being built (the record's, or a template's while one is parsed).
     var tree = Tree()
 
@@ -70,17 +80,29 @@ struct BinXMLDecoder {
     static let maxElementDepth = 512
 
     /// Starts a new chunk: names and templates are chunk-relative, so the caches are cleared.
+    ///
+    /// Names are interned by content and template definitions cached by content (GUID, size, CRC32 of
+    /// the definition), both across chunks: a file's templates are parsed once per decoder, not once
+    /// per chunk. The per-chunk maps from offsets to them are cleared here.
     mutating func reset(chunk: UnsafeRawBufferPointer) {
         bytes = chunk
-        names.removeAll(keepingCapacity: true)
         for o in nameOffsets { nameIDs[o] = -1 }
         nameOffsets.removeAll(keepingCapacity: true)
-        nameKinds.removeAll(keepingCapacity: true)
-        nameKeys.removeAll(keepingCapacity: true)
-        nameKeyStarts.removeAll(keepingCapacity: true)
-        nameKeyStarts.append(0)
         templates.removeAll(keepingCapacity: true)
+        if names.count > BinXMLDecoder.maxInternedNames || sharedTemplates.count > BinXMLDecoder.maxSharedTemplates {
+            // Bound memory on hostile input: start the cross-chunk caches afresh.
+            names.removeAll(keepingCapacity: true)
+            nameIndex.removeAll(keepingCapacity: true)
+            nameKinds.removeAll(keepingCapacity: true)
+            nameKeys.removeAll(keepingCapacity: true)
+            nameKeyStarts.removeAll(keepingCapacity: true)
+            nameKeyStarts.append(0)
+            sharedTemplates.removeAll(keepingCapacity: true)
+        }
     }
+
+    static let maxInternedNames = 100_000
+    static let maxSharedTemplates = 20_000
 
     /// Decodes one record's BinXML (chunk range `start..<end`) and returns the root element.
     mutating func decodeRecord(start: Int, end: Int) throws(BinXMLError) -> Int32 {
@@ -112,7 +134,9 @@ struct BinXMLDecoder {
             p += 8 + count * 2 + 2
             try need(p, at)
         }
-        return try name(at: offset)
+        let id = try name(at: offset)
+        if let r = templateRange, !r.contains(Int(offset)) { externalNames.append((offset, id)) }
+        return id
     }
 
     mutating func name(at offset: UInt32) throws(BinXMLError) -> Int32 {
@@ -127,7 +151,15 @@ struct BinXMLDecoder {
         var utf8: [UInt8] = []
         utf8.reserveCapacity(count)
         UTF16Text.appendUTF8(bytes, start: o + 8, units: count, into: &utf8, escape: .none)
+        if let id = nameIndex[utf8] {
+            if o < nameIDs.count {
+                nameIDs[o] = id
+                nameOffsets.append(o)
+            }
+            return id
+        }
         let id = Int32(names.count)
+        nameIndex[utf8] = id
         names.append(utf8)
         nameKinds.append(NameKind.of(utf8))
         nameKeys.append(0x22)
@@ -478,7 +510,7 @@ struct BinXMLDecoder {
         }
 
         p = vp
-        let template = try self.template(at: definition, depth: depth)
+        let (template, delta) = try self.template(at: definition, depth: depth)
         let savedExpansion = expansionPossible
         expansionPossible = arrays || template.holdsArrays
         defer { expansionPossible = savedExpansion }
@@ -490,7 +522,8 @@ struct BinXMLDecoder {
                             elements: elements,
                             attributes: attributes,
                             nodes: nodes,
-                            extra: template.tree.extra
+                            extra: template.tree.extra,
+                            delta: delta
                         )
                         try clone(view, template.root, values: v, depth: 0)
                     }
@@ -499,15 +532,35 @@ struct BinXMLDecoder {
         }
     }
 
-    mutating func template(at offset: UInt32, depth: Int) throws(BinXMLError) -> Template {
+    mutating func template(at offset: UInt32, depth: Int) throws(BinXMLError) -> (template: Template, delta: Int32) {
         if let t = templates[offset] { return t }
         let o = Int(offset)
         try need(o + 24, o)
         let size = Int(bytes.u32(o + 20))
         let start = o + 24
         try need(start + size, o)
+        let key = TemplateKey(
+            guidLow: bytes.u64(o + 4), guidHigh: bytes.u64(o + 12), size: UInt32(size),
+            crc: CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + size)])))
+        if let shared = sharedTemplates[key] {
+            // Same bytes; names it takes from outside its definition must still be the same names here.
+            var same = true
+            for ref in shared.externalNames where (try? name(at: ref.offset)) != ref.id {
+                same = false
+                break
+            }
+            if same {
+                let t = (shared, Int32(start - shared.dataStart))
+                templates[offset] = t
+                return t
+            }
+        }
         var built = Tree()
         swap(&built, &tree)
+        let savedRange = templateRange
+        let savedExternal = externalNames
+        templateRange = start..<(start + size)
+        externalNames = []
         let root: Int32?
         do {
             root = try parseStream(
@@ -519,13 +572,19 @@ struct BinXMLDecoder {
             )
         } catch {
             swap(&built, &tree)
+            templateRange = savedRange
+            externalNames = savedExternal
             throw error
         }
         swap(&built, &tree)
+        let external = externalNames
+        templateRange = savedRange
+        externalNames = savedExternal
         guard let root else { throw BinXMLError("template definition has no root element", at: o) }
-        let t = Template(tree: built, root: root)
-        templates[offset] = t
-        return t
+        let t = Template(tree: built, root: root, dataStart: start, externalNames: external)
+        sharedTemplates[key] = t
+        templates[offset] = (t, 0)
+        return (t, 0)
     }
 
     /// Copies template element `e` into the record tree, resolving substitutions, and pushes the
@@ -585,6 +644,10 @@ struct BinXMLDecoder {
             let start = tree.extra.count
             tree.extra.append(contentsOf: t.extra[Int(n.a)..<Int(n.a + n.b)])
             scratch.append(Node(.ansi, a: Int32(start), b: n.b))
+        case .value:
+            var m = n
+            m.a += t.delta
+            scratch.append(m)
         default:
             scratch.append(n)
         }

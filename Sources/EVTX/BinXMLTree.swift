@@ -151,10 +151,25 @@ final class Template {
     let root: Int32
     /// The definition itself contains array values (not only placeholders).
     let holdsArrays: Bool
+    /// Chunk offset of the definition's BinXML in the chunk where it was parsed (value offsets are relative
+    /// to that chunk).
+    let dataStart: Int
+    /// Names referenced from outside the definition's bytes, with the ids they had.
+    let externalNames: [(offset: UInt32, id: Int32)]
 
-    init(tree: Tree, root: Int32) {
+    init(tree: Tree, root: Int32, dataStart: Int, externalNames: [(offset: UInt32, id: Int32)]) {
         self.tree = tree
         self.root = root
+        self.dataStart = dataStart
+        self.externalNames = externalNames
         self.holdsArrays = tree.nodes.contains { $0.kind == .value && $0.type & ValueType.array != 0 }
     }
+}
+
+/// A template definition's identity across chunks.
+struct TemplateKey: Hashable {
+    var guidLow: UInt64
+    var guidHigh: UInt64
+    var size: UInt32
+    var crc: UInt32
 }
