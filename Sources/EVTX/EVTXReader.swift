@@ -217,6 +217,6 @@ func appendDecimal(_ v: UInt64, into out: inout [UInt8]) {
             b[i] = UInt8(48 + m % 10)
             m /= 10
         } while m > 0
-        out.append(contentsOf: b[i..<24])
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<24]))
     }
 }

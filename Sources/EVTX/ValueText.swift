@@ -75,21 +75,28 @@ extension BinXMLDecoder {
                 i -= 1
                 b[i] = UInt8(ascii: "-")
             }
-            out.append(contentsOf: b[i..<24])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<24]))
         }
     }
 
     func appendHex(_ v: UInt64, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "0"))
-        out.append(UInt8(ascii: "x"))
-        if v == 0 {
-            out.append(UInt8(ascii: "0"))
-            return
-        }
-        var shift = (64 - v.leadingZeroBitCount + 3) / 4 * 4
-        while shift > 0 {
-            shift -= 4
-            out.append(BinXMLDecoder.lowerHex[Int((v >> UInt64(shift)) & 0xF)])
+        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buf) { b in
+            b[0] = UInt8(ascii: "0")
+            b[1] = UInt8(ascii: "x")
+            var n = 2
+            if v == 0 {
+                b[2] = UInt8(ascii: "0")
+                n = 3
+            } else {
+                var shift = (64 - v.leadingZeroBitCount + 3) / 4 * 4
+                while shift > 0 {
+                    shift -= 4
+                    b[n] = BinXMLDecoder.lowerHex[Int((v >> UInt64(shift)) & 0xF)]
+                    n += 1
+                }
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<n]))
         }
     }
 
@@ -120,11 +127,14 @@ extension BinXMLDecoder {
                 out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
             }
         case ValueType.binary:
-            out.reserveCapacity(out.count + 2 * size)
-            for i in o..<(o + size) {
-                let b = bytes[i]
-                out.append(BinXMLDecoder.upperHex[Int(b >> 4)])
-                out.append(BinXMLDecoder.upperHex[Int(b & 0xF)])
+            if size == 0 { return }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * size) { tmp in
+                for i in 0..<size {
+                    let b = bytes[o + i]
+                    tmp[2 * i] = BinXMLDecoder.upperHex[Int(b >> 4)]
+                    tmp[2 * i + 1] = BinXMLDecoder.upperHex[Int(b & 0xF)]
+                }
+                out.append(contentsOf: UnsafeBufferPointer(tmp))
             }
         case ValueType.guid:
             BinXMLDecoder.appendGUID(bytes, o, into: &out)
@@ -147,15 +157,24 @@ extension BinXMLDecoder {
     }
 
     static func appendGUID(_ bytes: UnsafeRawBufferPointer, _ o: Int, into out: inout [UInt8]) {
-        let order = [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15]
-        for i in order {
-            if i < 0 {
-                out.append(UInt8(ascii: "-"))
-                continue
+        // Data1..Data3 little-endian, Data4 in order: 8-4-4-4-12 upper-case hex digits.
+        let order = (3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15)
+        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &buf) { b in
+            withUnsafeBytes(of: order) { ord in
+                var n = 0
+                for k in 0..<16 {
+                    if k == 4 || k == 6 || k == 8 || k == 10 {
+                        b[n] = UInt8(ascii: "-")
+                        n += 1
+                    }
+                    let v = bytes[o + Int(ord.load(fromByteOffset: k * MemoryLayout<Int>.stride, as: Int.self))]
+                    b[n] = upperHex[Int(v >> 4)]
+                    b[n + 1] = upperHex[Int(v & 0xF)]
+                    n += 2
+                }
             }
-            let b = bytes[o + i]
-            out.append(upperHex[Int(b >> 4)])
-            out.append(upperHex[Int(b & 0xF)])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<36]))
         }
     }
 

@@ -69,35 +69,45 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Appends the ISO 8601 text (`YYYY-MM-DDTHH:MM:SS[.f…]Z`) to `out`.
     public func appendISO8601(to out: inout [UInt8], fractionDigits digits: Int) {
         let c = components
-        func put(_ v: Int, _ width: Int) {
-            var v = v
-            var buf: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &buf) { b in
-                for i in stride(from: width - 1, through: 0, by: -1) {
-                    b[i] = UInt8(48 + v % 10)
+        let digits = max(0, min(7, digits))
+        var buf: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &buf) { b -> Int in
+            var i = 0
+            func put(_ v: Int, _ width: Int) {
+                var v = v
+                var k = i + width - 1
+                while k >= i {
+                    b[k] = UInt8(48 + v % 10)
                     v /= 10
+                    k -= 1
                 }
-                out.append(contentsOf: b[0..<width])
+                i += width
             }
+            func sep(_ c: UInt8) {
+                b[i] = c
+                i += 1
+            }
+            put(max(0, min(9999, c.year)), 4)
+            sep(UInt8(ascii: "-"))
+            put(c.month, 2)
+            sep(UInt8(ascii: "-"))
+            put(c.day, 2)
+            sep(UInt8(ascii: "T"))
+            put(c.hour, 2)
+            sep(UInt8(ascii: ":"))
+            put(c.minute, 2)
+            sep(UInt8(ascii: ":"))
+            put(c.second, 2)
+            if digits > 0 {
+                sep(UInt8(ascii: "."))
+                var f = c.fraction
+                for _ in 0..<(7 - digits) { f /= 10 }
+                put(f, digits)
+            }
+            sep(UInt8(ascii: "Z"))
+            return i
         }
-        put(max(0, min(9999, c.year)), 4)
-        out.append(UInt8(ascii: "-"))
-        put(c.month, 2)
-        out.append(UInt8(ascii: "-"))
-        put(c.day, 2)
-        out.append(UInt8(ascii: "T"))
-        put(c.hour, 2)
-        out.append(UInt8(ascii: ":"))
-        put(c.minute, 2)
-        out.append(UInt8(ascii: ":"))
-        put(c.second, 2)
-        if digits > 0 {
-            out.append(UInt8(ascii: "."))
-            var f = c.fraction
-            for _ in 0..<(7 - min(7, digits)) { f /= 10 }
-            put(f, min(7, digits))
-        }
-        out.append(UInt8(ascii: "Z"))
+        withUnsafeBytes(of: &buf) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
 
     /// Parses ISO 8601 / RFC 3339 text (`2019-03-19T23:34:08.469848Z`, `2019-03-19 23:34:08.469`,
