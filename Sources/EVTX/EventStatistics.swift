@@ -10,12 +10,13 @@ public struct EventStatistics: Sendable {
 
     public init() {}
 
-    /// Counts one event.
+    /// Counts one event; unset (zero) times are left out of the range.
     public mutating func add(_ event: Event) {
         events += 1
         if let c = event.value(forField: "Channel")?.text { channels[c, default: 0] += 1 }
         if let id = event.value(forField: "EventID")?.text { eventIDs[id, default: 0] += 1 }
-        if let t = event.timestamp {
+        // A zero FILETIME (1601-01-01) means "not set", not a time.
+        if let t = event.timestamp, t.ticks > 0 {
             if first == nil || t < first! { first = t }
             if last == nil || t > last! { last = t }
         }
