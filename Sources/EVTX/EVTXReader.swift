@@ -150,6 +150,7 @@ public enum EVTXReader {
                 group.addTask {
                     let parser = pool.take()
                     var out: [UInt8] = []
+                    out.reserveCapacity(1 << 18)
                     let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
                     pool.give(parser)
                     return (i, out, s)
