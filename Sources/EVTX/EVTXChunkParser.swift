@@ -8,6 +8,9 @@ public struct EVTXRecord: ~Copyable {
     public let timestamp: Timestamp
     /// The record's byte offset in the file.
     public let offset: Int
+    /// The record was carved from the chunk's slack (after the last record its header declares): an older
+    /// or deleted record. Only read when ``EVTXChunkParser/recoversSlack`` is set.
+    public var isRecovered: Bool = false
     let parser: EVTXChunkParser
     let root: Int32
 
@@ -48,6 +51,9 @@ public final class EVTXChunkParser {
     var decoder = BinXMLDecoder()
     /// Verify the CRC32 of chunk headers and record areas (a mismatch is counted, the records are still read).
     public var verifiesChecksums = true
+    /// Also carve intact records from the slack after the chunk's declared last record (older records of a
+    /// reused chunk, records left after a log was cleared). Off by default, as in the `evtx` crate.
+    public var recoversSlack = false
 
     public init() {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EVTXFile.chunkSize, alignment: 16)
@@ -64,6 +70,8 @@ public final class EVTXChunkParser {
     /// The result of parsing one chunk.
     public struct ChunkSummary: Sendable {
         public var records = 0
+        /// Records carved from slack (counted in `records` too).
+        public var recovered = 0
         public var errors: [EVTXError] = []
         /// The chunk was all zeros (never used).
         public var isEmpty = false
@@ -178,7 +186,39 @@ public final class EVTXChunkParser {
             off += size
             if recordID == lastRecordID { break }
         }
+        if recoversSlack { carveSlack(chunk, from: off, fileOffset: fileOffset, into: &summary, body) }
         return summary
+    }
+
+    /// Reads every plausible record header after `from` to the end of the chunk; undecodable ones are
+    /// slack garbage, not errors.
+    func carveSlack(
+        _ chunk: UnsafeRawBufferPointer,
+        from: Int,
+        fileOffset: Int,
+        into summary: inout ChunkSummary,
+        _ body: (borrowing EVTXRecord) -> Void
+    ) {
+        var off = from
+        while let o = resync(chunk, from: off, end: chunk.count) {
+            let size = Int(chunk.u32(o + 4))
+            if let root = try? decoder.decodeRecord(start: o + 24, end: o + size - 4) {
+                summary.records += 1
+                summary.recovered += 1
+                var record = EVTXRecord(
+                    recordID: chunk.u64(o + 8),
+                    timestamp: Timestamp(filetime: Int64(clamping: chunk.u64(o + 16))),
+                    offset: fileOffset + o,
+                    parser: self,
+                    root: root
+                )
+                record.isRecovered = true
+                body(record)
+                off = o + size
+            } else {
+                off = o + 8
+            }
+        }
     }
 
     /// The next plausible record header at or after `from` (8-byte aligned, sane size, matching size copy).

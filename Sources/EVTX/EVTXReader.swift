@@ -11,6 +11,8 @@ public struct EVTXFileSummary: Sendable {
     public var path: String
     public var header: EVTXFileHeader?
     public var records = 0
+    /// Records carved from chunk slack (included in `records`).
+    public var recoveredRecords = 0
     public var chunks = 0
     public var emptyChunks = 0
     /// Every problem, in file order (header first).
@@ -33,6 +35,7 @@ public struct EVTXFileSummary: Sendable {
         chunks += 1
         if chunk.isEmpty { emptyChunks += 1 }
         records += chunk.records
+        recoveredRecords += chunk.recovered
         errors.append(contentsOf: chunk.errors)
     }
 }
@@ -82,12 +85,14 @@ public enum EVTXReader {
     public static func forEachRecord(
         in file: EVTXFile,
         verifyingChecksums: Bool = true,
+        recoveringSlack: Bool = false,
         _ body: (borrowing EVTXRecord) -> Void
     ) -> EVTXFileSummary {
         var summary = EVTXFileSummary(path: file.path, header: file.header)
         summary.errors = file.headerErrors
         let parser = EVTXChunkParser()
         parser.verifiesChecksums = verifyingChecksums
+        parser.recoversSlack = recoveringSlack
         for i in 0..<file.chunkCount {
             summary.add(parser.parse(file, chunk: i, body))
         }
@@ -116,6 +121,7 @@ public enum EVTXReader {
         displayName: String,
         format: EVTXOutputFormat,
         threads: Int,
+        recoveringSlack: Bool = false,
         write: ([UInt8]) -> Void
     ) async -> EVTXFileSummary {
         var summary = EVTXFileSummary(path: file.path, header: file.header)
@@ -128,6 +134,7 @@ public enum EVTXReader {
         let threads = max(1, threads)
         if threads == 1 || file.chunkCount < 2 {
             let parser = EVTXChunkParser()
+            parser.recoversSlack = recoveringSlack
             var out: [UInt8] = []
             out.reserveCapacity(1 << 20)
             for i in 0..<file.chunkCount {
@@ -149,6 +156,7 @@ public enum EVTXReader {
             func launch(_ i: Int) {
                 group.addTask {
                     let parser = pool.take()
+                    parser.recoversSlack = recoveringSlack
                     var out: [UInt8] = []
                     out.reserveCapacity(1 << 18)
                     let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
@@ -192,6 +200,7 @@ public enum EVTXReader {
             case .jsonl:
                 out.append(contentsOf: #"{"record_id":"#.utf8)
                 appendDecimal(record.recordID, into: &out)
+                if record.isRecovered { out.append(contentsOf: #","recovered":true"#.utf8) }
                 out.append(contentsOf: #","timestamp":""#.utf8)
                 record.timestamp.appendISO8601(to: &out, fractionDigits: 7)
                 out.append(contentsOf: #"","file":"#.utf8)

@@ -32,6 +32,7 @@ public struct EventStatistics: Sendable {
             s += "\n"
         }
         s += "records: \(summary.records)\n"
+        if summary.recoveredRecords > 0 { s += "recovered from slack: \(summary.recoveredRecords)\n" }
         s += "chunks: \(summary.chunks) (\(summary.emptyChunks) empty)\n"
         s += "damaged chunks: \(summary.damagedChunks)\n"
         s += "damaged records: \(summary.damagedRecords)\n"

@@ -36,6 +36,9 @@ struct Events: AsyncParsableCommand {
         @Option(help: "Worker threads; chunks are parsed in parallel, output order is unchanged.")
         var threads: Int = 1
 
+        @Flag(help: "Also carve records from chunk slack (older or cleared records); they get \"recovered\": true.")
+        var recover = false
+
         func validate() throws {
             if files.isEmpty { throw usage("at least one FILE is required") }
             if EVTXOutputFormat(rawValue: format) == nil { throw usage("--format must be jsonl or xml") }
@@ -54,7 +57,13 @@ struct Events: AsyncParsableCommand {
                     failed = true
                     continue
                 }
-                let summary = await EVTXReader.render(file, displayName: path, format: format, threads: threads) {
+                let summary = await EVTXReader.render(
+                    file,
+                    displayName: path,
+                    format: format,
+                    threads: threads,
+                    recoveringSlack: recover
+                ) {
                     writeStdout($0)
                 }
                 for e in summary.errors { writeStderr("sightline: \(path): \(e)\n") }
@@ -73,6 +82,9 @@ struct Events: AsyncParsableCommand {
         @Argument(help: "EVTX files to read.")
         var files: [String] = []
 
+        @Flag(help: "Also count records carved from chunk slack (older or cleared records).")
+        var recover = false
+
         func validate() throws {
             if files.isEmpty { throw usage("at least one FILE is required") }
         }
@@ -89,7 +101,7 @@ struct Events: AsyncParsableCommand {
                     continue
                 }
                 var stats = EventStatistics()
-                let summary = EVTXReader.forEachRecord(in: file) { record in
+                let summary = EVTXReader.forEachRecord(in: file, recoveringSlack: recover) { record in
                     stats.add(record.event(file: path))
                 }
                 writeStdout(Array(stats.report(for: summary).utf8))

@@ -203,3 +203,46 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+/// Records left in a chunk's slack (after the last record its header declares) are carved on request.
+@Suite struct EVTXSlackTests {
+    @Test func slackRecordsAreRecoveredOnlyWhenAsked() async throws {
+        var bytes = try Support.bytes(try Support.fixture("security-pass-the-hash.evtx"))
+        let file0 = try EVTXFile(path: try Support.temporaryFile(bytes))
+        var offsets: [Int] = []
+        var ids: [UInt64] = []
+        EVTXReader.forEachRecord(in: file0) {
+            offsets.append($0.offset)
+            ids.append($0.recordID)
+        }
+        // The fixture already has slack: 17 older records left after its log was cleared (event 1102).
+        var slack: [UInt64] = []
+        let s0 = EVTXReader.forEachRecord(in: file0, recoveringSlack: true) {
+            if $0.isRecovered { slack.append($0.recordID) }
+        }
+        #expect(s0.recoveredRecords == 17)
+        #expect(slack.allSatisfy { $0 > 60_000 })
+        // Declare record 5 the last one: records 6...8 become slack too.
+        let chunk = 4096
+        withUnsafeBytes(of: ids[4].littleEndian) { for i in 0..<8 { bytes[chunk + 32 + i] = $0[i] } }
+        let free = UInt32(offsets[5] - chunk)
+        withUnsafeBytes(of: free.littleEndian) { for i in 0..<4 { bytes[chunk + 48 + i] = $0[i] } }
+        let file = try EVTXFile(path: try Support.temporaryFile(bytes))
+        var plain: [UInt64] = []
+        let s1 = EVTXReader.forEachRecord(in: file) { plain.append($0.recordID) }
+        #expect(plain == Array(ids.prefix(5)))
+        #expect(s1.recoveredRecords == 0)
+        var carved: [(UInt64, Bool)] = []
+        let s2 = EVTXReader.forEachRecord(in: file, recoveringSlack: true) { carved.append(($0.recordID, $0.isRecovered)) }
+        #expect(carved.map(\.0) == ids + slack)
+        #expect(carved.map(\.1) == [false, false, false, false, false] + Array(repeating: true, count: 3 + slack.count))
+        #expect(s2.recoveredRecords == 3 + slack.count)
+        var out: [UInt8] = []
+        _ = await EVTXReader.render(file, displayName: "x", format: .jsonl, threads: 2, recoveringSlack: true) {
+            out.append(contentsOf: $0)
+        }
+        let lines = out.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        #expect(lines.count == 8 + slack.count)
+        #expect(lines.filter { $0.contains(#""recovered":true"#) }.count == 3 + slack.count)
+    }
+}
