@@ -4,7 +4,11 @@
 // parser accepts is rendered as JSON, as XML and as typed fields, so the decoder, the shape walker and
 // the value formatters all run on the hostile bytes.
 
-nonisolated(unsafe) let fuzzParser = EVTXChunkParser()
+nonisolated(unsafe) let fuzzParser: EVTXChunkParser = {
+    let p = EVTXChunkParser()
+    p.recoversSlack = true
+    return p
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func evtxFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
