@@ -372,6 +372,7 @@ struct BinXMLDecoder {
     mutating func finishAttributes(attrMark: Int, valueMark: Int, dropEmpty: Bool = false) -> (Int32, Int32) {
         let aStart = Int32(tree.attributes.count)
         let count = pendingAttributes.count
+        if count == attrMark && scratch.count == valueMark { return (aStart, 0) }  // no attributes: most elements
         var i = attrMark
         while i < count {
             let pa = pendingAttributes[i]
@@ -392,11 +393,13 @@ struct BinXMLDecoder {
 
     mutating func finishElement(name: Int32, attrStart: Int32, attrCount: Int32, childMark: Int) -> Int32 {
         let cs = Int32(tree.nodes.count)
-        scratch.withUnsafeBufferPointer {
-            tree.nodes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[childMark...]))
-        }
         let cc = Int32(scratch.count - childMark)
-        scratch.removeSubrange(childMark...)
+        if cc > 0 {
+            scratch.withUnsafeBufferPointer {
+                tree.nodes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[childMark...]))
+            }
+            scratch.removeSubrange(childMark...)
+        }
         let idx = Int32(tree.elements.count)
         tree.elements.append(
             Element(name: name, attrStart: attrStart, attrCount: attrCount, childStart: cs, childCount: cc)
