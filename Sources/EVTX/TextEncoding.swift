@@ -42,6 +42,25 @@ enum UTF16Text {
         var i = 0
         let src = bytes.baseAddress! + start
         while i < units {
+            // Fast path: four plain ASCII units (no NUL, nothing to escape) at a time.
+            if escape != .xmlText && escape != .xmlAttribute && i + 4 <= units {
+                let x = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt64.self))
+                if x & 0xFF80_FF80_FF80_FF80 == 0 {
+                    let b0 = UInt8(truncatingIfNeeded: x)
+                    let b1 = UInt8(truncatingIfNeeded: x >> 16)
+                    let b2 = UInt8(truncatingIfNeeded: x >> 32)
+                    let b3 = UInt8(truncatingIfNeeded: x >> 48)
+                    if plain(b0, escape) && plain(b1, escape) && plain(b2, escape) && plain(b3, escape) {
+                        dst[n] = b0
+                        dst[n + 1] = b1
+                        dst[n + 2] = b2
+                        dst[n + 3] = b3
+                        n += 4
+                        i += 4
+                        continue
+                    }
+                }
+            }
             let u = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
             i += 1
             if u == 0 { break }
@@ -91,6 +110,12 @@ enum UTF16Text {
             }
         }
         return n
+    }
+
+    /// An ASCII byte that is copied as is (not NUL, not escaped) for `.none` and `.json`.
+    @inline(__always)
+    static func plain(_ c: UInt8, _ escape: Escape) -> Bool {
+        escape == .none ? c != 0 : (c >= 0x20 && c != 0x22 && c != 0x5C)
     }
 
     /// Writes the escaped form of an ASCII byte; returns its length.
