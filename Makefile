@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev libssl-dev python3-venv
 VENV := .venv
-PY_TEST_PACKAGES := stix2-validator stix2-matcher
+PY_TEST_PACKAGES := stix2-validator stix2-matcher evtx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/sightline
 
@@ -21,7 +21,7 @@ deps:
 ## Python reference tools for interop tests, in a virtual environment.
 venv: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import stix2validator, stix2matcher' 2>/dev/null || \
+	@$(VENV)/bin/python -c 'import stix2validator, stix2matcher, evtx' 2>/dev/null || \
 	  $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 release: deps

@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Patterning", dependencies: ["JSON", "CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "Indicators", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .target(name: "Events", swiftSettings: swiftSettings),
-        .target(name: "EVTX", dependencies: ["Events"], swiftSettings: swiftSettings),
+        .target(name: "EVTX", dependencies: ["Events", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "LogFormats", dependencies: ["Events", "JSON"], swiftSettings: swiftSettings),
 
         // The knowledge base: the only target that imports GRDB.
@@ -66,8 +66,10 @@ let package = Package(
         .testTarget(
             name: "IndicatorsTests", dependencies: ["Indicators", "Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
-        .testTarget(name: "EVTXTests", dependencies: ["EVTX", "Events"], swiftSettings: swiftSettings),
-        .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EVTXTests", dependencies: ["EVTX", "Events", "JSON"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "LogFormatsTests", dependencies: ["LogFormats", "Events", "JSON", "EVTX"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STIXTests", dependencies: ["STIX", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),

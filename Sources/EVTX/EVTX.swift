@@ -1,1 +1,0 @@
-// The EVTX module; see ../../README.md and DESIGN.md.

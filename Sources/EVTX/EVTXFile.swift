@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The fields of the 4096-byte EVTX file header.
+public struct EVTXFileHeader: Sendable, Equatable {
+    public var firstChunkNumber: UInt64
+    public var lastChunkNumber: UInt64
+    public var nextRecordID: UInt64
+    public var headerSize: UInt32
+    public var minorVersion: UInt16
+    public var majorVersion: UInt16
+    public var headerBlockSize: UInt16
+    public var chunkCount: UInt16
+    public var flags: UInt32
+    public var checksum: UInt32
+
+    /// The file was not closed cleanly: the header may be stale, and chunks past `chunkCount` may hold records.
+    public var isDirty: Bool { flags & 0x1 != 0 }
+    /// The log reached its maximum size.
+    public var isFull: Bool { flags & 0x2 != 0 }
+}
+
+/// An EVTX file opened for reading, chunk by chunk.
+///
+/// The file is never loaded whole: each chunk (64 KiB) is read with `pread` into a buffer the caller owns,
+/// so memory stays flat whatever the file's size, and several threads can read different chunks at once.
+public final class EVTXFile: @unchecked Sendable {
+    // Sendable: the descriptor is only used with pread, which is thread-safe; every other field is immutable.
+
+    public static let fileHeaderSize = 4096
+    public static let chunkSize = 65536
+
+    /// The path as given.
+    public let path: String
+    /// The file's size in bytes.
+    public let size: Int
+    /// The header, when the file is at least 4096 bytes long (read even when its magic or checksum is bad).
+    public let header: EVTXFileHeader?
+    /// Problems found in the file header (bad magic, checksum); chunks are read anyway.
+    public let headerErrors: [EVTXError]
+    /// Chunk slots in the file, counting a final partial chunk; the header's own count is not trusted
+    /// (dirty files hold chunks past it).
+    public let chunkCount: Int
+
+    let fd: Int32
+
+    /// Opens `path` and reads its header.
+    ///
+    /// - Throws: ``EVTXError`` with kind `.io` when the file cannot be opened.
+    public init(path: String) throws(EVTXError) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw EVTXError(.io(String(cString: strerror(errno))), offset: 0) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw EVTXError(.io(message), offset: 0)
+        }
+        self.fd = fd
+        self.path = path
+        self.size = Int(st.st_size)
+        var errors: [EVTXError] = []
+        if size < EVTXFile.fileHeaderSize {
+            errors.append(EVTXError(.fileTooSmall, offset: 0))
+            header = nil
+            chunkCount = 0
+        } else {
+            var block = [UInt8](repeating: 0, count: 128)
+            let n = block.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 128, 0) }
+            if n == 128 {
+                let h = block.withUnsafeBytes { b -> EVTXFileHeader in
+                    EVTXFileHeader(
+                        firstChunkNumber: b.u64(8),
+                        lastChunkNumber: b.u64(16),
+                        nextRecordID: b.u64(24),
+                        headerSize: b.u32(32),
+                        minorVersion: b.u16(36),
+                        majorVersion: b.u16(38),
+                        headerBlockSize: b.u16(40),
+                        chunkCount: b.u16(42),
+                        flags: b.u32(120),
+                        checksum: b.u32(124)
+                    )
+                }
+                if !block.starts(with: Array("ElfFile\0".utf8)) {
+                    errors.append(EVTXError(.badFileMagic, offset: 0))
+                } else {
+                    let computed = block.withUnsafeBytes {
+                        CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<120]))
+                    }
+                    if computed != h.checksum {
+                        errors.append(
+                            EVTXError(.fileHeaderChecksum(stored: h.checksum, computed: computed), offset: 124)
+                        )
+                    }
+                }
+                header = h
+            } else {
+                header = nil
+                errors.append(EVTXError(.io("short read of the file header"), offset: 0))
+            }
+            chunkCount = (size - EVTXFile.fileHeaderSize + EVTXFile.chunkSize - 1) / EVTXFile.chunkSize
+        }
+        headerErrors = errors
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    /// The file offset of chunk `index`.
+    public static func offset(ofChunk index: Int) -> Int { fileHeaderSize + index * chunkSize }
+
+    /// Reads chunk `index` into `buffer` (at least 65536 bytes); returns the number of bytes read.
+    func readChunk(_ index: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let offset = EVTXFile.offset(ofChunk: index)
+        var total = 0
+        while total < EVTXFile.chunkSize {
+            let n = pread(fd, buffer.baseAddress! + total, EVTXFile.chunkSize - total, off_t(offset + total))
+            if n <= 0 { break }
+            total += n
+        }
+        return total
+    }
+}

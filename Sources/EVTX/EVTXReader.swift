@@ -1,0 +1,232 @@
+import Events
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What a reader found in one EVTX file: records read, chunks, and every located problem.
+public struct EVTXFileSummary: Sendable {
+    public var path: String
+    public var header: EVTXFileHeader?
+    public var records = 0
+    /// Records carved from chunk slack (included in `records`).
+    public var recoveredRecords = 0
+    public var chunks = 0
+    public var emptyChunks = 0
+    /// Every problem, in file order (header first).
+    public var errors: [EVTXError] = []
+
+    public init(path: String, header: EVTXFileHeader?) {
+        self.path = path
+        self.header = header
+    }
+
+    /// Chunks that were skipped or whose checksums failed.
+    public var damagedChunks: Int {
+        Set(errors.filter(\.isChunkLevel).map { ($0.offset - EVTXFile.fileHeaderSize) / EVTXFile.chunkSize }).count
+    }
+
+    /// Records that were skipped.
+    public var damagedRecords: Int { errors.filter { !$0.isChunkLevel && !$0.isWarning }.count }
+
+    mutating func add(_ chunk: EVTXChunkParser.ChunkSummary) {
+        chunks += 1
+        if chunk.isEmpty { emptyChunks += 1 }
+        records += chunk.records
+        recoveredRecords += chunk.recovered
+        errors.append(contentsOf: chunk.errors)
+    }
+}
+
+/// Output formats of ``EVTXReader/render(_:displayName:format:threads:write:)``.
+public enum EVTXOutputFormat: String, Sendable, CaseIterable {
+    /// One JSON object per line: `{"record_id":N,"timestamp":"…","file":"…","event":{…}}`.
+    case jsonl
+    /// Each record's XML, indented.
+    case xml
+}
+
+/// Parsers reused across chunk tasks.
+final class ParserPool: @unchecked Sendable {
+    // Sendable: the array is only touched under the lock; a parser is used by one task at a time.
+    private let lock = PthreadLock()
+    private var parsers: [EVTXChunkParser] = []
+
+    func take() -> EVTXChunkParser {
+        lock.withLock { parsers.popLast() } ?? EVTXChunkParser()
+    }
+
+    func give(_ p: EVTXChunkParser) {
+        lock.withLock { parsers.append(p) }
+    }
+}
+
+/// A pthread mutex (the parser stays free of Foundation).
+final class PthreadLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+/// Reads whole EVTX files: sequentially record by record, or rendered in parallel by chunk.
+public enum EVTXReader {
+    /// Calls `body` with each intact record of `file`, in file order, on the calling thread.
+    @discardableResult
+    public static func forEachRecord(
+        in file: EVTXFile,
+        verifyingChecksums: Bool = true,
+        recoveringSlack: Bool = false,
+        _ body: (borrowing EVTXRecord) -> Void
+    ) -> EVTXFileSummary {
+        var summary = EVTXFileSummary(path: file.path, header: file.header)
+        summary.errors = file.headerErrors
+        let parser = EVTXChunkParser()
+        parser.verifiesChecksums = verifyingChecksums
+        parser.recoversSlack = recoveringSlack
+        for i in 0..<file.chunkCount {
+            summary.add(parser.parse(file, chunk: i, body))
+        }
+        return summary
+    }
+
+    /// Every intact record of `file` as an ``Events/Event``, with the file's summary.
+    public static func events(in file: EVTXFile, name: String? = nil) -> ([Event], EVTXFileSummary) {
+        var events: [Event] = []
+        let summary = forEachRecord(in: file) { record in events.append(record.event(file: name ?? file.path)) }
+        return (events, summary)
+    }
+
+    /// Renders every intact record of `file`, calling `write` with each chunk's output in file order.
+    ///
+    /// Chunks are independent, so with `threads` > 1 they are parsed concurrently in batches of
+    /// `4 × threads` and written in order: the output is the same for any thread count.
+    ///
+    /// - Parameters:
+    ///   - displayName: the file name written in each JSON line's `file` member.
+    ///   - format: JSON lines or XML.
+    ///   - threads: worker count (at least 1).
+    ///   - write: receives the rendered bytes of each chunk, in order.
+    public static func render(
+        _ file: EVTXFile,
+        displayName: String,
+        format: EVTXOutputFormat,
+        threads: Int,
+        recoveringSlack: Bool = false,
+        write: ([UInt8]) -> Void
+    ) async -> EVTXFileSummary {
+        var summary = EVTXFileSummary(path: file.path, header: file.header)
+        summary.errors = file.headerErrors
+        var quotedName: [UInt8] = []
+        quotedName = [0x22]
+        UTF16Text.appendEscaping(Array(displayName.utf8), into: &quotedName, escape: .json)
+        quotedName.append(0x22)
+        let name = quotedName
+        let threads = max(1, threads)
+        if threads == 1 || file.chunkCount < 2 {
+            let parser = EVTXChunkParser()
+            parser.recoversSlack = recoveringSlack
+            var out: [UInt8] = []
+            out.reserveCapacity(1 << 20)
+            for i in 0..<file.chunkCount {
+                out.removeAll(keepingCapacity: true)
+                summary.add(renderChunk(file, i, parser: parser, format: format, name: name, into: &out))
+                if !out.isEmpty { write(out) }
+            }
+            return summary
+        }
+        // A sliding window of chunk tasks: workers never wait for a whole batch, and finished chunks are
+        // written as soon as every earlier chunk has been.
+        let window = threads * 4
+        let pool = ParserPool()
+        await withTaskGroup(of: (Int, [UInt8], EVTXChunkParser.ChunkSummary).self) { group in
+            var next = 0
+            var inFlight = 0
+            var pending: [Int: ([UInt8], EVTXChunkParser.ChunkSummary)] = [:]
+            var written = 0
+            func launch(_ i: Int) {
+                group.addTask {
+                    let parser = pool.take()
+                    parser.recoversSlack = recoveringSlack
+                    var out: [UInt8] = []
+                    out.reserveCapacity(1 << 18)
+                    let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
+                    pool.give(parser)
+                    return (i, out, s)
+                }
+            }
+            while next < file.chunkCount && inFlight < window {
+                launch(next)
+                next += 1
+                inFlight += 1
+            }
+            while let (i, out, s) = await group.next() {
+                inFlight -= 1
+                pending[i] = (out, s)
+                while let (out, s) = pending.removeValue(forKey: written) {
+                    summary.add(s)
+                    if !out.isEmpty { write(out) }
+                    written += 1
+                }
+                while next < file.chunkCount && inFlight < window {
+                    launch(next)
+                    next += 1
+                    inFlight += 1
+                }
+            }
+        }
+        return summary
+    }
+
+    static func renderChunk(
+        _ file: EVTXFile,
+        _ index: Int,
+        parser: EVTXChunkParser,
+        format: EVTXOutputFormat,
+        name: [UInt8],
+        into out: inout [UInt8]
+    ) -> EVTXChunkParser.ChunkSummary {
+        parser.parse(file, chunk: index) { record in
+            switch format {
+            case .jsonl:
+                out.append(contentsOf: #"{"record_id":"#.utf8)
+                appendDecimal(record.recordID, into: &out)
+                if record.isRecovered { out.append(contentsOf: #","recovered":true"#.utf8) }
+                out.append(contentsOf: #","timestamp":""#.utf8)
+                record.timestamp.appendISO8601(to: &out, fractionDigits: 7)
+                out.append(contentsOf: #"","file":"#.utf8)
+                out.append(contentsOf: name)
+                out.append(contentsOf: #","event":"#.utf8)
+                record.appendJSON(to: &out)
+                out.append(contentsOf: "}\n".utf8)
+            case .xml:
+                record.appendXML(to: &out)
+            }
+        }
+    }
+}
+
+/// Appends the decimal digits of `v`.
+@inline(__always)
+func appendDecimal(_ v: UInt64, into out: inout [UInt8]) {
+    var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &buf) { b in
+        var i = 24
+        var m = v
+        repeat {
+            i -= 1
+            b[i] = UInt8(48 + m % 10)
+            m /= 10
+        } while m > 0
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<24]))
+    }
+}

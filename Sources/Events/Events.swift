@@ -1,1 +1,0 @@
-// The Events module; see ../../README.md and DESIGN.md.

@@ -1,1 +1,0 @@
-// The LogFormats module; see ../../README.md and DESIGN.md.

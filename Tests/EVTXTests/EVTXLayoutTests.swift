@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EVTXLayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EventsLayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct LogFormatsLayoutTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
