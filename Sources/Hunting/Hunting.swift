@@ -1,0 +1,1 @@
+// The Hunting module; see docs/SIGMA.md.
