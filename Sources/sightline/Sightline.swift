@@ -7,6 +7,6 @@ struct Sightline: AsyncParsableCommand {
         commandName: "sightline",
         abstract: "Hunt through evidence, attribute campaigns, and keep a STIX 2.1 knowledge base of threat actors.",
         version: "0.1.0",
-        subcommands: [Intel.self, Events.self]
+        subcommands: [Intel.self, Events.self, Hunt.self]
     )
 }

@@ -1,1 +1,0 @@
-// The Hunting module; see docs/SIGMA.md.
