@@ -30,8 +30,15 @@ public final class EventView {
     public private(set) var eventID: Int = -1
     public private(set) var provider: String = ""
 
-    init(slotNames: [String]) {
+    /// Per slot: the generation in which the slot's prefilter last ran.
+    var scannedGeneration: [UInt32]
+    /// Per unit: the generation in which its prefilter literals were found.
+    var passedGeneration: [UInt32]
+
+    init(slotNames: [String], unitCount: Int = 0) {
         self.slotNames = slotNames
+        scannedGeneration = [UInt32](repeating: 0, count: slotNames.count)
+        passedGeneration = [UInt32](repeating: 0, count: unitCount)
         slotGeneration = [UInt32](repeating: 0, count: slotNames.count)
         slotValues = [[FieldText]?](repeating: nil, count: slotNames.count)
         event = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
@@ -44,6 +51,8 @@ public final class EventView {
         if generation == 0 {
             generation = 1
             for i in slotGeneration.indices { slotGeneration[i] = 0 }
+            for i in scannedGeneration.indices { scannedGeneration[i] = 0 }
+            for i in passedGeneration.indices { passedGeneration[i] = 0 }
         }
         keywordTexts = nil
         channel = event.value(forField: "Channel")?.text?.lowercased() ?? ""

@@ -7,14 +7,31 @@ public final class RuleSet: @unchecked Sendable {
     // Sendable: immutable after init; evaluation state lives in per-thread `EventView`s.
 
     /// A rule as compiled for one log-source target.
-    struct Unit {
-        var rule: Int
-        var channels: Set<String>
-        var eventIDs: Set<Int>
-        var providers: Set<String>
-        var detection: Detection
+    final class Unit {
+        let rule: Int
+        let channels: Set<String>
+        let eventIDs: Set<Int>
+        let providers: Set<String>
+        let program: ProgramNode
         /// Filters (each is ANDed as `not`).
-        var filters: [Detection]
+        let filters: [ProgramNode]
+        /// The slot whose literals must occur for the rule to match, or -1 (always evaluated).
+        var prefilterSlot: Int = -1
+
+        init(rule: Int, channels: Set<String>, eventIDs: Set<Int>, providers: Set<String>, program: ProgramNode, filters: [ProgramNode]) {
+            self.rule = rule
+            self.channels = channels
+            self.eventIDs = eventIDs
+            self.providers = providers
+            self.program = program
+            self.filters = filters
+        }
+    }
+
+    /// The multi-pattern prefilter of one slot: its automaton and, per pattern, the units requiring it.
+    struct SlotFilter {
+        var automaton: AhoCorasick
+        var units: [[Int32]]
     }
 
     /// The rules, in load order (detections refer to them by index).
@@ -29,6 +46,10 @@ public final class RuleSet: @unchecked Sendable {
     let byChannelAndID: [String: [Int: [Int]]]
     /// Units that apply to every channel.
     let anyChannel: [Int]
+    /// Prefilters by slot.
+    let slotFilters: [SlotFilter?]
+    /// Units with a prefilter.
+    public let prefilteredUnits: Int
 
     /// Compiles `rules` (and `filters`) for hunting.
     ///
@@ -36,14 +57,16 @@ public final class RuleSet: @unchecked Sendable {
     ///   - mapping: the log-source table (built-in, possibly with a user's file).
     ///   - variant: which variant of the table (`--logsource`).
     ///   - minimumLevel: rules below this level are left out (rules without a level count as informational).
+    ///   - prefilter: build the per-field multi-pattern prefilters (off only to check that they change nothing).
     public init(
         rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .windows,
-        variant: LogSourceVariant = .both, minimumLevel: SigmaLevel = .informational
+        variant: LogSourceVariant = .both, minimumLevel: SigmaLevel = .informational, prefilter: Bool = true
     ) {
         self.rules = rules
         var slots: [String: Int] = [:]
         var slotNames: [String] = []
         var units: [Unit] = []
+        var requirements: [[(slot: Int, literal: [UInt8])]?] = []
         var unmapped: [Int] = []
         var below = 0
         func slot(_ name: String) -> Int {
@@ -71,7 +94,9 @@ public final class RuleSet: @unchecked Sendable {
                 units.append(
                     Unit(
                         rule: index, channels: Set(t.channels.map { $0.lowercased() }), eventIDs: Set(t.eventIDs),
-                        providers: Set(t.providers.map { $0.lowercased() }), detection: detection, filters: fs))
+                        providers: Set(t.providers.map { $0.lowercased() }), program: Program.compile(detection),
+                        filters: fs.map(Program.compile)))
+                requirements.append(Program.requirement(detection))
             }
         }
         var index: [String: [Int: [Int]]] = [:]
@@ -89,6 +114,34 @@ public final class RuleSet: @unchecked Sendable {
                 }
             }
         }
+        // Prefilters: a unit whose requirement lies on one slot gets that slot's automaton.
+        var perSlot: [Int: (patterns: [[UInt8]], ids: [[UInt8]: Int], units: [[Int32]])] = [:]
+        var prefiltered = 0
+        for (u, req) in requirements.enumerated() {
+            guard prefilter, let req, let first = req.first, req.allSatisfy({ $0.slot == first.slot }) else { continue }
+            var entry = perSlot[first.slot] ?? ([], [:], [])
+            for (_, lit) in req {
+                let id: Int
+                if let existing = entry.ids[lit] {
+                    id = existing
+                } else {
+                    id = entry.patterns.count
+                    entry.ids[lit] = id
+                    entry.patterns.append(lit)
+                    entry.units.append([])
+                }
+                if entry.units[id].last != Int32(u) { entry.units[id].append(Int32(u)) }
+            }
+            perSlot[first.slot] = entry
+            units[u].prefilterSlot = first.slot
+            prefiltered += 1
+        }
+        var slotFilters = [SlotFilter?](repeating: nil, count: slotNames.count)
+        for (slot, entry) in perSlot {
+            slotFilters[slot] = SlotFilter(automaton: AhoCorasick(patterns: entry.patterns), units: entry.units)
+        }
+        self.slotFilters = slotFilters
+        self.prefilteredUnits = prefiltered
         self.units = units
         self.slotNames = slotNames
         self.byChannelAndID = index
@@ -101,30 +154,52 @@ public final class RuleSet: @unchecked Sendable {
     public var unitCount: Int { units.count }
 
     /// A fresh per-thread view for ``matches(_:)``.
-    public func makeView() -> EventView { EventView(slotNames: slotNames) }
+    public func makeView() -> EventView { EventView(slotNames: slotNames, unitCount: units.count) }
 
     /// The indices (into ``rules``) of the rules that match the view's current event, ascending.
     public func matches(_ view: EventView) -> [Int] {
         var out: [Int] = []
-        var seen = Set<Int>()
-        func consider(_ list: [Int]) {
-            for u in list {
-                let unit = units[u]
-                if seen.contains(unit.rule) { continue }
-                if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-                if evaluate(unit, view) {
-                    seen.insert(unit.rule)
-                    out.append(unit.rule)
+        if let byID = byChannelAndID[view.channel] {
+            if let l = byID[view.eventID] { consider(l, view, &out) }
+            if let l = byID[-1] { consider(l, view, &out) }
+        }
+        consider(anyChannel, view, &out)
+        if out.count > 1 {
+            out.sort()
+            var unique: [Int] = []
+            for r in out where unique.last != r { unique.append(r) }
+            return unique
+        }
+        return out
+    }
+
+    func consider(_ list: [Int], _ view: EventView, _ out: inout [Int]) {
+        for u in list {
+            let unit = units[u]
+            let slot = unit.prefilterSlot
+            if slot >= 0 {
+                if view.scannedGeneration[slot] != view.generation { scan(slot, view) }
+                if view.passedGeneration[u] != view.generation { continue }
+            }
+            if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
+            if evaluate(unit, view) { out.append(unit.rule) }
+        }
+    }
+
+    /// Runs the slot's automaton over the field's values and marks the units whose literals occur.
+    func scan(_ slot: Int, _ view: EventView) {
+        view.scannedGeneration[slot] = view.generation
+        guard let filter = slotFilters[slot], let values = view.values(slot) else { return }
+        let g = view.generation
+        view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+            for v in values {
+                v.folded.withUnsafeBufferPointer { text in
+                    filter.automaton.scan(text) { id in
+                        for u in filter.units[Int(id)] { passed[Int(u)] = g }
+                    }
                 }
             }
         }
-        if let byID = byChannelAndID[view.channel] {
-            if let l = byID[view.eventID] { consider(l) }
-            if let l = byID[-1] { consider(l) }
-        }
-        consider(anyChannel)
-        out.sort()
-        return out
     }
 
     /// Convenience: the rules matching one event.
@@ -135,8 +210,8 @@ public final class RuleSet: @unchecked Sendable {
     }
 
     func evaluate(_ unit: Unit, _ view: EventView) -> Bool {
-        guard Evaluator.evaluate(unit.detection, view) else { return false }
-        for f in unit.filters where Evaluator.evaluate(f, view) { return false }
+        guard unit.program.evaluate(view) else { return false }
+        for f in unit.filters where f.evaluate(view) { return false }
         return true
     }
 
