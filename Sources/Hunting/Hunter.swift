@@ -105,9 +105,14 @@ public final class Hunter: Sendable {
 
     /// Hunts every file under `paths` with `threads` workers.
     ///
-    /// - Parameter progress: called after each work item (from worker threads).
+    /// - Parameters:
+    ///   - progress: called after each work item (from worker threads).
+    ///   - sink: when given, receives the detections in their final order as soon as every earlier work
+    ///     item is done (calls are serialized), and ``HuntResult/sightings`` stays empty: memory then
+    ///     does not grow with the number of detections.
     public func hunt(
-        paths: [String], threads: Int, progress: (@Sendable (HuntProgress) -> Void)? = nil
+        paths: [String], threads: Int, progress: (@Sendable (HuntProgress) -> Void)? = nil,
+        sink: (@Sendable ([Sighting]) -> Void)? = nil
     ) async -> HuntResult {
         var result = HuntResult()
         var found: [(path: String, format: FileFormat)] = []
@@ -153,10 +158,22 @@ public final class Hunter: Sendable {
                         let i = state.next.add(1, ordering: .relaxed).oldValue
                         if i >= itemCount { break }
                         let item = sendableItems[i]
-                        let r = self.run(item, paths[item.file], parser: parser, view: view)
+                        var r = self.run(item, paths[item.file], parser: parser, view: view)
+                        let found = r.sightings.count
+                        if let sink {
+                            let ready = r.sightings
+                            r.sightings = []
+                            state.reorder.withLock { st in
+                                st.pending[i] = ready
+                                while let next = st.pending.removeValue(forKey: st.next) {
+                                    if !next.isEmpty { sink(next) }
+                                    st.next += 1
+                                }
+                            }
+                        }
                         done.append((i, r))
                         let events = state.events.add(r.events, ordering: .relaxed).newValue
-                        let sightings = state.sightings.add(r.sightings.count, ordering: .relaxed).newValue
+                        let sightings = state.sightings.add(found, ordering: .relaxed).newValue
                         let fileFinished = state.itemsDone.withLock { d -> Bool in
                             d[item.file, default: 0] += 1
                             return d[item.file] == fileItems[item.file]
@@ -197,7 +214,8 @@ public final class Hunter: Sendable {
             result.files.append(HuntedFile(path: f.path, format: formats[i], events: s.events, skippedRecords: s.skipped))
         }
         if !correlations.isEmpty {
-            result.sightings.append(contentsOf: correlate(correlationEvents, correlationRecords))
+            let c = correlate(correlationEvents, correlationRecords)
+            if let sink { if !c.isEmpty { sink(c) } } else { result.sightings.append(contentsOf: c) }
         }
         return result
     }
@@ -319,4 +337,11 @@ final class SharedState: Sendable {
     let sightings = Atomic<Int>(0)
     let filesDone = Atomic<Int>(0)
     let itemsDone = Mutex<[Int: Int]>([:])
+    let reorder = Mutex<Reorder>(Reorder())
+}
+
+/// Detections of finished work items waiting for the earlier items.
+struct Reorder: Sendable {
+    var next = 0
+    var pending: [Int: [Sighting]] = [:]
 }

@@ -85,8 +85,17 @@ public enum SightingFormatter {
     /// A summary for people: counts, detections by level and rule, hosts, time range, top techniques,
     /// and what was skipped.
     public static func table(_ r: HuntResult, rulesLoaded: Int, rulesFailed: Int, seconds: Double) -> String {
+        var stats = SightingStats()
+        for x in r.sightings { stats.add(x) }
+        return table(r, stats: stats, rulesLoaded: rulesLoaded, rulesFailed: rulesFailed, seconds: seconds)
+    }
+
+    /// The summary from statistics gathered while streaming.
+    public static func table(
+        _ r: HuntResult, stats: SightingStats, rulesLoaded: Int, rulesFailed: Int, seconds: Double
+    ) -> String {
         var s = ""
-        let total = r.sightings.count
+        let total = stats.total
         s += "Hunted \(r.files.count) file(s), \(r.events) events"
         if seconds > 0 { s += " in \(fmt(seconds)) s (\(Int(Double(r.events) / max(seconds, 1e-9))) events/s)" }
         s += "; \(rulesLoaded) rules loaded, \(rulesFailed) failed.\n"
@@ -95,15 +104,11 @@ public enum SightingFormatter {
         if total == 0 { return s + skippedLines(r) }
         s += "By level\n"
         for level in SigmaLevel.allCases.reversed() {
-            let n = r.sightings.filter { $0.level == level }.count
+            let n = stats.byLevel[level] ?? 0
             if n > 0 { s += "  \(pad(level.description, 14)) \(n)\n" }
         }
-        var byRule: [String: (title: String, level: SigmaLevel, count: Int)] = [:]
-        for x in r.sightings {
-            byRule[x.ruleID, default: (x.title, x.level, 0)].count += 1
-        }
         s += "\nBy rule\n"
-        let rules = byRule.sorted {
+        let rules = stats.byRule.sorted {
             $0.value.level != $1.value.level
                 ? $0.value.level > $1.value.level
                 : $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key
@@ -112,21 +117,16 @@ public enum SightingFormatter {
             s += "  \(pad(v.level.description, 14)) \(pad(String(v.count), 7)) \(v.title)\n"
         }
         if rules.count > 50 { s += "  … \(rules.count - 50) more rules\n" }
-        var hosts: [String: Int] = [:]
-        for x in r.sightings where !x.computer.isEmpty { hosts[x.computer, default: 0] += 1 }
-        s += "\nHosts (\(hosts.count))\n"
-        for (h, n) in hosts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(20) {
+        s += "\nHosts (\(stats.hosts.count))\n"
+        for (h, n) in stats.hosts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(20) {
             s += "  \(pad(String(n), 7)) \(h)\n"
         }
-        let times = r.sightings.compactMap(\.timestamp)
-        if let first = times.min(), let last = times.max() {
+        if let first = stats.first, let last = stats.last {
             s += "\nTime range\n  \(first.iso8601(fractionDigits: 0)) – \(last.iso8601(fractionDigits: 0))\n"
         }
-        var techniques: [String: Int] = [:]
-        for x in r.sightings { for t in Set(x.attack) { techniques[t, default: 0] += 1 } }
-        if !techniques.isEmpty {
+        if !stats.techniques.isEmpty {
             s += "\nTop ATT&CK techniques\n"
-            for (t, n) in techniques.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(10) {
+            for (t, n) in stats.techniques.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(10) {
                 s += "  \(pad(t, 12)) \(n)\n"
             }
         }
@@ -147,5 +147,30 @@ public enum SightingFormatter {
     static func fmt(_ d: Double) -> String {
         let x = (d * 100).rounded() / 100
         return String(x)
+    }
+}
+
+/// Counts for the summary table, gathered one detection at a time.
+public struct SightingStats: Sendable {
+    public var total = 0
+    public var byLevel: [SigmaLevel: Int] = [:]
+    public var byRule: [String: (title: String, level: SigmaLevel, count: Int)] = [:]
+    public var hosts: [String: Int] = [:]
+    public var techniques: [String: Int] = [:]
+    public var first: Timestamp?
+    public var last: Timestamp?
+
+    public init() {}
+
+    public mutating func add(_ x: Sighting) {
+        total += 1
+        byLevel[x.level, default: 0] += 1
+        byRule[x.ruleID, default: (x.title, x.level, 0)].count += 1
+        if !x.computer.isEmpty { hosts[x.computer, default: 0] += 1 }
+        for t in Set(x.attack) { techniques[t, default: 0] += 1 }
+        if let t = x.timestamp {
+            if first == nil || t < first! { first = t }
+            if last == nil || t > last! { last = t }
+        }
     }
 }

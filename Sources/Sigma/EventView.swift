@@ -34,6 +34,8 @@ public final class EventView {
     var scannedGeneration: [UInt32]
     /// Per unit: the generation in which its prefilter literals were found.
     var passedGeneration: [UInt32]
+    /// Units whose prefilter literals were found in this event, in the order found.
+    var hits: [Int32] = []
 
     init(slotNames: [String], unitCount: Int = 0) {
         self.slotNames = slotNames

@@ -152,8 +152,8 @@ enum Program {
 
     static func best(_ options: [[(slot: Int, literal: [UInt8])]?]) -> [(slot: Int, literal: [UInt8])]? {
         var chosen: [(slot: Int, literal: [UInt8])]?
-        func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int) {
-            (r.map(\.literal.count).min() ?? 0 >= 4 ? 1 : 0, -r.count)
+        func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int, Int) {
+            (r.map(\.literal.count).min() ?? 0 >= 4 ? 1 : 0, -Set(r.map(\.slot)).count, -r.count)
         }
         for case let o? in options {
             if chosen == nil || score(o) > score(chosen!) { chosen = o }

@@ -15,8 +15,10 @@ public final class RuleSet: @unchecked Sendable {
         let program: ProgramNode
         /// Filters (each is ANDed as `not`).
         let filters: [ProgramNode]
-        /// The slot whose literals must occur for the rule to match, or -1 (always evaluated).
-        var prefilterSlot: Int = -1
+        /// The slots one of whose literals must occur for the rule to match (empty: always evaluated).
+        var prefilterSlots: [Int] = []
+        /// The (channel, event id) keys this unit is listed under; empty for a unit that applies to any channel.
+        var keys: [Int32] = []
 
         init(rule: Int, channels: Set<String>, eventIDs: Set<Int>, providers: Set<String>, program: ProgramNode, filters: [ProgramNode]) {
             self.rule = rule
@@ -42,10 +44,18 @@ public final class RuleSet: @unchecked Sendable {
     public let belowLevel: Int
     let units: [Unit]
     let slotNames: [String]
-    /// (channel, event id) → unit indices; event id -1 is "any event id".
-    let byChannelAndID: [String: [Int: [Int]]]
+    /// What to do for one (channel, event id) key: the units always evaluated and the slots to scan
+    /// (prefiltered units come from the scans).
+    struct Candidates {
+        var key: Int32
+        var always: [Int32]
+        var slots: [Int32]
+    }
+
+    /// (channel, event id) → candidates; event id -1 is "any event id".
+    let byChannelAndID: [String: [Int: Candidates]]
     /// Units that apply to every channel.
-    let anyChannel: [Int]
+    let anyChannel: Candidates
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
     /// Units with a prefilter.
@@ -99,42 +109,54 @@ public final class RuleSet: @unchecked Sendable {
                 requirements.append(Program.requirement(detection))
             }
         }
-        var index: [String: [Int: [Int]]] = [:]
-        var any: [Int] = []
-        for (u, unit) in units.enumerated() {
-            if unit.channels.isEmpty {
-                any.append(u)
-                continue
-            }
-            for c in unit.channels {
-                if unit.eventIDs.isEmpty {
-                    index[c, default: [:]][-1, default: []].append(u)
-                } else {
-                    for id in unit.eventIDs { index[c, default: [:]][id, default: []].append(u) }
-                }
-            }
-        }
-        // Prefilters: a unit whose requirement lies on one slot gets that slot's automaton.
+        // Prefilters: each unit with a requirement gets its literals in the automata of their slots.
         var perSlot: [Int: (patterns: [[UInt8]], ids: [[UInt8]: Int], units: [[Int32]])] = [:]
         var prefiltered = 0
         for (u, req) in requirements.enumerated() {
-            guard prefilter, let req, let first = req.first, req.allSatisfy({ $0.slot == first.slot }) else { continue }
-            var entry = perSlot[first.slot] ?? ([], [:], [])
-            for (_, lit) in req {
+            guard prefilter, let req, !req.isEmpty else { continue }
+            for (slot, lit) in req {
+                if perSlot[slot] == nil { perSlot[slot] = ([], [:], []) }
                 let id: Int
-                if let existing = entry.ids[lit] {
+                if let existing = perSlot[slot]!.ids[lit] {
                     id = existing
                 } else {
-                    id = entry.patterns.count
-                    entry.ids[lit] = id
-                    entry.patterns.append(lit)
-                    entry.units.append([])
+                    id = perSlot[slot]!.patterns.count
+                    perSlot[slot]!.ids[lit] = id
+                    perSlot[slot]!.patterns.append(lit)
+                    perSlot[slot]!.units.append([])
                 }
-                if entry.units[id].last != Int32(u) { entry.units[id].append(Int32(u)) }
+                if perSlot[slot]!.units[id].last != Int32(u) { perSlot[slot]!.units[id].append(Int32(u)) }
             }
-            perSlot[first.slot] = entry
-            units[u].prefilterSlot = first.slot
+            units[u].prefilterSlots = Array(Set(req.map(\.slot))).sorted()
             prefiltered += 1
+        }
+        // The index: per (channel, event id), the units always evaluated and the slots to scan.
+        var keyCount: Int32 = 1
+        var index: [String: [Int: Candidates]] = [:]
+        var any = Candidates(key: 0, always: [], slots: [])
+        func add(_ u: Int, to c: inout Candidates) {
+            let unit = units[u]
+            if unit.prefilterSlots.isEmpty {
+                c.always.append(Int32(u))
+            } else {
+                for s in unit.prefilterSlots where !c.slots.contains(Int32(s)) { c.slots.append(Int32(s)) }
+            }
+        }
+        for (u, unit) in units.enumerated() {
+            if unit.channels.isEmpty {
+                add(u, to: &any)
+                continue
+            }
+            for c in unit.channels {
+                for id in unit.eventIDs.isEmpty ? [-1] : unit.eventIDs.sorted() {
+                    if index[c]?[id] == nil {
+                        index[c, default: [:]][id] = Candidates(key: keyCount, always: [], slots: [])
+                        keyCount += 1
+                    }
+                    add(u, to: &index[c]![id]!)
+                    unit.keys.append(index[c]![id]!.key)
+                }
+            }
         }
         var slotFilters = [SlotFilter?](repeating: nil, count: slotNames.count)
         for (slot, entry) in perSlot {
@@ -159,11 +181,32 @@ public final class RuleSet: @unchecked Sendable {
     /// The indices (into ``rules``) of the rules that match the view's current event, ascending.
     public func matches(_ view: EventView) -> [Int] {
         var out: [Int] = []
-        if let byID = byChannelAndID[view.channel] {
-            if let l = byID[view.eventID] { consider(l, view, &out) }
-            if let l = byID[-1] { consider(l, view, &out) }
+        view.hits.removeAll(keepingCapacity: true)
+        let byID = byChannelAndID[view.channel]
+        let exact = byID?[view.eventID]
+        let anyID = byID?[-1]
+        let keyA = exact?.key ?? -1
+        let keyB = anyID?.key ?? -1
+        for c in [exact, anyID, anyChannel] {
+            guard let c else { continue }
+            for slot in c.slots where view.scannedGeneration[Int(slot)] != view.generation { scan(Int(slot), view) }
         }
-        consider(anyChannel, view, &out)
+        units.withUnsafeBufferPointer { units in
+            for c in [exact, anyID, anyChannel] {
+                guard let c else { continue }
+                for u in c.always {
+                    let unit = units[Int(u)]
+                    if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
+                    if evaluate(unit, view) { out.append(unit.rule) }
+                }
+            }
+            for u in view.hits {
+                let unit = units[Int(u)]
+                guard unit.keys.isEmpty || unit.keys.contains(keyA) || unit.keys.contains(keyB) else { continue }
+                if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
+                if evaluate(unit, view) { out.append(unit.rule) }
+            }
+        }
         if out.count > 1 {
             out.sort()
             var unique: [Int] = []
@@ -173,33 +216,26 @@ public final class RuleSet: @unchecked Sendable {
         return out
     }
 
-    func consider(_ list: [Int], _ view: EventView, _ out: inout [Int]) {
-        for u in list {
-            let unit = units[u]
-            let slot = unit.prefilterSlot
-            if slot >= 0 {
-                if view.scannedGeneration[slot] != view.generation { scan(slot, view) }
-                if view.passedGeneration[u] != view.generation { continue }
-            }
-            if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-            if evaluate(unit, view) { out.append(unit.rule) }
-        }
-    }
-
     /// Runs the slot's automaton over the field's values and marks the units whose literals occur.
     func scan(_ slot: Int, _ view: EventView) {
         view.scannedGeneration[slot] = view.generation
         guard let filter = slotFilters[slot], let values = view.values(slot) else { return }
         let g = view.generation
+        var hits = view.hits
+        view.hits = []
         view.passedGeneration.withUnsafeMutableBufferPointer { passed in
             for v in values {
                 v.folded.withUnsafeBufferPointer { text in
                     filter.automaton.scan(text) { id in
-                        for u in filter.units[Int(id)] { passed[Int(u)] = g }
+                        for u in filter.units[Int(id)] where passed[Int(u)] != g {
+                            passed[Int(u)] = g
+                            hits.append(u)
+                        }
                     }
                 }
             }
         }
+        view.hits = hits
     }
 
     /// Convenience: the rules matching one event.

@@ -45,6 +45,12 @@ struct Hunt: AsyncParsableCommand {
     @Option(help: "Write the output to FILE instead of standard output.")
     var out: String?
 
+    @Flag(name: .customLong("parse-only"), help: .hidden)
+    var parseOnly = false
+
+    @Flag(name: .customLong("timing"), help: .hidden)
+    var timing = false
+
     func validate() throws {
         if paths.isEmpty { throw ValidationError("at least one PATH is required") }
         if rules.isEmpty { throw ValidationError("at least one --rules DIR is required") }
@@ -77,39 +83,61 @@ struct Hunt: AsyncParsableCommand {
             stderr("sightline: no rule loaded\n")
             throw ExitCode(1)
         }
+        let loaded = monotonicSeconds()
         let set = RuleSet(
-            rules: collection.rules, filters: collection.filters, mapping: mapping,
+            rules: parseOnly ? [] : collection.rules, filters: collection.filters, mapping: mapping,
             variant: LogSourceVariant(rawValue: logsource) ?? .both, minimumLevel: SigmaLevel(name: minLevel) ?? .informational)
-        let hunter = Hunter(ruleSet: set, correlations: collection.correlations)
+        let hunter = Hunter(ruleSet: set, correlations: parseOnly ? [] : collection.correlations)
         let tty = isatty(2) == 1
-        let bar = ProgressBar(enabled: tty, started: started)
+        let compiled = monotonicSeconds()
+        let bar = ProgressBar(enabled: tty, started: compiled)
         let workers = threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         var progress: (@Sendable (HuntProgress) -> Void)?
         if tty { progress = { p in bar.update(p) } }
-        let result = await hunter.hunt(paths: paths, threads: workers, progress: progress)
-        bar.finish()
-        let seconds = monotonicSeconds() - started
 
-        var bytes: [UInt8] = []
-        switch SightingFormat(rawValue: format) ?? .table {
-        case .jsonl:
-            for s in result.sightings { SightingFormatter.jsonLine(s, into: &bytes) }
-        case .csv:
-            bytes.append(contentsOf: SightingFormatter.csvHeader.utf8)
-            for s in result.sightings { SightingFormatter.csvRow(s, into: &bytes) }
-        case .table:
-            bytes.append(
-                contentsOf: SightingFormatter.table(
-                    result, rulesLoaded: collection.rules.count, rulesFailed: collection.failures.count, seconds: seconds
-                ).utf8)
-        }
+        let outputFormat = SightingFormat(rawValue: format) ?? .table
+        let fd: Int32
         if let out {
-            guard writeFile(out, bytes) else {
+            fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else {
                 stderr("sightline: \(out): cannot write\n")
                 throw ExitCode(1)
             }
         } else {
-            writeAll(1, bytes)
+            fd = 1
+        }
+        defer { if fd != 1 { close(fd) } }
+        if outputFormat == .csv { writeAll(fd, Array(SightingFormatter.csvHeader.utf8)) }
+        let stats = Mutex(SightingStats())
+        // Detections stream out in their final order as work items finish; nothing accumulates.
+        let sink: @Sendable ([Sighting]) -> Void = { batch in
+            switch outputFormat {
+            case .jsonl:
+                var bytes: [UInt8] = []
+                for s in batch { SightingFormatter.jsonLine(s, into: &bytes) }
+                writeAll(fd, bytes)
+            case .csv:
+                var bytes: [UInt8] = []
+                for s in batch { SightingFormatter.csvRow(s, into: &bytes) }
+                writeAll(fd, bytes)
+            case .table:
+                stats.withLock { st in for s in batch { st.add(s) } }
+            }
+        }
+        let result = await hunter.hunt(paths: paths, threads: workers, progress: progress, sink: sink)
+        bar.finish()
+        let finished = monotonicSeconds()
+        if outputFormat == .table {
+            let text = SightingFormatter.table(
+                result, stats: stats.withLock { $0 }, rulesLoaded: collection.rules.count,
+                rulesFailed: collection.failures.count, seconds: finished - compiled)
+            writeAll(fd, Array(text.utf8))
+        }
+        if timing {
+            stderr(
+                "timing: events \(result.events) load_s \(loaded - started) compile_s \(compiled - loaded) "
+                    + "hunt_s \(finished - compiled) events_per_s \(Int(Double(result.events) / max(finished - compiled, 1e-9))) "
+                    + "units \(set.unitCount) prefiltered \(set.prefilteredUnits)\n")
         }
         if format != "table" {
             for (p, why) in result.skippedFiles { stderr("sightline: skipped \(p): \(why)\n") }
@@ -168,14 +196,6 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
             done += n
         }
     }
-}
-
-private func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    writeAll(fd, bytes)
-    return true
 }
 
 private func readTextFile(_ path: String) -> String? {
