@@ -24,6 +24,8 @@ public struct HuntResult: Sendable {
     public var skippedRecords = 0
     /// Problems, located, one line each (capped per file).
     public var problems: [String] = []
+    /// Rule evaluations after the index and the prefilter (for measurements).
+    public var evaluations = 0
 }
 
 /// One file that was hunted.
@@ -149,16 +151,20 @@ public final class Hunter: Sendable {
         let paths = found.map(\.path)
         let totalFiles = found.count
         let results = await withTaskGroup(of: [(Int, ItemResult)].self) { group in
-            for _ in 0..<workers {
+            for w in 0..<workers {
                 group.addTask {
                     let parser = EVTXChunkParser()
-                    let view = self.ruleSet.makeView()
+                    // Each worker gets its own compiled copy: shared objects would make the threads
+                    // contend on their reference counts.
+                    let rules = w == 0 ? self.ruleSet : self.ruleSet.copy()
+                    let view = rules.makeView()
                     var done: [(Int, ItemResult)] = []
+                    defer { state.evaluations.add(view.evaluations, ordering: .relaxed) }
                     while true {
                         let i = state.next.add(1, ordering: .relaxed).oldValue
                         if i >= itemCount { break }
                         let item = sendableItems[i]
-                        var r = self.run(item, paths[item.file], parser: parser, view: view)
+                        var r = self.run(item, paths[item.file], parser: parser, rules: rules, view: view)
                         let found = r.sightings.count
                         if let sink {
                             let ready = r.sightings
@@ -213,6 +219,7 @@ public final class Hunter: Sendable {
             let s = perFile[i] ?? (0, 0)
             result.files.append(HuntedFile(path: f.path, format: formats[i], events: s.events, skippedRecords: s.skipped))
         }
+        result.evaluations = state.evaluations.load(ordering: .relaxed)
         if !correlations.isEmpty {
             let c = correlate(correlationEvents, correlationRecords)
             if let sink { if !c.isEmpty { sink(c) } } else { result.sightings.append(contentsOf: c) }
@@ -220,7 +227,7 @@ public final class Hunter: Sendable {
         return result
     }
 
-    func run(_ item: Item, _ path: String, parser: EVTXChunkParser, view: EventView) -> ItemResult {
+    func run(_ item: Item, _ path: String, parser: EVTXChunkParser, rules: RuleSet, view: EventView) -> ItemResult {
         var r = ItemResult()
         switch item.input {
         case .evtx(let file, let chunks):
@@ -235,7 +242,7 @@ public final class Hunter: Sendable {
                 let summary = parser.parse(file, chunk: c) { record in
                     let event = record.event(file: path)
                     r.events += 1
-                    self.process(event, view: view, into: &r)
+                    self.process(event, rules: rules, view: view, into: &r)
                 }
                 for e in summary.errors where !e.isWarning {
                     r.skipped += 1
@@ -250,7 +257,7 @@ public final class Hunter: Sendable {
             }
             let problems = JSONEventReader.read(bytes, file: path) { event in
                 r.events += 1
-                self.process(event, view: view, into: &r)
+                self.process(event, rules: rules, view: view, into: &r)
             }
             r.skipped += problems.count
             for p in problems.prefix(50) { r.problems.append("\(p)") }
@@ -258,9 +265,9 @@ public final class Hunter: Sendable {
         return r
     }
 
-    func process(_ event: Event, view: EventView, into r: inout ItemResult) {
+    func process(_ event: Event, rules: RuleSet, view: EventView, into r: inout ItemResult) {
         view.reset(event)
-        let matched = ruleSet.matches(view)
+        let matched = rules.matches(view)
         if matched.isEmpty { return }
         for i in matched {
             let rule = ruleSet.rules[i]
@@ -335,6 +342,7 @@ final class SharedState: Sendable {
     let next = Atomic<Int>(0)
     let events = Atomic<Int>(0)
     let sightings = Atomic<Int>(0)
+    let evaluations = Atomic<Int>(0)
     let filesDone = Atomic<Int>(0)
     let itemsDone = Mutex<[Int: Int]>([:])
     let reorder = Mutex<Reorder>(Reorder())

@@ -36,9 +36,16 @@ public final class EventView {
     var passedGeneration: [UInt32]
     /// Units whose prefilter literals were found in this event, in the order found.
     var hits: [Int32] = []
+    /// Per slot-literal (flat table of the rule set's automata): the generation in which it was found.
+    var literalGeneration: [UInt32]
+    /// The rule set whose automata scan slots on demand.
+    unowned(unsafe) var scanner: RuleSet?
+    /// Rule evaluations made through this view (for measurements).
+    public internal(set) var evaluations = 0
 
-    init(slotNames: [String], unitCount: Int = 0) {
+    init(slotNames: [String], unitCount: Int = 0, literalCount: Int = 0) {
         self.slotNames = slotNames
+        literalGeneration = [UInt32](repeating: 0, count: literalCount)
         scannedGeneration = [UInt32](repeating: 0, count: slotNames.count)
         passedGeneration = [UInt32](repeating: 0, count: unitCount)
         slotGeneration = [UInt32](repeating: 0, count: slotNames.count)
@@ -55,6 +62,7 @@ public final class EventView {
             for i in slotGeneration.indices { slotGeneration[i] = 0 }
             for i in scannedGeneration.indices { scannedGeneration[i] = 0 }
             for i in passedGeneration.indices { passedGeneration[i] = 0 }
+            for i in literalGeneration.indices { literalGeneration[i] = 0 }
         }
         keywordTexts = nil
         channel = event.value(forField: "Channel")?.text?.lowercased() ?? ""

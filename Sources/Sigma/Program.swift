@@ -3,9 +3,12 @@ import Events
 /// A detection compiled into a tree of nodes that evaluate without allocating.
 class ProgramNode {
     func evaluate(_ view: EventView) -> Bool { false }
+    /// Calls `body` with every field test below this node.
+    func visitFields(_ body: (FieldNode) -> Void) {}
 }
 
 final class AndNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
     let children: [ProgramNode]
     init(_ children: [ProgramNode]) { self.children = children }
     override func evaluate(_ view: EventView) -> Bool {
@@ -15,6 +18,7 @@ final class AndNode: ProgramNode {
 }
 
 final class OrNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
     let children: [ProgramNode]
     init(_ children: [ProgramNode]) { self.children = children }
     override func evaluate(_ view: EventView) -> Bool {
@@ -24,12 +28,14 @@ final class OrNode: ProgramNode {
 }
 
 final class NotNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { child.visitFields(body) }
     let child: ProgramNode
     init(_ child: ProgramNode) { self.child = child }
     override func evaluate(_ view: EventView) -> Bool { !child.evaluate(view) }
 }
 
 final class AtLeastNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
     let count: Int
     let children: [ProgramNode]
     init(_ count: Int, _ children: [ProgramNode]) {
@@ -56,11 +62,88 @@ final class ConstantNode: ProgramNode {
 final class FieldNode: ProgramNode {
     let test: FieldTest
     let keywords: Bool
+    /// The common case: every matcher a case-insensitive string pattern and no `neq`. One group per
+    /// value under `all` (every group must match), else a single group.
+    let groups: [[StringPattern]]?
+    let slot: Int
+    /// Per group and pattern: the pattern's index in the slot's flat literal table when the slot's
+    /// automaton decides the pattern exactly (a `contains` literal), else -1. Set by ``RuleSet``.
+    var literalIndices: [[Int32]]?
+
+    override func visitFields(_ body: (FieldNode) -> Void) { body(self) }
+
     init(_ test: FieldTest, keywords: Bool) {
         self.test = test
         self.keywords = keywords
+        slot = test.slot
+        var patterns: [StringPattern] = []
+        for m in test.matchers {
+            guard case .string(let p) = m, !p.caseSensitive else {
+                patterns = []
+                break
+            }
+            patterns.append(p)
+        }
+        if keywords || slot < 0 || test.negated || patterns.count != test.matchers.count || patterns.isEmpty {
+            groups = nil
+        } else if test.requireAll {
+            groups = test.groups.map { Array(patterns[$0]) }
+        } else {
+            groups = [patterns]
+        }
     }
+
     override func evaluate(_ view: EventView) -> Bool {
+        if let groups, let literalIndices {
+            // Literals found by the slot's automaton answer `contains` without searching again.
+            let g = view.generation
+            if view.scannedGeneration[slot] != g { view.scanner?.scan(slot, view) }
+            guard let values = view.values(slot) else { return false }
+            return view.literalGeneration.withUnsafeBufferPointer { found in
+                values.withUnsafeBufferPointer { vb in
+                    for (gi, group) in groups.enumerated() {
+                        let ids = literalIndices[gi]
+                        var groupHit = false
+                        for (j, p) in group.enumerated() {
+                            let id = ids[j]
+                            if id >= 0 {
+                                if found[Int(id)] == g {
+                                    groupHit = true
+                                    break
+                                }
+                                continue
+                            }
+                            for i in 0..<vb.count where vb[i].folded.withUnsafeBufferPointer({ p.matches($0) }) {
+                                groupHit = true
+                                break
+                            }
+                            if groupHit { break }
+                        }
+                        if !groupHit { return false }
+                    }
+                    return true
+                }
+            }
+        }
+        if let groups {
+            guard let values = view.values(slot) else { return false }
+            return values.withUnsafeBufferPointer { vb in
+                for g in groups {
+                    let groupHit = g.withUnsafeBufferPointer { pb -> Bool in
+                        for i in 0..<vb.count {
+                            let hit = vb[i].folded.withUnsafeBufferPointer { text in
+                                for j in 0..<pb.count where pb[j].matches(text) { return true }
+                                return false
+                            }
+                            if hit { return true }
+                        }
+                        return false
+                    }
+                    if !groupHit { return false }
+                }
+                return true
+            }
+        }
         if keywords { return Evaluator.test(test, values: view.keywords(), view) }
         return Evaluator.test(test, values: test.slot >= 0 ? view.values(test.slot) : view.lookup(test.field), view)
     }

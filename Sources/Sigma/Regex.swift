@@ -12,6 +12,7 @@ public final class SigmaRegex: @unchecked Sendable {
     let jit: Bool
     /// The pattern as written in the rule.
     public let pattern: String
+    let flags: (caseInsensitive: Bool, multiline: Bool, dotAll: Bool)
 
     /// Compiles `pattern` with the given flags.
     ///
@@ -37,10 +38,18 @@ public final class SigmaRegex: @unchecked Sendable {
         code = compiled
         jit = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
         self.pattern = pattern
+        flags = (caseInsensitive, multiline, dotAll)
     }
 
     deinit {
         pcre2_code_free_8(code)
+    }
+
+    /// An independent copy (its own compiled code), for a worker thread.
+    func copy() -> SigmaRegex {
+        // The pattern compiled once already, so compiling it again cannot fail.
+        (try? SigmaRegex(pattern, caseInsensitive: flags.caseInsensitive, multiline: flags.multiline, dotAll: flags.dotAll))
+            ?? self
     }
 
     /// Whether the expression matches anywhere in `bytes` (UTF-8).

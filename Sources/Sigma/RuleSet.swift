@@ -34,10 +34,17 @@ public final class RuleSet: @unchecked Sendable {
     struct SlotFilter {
         var automaton: AhoCorasick
         var units: [[Int32]]
+        /// Where this slot's literals start in the flat literal table of ``EventView``.
+        var literalBase: Int
     }
 
     /// The rules, in load order (detections refer to them by index).
     public let rules: [SigmaRule]
+    let filters: [SigmaFilter]
+    let mapping: LogSourceMapping
+    let variant: LogSourceVariant
+    let minimumLevel: SigmaLevel
+    let prefilterEnabled: Bool
     /// Rules that have no log-source mapping (loaded, never evaluated), with their log source.
     public let unmappedRules: [Int]
     /// Rules excluded by the minimum level.
@@ -60,6 +67,8 @@ public final class RuleSet: @unchecked Sendable {
     let slotFilters: [SlotFilter?]
     /// Units with a prefilter.
     public let prefilteredUnits: Int
+    /// Literals in all automata.
+    let literalCount: Int
 
     /// Compiles `rules` (and `filters`) for hunting.
     ///
@@ -68,11 +77,24 @@ public final class RuleSet: @unchecked Sendable {
     ///   - variant: which variant of the table (`--logsource`).
     ///   - minimumLevel: rules below this level are left out (rules without a level count as informational).
     ///   - prefilter: build the per-field multi-pattern prefilters (off only to check that they change nothing).
-    public init(
+    public convenience init(
         rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .windows,
         variant: LogSourceVariant = .both, minimumLevel: SigmaLevel = .informational, prefilter: Bool = true
     ) {
+        self.init(rules: rules, filters: filters, mapping: mapping, variant: variant, minimumLevel: minimumLevel,
+            prefilter: prefilter, deepCopy: false)
+    }
+
+    init(
+        rules: [SigmaRule], filters: [SigmaFilter], mapping: LogSourceMapping, variant: LogSourceVariant,
+        minimumLevel: SigmaLevel, prefilter: Bool, deepCopy: Bool
+    ) {
         self.rules = rules
+        self.filters = filters
+        self.mapping = mapping
+        self.variant = variant
+        self.minimumLevel = minimumLevel
+        self.prefilterEnabled = prefilter
         var slots: [String: Int] = [:]
         var slotNames: [String] = []
         var units: [Unit] = []
@@ -99,8 +121,8 @@ public final class RuleSet: @unchecked Sendable {
             }
             let effective = targets.isEmpty ? [LogSourceTarget(channels: [])] : targets
             for t in effective {
-                let detection = RuleSet.bind(rule.detection, fields: t.fields, slot: slot)
-                let fs = ruleFilters.map { RuleSet.bind($0.detection, fields: t.fields, slot: slot) }
+                let detection = RuleSet.bind(rule.detection, fields: t.fields, deepCopy: deepCopy, slot: slot)
+                let fs = ruleFilters.map { RuleSet.bind($0.detection, fields: t.fields, deepCopy: deepCopy, slot: slot) }
                 units.append(
                     Unit(
                         rule: index, channels: Set(t.channels.map { $0.lowercased() }), eventIDs: Set(t.eventIDs),
@@ -158,10 +180,57 @@ public final class RuleSet: @unchecked Sendable {
                 }
             }
         }
-        var slotFilters = [SlotFilter?](repeating: nil, count: slotNames.count)
-        for (slot, entry) in perSlot {
-            slotFilters[slot] = SlotFilter(automaton: AhoCorasick(patterns: entry.patterns), units: entry.units)
+        // Every case-insensitive `contains` literal short enough for the automaton joins its slot's
+        // automaton too, so field tests read the scan's result instead of searching again.
+        var fieldNodes: [FieldNode] = []
+        if prefilter {
+            for unit in units {
+                unit.program.visitFields { fieldNodes.append($0) }
+                for f in unit.filters { f.visitFields { fieldNodes.append($0) } }
+            }
         }
+        var nodeIDs: [[[Int]]] = []
+        for node in fieldNodes {
+            guard let groups = node.groups else {
+                nodeIDs.append([])
+                continue
+            }
+            var ids: [[Int]] = []
+            for g in groups {
+                var row: [Int] = []
+                for p in g {
+                    guard p.kind == 3, !p.literal.isEmpty, p.literal.count <= AhoCorasick.maxLength else {
+                        row.append(-1)
+                        continue
+                    }
+                    let slot = node.slot
+                    if perSlot[slot] == nil { perSlot[slot] = ([], [:], []) }
+                    if let existing = perSlot[slot]!.ids[p.literal] {
+                        row.append(existing)
+                    } else {
+                        let id = perSlot[slot]!.patterns.count
+                        perSlot[slot]!.ids[p.literal] = id
+                        perSlot[slot]!.patterns.append(p.literal)
+                        perSlot[slot]!.units.append([])
+                        row.append(id)
+                    }
+                }
+                ids.append(row)
+            }
+            nodeIDs.append(ids)
+        }
+        var slotFilters = [SlotFilter?](repeating: nil, count: slotNames.count)
+        var literalBase = 0
+        for (slot, entry) in perSlot.sorted(by: { $0.key < $1.key }) {
+            slotFilters[slot] = SlotFilter(
+                automaton: AhoCorasick(patterns: entry.patterns), units: entry.units, literalBase: literalBase)
+            literalBase += entry.patterns.count
+        }
+        for (node, ids) in zip(fieldNodes, nodeIDs) where !ids.isEmpty {
+            guard let base = slotFilters[node.slot]?.literalBase else { continue }
+            node.literalIndices = ids.map { row in row.map { $0 < 0 ? -1 : Int32(base + $0) } }
+        }
+        self.literalCount = literalBase
         self.slotFilters = slotFilters
         self.prefilteredUnits = prefiltered
         self.units = units
@@ -176,7 +245,11 @@ public final class RuleSet: @unchecked Sendable {
     public var unitCount: Int { units.count }
 
     /// A fresh per-thread view for ``matches(_:)``.
-    public func makeView() -> EventView { EventView(slotNames: slotNames, unitCount: units.count) }
+    public func makeView() -> EventView {
+        let v = EventView(slotNames: slotNames, unitCount: units.count, literalCount: literalCount)
+        v.scanner = self
+        return v
+    }
 
     /// The indices (into ``rules``) of the rules that match the view's current event, ascending.
     public func matches(_ view: EventView) -> [Int] {
@@ -223,13 +296,17 @@ public final class RuleSet: @unchecked Sendable {
         let g = view.generation
         var hits = view.hits
         view.hits = []
-        view.passedGeneration.withUnsafeMutableBufferPointer { passed in
-            for v in values {
-                v.folded.withUnsafeBufferPointer { text in
-                    filter.automaton.scan(text) { id in
-                        for u in filter.units[Int(id)] where passed[Int(u)] != g {
-                            passed[Int(u)] = g
-                            hits.append(u)
+        let base = filter.literalBase
+        view.literalGeneration.withUnsafeMutableBufferPointer { found in
+            view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+                for v in values {
+                    v.folded.withUnsafeBufferPointer { text in
+                        filter.automaton.scan(text) { id in
+                            found[base + Int(id)] = g
+                            for u in filter.units[Int(id)] where passed[Int(u)] != g {
+                                passed[Int(u)] = g
+                                hits.append(u)
+                            }
                         }
                     }
                 }
@@ -246,16 +323,29 @@ public final class RuleSet: @unchecked Sendable {
     }
 
     func evaluate(_ unit: Unit, _ view: EventView) -> Bool {
+        view.evaluations &+= 1
         guard unit.program.evaluate(view) else { return false }
         for f in unit.filters where f.evaluate(view) { return false }
         return true
     }
 
-    /// Renames fields per the log-source target and assigns slots.
-    static func bind(_ d: Detection, fields: [String: String], slot: (String) -> Int) -> Detection {
+    /// An independent copy for another worker thread: the same rules compiled again into storage that
+    /// shares no reference counts with this one, so threads do not contend on them.
+    public func copy() -> RuleSet {
+        RuleSet(
+            rules: rules, filters: filters, mapping: mapping, variant: variant, minimumLevel: minimumLevel,
+            prefilter: prefilterEnabled, deepCopy: true)
+    }
+
+    /// Renames fields per the log-source target and assigns slots (copying matchers when `deepCopy`).
+    static func bind(_ d: Detection, fields: [String: String], deepCopy: Bool = false, slot: (String) -> Int) -> Detection {
         func map(_ s: SearchExpression) -> SearchExpression {
             switch s {
+            case .keywords(var t) where deepCopy:
+                t.matchers = t.matchers.map { $0.copy() }
+                return .keywords(t)
             case .field(var t):
+                if deepCopy { t.matchers = t.matchers.map { $0.copy() } }
                 if let renamed = fields[t.field] { t.field = renamed }
                 t.slot = slot(t.field)
                 t.matchers = t.matchers.map { m in

@@ -11,6 +11,15 @@
 /// folded field text. The common shapes (exact, prefix, suffix, substring) get their own fast paths;
 /// anything else runs a backtracking glob with a linear-time bound per star.
 public struct StringPattern: Sendable, Hashable {
+    public static func == (a: StringPattern, b: StringPattern) -> Bool {
+        a.shape == b.shape && a.caseSensitive == b.caseSensitive
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(shape)
+        hasher.combine(caseSensitive)
+    }
+
     /// A piece of a wildcard pattern.
     public enum Piece: Sendable, Hashable {
         case literal([UInt8])
@@ -31,6 +40,10 @@ public struct StringPattern: Sendable, Hashable {
 
     public let shape: Shape
     public let caseSensitive: Bool
+    /// The shape flattened for the hot path: 0 exact, 1 prefix, 2 suffix, 3 contains, 4 glob.
+    let kind: UInt8
+    let literal: [UInt8]
+    let globPieces: [Piece]
 
     public init(pieces: [Piece], caseSensitive: Bool) {
         self.caseSensitive = caseSensitive
@@ -62,6 +75,32 @@ public struct StringPattern: Sendable, Hashable {
         } else {
             shape = .glob(merged)
         }
+        switch shape {
+        case .exact(let l): (kind, literal, globPieces) = (0, l, [])
+        case .prefix(let l): (kind, literal, globPieces) = (1, l, [])
+        case .suffix(let l): (kind, literal, globPieces) = (2, l, [])
+        case .contains(let l): (kind, literal, globPieces) = (3, l, [])
+        case .glob(let p): (kind, literal, globPieces) = (4, [], p)
+        }
+    }
+
+    /// A copy that shares no storage with `self` (worker threads then never touch the same
+    /// reference counts).
+    func copy() -> StringPattern {
+        func fresh(_ a: [UInt8]) -> [UInt8] { [UInt8](unsafeUninitializedCapacity: a.count) { b, n in
+            _ = b.initialize(from: a)
+            n = a.count
+        } }
+        let pieces: [Piece]
+        switch shape {
+        case .exact(let l): pieces = [.literal(fresh(l))]
+        case .prefix(let l): pieces = [.literal(fresh(l)), .star]
+        case .suffix(let l): pieces = [.star, .literal(fresh(l))]
+        case .contains(let l): pieces = [.star, .literal(fresh(l)), .star]
+        case .glob(let p):
+            pieces = p.map { if case .literal(let l) = $0 { return .literal(fresh(l)) } else { return $0 } }
+        }
+        return StringPattern(pieces: pieces, caseSensitive: caseSensitive)
     }
 
     static func fold(_ p: Piece) -> Piece {
@@ -118,19 +157,16 @@ public struct StringPattern: Sendable, Hashable {
     }
 
     /// Whether `text` (already folded when the pattern is case-insensitive) matches.
+    @inline(__always)
     public func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch shape {
-        case .exact(let l):
-            return l.count == text.count && l.withUnsafeBufferPointer { StringPattern.equal($0, text, at: 0) }
-        case .prefix(let l):
-            return l.count <= text.count && l.withUnsafeBufferPointer { StringPattern.equal($0, text, at: 0) }
-        case .suffix(let l):
-            return l.count <= text.count
-                && l.withUnsafeBufferPointer { StringPattern.equal($0, text, at: text.count - l.count) }
-        case .contains(let l):
-            return l.withUnsafeBufferPointer { StringPattern.find($0, in: text, from: 0) != nil }
-        case .glob(let pieces):
-            return StringPattern.glob(pieces, text)
+        if kind == 4 { return StringPattern.glob(globPieces, text) }
+        return literal.withUnsafeBufferPointer { l in
+            switch kind {
+            case 0: return l.count == text.count && StringPattern.equal(l, text, at: 0)
+            case 1: return l.count <= text.count && StringPattern.equal(l, text, at: 0)
+            case 2: return l.count <= text.count && StringPattern.equal(l, text, at: text.count - l.count)
+            default: return StringPattern.find(l, in: text, from: 0) != nil
+            }
         }
     }
 

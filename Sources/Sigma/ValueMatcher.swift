@@ -137,6 +137,18 @@ public enum FieldRefMode: Sendable, Hashable {
     case equals, startsWith, endsWith, contains
 }
 
+extension ValueMatcher {
+    /// A copy that shares no reference-counted storage with `self`.
+    func copy() -> ValueMatcher {
+        switch self {
+        case .string(let p): return .string(p.copy())
+        case .regex(let r): return .regex(r.copy())
+        case .fieldref(let f, let mode, let cased): return .fieldref(String(decoding: Array(f.utf8), as: UTF8.self), mode, caseSensitive: cased)
+        default: return self
+        }
+    }
+}
+
 /// The values of one field test after modifiers: `Field|mods: values`.
 public struct FieldTest: Sendable {
     /// The field name as the rule writes it (after logsource field mapping).

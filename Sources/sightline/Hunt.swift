@@ -137,7 +137,7 @@ struct Hunt: AsyncParsableCommand {
             stderr(
                 "timing: events \(result.events) load_s \(loaded - started) compile_s \(compiled - loaded) "
                     + "hunt_s \(finished - compiled) events_per_s \(Int(Double(result.events) / max(finished - compiled, 1e-9))) "
-                    + "units \(set.unitCount) prefiltered \(set.prefilteredUnits)\n")
+                    + "units \(set.unitCount) prefiltered \(set.prefilteredUnits) evaluations \(result.evaluations)\n")
         }
         if format != "table" {
             for (p, why) in result.skippedFiles { stderr("sightline: skipped \(p): \(why)\n") }
