@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian -dev packages).
@@ -34,6 +35,15 @@ let package = Package(
         .target(name: "Events", swiftSettings: swiftSettings),
         .target(name: "EVTX", dependencies: ["Events", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "LogFormats", dependencies: ["Events", "JSON"], swiftSettings: swiftSettings),
+
+        // Sigma rules: the only target that imports Yams (rule files are YAML).
+        .target(
+            name: "Sigma", dependencies: ["Events", "JSON", "CPCRE2", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+        // Runs readers and Sigma over files and folders in parallel.
+        .target(
+            name: "Hunting", dependencies: ["Events", "EVTX", "LogFormats", "Sigma", "JSON"],
+            swiftSettings: swiftSettings),
 
         // The knowledge base: the only target that imports GRDB.
         .target(
@@ -54,7 +64,7 @@ let package = Package(
             name: "sightline",
             dependencies: [
                 "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Indicators", "Events", "EVTX",
-                "LogFormats",
+                "LogFormats", "Sigma", "Hunting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -75,6 +85,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KnowledgeTests", dependencies: ["Knowledge", "STIX", "JSON", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "SigmaTests", dependencies: ["Sigma", "Events"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HuntingTests", dependencies: ["Hunting", "Sigma", "Events", "EVTX", "JSON"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Knowledge", "JSON", "TestSupport"],

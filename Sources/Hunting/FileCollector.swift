@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The formats a hunt reads.
+public enum FileFormat: String, Sendable {
+    case evtx, json
+}
+
+/// Finds the files to hunt under the given paths and detects their format from their first bytes.
+public enum FileCollector {
+    /// Files named on the command line are always tried; inside folders, files with `.evtx`, `.json`,
+    /// `.jsonl` or `.ndjson` extensions (any case) are. Folders are walked in sorted order.
+    public static func collect(
+        _ path: String, into found: inout [(path: String, format: FileFormat)],
+        skipped: inout [(path: String, reason: String)], explicit: Bool = true
+    ) {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            skipped.append((path, String(cString: strerror(errno))))
+            return
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            guard let dir = opendir(path) else {
+                skipped.append((path, String(cString: strerror(errno))))
+                return
+            }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name == "." || name == ".." { continue }
+                names.append(name)
+            }
+            closedir(dir)
+            for name in names.sorted() {
+                let child = path.hasSuffix("/") ? path + name : path + "/" + name
+                var cst = stat()
+                guard stat(child, &cst) == 0 else { continue }
+                if (cst.st_mode & S_IFMT) == S_IFDIR {
+                    collect(child, into: &found, skipped: &skipped, explicit: false)
+                } else {
+                    let lower = name.lowercased()
+                    if [".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) }) {
+                        collect(child, into: &found, skipped: &skipped, explicit: false)
+                    }
+                }
+            }
+            return
+        }
+        switch detect(path) {
+        case .success(let f): found.append((path, f))
+        case .failure(let reason): skipped.append((path, reason.message))
+        }
+    }
+
+    struct Reason: Error {
+        var message: String
+    }
+
+    static func detect(_ path: String) -> Result<FileFormat, Reason> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(Reason(message: String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 512)
+        let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, 512) }
+        guard n > 0 else { return .failure(Reason(message: n == 0 ? "empty file" : String(cString: strerror(errno)))) }
+        if n >= 8 && head[0..<8].elementsEqual("ElfFile\0".utf8) { return .success(.evtx) }
+        var i = 0
+        if n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF { i = 3 }
+        while i < n && [0x20, 0x09, 0x0A, 0x0D].contains(head[i]) { i += 1 }
+        if i < n && (head[i] == UInt8(ascii: "{") || head[i] == UInt8(ascii: "[")) { return .success(.json) }
+        if path.lowercased().hasSuffix(".evtx") { return .success(.evtx) }  // damaged header: chunks are still scanned
+        return .failure(Reason(message: "unknown format (neither EVTX nor JSON)"))
+    }
+
+    /// Reads a whole file.
+    static func readAll(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            if n <= 0 { break }
+            done += n
+        }
+        out.removeLast(out.count - done)
+        return out
+    }
+}

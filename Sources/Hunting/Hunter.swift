@@ -1,0 +1,355 @@
+import EVTX
+import Events
+import Sigma
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What a hunt found and what it had to skip.
+public struct HuntResult: Sendable {
+    /// Detections in deterministic order: by input file (in the order found), then record order;
+    /// correlation detections after them, by time.
+    public var sightings: [Sighting] = []
+    /// Files read, with the events each held.
+    public var files: [HuntedFile] = []
+    /// Files that could not be read or whose format is unknown, with the reason.
+    public var skippedFiles: [(path: String, reason: String)] = []
+    /// Events read in all.
+    public var events = 0
+    /// Damaged records and chunks skipped (EVTX) and unreadable lines (JSON).
+    public var skippedRecords = 0
+    /// Problems, located, one line each (capped per file).
+    public var problems: [String] = []
+    /// Rule evaluations after the index and the prefilter (for measurements).
+    public var evaluations = 0
+}
+
+/// One file that was hunted.
+public struct HuntedFile: Sendable {
+    public var path: String
+    public var format: String
+    public var events: Int
+    public var skippedRecords: Int
+}
+
+/// Progress figures, for a progress bar.
+public struct HuntProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var events: Int
+    public var sightings: Int
+}
+
+/// Runs readers and Sigma over files and folders in parallel and produces ``Sighting``s.
+///
+/// Work is split into items, one per JSON file and one per batch of EVTX chunks, so a single large file
+/// still uses every thread. Each worker owns a chunk parser and an ``EventView``; results are kept per
+/// item and concatenated in item order, so the output does not depend on the thread count. Memory holds
+/// one batch of chunks per worker plus the detections.
+public final class Hunter: Sendable {
+    public let ruleSet: RuleSet
+    public let correlations: [SigmaCorrelation]
+    /// Rules referenced by correlations (by rule index), with the fields the correlations need.
+    let correlationFields: [Int: [String]]
+    /// Rules whose own matches are not reported (referenced by a correlation that does not `generate`).
+    let suppressed: Set<Int>
+    /// Chunks per work item.
+    public let chunksPerItem: Int
+
+    public init(ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8) {
+        self.ruleSet = ruleSet
+        self.correlations = correlations
+        self.chunksPerItem = max(1, chunksPerItem)
+        var fields: [Int: Set<String>] = [:]
+        var suppressed = Set<Int>()
+        for c in correlations {
+            let indices = Correlator.ruleIndices(for: c, in: ruleSet.rules)
+            for i in indices {
+                var need = Set(c.groupBy)
+                if let f = c.condition.field { need.formUnion(f.split(separator: ",").map(String.init)) }
+                for (alias, perRule) in c.aliases {
+                    need.remove(alias)
+                    let r = ruleSet.rules[i]
+                    if let n = r.name, let f = perRule[n] { need.insert(f) }
+                    if let id = r.id, let f = perRule[id] { need.insert(f) }
+                }
+                fields[i, default: []].formUnion(need)
+                if !c.generate { suppressed.insert(i) }
+            }
+        }
+        self.correlationFields = fields.mapValues { $0.sorted() }
+        self.suppressed = suppressed
+    }
+
+    enum Input: Sendable {
+        case evtx(EVTXFile, chunks: Range<Int>)
+        case json(String)
+    }
+
+    struct Item: Sendable {
+        var file: Int
+        var input: Input
+    }
+
+    struct ItemResult: Sendable {
+        var sightings: [Sighting] = []
+        var correlationEvents: [CorrelationEvent] = []
+        /// What each correlation event's reference points to (indices local to the item).
+        var correlationRecords: [(record: SightingRecord, computer: String)] = []
+        var events = 0
+        var skipped = 0
+        var problems: [String] = []
+    }
+
+    /// Hunts every file under `paths` with `threads` workers.
+    ///
+    /// - Parameters:
+    ///   - progress: called after each work item (from worker threads).
+    ///   - sink: when given, receives the detections in their final order as soon as every earlier work
+    ///     item is done (calls are serialized), and ``HuntResult/sightings`` stays empty: memory then
+    ///     does not grow with the number of detections.
+    public func hunt(
+        paths: [String], threads: Int, progress: (@Sendable (HuntProgress) -> Void)? = nil,
+        sink: (@Sendable ([Sighting]) -> Void)? = nil
+    ) async -> HuntResult {
+        var result = HuntResult()
+        var found: [(path: String, format: FileFormat)] = []
+        for p in paths { FileCollector.collect(p, into: &found, skipped: &result.skippedFiles) }
+        var items: [Item] = []
+        var formats: [String] = []
+        var openFiles: [Int: EVTXFile] = [:]
+        for (i, f) in found.enumerated() {
+            formats.append(f.format.rawValue)
+            switch f.format {
+            case .evtx:
+                do {
+                    let file = try EVTXFile(path: f.path)
+                    openFiles[i] = file
+                    var start = 0
+                    if file.chunkCount == 0 { items.append(Item(file: i, input: .evtx(file, chunks: 0..<0))) }
+                    while start < file.chunkCount {
+                        let end = min(file.chunkCount, start + chunksPerItem)
+                        items.append(Item(file: i, input: .evtx(file, chunks: start..<end)))
+                        start = end
+                    }
+                } catch {
+                    result.skippedFiles.append((f.path, "\(error)"))
+                }
+            case .json:
+                items.append(Item(file: i, input: .json(f.path)))
+            }
+        }
+        let itemCount = items.count
+        let fileItems = Dictionary(grouping: items.indices, by: { items[$0].file }).mapValues(\.count)
+        let state = SharedState()
+        let workers = max(1, min(threads, max(1, itemCount)))
+        let sendableItems = items
+        let paths = found.map(\.path)
+        let totalFiles = found.count
+        let results = await withTaskGroup(of: [(Int, ItemResult)].self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    let parser = EVTXChunkParser()
+                    // Each worker gets its own compiled copy: shared objects would make the threads
+                    // contend on their reference counts.
+                    let rules = w == 0 ? self.ruleSet : self.ruleSet.copy()
+                    let view = rules.makeView()
+                    var done: [(Int, ItemResult)] = []
+                    defer { state.evaluations.add(view.evaluations, ordering: .relaxed) }
+                    while true {
+                        let i = state.next.add(1, ordering: .relaxed).oldValue
+                        if i >= itemCount { break }
+                        let item = sendableItems[i]
+                        var r = self.run(item, paths[item.file], parser: parser, rules: rules, view: view)
+                        let found = r.sightings.count
+                        if let sink {
+                            let ready = r.sightings
+                            r.sightings = []
+                            state.reorder.withLock { st in
+                                st.pending[i] = ready
+                                while let next = st.pending.removeValue(forKey: st.next) {
+                                    if !next.isEmpty { sink(next) }
+                                    st.next += 1
+                                }
+                            }
+                        }
+                        done.append((i, r))
+                        let events = state.events.add(r.events, ordering: .relaxed).newValue
+                        let sightings = state.sightings.add(found, ordering: .relaxed).newValue
+                        let fileFinished = state.itemsDone.withLock { d -> Bool in
+                            d[item.file, default: 0] += 1
+                            return d[item.file] == fileItems[item.file]
+                        }
+                        let files =
+                            fileFinished
+                            ? state.filesDone.add(1, ordering: .relaxed).newValue : state.filesDone.load(ordering: .relaxed)
+                        progress?(HuntProgress(filesDone: files, filesTotal: totalFiles, events: events, sightings: sightings))
+                    }
+                    return done
+                }
+            }
+            var all: [(Int, ItemResult)] = []
+            for await part in group { all.append(contentsOf: part) }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        var perFile: [Int: (events: Int, skipped: Int)] = [:]
+        var correlationEvents: [CorrelationEvent] = []
+        var correlationRecords: [(record: SightingRecord, computer: String)] = []
+        for (i, r) in results {
+            let base = correlationRecords.count
+            correlationRecords.append(contentsOf: r.correlationRecords)
+            correlationEvents.append(contentsOf: r.correlationEvents.map { e in
+                var e = e
+                e.reference += base
+                return e
+            })
+            let f = items[i].file
+            perFile[f, default: (0, 0)].events += r.events
+            perFile[f, default: (0, 0)].skipped += r.skipped
+            result.sightings.append(contentsOf: r.sightings)
+            result.events += r.events
+            result.skippedRecords += r.skipped
+            for p in r.problems where result.problems.count < 1000 { result.problems.append("\(found[f].path): \(p)") }
+        }
+        for (i, f) in found.enumerated() where perFile[i] != nil || openFiles[i] != nil {
+            let s = perFile[i] ?? (0, 0)
+            result.files.append(HuntedFile(path: f.path, format: formats[i], events: s.events, skippedRecords: s.skipped))
+        }
+        result.evaluations = state.evaluations.load(ordering: .relaxed)
+        if !correlations.isEmpty {
+            let c = correlate(correlationEvents, correlationRecords)
+            if let sink { if !c.isEmpty { sink(c) } } else { result.sightings.append(contentsOf: c) }
+        }
+        return result
+    }
+
+    func run(_ item: Item, _ path: String, parser: EVTXChunkParser, rules: RuleSet, view: EventView) -> ItemResult {
+        var r = ItemResult()
+        switch item.input {
+        case .evtx(let file, let chunks):
+            if chunks.isEmpty {
+                for e in file.headerErrors where !e.isWarning { r.problems.append("\(e)") }
+                return r
+            }
+            if chunks.lowerBound == 0 {
+                for e in file.headerErrors where !e.isWarning { r.problems.append("\(e)") }
+            }
+            for c in chunks {
+                let summary = parser.parse(file, chunk: c) { record in
+                    let event = record.event(file: path)
+                    r.events += 1
+                    self.process(event, rules: rules, view: view, into: &r)
+                }
+                for e in summary.errors where !e.isWarning {
+                    r.skipped += 1
+                    if r.problems.count < 50 { r.problems.append("\(e)") }
+                }
+            }
+        case .json(let p):
+            guard let bytes = FileCollector.readAll(p) else {
+                r.problems.append("cannot read: \(String(cString: strerror(errno)))")
+                r.skipped += 1
+                return r
+            }
+            let problems = JSONEventReader.read(bytes, file: path) { event in
+                r.events += 1
+                self.process(event, rules: rules, view: view, into: &r)
+            }
+            r.skipped += problems.count
+            for p in problems.prefix(50) { r.problems.append("\(p)") }
+        }
+        return r
+    }
+
+    func process(_ event: Event, rules: RuleSet, view: EventView, into r: inout ItemResult) {
+        view.reset(event)
+        let matched = rules.matches(view)
+        if matched.isEmpty { return }
+        for i in matched {
+            let rule = ruleSet.rules[i]
+            if let need = correlationFields[i] {
+                var values: [String: String] = [:]
+                for f in need { values[f] = view.text(ofField: f) }
+                r.correlationEvents.append(
+                    CorrelationEvent(rule: i, timestamp: event.timestamp, values: values, reference: r.correlationRecords.count))
+                r.correlationRecords.append(
+                    (SightingRecord(file: event.source.file, recordID: event.source.recordID, line: event.source.line),
+                        view.text(ofField: "Computer") ?? ""))
+            }
+            if suppressed.contains(i) { continue }
+            r.sightings.append(
+                Sighting(
+                    ruleID: rule.id ?? rule.name ?? rule.title, title: rule.title, level: rule.level ?? .informational,
+                    tags: rule.tags, attack: rule.attackTechniques, timestamp: event.timestamp,
+                    computer: view.text(ofField: "Computer") ?? "", channel: view.text(ofField: "Channel") ?? "",
+                    eventID: view.eventID >= 0 ? view.eventID : nil, recordID: event.source.recordID,
+                    file: event.source.file, fields: Hunter.dataFields(event)))
+        }
+    }
+
+    /// Correlation detections from the base-rule matches of the whole hunt.
+    func correlate(_ events: [CorrelationEvent], _ records: [(record: SightingRecord, computer: String)]) -> [Sighting] {
+        Correlator.evaluate(correlations, rules: ruleSet.rules, events: events).map { m in
+            let c = correlations[m.correlation]
+            let refs = m.events.map { records[$0] }
+            var fields = m.group
+            fields.append(("value", m.value == m.value.rounded() ? String(Int64(m.value)) : String(m.value)))
+            return Sighting(
+                ruleID: c.id ?? c.name ?? c.title, title: c.title, level: c.level ?? .informational, tags: c.tags,
+                attack: c.attackTechniques, timestamp: m.timestamp, computer: refs.last?.computer ?? "", channel: "",
+                eventID: nil, recordID: nil, file: refs.last?.record.file ?? "", fields: fields, correlation: c.type,
+                records: refs.map(\.record))
+        }
+    }
+
+    /// The event's data fields as text: `EventData`/`UserData` members for Windows events, the top-level
+    /// members (and `winlog.event_data`) otherwise.
+    public static func dataFields(_ event: Event) -> [(String, String)] {
+        var out: [(String, String)] = []
+        func add(_ o: EventObject, prefix: String = "") {
+            for m in o {
+                switch m.value {
+                case .object(let inner):
+                    if let t = inner["#text"] { out.append((prefix + m.key, t.text ?? "")) } else if m.key != "#attributes" {
+                        add(inner, prefix: prefix + m.key + ".")
+                    }
+                default: out.append((prefix + m.key, m.value.text ?? ""))
+                }
+            }
+        }
+        switch event.layout {
+        case .windowsXML:
+            guard let root = event.fields.members.first?.value.objectValue else { return out }
+            if let d = root["EventData"]?.objectValue { add(d) }
+            if let u = root["UserData"]?.objectValue {
+                for child in u { if let o = child.value.objectValue { add(o) } }
+            }
+        case .winlogbeat:
+            if let d = event.fields["winlog"]?["event_data"]?.objectValue { add(d) }
+        case .flat:
+            add(event.fields)
+        }
+        return out
+    }
+}
+
+/// Counters shared by the workers of one hunt.
+final class SharedState: Sendable {
+    let next = Atomic<Int>(0)
+    let events = Atomic<Int>(0)
+    let sightings = Atomic<Int>(0)
+    let evaluations = Atomic<Int>(0)
+    let filesDone = Atomic<Int>(0)
+    let itemsDone = Mutex<[Int: Int]>([:])
+    let reorder = Mutex<Reorder>(Reorder())
+}
+
+/// Detections of finished work items waiting for the earlier items.
+struct Reorder: Sendable {
+    var next = 0
+    var pending: [Int: [Sighting]] = [:]
+}

@@ -1,0 +1,124 @@
+import Events
+
+/// Evaluates detections against an ``EventView``.
+enum Evaluator {
+    static func evaluate(_ d: Detection, _ view: EventView) -> Bool {
+        // Searches are evaluated lazily, at most once each.
+        var cache = [UInt8](repeating: 2, count: d.searches.count)
+        func search(_ i: Int) -> Bool {
+            if cache[i] != 2 { return cache[i] == 1 }
+            let r = evaluate(d.searches[i], view)
+            cache[i] = r ? 1 : 0
+            return r
+        }
+        func cond(_ c: Condition) -> Bool {
+            switch c {
+            case .search(let i): return search(i)
+            case .and(let items):
+                for x in items where !cond(x) { return false }
+                return true
+            case .or(let items):
+                for x in items where cond(x) { return true }
+                return false
+            case .not(let x): return !cond(x)
+            case .atLeast(let n, let ids):
+                var count = 0
+                for i in ids where search(i) {
+                    count += 1
+                    if count >= n { return true }
+                }
+                return n <= 0
+            case .all(let ids):
+                for i in ids where !search(i) { return false }
+                return true
+            case .constant(let b): return b
+            }
+        }
+        return cond(d.condition)
+    }
+
+    static func evaluate(_ s: SearchExpression, _ view: EventView) -> Bool {
+        switch s {
+        case .field(let t):
+            return test(t, values: t.slot >= 0 ? view.values(t.slot) : view.lookup(t.field), view)
+        case .keywords(let t):
+            return test(t, values: view.keywords(), view)
+        case .and(let items):
+            for x in items where !evaluate(x, view) { return false }
+            return true
+        case .or(let items):
+            for x in items where evaluate(x, view) { return true }
+            return false
+        }
+    }
+
+    static func test(_ t: FieldTest, values: [FieldText]?, _ view: EventView) -> Bool {
+        if case .exists(let want)? = t.matchers.first { return (values != nil) == want }
+        guard let values else {
+            // A missing field matches only `null`; `neq` needs the field.
+            if t.negated { return false }
+            return t.matchers.contains { if case .null = $0 { return true } else { return false } }
+        }
+        let result: Bool
+        if t.requireAll {
+            result = t.groups.allSatisfy { g in t.matchers[g].contains { m in values.contains { match(m, $0, view) } } }
+        } else {
+            result = t.matchers.contains { m in values.contains { match(m, $0, view) } }
+        }
+        return t.negated ? !result : result
+    }
+
+    static func match(_ m: ValueMatcher, _ v: FieldText, _ view: EventView) -> Bool {
+        switch m {
+        case .string(let p):
+            return (p.caseSensitive ? v.raw : v.folded).withUnsafeBufferPointer { p.matches($0) }
+        case .regex(let r):
+            return v.raw.withUnsafeBufferPointer { r.matches($0, scratch: view.scratch) }
+        case .compare(let op, let n):
+            guard let x = number(v) else { return false }
+            return op.holds(x, n)
+        case .cidr(let c):
+            guard let a = CIDRRange.parseAddress(String(decoding: v.raw, as: UTF8.self)) else { return false }
+            return c.contains(a)
+        case .null:
+            if case .null = v.value { return true }
+            return v.raw.isEmpty
+        case .exists:
+            return true
+        case .fieldref(let other, let mode, let cased):
+            guard let others = view.lookup(other) else { return false }
+            let mine = cased ? v.raw : v.folded
+            return others.contains { o in
+                let theirs = cased ? o.raw : o.folded
+                switch mode {
+                case .equals: return mine == theirs
+                case .startsWith: return mine.starts(with: theirs)
+                case .endsWith: return mine.count >= theirs.count && Array(mine.suffix(theirs.count)) == theirs
+                case .contains:
+                    if theirs.isEmpty { return true }
+                    return mine.withUnsafeBufferPointer { h in
+                        theirs.withUnsafeBufferPointer { StringPattern.find($0, in: h, from: 0) != nil }
+                    }
+                }
+            }
+        case .timePart(let part, let op, let n):
+            let t: Timestamp?
+            if case .timestamp(let ts) = v.value { t = ts } else { t = Timestamp(iso8601: String(decoding: v.raw, as: UTF8.self)) }
+            guard let t else { return false }
+            return op.holds(Double(part.value(of: t)), n)
+        }
+    }
+
+    static func number(_ v: FieldText) -> Double? {
+        switch v.value {
+        case .int(let i): return Double(i)
+        case .uint(let u): return Double(u)
+        case .double(let d): return d
+        default:
+            let s = String(decoding: v.raw, as: UTF8.self)
+            if let d = Double(s) { return d }
+            if s.hasPrefix("0x") || s.hasPrefix("0X"), let h = UInt64(s.dropFirst(2), radix: 16) { return Double(h) }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import Events
+
+/// A detection compiled into a tree of nodes that evaluate without allocating.
+class ProgramNode {
+    func evaluate(_ view: EventView) -> Bool { false }
+    /// Calls `body` with every field test below this node.
+    func visitFields(_ body: (FieldNode) -> Void) {}
+}
+
+final class AndNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
+    let children: [ProgramNode]
+    init(_ children: [ProgramNode]) { self.children = children }
+    override func evaluate(_ view: EventView) -> Bool {
+        for c in children where !c.evaluate(view) { return false }
+        return true
+    }
+}
+
+final class OrNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
+    let children: [ProgramNode]
+    init(_ children: [ProgramNode]) { self.children = children }
+    override func evaluate(_ view: EventView) -> Bool {
+        for c in children where c.evaluate(view) { return true }
+        return false
+    }
+}
+
+final class NotNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { child.visitFields(body) }
+    let child: ProgramNode
+    init(_ child: ProgramNode) { self.child = child }
+    override func evaluate(_ view: EventView) -> Bool { !child.evaluate(view) }
+}
+
+final class AtLeastNode: ProgramNode {
+    override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
+    let count: Int
+    let children: [ProgramNode]
+    init(_ count: Int, _ children: [ProgramNode]) {
+        self.count = count
+        self.children = children
+    }
+    override func evaluate(_ view: EventView) -> Bool {
+        if count <= 0 { return true }
+        var n = 0
+        for c in children where c.evaluate(view) {
+            n += 1
+            if n >= count { return true }
+        }
+        return false
+    }
+}
+
+final class ConstantNode: ProgramNode {
+    let value: Bool
+    init(_ value: Bool) { self.value = value }
+    override func evaluate(_ view: EventView) -> Bool { value }
+}
+
+final class FieldNode: ProgramNode {
+    let test: FieldTest
+    let keywords: Bool
+    /// The common case: every matcher a case-insensitive string pattern and no `neq`. One group per
+    /// value under `all` (every group must match), else a single group.
+    let groups: [[StringPattern]]?
+    let slot: Int
+    /// Per group and pattern: the pattern's index in the slot's flat literal table when the slot's
+    /// automaton decides the pattern exactly (a `contains` literal), else -1. Set by ``RuleSet``.
+    var literalIndices: [[Int32]]?
+
+    override func visitFields(_ body: (FieldNode) -> Void) { body(self) }
+
+    init(_ test: FieldTest, keywords: Bool) {
+        self.test = test
+        self.keywords = keywords
+        slot = test.slot
+        var patterns: [StringPattern] = []
+        for m in test.matchers {
+            guard case .string(let p) = m, !p.caseSensitive else {
+                patterns = []
+                break
+            }
+            patterns.append(p)
+        }
+        if keywords || slot < 0 || test.negated || patterns.count != test.matchers.count || patterns.isEmpty {
+            groups = nil
+        } else if test.requireAll {
+            groups = test.groups.map { Array(patterns[$0]) }
+        } else {
+            groups = [patterns]
+        }
+    }
+
+    override func evaluate(_ view: EventView) -> Bool {
+        if let groups, let literalIndices {
+            // Literals found by the slot's automaton answer `contains` without searching again.
+            let g = view.generation
+            if view.scannedGeneration[slot] != g { view.scanner?.scan(slot, view) }
+            guard let values = view.values(slot) else { return false }
+            return view.literalGeneration.withUnsafeBufferPointer { found in
+                values.withUnsafeBufferPointer { vb in
+                    for (gi, group) in groups.enumerated() {
+                        let ids = literalIndices[gi]
+                        var groupHit = false
+                        for (j, p) in group.enumerated() {
+                            let id = ids[j]
+                            if id >= 0 {
+                                if found[Int(id)] == g {
+                                    groupHit = true
+                                    break
+                                }
+                                continue
+                            }
+                            for i in 0..<vb.count where vb[i].folded.withUnsafeBufferPointer({ p.matches($0) }) {
+                                groupHit = true
+                                break
+                            }
+                            if groupHit { break }
+                        }
+                        if !groupHit { return false }
+                    }
+                    return true
+                }
+            }
+        }
+        if let groups {
+            guard let values = view.values(slot) else { return false }
+            return values.withUnsafeBufferPointer { vb in
+                for g in groups {
+                    let groupHit = g.withUnsafeBufferPointer { pb -> Bool in
+                        for i in 0..<vb.count {
+                            let hit = vb[i].folded.withUnsafeBufferPointer { text in
+                                for j in 0..<pb.count where pb[j].matches(text) { return true }
+                                return false
+                            }
+                            if hit { return true }
+                        }
+                        return false
+                    }
+                    if !groupHit { return false }
+                }
+                return true
+            }
+        }
+        if keywords { return Evaluator.test(test, values: view.keywords(), view) }
+        return Evaluator.test(test, values: test.slot >= 0 ? view.values(test.slot) : view.lookup(test.field), view)
+    }
+}
+
+enum Program {
+    /// Compiles a bound detection (fields already mapped to slots).
+    static func compile(_ d: Detection) -> ProgramNode {
+        let searches = d.searches.map(compile)
+        func cond(_ c: Condition) -> ProgramNode {
+            switch c {
+            case .search(let i): return searches[i]
+            case .and(let items): return AndNode(items.map(cond))
+            case .or(let items): return OrNode(items.map(cond))
+            case .not(let x): return NotNode(cond(x))
+            case .atLeast(let n, let ids): return AtLeastNode(n, ids.map { searches[$0] })
+            case .all(let ids): return AndNode(ids.map { searches[$0] })
+            case .constant(let b): return ConstantNode(b)
+            }
+        }
+        return cond(d.condition)
+    }
+
+    static func compile(_ s: SearchExpression) -> ProgramNode {
+        switch s {
+        case .field(let t): return FieldNode(t, keywords: false)
+        case .keywords(let t): return FieldNode(t, keywords: true)
+        case .and(let items): return AndNode(items.map(compile))
+        case .or(let items): return OrNode(items.map(compile))
+        }
+    }
+
+    // MARK: - Prefilter requirements
+
+    /// A necessary condition for a detection: at least one of these (slot, folded literal) pairs must
+    /// occur in the event, or the detection cannot match. `nil` when no such condition can be derived.
+    static func requirement(_ d: Detection) -> [(slot: Int, literal: [UInt8])]? {
+        func search(_ s: SearchExpression) -> [(slot: Int, literal: [UInt8])]? {
+            switch s {
+            case .field(let t): return field(t)
+            case .keywords: return nil
+            case .and(let items): return best(items.map(search))
+            case .or(let items): return union(items.map(search))
+            }
+        }
+        func cond(_ c: Condition) -> [(slot: Int, literal: [UInt8])]? {
+            switch c {
+            case .search(let i): return search(d.searches[i])
+            case .and(let items): return best(items.map(cond))
+            case .or(let items): return union(items.map(cond))
+            case .not, .constant: return nil
+            case .atLeast(let n, let ids): return n >= 1 ? union(ids.map { search(d.searches[$0]) }) : nil
+            case .all(let ids): return best(ids.map { search(d.searches[$0]) })
+            }
+        }
+        return cond(d.condition)
+    }
+
+    static func field(_ t: FieldTest) -> [(slot: Int, literal: [UInt8])]? {
+        guard !t.negated, t.slot >= 0 else { return nil }
+        func literal(_ m: ValueMatcher) -> [UInt8]? {
+            guard case .string(let p) = m else { return nil }
+            let l = p.requiredLiteral
+            guard !l.isEmpty, l.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return CaseFolding.fold(l)
+        }
+        if t.requireAll {
+            var bestGroup: [[UInt8]]?
+            for g in t.groups {
+                var lits: [[UInt8]] = []
+                for m in t.matchers[g] {
+                    guard let l = literal(m) else { lits = []; break }
+                    lits.append(l)
+                }
+                if lits.isEmpty { continue }
+                if bestGroup == nil || (lits.map(\.count).min() ?? 0) > (bestGroup!.map(\.count).min() ?? 0) {
+                    bestGroup = lits
+                }
+            }
+            return bestGroup.map { $0.map { (t.slot, $0) } }
+        }
+        var out: [(slot: Int, literal: [UInt8])] = []
+        for m in t.matchers {
+            guard let l = literal(m) else { return nil }
+            out.append((t.slot, l))
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    static func best(_ options: [[(slot: Int, literal: [UInt8])]?]) -> [(slot: Int, literal: [UInt8])]? {
+        var chosen: [(slot: Int, literal: [UInt8])]?
+        func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int, Int) {
+            (r.map(\.literal.count).min() ?? 0 >= 4 ? 1 : 0, -Set(r.map(\.slot)).count, -r.count)
+        }
+        for case let o? in options {
+            if chosen == nil || score(o) > score(chosen!) { chosen = o }
+        }
+        return chosen
+    }
+
+    static func union(_ options: [[(slot: Int, literal: [UInt8])]?]) -> [(slot: Int, literal: [UInt8])]? {
+        var out: [(slot: Int, literal: [UInt8])] = []
+        for o in options {
+            guard let o else { return nil }
+            out += o
+        }
+        return out.isEmpty ? nil : out
+    }
+}

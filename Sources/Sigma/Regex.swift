@@ -1,0 +1,95 @@
+import CPCRE2
+
+/// A compiled PCRE2 regular expression, JIT-compiled when the platform supports it.
+///
+/// Sigma's `re` modifier: PCRE flavor, case-sensitive unless `re|i`, matched anywhere in the value
+/// (not anchored). Matching uses a match-data block the caller owns (one per thread), so a compiled
+/// expression is shared by every thread.
+public final class SigmaRegex: @unchecked Sendable {
+    // Sendable: the compiled code is immutable after init; pcre2_match and pcre2_jit_match only read it.
+
+    let code: OpaquePointer
+    let jit: Bool
+    /// The pattern as written in the rule.
+    public let pattern: String
+    let flags: (caseInsensitive: Bool, multiline: Bool, dotAll: Bool)
+
+    /// Compiles `pattern` with the given flags.
+    ///
+    /// - Throws: ``SigmaError`` of kind `.regex` with PCRE2's message and the offset in the pattern.
+    public init(_ pattern: String, caseInsensitive: Bool, multiline: Bool, dotAll: Bool) throws(SigmaError) {
+        var options: UInt32 = PCRE2_UTF | PCRE2_UCP
+        if caseInsensitive { options |= PCRE2_CASELESS }
+        if multiline { options |= PCRE2_MULTILINE }
+        if dotAll { options |= PCRE2_DOTALL }
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let compiled: OpaquePointer? = pattern.withCString { p in
+            p.withMemoryRebound(to: UInt8.self, capacity: pattern.utf8.count) { bytes in
+                pcre2_compile_8(bytes, pattern.utf8.count, options, &errorCode, &errorOffset, nil)
+            }
+        }
+        guard let compiled else {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let n = pcre2_get_error_message_8(errorCode, &buffer, buffer.count)
+            let message = n > 0 ? String(decoding: buffer[0..<Int(n)], as: UTF8.self) : "error \(errorCode)"
+            throw SigmaError(.regex("\(message) at offset \(errorOffset) in '\(pattern)'"))
+        }
+        code = compiled
+        jit = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
+        self.pattern = pattern
+        flags = (caseInsensitive, multiline, dotAll)
+    }
+
+    deinit {
+        pcre2_code_free_8(code)
+    }
+
+    /// An independent copy (its own compiled code), for a worker thread.
+    func copy() -> SigmaRegex {
+        // The pattern compiled once already, so compiling it again cannot fail.
+        (try? SigmaRegex(pattern, caseInsensitive: flags.caseInsensitive, multiline: flags.multiline, dotAll: flags.dotAll))
+            ?? self
+    }
+
+    /// Whether the expression matches anywhere in `bytes` (UTF-8).
+    func matches(_ bytes: UnsafeBufferPointer<UInt8>, scratch: RegexScratch) -> Bool {
+        let subject = bytes.baseAddress ?? UnsafePointer(scratch.empty)
+        let rc: Int32
+        if jit {
+            rc = pcre2_jit_match_8(code, subject, bytes.count, 0, 0, scratch.matchData, scratch.context)
+        } else {
+            rc = pcre2_match_8(code, subject, bytes.count, 0, PCRE2_NO_UTF_CHECK, scratch.matchData, scratch.context)
+        }
+        return rc >= 0
+    }
+
+    /// Whether the expression matches anywhere in `text`.
+    public func matches(_ text: String, scratch: RegexScratch) -> Bool {
+        var text = text
+        return text.withUTF8 { matches($0, scratch: scratch) }
+    }
+}
+
+/// Per-thread state for regex matching: a match-data block and a match context with limits.
+public final class RegexScratch {
+    let matchData: OpaquePointer
+    let context: OpaquePointer
+    let empty: UnsafeMutablePointer<UInt8>
+
+    /// A fresh scratch area; the match limit bounds backtracking on pathological expressions.
+    public init(matchLimit: UInt32 = 1_000_000) {
+        matchData = pcre2_match_data_create_8(1, nil)
+        context = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(context, matchLimit)
+        pcre2_set_depth_limit_8(context, 10_000)
+        empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        empty.initialize(to: 0)
+    }
+
+    deinit {
+        pcre2_match_data_free_8(matchData)
+        pcre2_match_context_free_8(context)
+        empty.deallocate()
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Hunting benchmark (release build; not part of `swift test`).
+#
+# Hunts with every Windows Sigma rule of the corpus over the corpus's EVTX files, repeated (as symbolic
+# links, so no disk is used) until the input reaches TARGET_MB (default 1024 MB), and prints on the same
+# files: events/s hunting, events/s parsing only (the same reader and pipeline with no rules), their
+# ratio, and the peak memory of each run (/usr/bin/time -v).
+#
+# Environment: CORPUS (default ../shared/corpus), TARGET_MB (1024), THREADS (all cores), KEEP=1 keeps the
+# symlink tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS=${CORPUS:-../shared/corpus}
+RULES=$CORPUS/sigma/rules/windows
+TARGET_MB=${TARGET_MB:-1024}
+THREADS=${THREADS:-$(nproc)}
+[ -d "$CORPUS/evtx" ] || { echo "bench-hunt: corpus not found at $CORPUS" >&2; exit 1; }
+
+flock /tmp/sightline-build.lock swift build -c release --product sightline >&2
+BIN=$(swift build -c release --show-bin-path)/sightline
+
+WORK=$(mktemp -d /tmp/sightline-bench.XXXXXX)
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+mapfile -d '' FILES < <(find "$(realpath "$CORPUS/evtx")" -name '*.evtx' -print0 | sort -z)
+size=$(cat "${FILES[@]}" | wc -c)
+copies=$(( (TARGET_MB * 1024 * 1024 + size - 1) / size ))
+for ((c = 0; c < copies; c++)); do
+  mkdir -p "$WORK/copy-$c"
+  i=0
+  for f in "${FILES[@]}"; do ln -s "$f" "$WORK/copy-$c/$i.evtx"; i=$((i + 1)); done
+done
+total=$((size * copies))
+cat "${FILES[@]}" > /dev/null   # warm the page cache
+echo "input: ${#FILES[@]} EVTX files x $copies copies = $((total / 1024 / 1024)) MB; rules: $RULES; threads: $THREADS"
+
+run() {  # run NAME EXTRA-ARGS...
+  local name=$1; shift
+  /usr/bin/time -v "$BIN" hunt "$WORK" --rules "$RULES" --threads "$THREADS" --format jsonl --out /dev/null --timing "$@" \
+    2> "$WORK/$name.log" || { cat "$WORK/$name.log" >&2; exit 1; }
+  local line rss
+  line=$(grep '^timing:' "$WORK/$name.log")
+  rss=$(awk '/Maximum resident set size/ {print $6}' "$WORK/$name.log")
+  echo "$line peak_rss_kb $rss"
+}
+parse=$(run parse --parse-only)
+hunt=$(run hunt)
+field() { echo "$1" | awk -v k="$2" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1)}'; }
+pe=$(field "$parse" events); ps=$(field "$parse" hunt_s); prss=$(field "$parse" peak_rss_kb)
+he=$(field "$hunt" events); hs=$(field "$hunt" hunt_s); hrss=$(field "$hunt" peak_rss_kb)
+hl=$(field "$hunt" load_s); hc=$(field "$hunt" compile_s); units=$(field "$hunt" units); pre=$(field "$hunt" prefiltered)
+awk -v pe="$pe" -v ps="$ps" -v he="$he" -v hs="$hs" -v prss="$prss" -v hrss="$hrss" -v t="$THREADS" \
+  -v hl="$hl" -v hc="$hc" -v units="$units" -v pre="$pre" 'BEGIN {
+  printf "parse only : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", pe, ps, pe / ps, pe / ps / t, prss / 1024
+  printf "hunt       : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", he, hs, he / hs, he / hs / t, hrss / 1024
+  printf "hunt / parse time: %.2fx   (rules loaded in %.2f s, compiled in %.2f s: %d units, %d prefiltered)\n", hs / ps, hl, hc, units, pre
+}'
