@@ -32,11 +32,11 @@ build: deps
 
 RUN_DB ?= $(CURDIR)/.build/run/knowledge.sqlite
 
-## The main job on the example that ships with the project (until hunting lands: the North Korean
-## actors of the built-in knowledge pack, and one of them in full).
+## The main job on the example that ships with the project: the DarkSeoul wiper attack of March 2013,
+## replayed in Sysmon and Security logs (scripts/make-darkseoul-example.py), hunted with Sightline's own
+## Sigma rules, grouped into campaigns and attributed with the built-in knowledge.
 run: release
-	$(BIN) intel groups --db $(RUN_DB) --country KP
-	$(BIN) intel show --db $(RUN_DB) Lazarus
+	$(BIN) investigate --db $(RUN_DB) examples/darkseoul/logs
 
 test: deps venv
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test

@@ -56,15 +56,20 @@ let package = Package(
         // Attribution: evidence, scoring, calibration, benchmark.
         .target(name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
 
+        // The main job: hunt → campaigns → attribution.
+        .target(
+            name: "Investigation", dependencies: ["Hunting", "Sigma", "Events", "Attribution", "Knowledge", "STIX"],
+            resources: [.copy("Rules")], swiftSettings: swiftSettings),
+
         // Renders results for people (aligned tables) and machines (JSON).
-        .target(name: "Reports", dependencies: ["Attribution", "Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Reports", dependencies: ["Investigation", "Attribution", "Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
 
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "sightline",
             dependencies: [
                 "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Indicators", "Events", "EVTX",
-                "LogFormats", "Sigma", "Hunting",
+                "LogFormats", "Sigma", "Hunting", "Investigation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -92,6 +97,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Knowledge", "JSON", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InvestigationTests",
+            dependencies: ["Investigation", "Hunting", "Sigma", "Attribution", "Knowledge", "Events", "STIX", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SightlineCLITests", dependencies: ["sightline", "TestSupport", "JSON"], swiftSettings: swiftSettings),

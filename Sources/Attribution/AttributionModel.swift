@@ -40,7 +40,7 @@ public struct AttributionResult: Sendable {
     public var countries: [(country: String, confidence: Double)]
     /// Evidence items that could not be used, and why.
     public var notes: [String]
-    /// "insufficient evidence", "unknown actor", or nil when a candidate leads.
+    /// "insufficient evidence", "unknown actor", or nil when a candidate or umbrella actor leads.
     public var verdict: String?
 }
 
@@ -373,7 +373,8 @@ public struct AttributionModel: Sendable {
         var verdict: String?
         if fs.isEmpty && times.isEmpty && observed.isEmpty {
             verdict = "insufficient evidence"
-        } else if unknown >= (candidates.first?.confidence ?? 0) {
+        } else if unknown >= max(candidates.first?.confidence ?? 0, umbrellas.first?.confidence ?? 0) {
+            // Neither the best actor nor the best umbrella (an actor with its subgroups) beats "unknown".
             verdict = "unknown actor"
         }
         return AttributionResult(

@@ -103,11 +103,13 @@ public enum CampaignBuilder {
             return abs(x.seconds - y.seconds) <= window
         }
         // Index by key to avoid comparing every pair.
+        // Hosts compare by their first label, case-insensitively: "PC-01" is "pc-01.corp.example".
+        func hostKey(_ h: String) -> String { String(h.lowercased().split(separator: ".").first ?? "") }
         var byHost: [String: [Int]] = [:]
         var byAccount: [String: [Int]] = [:]
         var byIndicator: [String: [Int]] = [:]
         for (i, s) in findings.enumerated() {
-            if let h = s.host?.lowercased(), !h.isEmpty { byHost[h, default: []].append(i) }
+            if let h = s.host.map(hostKey), !h.isEmpty { byHost[h, default: []].append(i) }
             if let a = s.account?.lowercased(), !genericAccounts.contains(a) { byAccount[a, default: []].append(i) }
             for v in s.indicators.map({ $0.value.lowercased() }) + s.fileHashes.map({ $0.lowercased() }) {
                 byIndicator[v, default: []].append(i)
@@ -125,7 +127,7 @@ public enum CampaignBuilder {
         linkSorted(byAccount, "same account", timed: true)
         linkSorted(byIndicator, "shared indicator", timed: false)
         for (i, s) in findings.enumerated() {
-            for peer in s.linkedHosts.map({ $0.lowercased() }) {
+            for peer in s.linkedHosts.map(hostKey) {
                 for j in byHost[peer] ?? [] where close(s, findings[j]) { union(i, j, "lateral movement to \(peer)") }
             }
         }

@@ -89,6 +89,18 @@ public enum ActorMerger {
             guard let g = byID[id] else { return id }
             return g.attackID.map { "\(g.name) (\($0))" } ?? g.name
         }
+        // MISP countries (originates-from), to catch two actors that share a name across vendors.
+        var countryOf: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.sourceRef, l.json FROM stixObject r JOIN stixObject l ON l.id = r.targetRef AND l.isCurrent = 1
+                WHERE r.isCurrent = 1 AND r.relationshipType = 'originates-from' AND r.sourceRef LIKE 'intrusion-set--%'
+                """)
+        {
+            if let c = (try? STIXObject(JSONParser.parse(row[1] as String)))?["country"]?.stringValue { countryOf[row[0]] = c }
+        }
+        var choices: [(Group, String, String, [String], Set<String>, Set<String>, [String: [String]])] = []
         for m in groups where m.isMISP {
             let byName = nameIndex[AliasNormalizer.normalize(m.name)] ?? []
             let byCitation = Set(m.cited.compactMap { attackIndex[$0] })
@@ -111,7 +123,8 @@ public enum ActorMerger {
             }
             let others = strong.union(bySynonym.keys).subtracting(chosen.map { [$0] } ?? []).sorted()
             if let chosen {
-                try insertMember.execute(arguments: [m.id, chosen, rule])
+                choices.append((m, chosen, rule, others, byName, byCitation, bySynonym))
+                continue
             }
             if !others.isEmpty {
                 let how = others.map { g -> String in
@@ -121,14 +134,47 @@ public enum ActorMerger {
                     if let s = bySynonym[g] { why.append("synonyms " + s.map { "'\($0)'" }.joined(separator: ", ")) }
                     return "\(label(g)) via \(why.joined(separator: "; "))"
                 }.joined(separator: "; ")
-                let reason =
-                    chosen.map { "merged into \(label($0)) by \(rule); not merged with \(how)" }
-                    ?? "ambiguous, not merged: \(how)"
+                let reason = "ambiguous, not merged: \(how)"
                 let c = MergeConflict(memberID: m.id, memberName: m.name, candidateIDs: others, reason: reason)
                 conflicts.append(c)
                 try insertConflict.execute(arguments: [m.id, m.name, others.joined(separator: ","), reason])
             }
         }
+        // Entries merged into one group must agree on the country; the strongest match (a cited ATT&CK id,
+        // else the group's own name) sets it, and an entry that disagrees is not merged (MISP's Iranian
+        // "IRIDIUM" is not Microsoft's IRIDIUM, which ATT&CK lists as Sandworm Team).
+        let strength: [String: Int] = ["cited ATT&CK id": 3, "name": 2, "synonym": 1]
+        var reference: [String: (strength: Int, country: String, name: String)] = [:]
+        for (m, chosen, rule, _, byName, byCitation, _) in choices {
+            guard let c = countryOf[m.id] else { continue }
+            var st = strength[rule] ?? 0
+            if byCitation.contains(chosen) { st = 3 }
+            if AliasNormalizer.normalize(m.name) == AliasNormalizer.normalize(byID[chosen]?.name ?? "") && byName.contains(chosen) { st = max(st, 2) + 1 }
+            if (reference[chosen]?.strength ?? -1) < st { reference[chosen] = (st, c, m.name) }
+        }
+        for (m, chosen, rule, others, byName, byCitation, bySynonym) in choices {
+            if let c = countryOf[m.id], let ref = reference[chosen], ref.country != c {
+                let reason = "not merged into \(label(chosen)) (\(rule) match): its country \(c) disagrees with \(ref.country) of MISP '\(ref.name)'"
+                let conflict = MergeConflict(memberID: m.id, memberName: m.name, candidateIDs: [chosen] + others, reason: reason)
+                conflicts.append(conflict)
+                try insertConflict.execute(arguments: [m.id, m.name, conflict.candidateIDs.joined(separator: ","), reason])
+                continue
+            }
+            try insertMember.execute(arguments: [m.id, chosen, rule])
+            if !others.isEmpty {
+                let how = others.map { g -> String in
+                    var why: [String] = []
+                    if byName.contains(g) { why.append("its name") }
+                    if byCitation.contains(g) { why.append("a cited ATT&CK id") }
+                    if let s = bySynonym[g] { why.append("synonyms " + s.map { "'\($0)'" }.joined(separator: ", ")) }
+                    return "\(label(g)) via \(why.joined(separator: "; "))"
+                }.joined(separator: "; ")
+                let reason = "merged into \(label(chosen)) by \(rule); not merged with \(how)"
+                conflicts.append(MergeConflict(memberID: m.id, memberName: m.name, candidateIDs: others, reason: reason))
+                try insertConflict.execute(arguments: [m.id, m.name, others.joined(separator: ","), reason])
+            }
+        }
+        conflicts.sort { $0.memberName < $1.memberName }
         return conflicts
     }
 }

@@ -8,7 +8,7 @@ struct Sightline: AsyncParsableCommand {
         commandName: "sightline",
         abstract: "Hunt through evidence, attribute campaigns, and keep a STIX 2.1 knowledge base of threat actors.",
         version: "0.1.0",
-        subcommands: [Intel.self, Events.self, Hunt.self, Pattern.self, Attribute.self, Evaluate.self]
+        subcommands: [Investigate.self, Intel.self, Events.self, Hunt.self, Pattern.self, Attribute.self, Evaluate.self]
     )
 
     /// Runs the command; exit status 0 ok, 1 error, 2 usage.

@@ -175,3 +175,61 @@ struct CLI {
         #expect(first[2] == "False", "\(output)")
     }
 }
+
+@Suite struct InvestigateCLITests {
+    static var logs: String { Corpus.packageRoot.appendingPathComponent("examples/darkseoul/logs").path }
+
+    @Test func tableJSONAndUsage() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let env = ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path]
+        let table = try CLI.run(["investigate", Self.logs], env: env)
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("41 detections in 1 campaign(s)"))
+        #expect(table.stdout.contains("Kill chain: initial-access → execution"))
+        #expect(table.stdout.contains("Umbrella actors: Lazarus Group"))
+        let json = try CLI.run(["investigate", Self.logs, "--format", "json"], env: env)
+        let parsed = try JSONParser.parse(json.stdout)
+        #expect(parsed["campaigns"]?.arrayValue?.count == 1)
+        #expect(parsed["summary"]?["detections"] == 41)
+        #expect(try CLI.run(["investigate"], env: env).status == 2)
+        #expect(try CLI.run(["investigate", Self.logs, "--format", "pdf"], env: env).status == 2)
+        let none = try CLI.run(["investigate", "/no/such/folder"], env: env)
+        #expect(none.status == 1)
+    }
+
+    @Test func stixBundleIsValid() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let out = dir.appendingPathComponent("report.json").path
+        let r = try CLI.run(
+            ["investigate", Self.logs, "--format", "stix", "--out", out],
+            env: ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path])
+        #expect(r.status == 0)
+        let validate = try CLI.run(["intel", "validate", out])
+        #expect(validate.status == 0, "\(validate.stdout)")
+        let bundle = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
+        let types = Set((bundle["objects"]?.arrayValue ?? []).compactMap { $0["type"]?.stringValue })
+        #expect(types.isSuperset(of: ["report", "campaign", "sighting", "indicator", "relationship", "attack-pattern", "intrusion-set", "identity"]))
+        let attributed = (bundle["objects"]?.arrayValue ?? []).filter { $0["relationship_type"] == "attributed-to" }
+        #expect(!attributed.isEmpty)
+        guard let python = Corpus.python else {
+            print("skipped: OASIS validator check (SIGHTLINE_PYTHON not set)")
+            return
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", """
+            import sys
+            from stix2validator import validate_file, ValidationOptions
+            r = validate_file(sys.argv[1], ValidationOptions(version="2.1"))
+            print(sum(len(o.errors) for o in r.object_results), r.fatal is not None)
+            for o in r.object_results:
+                for e in o.errors[:5]: print(e)
+            """, out]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(output.hasPrefix("0 False"), "\(output)")
+    }
+}

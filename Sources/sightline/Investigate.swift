@@ -1,0 +1,64 @@
+import ArgumentParser
+import Attribution
+import Foundation
+import Investigation
+import JSON
+import Knowledge
+import Reports
+import STIX
+import Sigma
+
+/// `sightline investigate PATH...`: the main job.
+struct Investigate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hunt the evidence, group detections into campaigns, and say who did it, how sure, and why.",
+        discussion: """
+            PATH is files or folders of .evtx and JSON event logs. Sightline's own Sigma rules always run \
+            (Sources/Investigation/Rules); --rules adds yours. Formats: table (people), json (machines), \
+            stix (a STIX 2.1 bundle: report, campaigns, sightings, indicators, attributed-to relationships).
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Files or folders of event logs.") var paths: [String] = []
+    @Option(name: .long, help: "More Sigma rule files or folders (repeatable).") var rules: [String] = []
+    @Option(help: "Output format: table, json or stix.") var format: String = "table"
+    @Option(help: "Candidates per campaign.") var top = 3
+    @Option(help: "Worker threads (default: the number of cores).") var threads: Int?
+    @Option(help: "Write the output to FILE instead of standard output.") var out: String?
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("at least one PATH is required") }
+        if !["table", "json", "stix"].contains(format) { throw ValidationError("--format must be table, json or stix") }
+    }
+
+    func run() async throws {
+        guard let builtin = BuiltinRules.folder else { throw ValidationError("Sightline's own rules are missing from the install") }
+        let collection = RuleLoader.load(paths: [builtin] + rules)
+        for f in collection.failures { printError("rule skipped: \(f)") }
+        let kb = try store.open()
+        let investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)), top: top)
+        let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let result = await investigator.investigate(paths: paths, threads: max(1, workers))
+        let text: String
+        switch format {
+        case "json": text = JSONWriter(indent: 2).string(InvestigationRendering.json(result)) + "\n"
+        case "stix":
+            let now = STIXTimestamp(seconds: Int64(Date().timeIntervalSince1970), nanoseconds: 0, fractionDigits: 3)
+            text = JSONWriter(indent: 1).string(try InvestigationRendering.stix(result, store: kb, now: now).json) + "\n"
+        default: text = InvestigationRendering.text(result)
+        }
+        if let out {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+            } catch {
+                throw KnowledgeError.unreadable(path: out, reason: "cannot write: \(error.localizedDescription)")
+            }
+        } else {
+            print(text, terminator: "")
+        }
+        if result.files == 0 {
+            printError("no input could be read")
+            throw ExitCode.failure
+        }
+    }
+}
