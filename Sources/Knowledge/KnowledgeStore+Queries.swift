@@ -299,11 +299,16 @@ extension KnowledgeStore {
 
         // A reference group with no country of its own takes the country of the MISP entries whose synonyms
         // or citations name it (MISP folds APT38 into its Lazarus entry; ATT&CK keeps APT38 apart).
-        for row in try Row.fetchAll(db, sql: "SELECT memberId, candidateIds FROM mergeConflict") {
+        // (A conflict over a disagreeing country says nothing of the kind.)
+        func actorHasCountry(_ actor: String) -> Bool {
+            (groups[actor] ?? []).contains { !(countries[$0.id] ?? []).isEmpty }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT memberId, candidateIds, reason FROM mergeConflict") {
             let member: String = row[0]
-            guard let from = countries[member], !from.isEmpty else { continue }
+            let reason: String = row[2]
+            guard !reason.hasPrefix("not merged"), let from = countries[member], !from.isEmpty else { continue }
             for candidate in (row[1] as String).split(separator: ",").map(String.init)
-            where countries[candidate, default: []].isEmpty && groups[candidate] != nil {
+            where groups[candidate] != nil && !actorHasCountry(candidate) {
                 countries[candidate] = from
             }
         }
