@@ -89,6 +89,16 @@ public enum ActorMerger {
             guard let g = byID[id] else { return id }
             return g.attackID.map { "\(g.name) (\($0))" } ?? g.name
         }
+        /// Why each of `others` was a candidate, in words.
+        func explain(_ others: [String], _ byName: Set<String>, _ byCitation: Set<String>, _ bySynonym: [String: [String]]) -> String {
+            others.map { g -> String in
+                var why: [String] = []
+                if byName.contains(g) { why.append("its name") }
+                if byCitation.contains(g) { why.append("a cited ATT&CK id") }
+                if let s = bySynonym[g] { why.append("synonyms " + s.map { "'\($0)'" }.joined(separator: ", ")) }
+                return "\(label(g)) via \(why.joined(separator: "; "))"
+            }.joined(separator: "; ")
+        }
         // MISP countries (originates-from), to catch two actors that share a name across vendors.
         var countryOf: [String: String] = [:]
         for row in try Row.fetchAll(
@@ -127,13 +137,7 @@ public enum ActorMerger {
                 continue
             }
             if !others.isEmpty {
-                let how = others.map { g -> String in
-                    var why: [String] = []
-                    if byName.contains(g) { why.append("its name") }
-                    if byCitation.contains(g) { why.append("a cited ATT&CK id") }
-                    if let s = bySynonym[g] { why.append("synonyms " + s.map { "'\($0)'" }.joined(separator: ", ")) }
-                    return "\(label(g)) via \(why.joined(separator: "; "))"
-                }.joined(separator: "; ")
+                let how = explain(others, byName, byCitation, bySynonym)
                 let reason = "ambiguous, not merged: \(how)"
                 let c = MergeConflict(memberID: m.id, memberName: m.name, candidateIDs: others, reason: reason)
                 conflicts.append(c)
@@ -162,13 +166,7 @@ public enum ActorMerger {
             }
             try insertMember.execute(arguments: [m.id, chosen, rule])
             if !others.isEmpty {
-                let how = others.map { g -> String in
-                    var why: [String] = []
-                    if byName.contains(g) { why.append("its name") }
-                    if byCitation.contains(g) { why.append("a cited ATT&CK id") }
-                    if let s = bySynonym[g] { why.append("synonyms " + s.map { "'\($0)'" }.joined(separator: ", ")) }
-                    return "\(label(g)) via \(why.joined(separator: "; "))"
-                }.joined(separator: "; ")
+                let how = explain(others, byName, byCitation, bySynonym)
                 let reason = "merged into \(label(chosen)) by \(rule); not merged with \(how)"
                 conflicts.append(MergeConflict(memberID: m.id, memberName: m.name, candidateIDs: others, reason: reason))
                 try insertConflict.execute(arguments: [m.id, m.name, others.joined(separator: ","), reason])
