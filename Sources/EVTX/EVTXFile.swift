@@ -116,13 +116,18 @@ public final class EVTXFile: @unchecked Sendable {
 
     /// Reads chunk `index` into `buffer` (at least 65536 bytes); returns the number of bytes read.
     func readChunk(_ index: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        readChunk(index, bytes: 0..<EVTXFile.chunkSize, into: buffer)
+    }
+
+    /// Reads bytes `range` of chunk `index` to the same place in `buffer`; returns where the data read ends.
+    func readChunk(_ index: Int, bytes range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let offset = EVTXFile.offset(ofChunk: index)
-        var total = 0
-        while total < EVTXFile.chunkSize {
-            let n = pread(fd, buffer.baseAddress! + total, EVTXFile.chunkSize - total, off_t(offset + total))
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = pread(fd, buffer.baseAddress! + at, range.upperBound - at, off_t(offset + at))
             if n <= 0 { break }
-            total += n
+            at += n
         }
-        return total
+        return at
     }
 }
