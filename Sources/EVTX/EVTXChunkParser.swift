@@ -55,6 +55,7 @@ public final class EVTXChunkParser {
     /// reused chunk, records left after a log was cleared). Off by default, as in the `evtx` crate.
     public var recoversSlack = false
 
+    /// Makes a parser with its own 64 KiB chunk buffer and decoder caches.
     public init() {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EVTXFile.chunkSize, alignment: 16)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
@@ -69,9 +70,11 @@ public final class EVTXChunkParser {
 
     /// The result of parsing one chunk.
     public struct ChunkSummary: Sendable {
+        /// Records handed to the callback.
         public var records = 0
         /// Records carved from slack (counted in `records` too).
         public var recovered = 0
+        /// Located problems, in chunk order.
         public var errors: [EVTXError] = []
         /// The chunk was all zeros (never used).
         public var isEmpty = false

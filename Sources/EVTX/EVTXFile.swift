@@ -6,15 +6,25 @@
 
 /// The fields of the 4096-byte EVTX file header.
 public struct EVTXFileHeader: Sendable, Equatable {
+    /// Number of the oldest chunk.
     public var firstChunkNumber: UInt64
+    /// Number of the newest chunk.
     public var lastChunkNumber: UInt64
+    /// Identifier the next record will get.
     public var nextRecordID: UInt64
+    /// Size of the used header (128).
     public var headerSize: UInt32
+    /// Format minor version (1 or 2).
     public var minorVersion: UInt16
+    /// Format major version (3).
     public var majorVersion: UInt16
+    /// Size of the header block (4096).
     public var headerBlockSize: UInt16
+    /// Chunks the header declares (dirty files may hold more).
     public var chunkCount: UInt16
+    /// File flags: 0x1 dirty, 0x2 full.
     public var flags: UInt32
+    /// CRC32 of the header's first 120 bytes, as stored.
     public var checksum: UInt32
 
     /// The file was not closed cleanly: the header may be stale, and chunks past `chunkCount` may hold records.
@@ -30,7 +40,9 @@ public struct EVTXFileHeader: Sendable, Equatable {
 public final class EVTXFile: @unchecked Sendable {
     // Sendable: the descriptor is only used with pread, which is thread-safe; every other field is immutable.
 
+    /// Bytes before the first chunk.
     public static let fileHeaderSize = 4096
+    /// Bytes per chunk.
     public static let chunkSize = 65536
 
     /// The path as given.
