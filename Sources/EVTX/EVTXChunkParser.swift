@@ -18,19 +18,19 @@ public struct EVTXRecord: ~Copyable {
     public func appendJSON(to out: inout [UInt8]) {
         var w = JSONShapeWriter(out: [])
         swap(&w.out, &out)
-        parser.decoder.renderShape(root: root, into: &w)
+        parser.decoder.renderInPlace(root: root, into: &w)
         swap(&w.out, &out)
     }
 
     /// Appends the record's event as indented XML.
     public func appendXML(to out: inout [UInt8]) {
-        parser.decoder.renderXML(root: root, into: &out)
+        parser.decoder.renderXMLInPlace(root: root, into: &out)
     }
 
     /// The record's fields as a typed object (`Event` → `System`, `EventData`, …).
     public var fields: EventObject {
         var b = EventShapeBuilder()
-        parser.decoder.renderShape(root: root, into: &b)
+        parser.decoder.renderInPlace(root: root, into: &b)
         return b.result
     }
 
