@@ -68,6 +68,7 @@ struct BinXMLDecoder {
     }
 
     var scratch: [Node] = []
+    var spareValueArrays: [[Node]] = []
     /// False while cloning an instance whose values hold no arrays (and whose template has no literal
     /// array values): then no element can need array expansion.
     var expansionPossible = true
@@ -498,8 +499,11 @@ struct BinXMLDecoder {
         guard count <= (bytes.count - p) / 4 else {
             throw BinXMLError("template instance declares \(count) values", at: at)
         }
-        var values: [Node] = []
+        // Value arrays are reused from instance to instance (nested instances take their own).
+        var values = spareValueArrays.popLast() ?? []
+        values.removeAll(keepingCapacity: true)
         values.reserveCapacity(count)
+        defer { spareValueArrays.append(values) }
         var vp = p + 4 * count
         var arrays = false
         for i in 0..<count {

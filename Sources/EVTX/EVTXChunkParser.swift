@@ -18,19 +18,19 @@ public struct EVTXRecord: ~Copyable {
     public func appendJSON(to out: inout [UInt8]) {
         var w = JSONShapeWriter(out: [])
         swap(&w.out, &out)
-        parser.decoder.renderShape(root: root, into: &w)
+        parser.decoder.renderInPlace(root: root, into: &w)
         swap(&w.out, &out)
     }
 
     /// Appends the record's event as indented XML.
     public func appendXML(to out: inout [UInt8]) {
-        parser.decoder.renderXML(root: root, into: &out)
+        parser.decoder.renderXMLInPlace(root: root, into: &out)
     }
 
     /// The record's fields as a typed object (`Event` → `System`, `EventData`, …).
     public var fields: EventObject {
         var b = EventShapeBuilder()
-        parser.decoder.renderShape(root: root, into: &b)
+        parser.decoder.renderInPlace(root: root, into: &b)
         return b.result
     }
 
@@ -55,6 +55,7 @@ public final class EVTXChunkParser {
     /// reused chunk, records left after a log was cleared). Off by default, as in the `evtx` crate.
     public var recoversSlack = false
 
+    /// Makes a parser with its own 64 KiB chunk buffer and decoder caches.
     public init() {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EVTXFile.chunkSize, alignment: 16)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
@@ -69,9 +70,11 @@ public final class EVTXChunkParser {
 
     /// The result of parsing one chunk.
     public struct ChunkSummary: Sendable {
+        /// Records handed to the callback.
         public var records = 0
         /// Records carved from slack (counted in `records` too).
         public var recovered = 0
+        /// Located problems, in chunk order.
         public var errors: [EVTXError] = []
         /// The chunk was all zeros (never used).
         public var isEmpty = false
@@ -84,23 +87,50 @@ public final class EVTXChunkParser {
     /// size is skipped and the walk resynchronizes on the next record header; a record whose BinXML
     /// cannot be decoded is skipped.
     public func parse(_ file: EVTXFile, chunk index: Int, _ body: (borrowing EVTXRecord) -> Void) -> ChunkSummary {
-        let n = file.readChunk(index, into: buffer)
         let offset = EVTXFile.offset(ofChunk: index)
-        var summary = parse(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), fileOffset: offset, body)
+        let available = max(0, min(EVTXFile.chunkSize, file.size - offset))
+        var n: Int
+        if recoversSlack {
+            n = file.readChunk(index, into: buffer)
+        } else {
+            // Only the header and the records up to the free space offset are needed: read just those
+            // (corpus-like logs leave much of each chunk empty).
+            n = file.readChunk(index, bytes: 0..<min(512, available), into: buffer)
+            let header = UnsafeRawBufferPointer(buffer)
+            if n == 512 && header.u64(0) == EVTXChunkParser.chunkMagic {
+                let free = Int(header.u32(48))
+                let want = free >= 512 && free <= available ? min(available, (free + 4095) & ~4095) : available
+                if want > 512 { n = file.readChunk(index, bytes: 512..<want, into: buffer) }
+            } else if n < available {
+                n = file.readChunk(index, bytes: n..<available, into: buffer)
+            }
+        }
+        var summary = parse(
+            bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]),
+            fileOffset: offset,
+            available: available,
+            body
+        )
         if summary.isEmpty, let header = file.header, index < Int(header.chunkCount) {
             summary.errors.append(EVTXError(.zeroedChunk, offset: offset))
         }
         return summary
     }
 
-    /// Parses one chunk held in `bytes` (65536 bytes, fewer when the file ends inside it).
+    /// Parses one chunk held in `bytes` (65536 bytes, fewer when the file ends inside it, or only up to the
+    /// records' end when that is all that was read).
+    ///
+    /// - Parameter available: how many bytes of the chunk the file holds (a truncated file holds fewer
+    ///   than 65536); defaults to `bytes.count`.
     public func parse(
         bytes chunk: UnsafeRawBufferPointer,
         fileOffset: Int,
+        available: Int? = nil,
         _ body: (borrowing EVTXRecord) -> Void
     ) -> ChunkSummary {
         var summary = ChunkSummary()
         let n = chunk.count
+        let available = available ?? n
         if n < 8 || chunk.u64(0) != EVTXChunkParser.chunkMagic {
             if !chunk.contains(where: { $0 != 0 }) {
                 summary.isEmpty = true
@@ -110,11 +140,11 @@ public final class EVTXChunkParser {
             return summary
         }
         if n < 512 {
-            summary.errors.append(EVTXError(.truncatedChunk(available: n), offset: fileOffset))
+            summary.errors.append(EVTXError(.truncatedChunk(available: available), offset: fileOffset))
             return summary
         }
-        if n < EVTXFile.chunkSize {
-            summary.errors.append(EVTXError(.truncatedChunk(available: n), offset: fileOffset))
+        if available < EVTXFile.chunkSize {
+            summary.errors.append(EVTXError(.truncatedChunk(available: available), offset: fileOffset))
         }
         let freeSpace = Int(chunk.u32(48))
         let lastRecordID = chunk.u64(32)

@@ -32,12 +32,14 @@ public struct EVTXError: Error, Sendable, Equatable, Hashable, CustomStringConve
         case binXML(String)
     }
 
+    /// What went wrong.
     public var kind: Kind
     /// Absolute byte offset in the file.
     public var offset: Int
     /// The record identifier, when the damaged structure is a record whose header was readable.
     public var recordID: UInt64?
 
+    /// Makes an error of `kind` at file offset `offset`, for record `recordID` when known.
     public init(_ kind: Kind, offset: Int, recordID: UInt64? = nil) {
         self.kind = kind
         self.offset = offset
@@ -60,6 +62,7 @@ public struct EVTXError: Error, Sendable, Equatable, Hashable, CustomStringConve
         }
     }
 
+    /// The error with its location, e.g. `record 12 at byte 5120: record BinXML: …`.
     public var description: String {
         let what: String
         switch kind {

@@ -6,15 +6,25 @@
 
 /// The fields of the 4096-byte EVTX file header.
 public struct EVTXFileHeader: Sendable, Equatable {
+    /// Number of the oldest chunk.
     public var firstChunkNumber: UInt64
+    /// Number of the newest chunk.
     public var lastChunkNumber: UInt64
+    /// Identifier the next record will get.
     public var nextRecordID: UInt64
+    /// Size of the used header (128).
     public var headerSize: UInt32
+    /// Format minor version (1 or 2).
     public var minorVersion: UInt16
+    /// Format major version (3).
     public var majorVersion: UInt16
+    /// Size of the header block (4096).
     public var headerBlockSize: UInt16
+    /// Chunks the header declares (dirty files may hold more).
     public var chunkCount: UInt16
+    /// File flags: 0x1 dirty, 0x2 full.
     public var flags: UInt32
+    /// CRC32 of the header's first 120 bytes, as stored.
     public var checksum: UInt32
 
     /// The file was not closed cleanly: the header may be stale, and chunks past `chunkCount` may hold records.
@@ -30,7 +40,9 @@ public struct EVTXFileHeader: Sendable, Equatable {
 public final class EVTXFile: @unchecked Sendable {
     // Sendable: the descriptor is only used with pread, which is thread-safe; every other field is immutable.
 
+    /// Bytes before the first chunk.
     public static let fileHeaderSize = 4096
+    /// Bytes per chunk.
     public static let chunkSize = 65536
 
     /// The path as given.
@@ -116,13 +128,18 @@ public final class EVTXFile: @unchecked Sendable {
 
     /// Reads chunk `index` into `buffer` (at least 65536 bytes); returns the number of bytes read.
     func readChunk(_ index: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        readChunk(index, bytes: 0..<EVTXFile.chunkSize, into: buffer)
+    }
+
+    /// Reads bytes `range` of chunk `index` to the same place in `buffer`; returns where the data read ends.
+    func readChunk(_ index: Int, bytes range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let offset = EVTXFile.offset(ofChunk: index)
-        var total = 0
-        while total < EVTXFile.chunkSize {
-            let n = pread(fd, buffer.baseAddress! + total, EVTXFile.chunkSize - total, off_t(offset + total))
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = pread(fd, buffer.baseAddress! + at, range.upperBound - at, off_t(offset + at))
             if n <= 0 { break }
-            total += n
+            at += n
         }
-        return total
+        return at
     }
 }

@@ -8,16 +8,22 @@ import Events
 
 /// What a reader found in one EVTX file: records read, chunks, and every located problem.
 public struct EVTXFileSummary: Sendable {
+    /// The file as given.
     public var path: String
+    /// The file header, when the file has one.
     public var header: EVTXFileHeader?
+    /// Intact records read.
     public var records = 0
     /// Records carved from chunk slack (included in `records`).
     public var recoveredRecords = 0
+    /// Chunk slots visited.
     public var chunks = 0
+    /// Chunks that were all zeros (unused).
     public var emptyChunks = 0
     /// Every problem, in file order (header first).
     public var errors: [EVTXError] = []
 
+    /// An empty summary for `path`.
     public init(path: String, header: EVTXFileHeader?) {
         self.path = path
         self.header = header

@@ -2,12 +2,18 @@ import Events
 
 /// Counts of channels and event ids and the time range of a stream of Windows events.
 public struct EventStatistics: Sendable {
+    /// Events per channel.
     public var channels: [String: Int] = [:]
+    /// Events per event id.
     public var eventIDs: [String: Int] = [:]
+    /// Earliest set time.
     public var first: Timestamp?
+    /// Latest set time.
     public var last: Timestamp?
+    /// Events counted.
     public var events = 0
 
+    /// Empty statistics.
     public init() {}
 
     /// Counts one event; unset (zero) times are left out of the range.

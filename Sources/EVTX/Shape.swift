@@ -22,6 +22,17 @@ protocol ShapeSink {
 }
 
 extension BinXMLDecoder {
+    /// ``renderShape(root:into:)`` through a modify access: called on the decoder stored in its parser
+    /// (a class), a non-mutating call would copy the whole decoder first.
+    mutating func renderInPlace<S: ShapeSink>(root: Int32, into s: inout S) {
+        renderShape(root: root, into: &s)
+    }
+
+    /// ``renderXML(root:into:)`` without copying the decoder (see ``renderInPlace(root:into:)``).
+    mutating func renderXMLInPlace(root: Int32, into out: inout [UInt8]) {
+        renderXML(root: root, into: &out)
+    }
+
     /// Walks the record tree rooted at `root` and feeds its JSON shape to `sink`.
     func renderShape<S: ShapeSink>(root: Int32, into s: inout S) {
         s.beginObject()

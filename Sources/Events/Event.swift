@@ -28,6 +28,7 @@ public struct Event: Sendable, Hashable {
     /// How flat field names are resolved.
     public var layout: Layout
 
+    /// Makes an event from its fields, time, source and layout.
     public init(fields: EventObject, timestamp: Timestamp? = nil, source: EventSource, layout: Layout) {
         self.fields = fields
         self.timestamp = timestamp

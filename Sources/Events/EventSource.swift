@@ -9,6 +9,7 @@ public struct EventSource: Sendable, Hashable, CustomStringConvertible {
     /// The byte offset of the record (or line) in the file.
     public var offset: Int
 
+    /// A source position: a file, and a record id or a line, and a byte offset.
     public init(file: String, recordID: UInt64? = nil, line: Int? = nil, offset: Int) {
         self.file = file
         self.recordID = recordID
@@ -16,6 +17,7 @@ public struct EventSource: Sendable, Hashable, CustomStringConvertible {
         self.offset = offset
     }
 
+    /// `file: record N at byte O`, or `file:line (byte O)`.
     public var description: String {
         if let recordID { return "\(file): record \(recordID) at byte \(offset)" }
         if let line { return "\(file):\(line) (byte \(offset))" }

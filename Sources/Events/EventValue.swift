@@ -76,25 +76,34 @@ public enum EventValue: Sendable, Hashable {
 public struct EventObject: Sendable, Hashable, Sequence {
     /// One named member.
     public struct Member: Sendable, Hashable {
+        /// The member's name.
         public var key: String
+        /// The member's value.
         public var value: EventValue
 
+        /// A member named `key`.
         public init(key: String, value: EventValue) {
             self.key = key
             self.value = value
         }
     }
 
+    /// The members, in document order (duplicates kept).
     public var members: [Member]
 
+    /// An object with `members` in the given order.
     public init(_ members: [Member] = []) {
         self.members = members
     }
 
+    /// Number of members.
     public var count: Int { members.count }
+    /// True when there are no members.
     public var isEmpty: Bool { members.isEmpty }
+    /// Member names in order.
     public var keys: [String] { members.map(\.key) }
 
+    /// Iterates the members in order.
     public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
 
     /// Appends a member (keeping any earlier member with the same key).

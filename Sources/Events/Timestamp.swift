@@ -9,6 +9,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Ticks between 1601-01-01 and 1970-01-01.
     public static let unixEpochTicks: Int64 = 116_444_736_000_000_000
 
+    /// A time from FILETIME ticks (100 ns since 1601-01-01T00:00:00Z).
     public init(filetime ticks: Int64) {
         self.ticks = ticks
     }
@@ -29,6 +30,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.ticks = secs * 10_000_000 + Int64(ticks) + Timestamp.unixEpochTicks
     }
 
+    /// Earlier times sort first.
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.ticks < b.ticks }
 
     /// Seconds since the Unix epoch, with the fraction.
@@ -64,6 +66,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// ISO 8601 with seven fractional digits (the full resolution), e.g. `2019-03-19T23:34:08.4698480Z`.
     public var iso8601: String { iso8601(fractionDigits: 7) }
 
+    /// The ISO 8601 text with seven fractional digits.
     public var description: String { iso8601 }
 
     /// Appends the ISO 8601 text (`YYYY-MM-DDTHH:MM:SS[.f…]Z`) to `out`.

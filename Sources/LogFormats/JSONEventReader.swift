@@ -27,8 +27,10 @@ public enum JSONEventLayout: String, Sendable, CaseIterable {
 /// largest single event, not the file. A malformed event is skipped with a located ``LogFormatError``
 /// and reading resumes at the next line.
 public struct JSONEventReader: Sendable {
+    /// The layout to read, or `.auto` to decide per event.
     public var layout: JSONEventLayout
 
+    /// A reader for `layout`.
     public init(layout: JSONEventLayout = .auto) {
         self.layout = layout
     }
@@ -233,6 +235,7 @@ public struct JSONEventReader: Sendable {
         EventObject(o.members.map { EventObject.Member(key: $0.key, value: eventValue($0.value)) })
     }
 
+    /// A JSON value as an event value (integers stay integers).
     public static func eventValue(_ v: JSONValue) -> EventValue {
         switch v {
         case .null: return .null

@@ -9,6 +9,7 @@ public struct LogFormatError: Error, Sendable, Equatable, Hashable, CustomString
     /// What was wrong.
     public var message: String
 
+    /// A problem in `file` at `line` and byte `offset`.
     public init(file: String, line: Int, offset: Int, message: String) {
         self.file = file
         self.line = line
@@ -16,13 +17,17 @@ public struct LogFormatError: Error, Sendable, Equatable, Hashable, CustomString
         self.message = message
     }
 
+    /// `file:line: byte O: message`.
     public var description: String { "\(file):\(line): byte \(offset): \(message)" }
 }
 
 /// What a reader found in one file: events read and located problems.
 public struct LogReadSummary: Sendable {
+    /// Events read.
     public var events = 0
+    /// Events skipped, located.
     public var errors: [LogFormatError] = []
 
+    /// An empty summary.
     public init() {}
 }

@@ -233,9 +233,13 @@ struct SplitMix64 {
         #expect(plain == Array(ids.prefix(5)))
         #expect(s1.recoveredRecords == 0)
         var carved: [(UInt64, Bool)] = []
-        let s2 = EVTXReader.forEachRecord(in: file, recoveringSlack: true) { carved.append(($0.recordID, $0.isRecovered)) }
+        let s2 = EVTXReader.forEachRecord(in: file, recoveringSlack: true) {
+            carved.append(($0.recordID, $0.isRecovered))
+        }
         #expect(carved.map(\.0) == ids + slack)
-        #expect(carved.map(\.1) == [false, false, false, false, false] + Array(repeating: true, count: 3 + slack.count))
+        #expect(
+            carved.map(\.1) == [false, false, false, false, false] + Array(repeating: true, count: 3 + slack.count)
+        )
         #expect(s2.recoveredRecords == 3 + slack.count)
         var out: [UInt8] = []
         _ = await EVTXReader.render(file, displayName: "x", format: .jsonl, threads: 2, recoveringSlack: true) {
@@ -244,5 +248,39 @@ struct SplitMix64 {
         let lines = out.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
         #expect(lines.count == 8 + slack.count)
         #expect(lines.filter { $0.contains(#""recovered":true"#) }.count == 3 + slack.count)
+    }
+}
+
+/// A template whose definition instantiates itself (through a nested BinXML value) is stopped by the
+/// nesting limit with a located error, not a stack overflow.
+@Suite struct EVTXTemplateLoopTests {
+    @Test func selfInstantiatingTemplateIsRefused() {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        func put32(_ v: UInt32, _ o: Int) { for i in 0..<4 { chunk[o + i] = UInt8((v >> (8 * UInt32(i))) & 0xFF) } }
+        func put16(_ v: UInt16, _ o: Int) { for i in 0..<2 { chunk[o + i] = UInt8((v >> (8 * UInt16(i))) & 0xFF) } }
+        // Name "A" at 600.
+        put16(1, 606)
+        chunk[608] = UInt8(ascii: "A")
+        // A nested stream: a template instance of the definition at 1000, with no values.
+        let nested: [UInt8] = [0x0C, 0x01, 0, 0, 0, 0, 0xE8, 0x03, 0, 0, 0, 0, 0, 0]
+        // The definition at 1000: <A> (nested BinXML value) </A>.
+        var data: [UInt8] = [0x0F, 0x01, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0x58, 0x02, 0, 0, 0x02, 0x05, 0x21]
+        data += [UInt8(nested.count), 0] + nested + [0x04, 0x00]
+        put32(UInt32(data.count), 1020)
+        for (i, b) in data.enumerated() { chunk[1024 + i] = b }
+        // The record at 3000: fragment header and an instance of the same definition.
+        let record: [UInt8] = [0x0F, 0x01, 0x01, 0x00] + nested + [0x00]
+        for (i, b) in record.enumerated() { chunk[3000 + i] = b }
+        var decoder = BinXMLDecoder()
+        chunk.withUnsafeBytes { raw in
+            decoder.reset(chunk: raw)
+            do throws(BinXMLError) {
+                _ = try decoder.decodeRecord(start: 3000, end: 3000 + record.count)
+                Issue.record("the loop was decoded")
+            } catch {
+                #expect(error.message.contains("nested too deeply"))
+                #expect(error.chunkOffset >= 1024 && error.chunkOffset < 1024 + data.count)
+            }
+        }
     }
 }
