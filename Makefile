@@ -44,6 +44,7 @@ test: deps venv
 ## Benchmarks (release builds, kept out of the default test run).
 bench: release venv
 	scripts/bench-knowledge.sh
+	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/bench-evtx.sh
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/bench-pattern.sh
 	scripts/bench-indicators.sh
 	$(BIN) evaluate attribution
