@@ -100,6 +100,7 @@ public struct JSONCursor {
             if depth >= maxDepth { throw JSONError(.tooDeep(limit: maxDepth), at: offset) }
             offset += 1
             var members: [JSONMember] = []
+            members.reserveCapacity(8)
             skipWhitespace()
             if offset < end && base[offset] == UInt8(ascii: "}") {
                 offset += 1
@@ -126,6 +127,7 @@ public struct JSONCursor {
             if depth >= maxDepth { throw JSONError(.tooDeep(limit: maxDepth), at: offset) }
             offset += 1
             var elements: [JSONValue] = []
+            elements.reserveCapacity(4)
             skipWhitespace()
             if offset < end && base[offset] == UInt8(ascii: "]") {
                 offset += 1
