@@ -64,6 +64,8 @@ public struct AttributionModel: Sendable {
         public var smoothing: Double = 1.0
         /// Weight of a parent technique implied by a sub-technique.
         public var parentWeight: Double = 0.5
+        /// Weight of observed software relative to a technique (software is rarer and more telling).
+        public var softwareWeight: Double = 1.0
         /// Weight of a technique implied by software the actor uses.
         public var softwareTechniqueWeight: Double = 0.2
         /// Softmax temperature (scores are divided by it).
@@ -222,7 +224,7 @@ public struct AttributionModel: Sendable {
                 notes.append("software '\(raw)' is not in the knowledge base; ignored")
                 continue
             }
-            add(id, 1, "software", id)
+            add(id, parameters.softwareWeight, "software", id)
         }
         for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
         for c in e.victimCountries { add("victim:" + c.uppercased(), 0.5, "victim-country", c.uppercased()) }
