@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev python3-venv
 VENV := .venv
-PY_TEST_PACKAGES := stix2-validator evtx
+PY_TEST_PACKAGES := stix2-validator evtx pysigma pysigma-backend-sqlite pysigma-pipeline-sysmon pysigma-pipeline-windows
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/sightline
 
@@ -21,7 +21,7 @@ deps:
 ## Python reference tools for interop tests, in a virtual environment.
 venv: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import stix2validator, evtx" 2>/dev/null || \
+	@$(VENV)/bin/python -c "import stix2validator, evtx, sigma.backends.sqlite, sigma.pipelines.sysmon, sigma.pipelines.windows" 2>/dev/null || \
 	  $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 release: deps
@@ -41,6 +41,7 @@ test: deps venv
 ## Benchmarks (release builds, kept out of the default test run).
 bench: release
 	scripts/bench-knowledge.sh
+	scripts/bench-hunt.sh
 
 clean:
 	rm -rf .build $(VENV)

@@ -54,3 +54,19 @@ awk -v pe="$pe" -v ps="$ps" -v he="$he" -v hs="$hs" -v prss="$prss" -v hrss="$hr
   printf "hunt       : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", he, hs, he / hs, he / hs / t, hrss / 1024
   printf "hunt / parse time: %.2fx   (rules loaded in %.2f s, compiled in %.2f s: %d units, %d prefiltered)\n", hs / ps, hl, hc, units, pre
 }'
+
+# pySigma + SQLite (Zircolite's approach) once on the corpus, beside sightline on the same files.
+PY=${SIGHTLINE_PYTHON:-.venv/bin/python}
+if [ -x "$PY" ] && "$PY" -c "import sigma.backends.sqlite, sigma.pipelines.sysmon, sigma.pipelines.windows" 2>/dev/null; then
+  find "$(realpath "$CORPUS/evtx")" -name '*.evtx' -print0 | sort -z | xargs -0 "$BIN" events dump > "$WORK/events.jsonl" 2>/dev/null || true
+  t0=$(date +%s.%N)
+  "$PY" scripts/pysigma-diff.py "$RULES" "$WORK/events.jsonl" "$WORK/pysigma.json"
+  t1=$(date +%s.%N)
+  "$BIN" hunt "$(realpath "$CORPUS/evtx")" --rules "$RULES" --threads "$THREADS" --format jsonl --out /dev/null --timing \
+    2> "$WORK/once.log" || true
+  t2=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
+    printf "corpus once: pySigma + SQLite %.1f s (conversion, load and queries; events already decoded), sightline hunt %.1f s (everything), ratio %.0fx\n", b - a, c - b, (b - a) / (c - b) }'
+else
+  echo "pySigma + SQLite: skipped (no Python with pysigma; run make venv or set SIGHTLINE_PYTHON)"
+fi

@@ -81,8 +81,9 @@ enum Evaluator {
             guard let a = CIDRRange.parseAddress(String(decoding: v.raw, as: UTF8.self)) else { return false }
             return c.contains(a)
         case .null:
+            // `null` is an absent or null field, not an empty string (as pySigma's `IS NULL`).
             if case .null = v.value { return true }
-            return v.raw.isEmpty
+            return false
         case .exists:
             return true
         case .fieldref(let other, let mode, let cased):
