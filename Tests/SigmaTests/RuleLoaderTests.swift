@@ -80,7 +80,8 @@ import Testing
         let r = try Support.rule(Support.processRule("    sel:\n        A: yes\n        B: '4688'\n        C: 4688\n        D: ~\n    condition: sel"))
         guard case .field(let a) = try #require(searchParts(r).first) else { Issue.record("no field"); return }
         #expect(a.field == "A")
-        #expect(try SigmaValue(.scalar("yes", plain: true)) == .bool(true))
+        #expect(try SigmaValue(.scalar("yes", plain: true)) == .string("yes"))
+        #expect(try SigmaValue(.scalar("true", plain: true)) == .bool(true))
         #expect(try SigmaValue(.scalar("'4688'", plain: false)) == .string("'4688'"))
         #expect(try SigmaValue(.scalar("4688", plain: true)) == .number("4688"))
         #expect(try SigmaValue(.scalar("~", plain: true)) == .null)
