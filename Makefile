@@ -3,7 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev libssl-dev python3-venv
 VENV := .venv
-PY_TEST_PACKAGES := stix2-validator stix2-matcher evtx
+PY_TEST_PACKAGES := stix2-validator stix2-matcher evtx pysigma pysigma-backend-sqlite pysigma-pipeline-sysmon \
+  pysigma-pipeline-windows
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/sightline
 
@@ -21,7 +22,7 @@ deps:
 ## Python reference tools for interop tests, in a virtual environment.
 venv: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import stix2validator, stix2matcher, evtx' 2>/dev/null || \
+	@$(VENV)/bin/python -c "import stix2validator, stix2matcher, evtx, sigma.backends.sqlite, sigma.pipelines.sysmon, sigma.pipelines.windows" 2>/dev/null || \
 	  $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 release: deps
@@ -48,6 +49,7 @@ bench: release venv
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/bench-pattern.sh
 	scripts/bench-indicators.sh
 	$(BIN) evaluate attribution
+	scripts/bench-hunt.sh
 
 clean:
 	rm -rf .build $(VENV)

@@ -40,7 +40,8 @@ run() {  # run NAME EXTRA-ARGS...
   local line rss
   line=$(grep '^timing:' "$WORK/$name.log")
   rss=$(awk '/Maximum resident set size/ {print $6}' "$WORK/$name.log")
-  echo "$line peak_rss_kb $rss"
+  cpu=$(awk '/User time \(seconds\)/ {u = $4} /System time \(seconds\)/ {s = $4} END {print u + s}' "$WORK/$name.log")
+  echo "$line peak_rss_kb $rss cpu_s $cpu"
 }
 parse=$(run parse --parse-only)
 hunt=$(run hunt)
@@ -48,9 +49,29 @@ field() { echo "$1" | awk -v k="$2" '{for (i = 1; i < NF; i++) if ($i == k) prin
 pe=$(field "$parse" events); ps=$(field "$parse" hunt_s); prss=$(field "$parse" peak_rss_kb)
 he=$(field "$hunt" events); hs=$(field "$hunt" hunt_s); hrss=$(field "$hunt" peak_rss_kb)
 hl=$(field "$hunt" load_s); hc=$(field "$hunt" compile_s); units=$(field "$hunt" units); pre=$(field "$hunt" prefiltered)
+pcpu=$(field "$parse" cpu_s); hcpu=$(field "$hunt" cpu_s); pl=$(field "$parse" load_s)
 awk -v pe="$pe" -v ps="$ps" -v he="$he" -v hs="$hs" -v prss="$prss" -v hrss="$hrss" -v t="$THREADS" \
-  -v hl="$hl" -v hc="$hc" -v units="$units" -v pre="$pre" 'BEGIN {
+  -v hl="$hl" -v hc="$hc" -v units="$units" -v pre="$pre" -v pcpu="$pcpu" -v hcpu="$hcpu" -v pl="$pl" 'BEGIN {
   printf "parse only : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", pe, ps, pe / ps, pe / ps / t, prss / 1024
   printf "hunt       : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", he, hs, he / hs, he / hs / t, hrss / 1024
   printf "hunt / parse time: %.2fx   (rules loaded in %.2f s, compiled in %.2f s: %d units, %d prefiltered)\n", hs / ps, hl, hc, units, pre
+  # CPU time is steadier than wall time on a shared machine; rule loading is subtracted (wall ~ CPU there).
+  pc = pcpu - pl; hc2 = hcpu - hl - hc
+  printf "CPU time   : parse %.2f s (%d events per CPU-second), hunt %.2f s (%d events per CPU-second), ratio %.2fx\n", pc, pe / pc, hc2, he / hc2, hc2 / pc
 }'
+
+# pySigma + SQLite (Zircolite's approach) once on the corpus, beside sightline on the same files.
+PY=${SIGHTLINE_PYTHON:-.venv/bin/python}
+if [ -x "$PY" ] && "$PY" -c "import sigma.backends.sqlite, sigma.pipelines.sysmon, sigma.pipelines.windows" 2>/dev/null; then
+  find "$(realpath "$CORPUS/evtx")" -name '*.evtx' -print0 | sort -z | xargs -0 "$BIN" events dump > "$WORK/events.jsonl" 2>/dev/null || true
+  t0=$(date +%s.%N)
+  "$PY" scripts/pysigma-diff.py "$RULES" "$WORK/events.jsonl" "$WORK/pysigma.json"
+  t1=$(date +%s.%N)
+  "$BIN" hunt "$(realpath "$CORPUS/evtx")" --rules "$RULES" --threads "$THREADS" --format jsonl --out /dev/null --timing \
+    2> "$WORK/once.log" || true
+  t2=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
+    printf "corpus once: pySigma + SQLite %.1f s (conversion, load and queries; events already decoded), sightline hunt %.1f s (everything), ratio %.0fx\n", b - a, c - b, (b - a) / (c - b) }'
+else
+  echo "pySigma + SQLite: skipped (no Python with pysigma; run make venv or set SIGHTLINE_PYTHON)"
+fi

@@ -45,6 +45,12 @@ public enum Correlator {
         return out
     }
 
+    /// The references of a correlation that name no loaded rule (the correlation then ignores them;
+    /// with none resolved it never fires).
+    public static func unresolved(for c: SigmaCorrelation, in rules: [SigmaRule]) -> [String] {
+        c.rules.filter { ref in !rules.contains { $0.id == ref || ($0.name != nil && $0.name == ref) } }
+    }
+
     /// Runs every correlation over `events` (any order; sorted here by time, ties by reference).
     public static func evaluate(_ correlations: [SigmaCorrelation], rules: [SigmaRule], events: [CorrelationEvent])
         -> [CorrelationMatch]

@@ -1,57 +1,8 @@
 import Events
 
-/// Evaluates detections against an ``EventView``.
+/// Field tests against the values of an ``EventView`` (the general path; ``FieldNode`` has a fast path
+/// for plain case-insensitive string tests).
 enum Evaluator {
-    static func evaluate(_ d: Detection, _ view: EventView) -> Bool {
-        // Searches are evaluated lazily, at most once each.
-        var cache = [UInt8](repeating: 2, count: d.searches.count)
-        func search(_ i: Int) -> Bool {
-            if cache[i] != 2 { return cache[i] == 1 }
-            let r = evaluate(d.searches[i], view)
-            cache[i] = r ? 1 : 0
-            return r
-        }
-        func cond(_ c: Condition) -> Bool {
-            switch c {
-            case .search(let i): return search(i)
-            case .and(let items):
-                for x in items where !cond(x) { return false }
-                return true
-            case .or(let items):
-                for x in items where cond(x) { return true }
-                return false
-            case .not(let x): return !cond(x)
-            case .atLeast(let n, let ids):
-                var count = 0
-                for i in ids where search(i) {
-                    count += 1
-                    if count >= n { return true }
-                }
-                return n <= 0
-            case .all(let ids):
-                for i in ids where !search(i) { return false }
-                return true
-            case .constant(let b): return b
-            }
-        }
-        return cond(d.condition)
-    }
-
-    static func evaluate(_ s: SearchExpression, _ view: EventView) -> Bool {
-        switch s {
-        case .field(let t):
-            return test(t, values: t.slot >= 0 ? view.values(t.slot) : view.lookup(t.field), view)
-        case .keywords(let t):
-            return test(t, values: view.keywords(), view)
-        case .and(let items):
-            for x in items where !evaluate(x, view) { return false }
-            return true
-        case .or(let items):
-            for x in items where evaluate(x, view) { return true }
-            return false
-        }
-    }
-
     static func test(_ t: FieldTest, values: [FieldText]?, _ view: EventView) -> Bool {
         if case .exists(let want)? = t.matchers.first { return (values != nil) == want }
         guard let values else {
@@ -81,8 +32,9 @@ enum Evaluator {
             guard let a = CIDRRange.parseAddress(String(decoding: v.raw, as: UTF8.self)) else { return false }
             return c.contains(a)
         case .null:
+            // `null` is an absent or null field, not an empty string (as pySigma's `IS NULL`).
             if case .null = v.value { return true }
-            return v.raw.isEmpty
+            return false
         case .exists:
             return true
         case .fieldref(let other, let mode, let cased):

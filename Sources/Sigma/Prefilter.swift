@@ -13,6 +13,8 @@ final class AhoCorasick: @unchecked Sendable {
     /// Per state, the range of `outputs` holding the pattern ids that end there (failure chain included).
     let outputStart: [Int32]
     let outputs: [Int32]
+    /// The patterns, as given (to check that a copy of a rule set may share this automaton).
+    let patterns: [[UInt8]]
 
     /// Literals longer than this are cut to their last `maxLength` bytes (still a necessary condition).
     static let maxLength = 24
@@ -79,6 +81,7 @@ final class AhoCorasick: @unchecked Sendable {
         }
         starts.append(Int32(flat.count))
         classes = cls
+        self.patterns = patterns
         classCount = k
         table = trie
         outputStart = starts

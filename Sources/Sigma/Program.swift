@@ -206,9 +206,12 @@ enum Program {
         guard !t.negated, t.slot >= 0 else { return nil }
         func literal(_ m: ValueMatcher) -> [UInt8]? {
             guard case .string(let p) = m else { return nil }
+            // A case-insensitive pattern's literal is folded like the text it is matched against, so it
+            // occurs in the folded text whenever the pattern matches. A case-sensitive literal folds
+            // byte by byte only when it is ASCII.
             let l = p.requiredLiteral
-            guard !l.isEmpty, l.allSatisfy({ $0 < 0x80 }) else { return nil }
-            return CaseFolding.fold(l)
+            guard !l.isEmpty, !p.caseSensitive || l.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return p.caseSensitive ? CaseFolding.fold(l) : l
         }
         if t.requireAll {
             var bestGroup: [[UInt8]]?

@@ -52,6 +52,10 @@ public enum RuleLoader {
             out.failures.append(SigmaError(.io(String(cString: strerror(errno))), file: file))
             return out
         }
+        if !text.contains(where: { !$0.isWhitespace }) {
+            out.failures.append(SigmaError(.attribute("empty file: no YAML document"), file: file))
+            return out
+        }
         let loaded = load(text: text, file: file, options: options)
         out.merge(loaded)
         out.files = 1

@@ -82,12 +82,12 @@ public final class RuleSet: @unchecked Sendable {
         variant: LogSourceVariant = .both, minimumLevel: SigmaLevel = .informational, prefilter: Bool = true
     ) {
         self.init(rules: rules, filters: filters, mapping: mapping, variant: variant, minimumLevel: minimumLevel,
-            prefilter: prefilter, deepCopy: false)
+            prefilter: prefilter, deepCopy: false, automataFrom: nil)
     }
 
     init(
         rules: [SigmaRule], filters: [SigmaFilter], mapping: LogSourceMapping, variant: LogSourceVariant,
-        minimumLevel: SigmaLevel, prefilter: Bool, deepCopy: Bool
+        minimumLevel: SigmaLevel, prefilter: Bool, deepCopy: Bool, automataFrom source: RuleSet?
     ) {
         self.rules = rules
         self.filters = filters
@@ -222,8 +222,11 @@ public final class RuleSet: @unchecked Sendable {
         var slotFilters = [SlotFilter?](repeating: nil, count: slotNames.count)
         var literalBase = 0
         for (slot, entry) in perSlot.sorted(by: { $0.key < $1.key }) {
-            slotFilters[slot] = SlotFilter(
-                automaton: AhoCorasick(patterns: entry.patterns), units: entry.units, literalBase: literalBase)
+            // A copy for another worker builds the same patterns in the same order: it shares the
+            // (read-only, large) automata of the original.
+            let shared = source?.slotFilters[slot]?.automaton
+            let automaton = shared.flatMap { $0.patterns == entry.patterns ? $0 : nil } ?? AhoCorasick(patterns: entry.patterns)
+            slotFilters[slot] = SlotFilter(automaton: automaton, units: entry.units, literalBase: literalBase)
             literalBase += entry.patterns.count
         }
         for (node, ids) in zip(fieldNodes, nodeIDs) where !ids.isEmpty {
@@ -334,7 +337,7 @@ public final class RuleSet: @unchecked Sendable {
     public func copy() -> RuleSet {
         RuleSet(
             rules: rules, filters: filters, mapping: mapping, variant: variant, minimumLevel: minimumLevel,
-            prefilter: prefilterEnabled, deepCopy: true)
+            prefilter: prefilterEnabled, deepCopy: true, automataFrom: self)
     }
 
     /// Renames fields per the log-source target and assigns slots (copying matchers when `deepCopy`).

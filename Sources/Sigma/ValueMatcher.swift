@@ -122,7 +122,7 @@ public enum ValueMatcher: Sendable {
     case compare(NumericComparison, Double)
     /// `cidr`: the field is an IP address inside the network.
     case cidr(CIDRRange)
-    /// `null`: the field is absent, null or empty.
+    /// `null`: the field is absent or null (an empty string is not null).
     case null
     /// `exists`: the field is present (true) or absent (false).
     case exists(Bool)

@@ -54,12 +54,12 @@ public indirect enum YAMLNode: Sendable, Hashable {
         return false
     }
 
-    /// A plain `true`/`false` scalar.
+    /// A plain `true`/`false` scalar (YAML 1.2: `yes` and `no` are strings).
     public var bool: Bool? {
         guard case .scalar(let s, true) = self else { return nil }
         switch s {
-        case "true", "True", "TRUE", "yes", "Yes": return true
-        case "false", "False", "FALSE", "no", "No": return false
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
         default: return nil
         }
     }

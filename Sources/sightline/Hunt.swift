@@ -79,6 +79,12 @@ struct Hunt: AsyncParsableCommand {
         }
         let collection = RuleLoader.load(paths: rules)
         for f in collection.failures { stderr("sightline: rule skipped: \(f)\n") }
+        for c in collection.correlations {
+            let missing = Correlator.unresolved(for: c, in: collection.rules)
+            if !missing.isEmpty {
+                stderr("sightline: correlation '\(c.title)' (\(c.file)): unknown rules \(missing.joined(separator: ", "))\n")
+            }
+        }
         if collection.rules.isEmpty {
             stderr("sightline: no rule loaded\n")
             throw ExitCode(1)

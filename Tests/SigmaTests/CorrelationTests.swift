@@ -157,6 +157,18 @@ import Testing
         #expect(Correlator.evaluate([c], rules: rules, events: other).isEmpty)
     }
 
+    @Test func unresolvedReferencesAreListed() throws {
+        let (c, rules) = try Self.correlation("""
+            correlation:
+                type: temporal
+                rules: [failed, nobody]
+                group-by: [User]
+                timespan: 1m
+            """)
+        #expect(Correlator.unresolved(for: c, in: rules) == ["nobody"])
+        #expect(Correlator.ruleIndices(for: c, in: rules) == [0])
+    }
+
     @Test func malformedCorrelations() {
         for body in [
             "correlation: {type: nope, rules: [failed], timespan: 1m}",

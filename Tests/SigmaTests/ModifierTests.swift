@@ -143,6 +143,7 @@ import Testing
         #expect(try Self.fires("    sel:\n        Nothing: null\n    condition: sel", e))
         #expect(try !Self.fires("    sel:\n        Image: null\n    condition: sel", e))
         #expect(try Self.fires("    sel:\n        Empty: ''\n    condition: sel", e))
+        #expect(try !Self.fires("    sel:\n        Empty: null\n    condition: sel", e))
         #expect(try !Self.fires("    sel:\n        Missing: ''\n    condition: sel", e))
     }
 

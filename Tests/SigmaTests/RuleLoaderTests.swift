@@ -1,6 +1,10 @@
 import Events
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @testable import Sigma
 
 @Suite struct RuleLoaderTests {
@@ -24,6 +28,18 @@ import Testing
     @Test func emptyTextLoadsNothing() {
         let c = RuleLoader.load(text: "")
         #expect(c.rules.isEmpty && c.failures.isEmpty)
+    }
+
+    @Test func emptyAndMissingFilesAreFailures() throws {
+        var template = Array("/tmp/sightline-rules-XXXXXX".utf8CString)
+        let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
+        let fd = open(dir + "/empty.yml", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = write(fd, "  \n", 3)
+        close(fd)
+        let c = RuleLoader.load(paths: [dir, dir + "/missing.yml"])
+        #expect(c.failures.count == 2)
+        #expect(c.failures.contains { $0.file == dir + "/empty.yml" && $0.description.contains("empty file") })
+        #expect(c.failures.contains { $0.file == dir + "/missing.yml" && $0.category == "io" })
     }
 
     @Test func multiDocumentAndGlobalAction() throws {
@@ -64,7 +80,8 @@ import Testing
         let r = try Support.rule(Support.processRule("    sel:\n        A: yes\n        B: '4688'\n        C: 4688\n        D: ~\n    condition: sel"))
         guard case .field(let a) = try #require(searchParts(r).first) else { Issue.record("no field"); return }
         #expect(a.field == "A")
-        #expect(try SigmaValue(.scalar("yes", plain: true)) == .bool(true))
+        #expect(try SigmaValue(.scalar("yes", plain: true)) == .string("yes"))
+        #expect(try SigmaValue(.scalar("true", plain: true)) == .bool(true))
         #expect(try SigmaValue(.scalar("'4688'", plain: false)) == .string("'4688'"))
         #expect(try SigmaValue(.scalar("4688", plain: true)) == .number("4688"))
         #expect(try SigmaValue(.scalar("~", plain: true)) == .null)
