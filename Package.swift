@@ -29,10 +29,11 @@ let package = Package(
 
         // Low-level, dependency-free domain modules.
         .target(name: "JSON", swiftSettings: swiftSettings),
-        .target(name: "STIX", dependencies: ["JSON", "COpenSSL"], swiftSettings: swiftSettings),
-        .target(name: "Patterning", dependencies: ["JSON", "CPCRE2"], swiftSettings: swiftSettings),
+        .target(name: "CivilDate", swiftSettings: swiftSettings),
+        .target(name: "STIX", dependencies: ["JSON", "COpenSSL", "CivilDate"], swiftSettings: swiftSettings),
+        .target(name: "Patterning", dependencies: ["JSON", "CPCRE2", "CivilDate"], swiftSettings: swiftSettings),
         .target(name: "Indicators", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
-        .target(name: "Events", swiftSettings: swiftSettings),
+        .target(name: "Events", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         .target(name: "EVTX", dependencies: ["Events", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "LogFormats", dependencies: ["Events", "JSON"], swiftSettings: swiftSettings),
 

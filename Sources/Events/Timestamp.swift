@@ -1,3 +1,5 @@
+import CivilDate
+
 /// A point in time with 100-nanosecond resolution, UTC.
 ///
 /// Stored as Windows FILETIME ticks (100 ns since 1601-01-01T00:00:00Z), the native resolution of
@@ -21,11 +23,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// A time from a civil UTC date; `nil` when a field is out of range.
     public init?(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, ticks: Int = 0) {
-        guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year),
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
             (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
             (0..<10_000_000).contains(ticks)
         else { return nil }
-        let days = Timestamp.daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         self.ticks = secs * 10_000_000 + Int64(ticks) + Timestamp.unixEpochTicks
     }
@@ -51,7 +53,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             sod += 86_400
             days -= 1
         }
-        let (y, m, d) = Timestamp.civilFromDays(Int(days))
+        let (y, m, d) = CivilDate.date(fromDays: Int(days))
         return (y, m, d, Int(sod / 3600), Int(sod % 3600 / 60), Int(sod % 60), Int(frac))
     }
 
@@ -183,37 +185,4 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return t.ticks - Int64(offsetSeconds) * 10_000_000
     }
 
-    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ z: Int) -> (Int, Int, Int) {
-        let z = z + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
 }

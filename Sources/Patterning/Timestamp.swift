@@ -1,3 +1,5 @@
+import CivilDate
+
 /// A UTC instant with nanosecond precision, as STIX writes it: `2016-01-20T12:31:12.123Z`.
 ///
 /// Years 0001–9999; seconds 00–59 (leap seconds are rejected, as the reference does); the `T` and
@@ -61,10 +63,10 @@ public struct Timestamp: Sendable, Equatable, Hashable, Comparable, CustomString
             guard i > start else { return nil }
         }
         guard i == n - 1, b[i] == UInt8(ascii: "Z") else { return nil }
-        guard year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour <= 23,
+        guard year >= 1, (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year), hour <= 23,
             minute <= 59, second <= 59
         else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return Timestamp(seconds: secs, nanoseconds: Int32(nanos))
     }
@@ -75,44 +77,11 @@ public struct Timestamp: Sendable, Equatable, Hashable, Comparable, CustomString
         return s.withUTF8 { parse($0) }
     }
 
-    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
     /// The STIX text form, with the fraction only when it is not zero.
     public var description: String {
         let days = Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
         let rem = Int(seconds - Int64(days) * 86_400)
-        let (y, m, d) = Timestamp.civil(fromDays: days)
+        let (y, m, d) = CivilDate.date(fromDays: days)
         func pad(_ v: Int, _ w: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, w - s.count)) + s

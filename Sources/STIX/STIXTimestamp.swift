@@ -1,3 +1,5 @@
+import CivilDate
+
 /// A STIX timestamp: RFC 3339 in UTC, `YYYY-MM-DDTHH:mm:ss[.s+]Z`.
 ///
 /// Comparison is by instant, so `…:03Z` and `…:03.000Z` are equal and `…:03.5Z` sorts after `…:03Z`
@@ -40,7 +42,7 @@ public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
             let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
             let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2)
         else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= STIXTimestamp.daysIn(month: month, year: year),
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
             hour < 24, minute < 60, second < 61
         else { return nil }
         var nanos = 0
@@ -55,48 +57,16 @@ public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
             }
             for _ in min(fraction, 9)..<9 { nanos *= 10 }
         }
-        let days = STIXTimestamp.daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return STIXTimestamp(seconds: secs, nanoseconds: Int32(nanos), fractionDigits: Int8(min(fraction, 9)))
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays z: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 
     /// The timestamp in STIX form, with its fractional digits as parsed (milliseconds for new ones).
     public var description: String {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let rem = Int(seconds - Int64(days) * 86_400)
-        let (y, m, d) = STIXTimestamp.civil(fromDays: days)
+        let (y, m, d) = CivilDate.date(fromDays: days)
         func pad(_ v: Int, _ n: Int) -> String {
             let s = String(v)
             return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
