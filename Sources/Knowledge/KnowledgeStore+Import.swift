@@ -70,11 +70,16 @@ extension KnowledgeStore {
     ///   - progress: called now and then with (bytes read, total bytes).
     /// - Throws: ``KnowledgeError`` when the file cannot be read or the database fails.
     public func importFile(_ path: String, progress: ((Int, Int) -> Void)? = nil) throws -> ImportReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KnowledgeError.unreadable(path: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw KnowledgeError.unreadable(path: path, reason: "is a directory") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw KnowledgeError.unreadable(path: path, reason: error.localizedDescription)
+            throw KnowledgeError.unreadable(path: path, reason: "permission denied or I/O error")
         }
         let bytes = [UInt8](data)
         return try importBytes(bytes, path: path, source: URL(fileURLWithPath: path).lastPathComponent, progress: progress)

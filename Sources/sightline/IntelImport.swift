@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JSON
 import Knowledge
 import Reports
@@ -17,13 +18,25 @@ struct IntelImport: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
-    @Argument(help: "Files to import.") var files: [String]
+    @Argument(help: "Files to import; a folder stands for the .json files in it (sorted).") var files: [String]
+
+    /// Replaces each folder by the `.json` files below it, sorted; files stay as given.
+    static func expand(_ paths: [String]) -> [String] {
+        paths.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+                let walker = FileManager.default.enumerator(atPath: path)
+            else { return [path] }
+            let found = walker.compactMap { $0 as? String }.filter { $0.lowercased().hasSuffix(".json") }.sorted()
+            return found.map { (path as NSString).appendingPathComponent($0) }
+        }
+    }
 
     func run() async throws {
         let kb = try store.open()
         var anything = false
         var reports: [JSONValue] = []
-        for file in files {
+        for file in Self.expand(files) {
             var bar = ProgressBar("importing \(file)")
             do {
                 let report = try kb.importFile(file) { bar.update($0, $1) }

@@ -85,7 +85,9 @@ struct CLI {
         let (dir, path) = try tempFile("{\"type\": \"bundle\", \"objects\": [{\"type\": \"tool\"}]", "bad.json")
         let r = try CLI.run(["intel", "import", "--db", dir.appendingPathComponent("kb.sqlite").path, "--no-builtin", path, "/no/such/file"])
         #expect(r.status == 1)
-        #expect(r.stderr.contains("cannot read /no/such/file"))
+        #expect(r.stderr.contains("cannot read /no/such/file: no such file"))
+        let folder = try CLI.run(["intel", "import", "--db", dir.appendingPathComponent("kb2.sqlite").path, "--no-builtin", dir.path])
+        #expect(folder.stdout.contains("bad.json (STIX 2.1)"))  // a folder imports the .json files in it
         #expect(r.stdout.contains("stopped reading: malformed JSON: unexpected end of input at byte 48 (after 1 objects)"))
     }
 
