@@ -73,7 +73,12 @@ public struct KnowledgeGraph: Sendable {
         self.nodes = nodes
         parentTechnique = parents
         var edges: [Edge] = []
+        var indicates: [(indicator: String, target: String)] = []
         for o in try store.currentObjects(types: ["relationship"]) {
+            if o.relationshipType == "indicates", let s = o.sourceRef, let t = o.targetRef {
+                indicates.append((s, t))
+                continue
+            }
             guard let t = o.relationshipType, t == "uses" || t == "attributed-to",
                 let s = o.sourceRef, let g = o.targetRef, nodes[g] != nil || memberMap[g] != nil
             else { continue }
@@ -95,12 +100,9 @@ public struct KnowledgeGraph: Sendable {
             if let p = o["pattern"]?.stringValue { indicatorValues[o.id] = Self.literals(in: p) }
         }
         var links: [String: Set<String>] = [:]
-        if !indicatorValues.isEmpty {
-            for o in try store.currentObjects(types: ["relationship"]) where o.relationshipType == "indicates" {
-                guard let s = o.sourceRef, let t = o.targetRef, let values = indicatorValues[s], let actor = memberMap[t]
-                else { continue }
-                for v in values { links[v, default: []].insert(actor) }
-            }
+        for (s, t) in indicates {
+            guard let values = indicatorValues[s], let actor = memberMap[t] else { continue }
+            for v in values { links[v, default: []].insert(actor) }
         }
         indicatorActors = links
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hunting
 import Sigma
 import Synchronization
@@ -204,16 +205,7 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     }
 }
 
+/// The file's text (invalid UTF-8 repaired), or `nil` when it cannot be read.
 private func readTextFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
+    (try? Data(contentsOf: URL(fileURLWithPath: path))).map { String(decoding: $0, as: UTF8.self) }
 }
