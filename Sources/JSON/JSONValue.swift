@@ -132,3 +132,16 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(JSONObject(elements.map { JSONMember(key: $0.0, value: $0.1) }))
     }
 }
+
+extension JSONValue {
+    /// The value with every object's members sorted by key (arrays keep their order), so that two
+    /// documents that differ only in member order compare equal.
+    public var canonicalized: JSONValue {
+        switch self {
+        case .array(let a): return .array(a.map(\.canonicalized))
+        case .object(let o):
+            return .object(JSONObject(o.members.map { JSONMember(key: $0.key, value: $0.value.canonicalized) }.sorted { $0.key < $1.key }))
+        default: return self
+        }
+    }
+}

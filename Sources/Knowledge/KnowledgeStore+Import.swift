@@ -231,7 +231,10 @@ struct Ingest {
             // The same version again: unchanged, unless it replaces a built-in (stripped) copy or, for objects
             // without `modified`, its content changed.
             let replacesBuiltin = oldSource == "builtin" && source != "builtin" && oldJSON != json
-            let staticChange = key == "static" && oldJSON != json
+            // Objects without `modified` change when their content does; member order is not content.
+            let staticChange =
+                key == "static" && oldJSON != json
+                && (try? JSONParser.parse(oldJSON))?.canonicalized != object.json.canonicalized
             if replacesBuiltin || staticChange {
                 try replace.execute(arguments: [
                     object.name, attackID, hidden, relType, sourceRef, targetRef, source, json, rowid,

@@ -60,6 +60,16 @@ import Testing
         #expect(try kb.objectCount() == report.total.added)
     }
 
+    @Test func objectsWithoutModifiedChangeOnlyWithTheirContent() throws {
+        let kb = try store()
+        let a = #"{"type": "marking-definition", "spec_version": "2.1", "id": "marking-definition--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "created": "2017-06-01T00:00:00.000Z", "definition_type": "statement", "definition": {"statement": "x"}}"#
+        let reordered = #"{"id": "marking-definition--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "type": "marking-definition", "created": "2017-06-01T00:00:00.000Z", "spec_version": "2.1", "definition": {"statement": "x"}, "definition_type": "statement"}"#
+        let changed = a.replacingOccurrences(of: #""statement": "x""#, with: #""statement": "y""#)
+        #expect(try kb.importFile(try Fixtures.write(a, name: "m.json")).total.added == 1)
+        #expect(try kb.importFile(try Fixtures.write(reordered, name: "m.json")).total.unchanged == 1)
+        #expect(try kb.importFile(try Fixtures.write(changed, name: "m.json")).total.updated == 1)
+    }
+
     @Test func unreadableFileIsAnError() throws {
         #expect(throws: KnowledgeError.self) { try self.store().importFile("/nonexistent/file.json") }
     }
