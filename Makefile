@@ -37,7 +37,8 @@ RUN_DB ?= $(CURDIR)/.build/run/knowledge.sqlite
 ## replayed in Sysmon and Security logs (scripts/make-darkseoul-example.py), hunted with Sightline's own
 ## Sigma rules, grouped into campaigns and attributed with the built-in knowledge.
 run: release
-	$(BIN) investigate --db $(RUN_DB) examples/darkseoul/logs
+	$(BIN) investigate --db $(RUN_DB) --victim-country KR --victim-sector 'financial services' --victim-sector media \
+	  examples/darkseoul/logs
 
 test: deps venv
 	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test

@@ -52,30 +52,53 @@ public enum AttributionBenchmark {
     }
 
     /// Runs every variant. With `fitTemperature`, the softmax temperature and the unknown-actor prior are
-    /// first fitted (minimum multi-class Brier score) on the report-level holdout, then used for the leave-one-campaign-out confidences, so
-    /// their calibration error is measured on queries the fit never saw.
+    /// fitted on three pools weighted equally — the leave-one-campaign-out queries with all evidence, the
+    /// report-level holdout and the unknown-actor holdout — by minimizing the log-loss of the top answer's
+    /// confidence (an actor or "unknown actor"). The confidences behind every calibration error are
+    /// cross-validated: a query's confidence comes from parameters fitted on the other four of five folds
+    /// (a campaign's subsets share its fold). The parameters returned are fitted on all of it.
     public static func run(
         graph: KnowledgeGraph, parameters: AttributionModel.Parameters, fitTemperature: Bool
     ) -> (rows: [Row], parameters: AttributionModel.Parameters) {
         var p = parameters
-        var reportRows: [Row] = []
-        let (ours, baseline, scored) = reportHoldout(graph: graph, parameters: p)
-        let unknown = unknownActorHoldout(graph: graph, parameters: p)
-        if fitTemperature { (p.temperature, p.unknownPrior) = bestCalibration(scored) }
-        reportRows.append(summarize("Sightline", "report-level holdout", ours.map { recalibrated($0, p) }))
-        reportRows.append(summarize("TF-IDF baseline", "report-level holdout", baseline))
-        let answered = unknown.map { topAnswer($0, temperature: p.temperature, unknownPrior: p.unknownPrior) }
-        let unknownShare = Double(answered.filter(\.correct).count) / Double(max(answered.count, 1))
-        reportRows.append(
-            Row(method: "Sightline", variant: "unknown actor (group removed): answered unknown", queries: unknown.count,
-                top1: unknownShare, top3: .nan, top5: .nan, mrr: .nan, countryTop1: nil, countryQueries: 0,
-                ece: expectedCalibrationError(answered)))
+        let (reportOurs, reportBaseline, _) = reportHoldout(graph: graph, parameters: p)
+        var unknown = unknownActorHoldout(graph: graph, parameters: p)
+        let loco = leaveOneCampaignOut(graph: graph, parameters: p)
+        // Fold of each query: by position, so that subsets of one campaign share the fold of the campaign.
+        let folds = 5
+        var pool: [(query: Scored, fold: Int, weight: Double)] = []
+        func addPool(_ qs: [Scored]) {
+            for (i, q) in qs.enumerated() { pool.append((q, i % folds, 1 / Double(max(qs.count, 1)))) }
+        }
+        addPool(loco.first?.1.compactMap(\.scored) ?? [])
+        addPool(reportOurs.compactMap(\.scored))
+        for i in unknown.indices { unknown[i].isUnknown = true }
+        addPool(unknown)
+        var foldParameters = Array(repeating: p, count: folds)
+        if fitTemperature {
+            p = bestCalibration(pool.map { ($0.query, $0.weight) }, base: p)
+            for f in 0..<folds {
+                foldParameters[f] = bestCalibration(pool.filter { $0.fold != f }.map { ($0.query, $0.weight) }, base: p)
+            }
+        }
+        /// The best-ranked actors of a variant's queries under their folds' parameters.
+        func answers(_ qs: [Scored]) -> [(confidence: Double, correct: Bool)] {
+            qs.enumerated().map { i, q in topCandidate(q, foldParameters[i % folds]) }
+        }
         var rows: [Row] = []
-        for (variant, ours, baseline) in leaveOneCampaignOut(graph: graph, parameters: p) {
-            rows.append(summarize("Sightline", variant, ours))
+        for (variant, ours, baseline) in loco {
+            rows.append(summarize("Sightline", variant, ours, calibration: answers(ours.compactMap(\.scored))))
             rows.append(summarize("TF-IDF baseline", variant, baseline))
         }
-        return (rows + reportRows, p)
+        rows.append(summarize("Sightline", "report-level holdout", reportOurs, calibration: answers(reportOurs.compactMap(\.scored))))
+        rows.append(summarize("TF-IDF baseline", "report-level holdout", reportBaseline))
+        let unknownAnswers = unknown.enumerated().map { i, q in topAnswer(q, foldParameters[i % folds]) }
+        let unknownShare = Double(unknownAnswers.filter(\.correct).count) / Double(max(unknownAnswers.count, 1))
+        rows.append(
+            Row(method: "Sightline", variant: "unknown actor (group removed): answered unknown", queries: unknown.count,
+                top1: unknownShare, top3: .nan, top5: .nan, mrr: .nan, countryTop1: nil, countryQueries: 0,
+                ece: expectedCalibrationError(unknownAnswers)))
+        return (rows, p)
     }
 
     /// Raw scores of one query: every ranked actor's score and whether it is a true answer.
@@ -83,74 +106,104 @@ public enum AttributionBenchmark {
         var scores: [Double]
         var truth: [Bool]
         var featureCount: Int
+        /// Profile resemblance of the best-scored actor.
+        var topResemblance: Double
         /// True when the right answer is "unknown actor" (the actor was removed from the graph).
         var isUnknown = false
     }
 
-    /// The top-1 answer over the actors and "unknown actor": its confidence and whether it is right.
-    static func topAnswer(_ q: Scored, temperature: Double, unknownPrior: Double) -> (confidence: Double, correct: Bool) {
-        let p = probabilities(q, temperature: temperature, unknownPrior: unknownPrior)
-        let unknown = max(0, 1 - p.reduce(0, +))
-        guard let top = p.indices.max(by: { p[$0] < p[$1] }), p[top] > unknown else { return (unknown, q.isUnknown) }
-        return (p[top], !q.isUnknown && q.truth[top])
+    /// The answer the model gives — "unknown actor" when that is more likely than all known actors
+    /// together, else its best-ranked actor — with its confidence and whether it is right.
+    static func topAnswer(_ q: Scored, _ p: AttributionModel.Parameters) -> (confidence: Double, correct: Bool) {
+        let (probs, unknown) = AttributionModel.probabilities(
+            scores: q.scores, featureCount: q.featureCount, topResemblance: q.topResemblance, parameters: p)
+        guard let top = probs.indices.max(by: { probs[$0] < probs[$1] }), unknown < 0.5 else { return (unknown, q.isUnknown) }
+        return (probs[top], !q.isUnknown && q.truth[top])
     }
 
-    static func probabilities(_ q: Scored, temperature: Double, unknownPrior u: Double) -> [Double] {
-        let s = q.scores
-        let t = temperature * sqrt(Double(max(q.featureCount, 1)))
-        let lp = log((1 - u) / Double(max(s.count, 1)))
-        let logits = s.map { $0 / t + lp }
-        let m = max(logits.max() ?? 0, log(u))
-        let z = logits.reduce(exp(log(u) - m)) { $0 + exp($1 - m) }
-        return logits.map { exp($0 - m) / z }
+    /// The best-ranked actor of a query: its confidence and whether it is right.
+    static func topCandidate(_ q: Scored, _ p: AttributionModel.Parameters) -> (confidence: Double, correct: Bool) {
+        let (probs, _) = AttributionModel.probabilities(
+            scores: q.scores, featureCount: q.featureCount, topResemblance: q.topResemblance, parameters: p)
+        guard let top = probs.indices.max(by: { probs[$0] < probs[$1] }) else { return (0, false) }
+        return (probs[top], !q.isUnknown && q.truth[top])
     }
 
-    /// The temperature and unknown-actor prior that minimize the multi-class Brier score, on a grid. (The
-    /// likelihood of the true actor is a poor target here: a few confidently wrong queries dominate it and
-    /// flatten every other answer.)
-    static func bestCalibration(_ queries: [Scored]) -> (temperature: Double, unknownPrior: Double) {
-        var best = (loss: Double.infinity, t: 1.0, u: 0.05)
-        for u in [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5] {
-            for step in 0...48 {
-                let t = 0.1 * pow(1.15, Double(step))
-                var loss = 0.0
-                for q in queries {
-                    // The multi-class Brier score over the actors and "unknown actor" (a proper scoring rule).
-                    let p = probabilities(q, temperature: t, unknownPrior: u)
-                    let pu = max(0, 1 - p.reduce(0, +))
-                    var l = (pu - (q.isUnknown ? 1 : 0)) * (pu - (q.isUnknown ? 1 : 0))
-                    let truthShare = q.isUnknown ? 0 : 1 / Double(max(q.truth.filter { $0 }.count, 1))
-                    for (pk, y) in zip(p, q.truth) {
-                        let target = y ? truthShare : 0
-                        l += (pk - target) * (pk - target)
-                    }
-                    loss += l
+    /// Fits the calibration: first the known-actor logistic on all queries (weighted Newton iterations on
+    /// the best actor's score per square root of the evidence count), then the softmax temperature on the
+    /// known-actor queries (log-loss of the best-ranked actor's confidence, on a grid).
+    static func bestCalibration(_ queries: [(query: Scored, weight: Double)], base: AttributionModel.Parameters) -> AttributionModel.Parameters {
+        var p = base
+        // Logistic regression of "a known actor did it" on the best actor's score per square root of the
+        // evidence count and its profile resemblance (Newton iterations, a little ridge for stability).
+        let samples = queries.map { item -> (x: [Double], y: Double, w: Double) in
+            let q = item.query
+            let z = (q.scores.max() ?? 0) / sqrt(Double(max(q.featureCount, 1)))
+            return ([z, q.topResemblance, 1], q.isUnknown ? 0 : 1, item.weight)
+        }
+        var beta = [0.0, 0.0, 0.0]
+        let ridge = 1e-3
+        for _ in 0..<200 {
+            var g = beta.map { ridge * $0 }
+            var h = [[ridge, 0, 0], [0, ridge, 0], [0, 0, ridge]]
+            for s in samples {
+                let pr = 1 / (1 + exp(-zip(beta, s.x).reduce(0) { $0 + $1.0 * $1.1 }))
+                for i in 0..<3 {
+                    g[i] += s.w * (pr - s.y) * s.x[i]
+                    for j in 0..<3 { h[i][j] += s.w * pr * (1 - pr) * s.x[i] * s.x[j] }
                 }
-                if loss < best.loss { best = (loss, t, u) }
+            }
+            guard var step = solve3(h, g) else { break }
+            // Damped: at most a unit step, so that a nearly separable pool cannot throw the fit away.
+            let size = step.reduce(0) { $0 + abs($1) }
+            if size > 1 { step = step.map { $0 / size } }
+            for i in 0..<3 { beta[i] -= step[i] }
+            if size < 1e-9 { break }
+        }
+        let (a, b, c) = (beta[0], beta[1], beta[2])
+        (p.knownSlope, p.knownResemblanceSlope, p.knownIntercept) = (a, b, c)
+        var best = (loss: Double.infinity, t: base.temperature)
+        var trial = p
+        for step in 0...48 {
+            trial.temperature = 0.1 * pow(1.15, Double(step))
+            var loss = 0.0
+            for (q, w) in queries where !q.isUnknown {
+                let (conf, ok) = topCandidate(q, trial)
+                let clipped = min(max(conf, 1e-6), 1 - 1e-6)
+                loss -= w * (ok ? log(clipped) : log(1 - clipped))
+            }
+            if loss < best.loss { best = (loss, trial.temperature) }
+        }
+        p.temperature = best.t
+        return p
+    }
+
+    /// Solves the 3×3 system h·x = g by Gaussian elimination with partial pivoting.
+    static func solve3(_ h: [[Double]], _ g: [Double]) -> [Double]? {
+        var m = h.enumerated().map { $1 + [g[$0]] }
+        for col in 0..<3 {
+            guard let pivot = (col..<3).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-12 else { return nil }
+            m.swapAt(col, pivot)
+            for r in 0..<3 where r != col {
+                let f = m[r][col] / m[col][col]
+                for c in col..<4 { m[r][c] -= f * m[col][c] }
             }
         }
-        return (best.t, best.u)
+        let x = (0..<3).map { m[$0][3] / m[$0][$0] }
+        return x.allSatisfy(\.isFinite) ? x : nil
     }
 
-    static func recalibrated(_ o: Outcome, _ p: AttributionModel.Parameters) -> Outcome {
-        guard let scored = o.scored else { return o }
-        let probs = probabilities(scored, temperature: p.temperature, unknownPrior: p.unknownPrior)
-        guard let top = probs.indices.max(by: { probs[$0] < probs[$1] }) else { return o }
-        var r = o
-        r.confidence = probs[top]
-        return r
-    }
-
-    static func summarize(_ method: String, _ variant: String, _ outcomes: [Outcome]) -> Row {
+    /// A row of results; `calibration` holds the best-ranked actors (cross-validated confidences) whose
+    /// expected calibration error the row reports.
+    static func summarize(
+        _ method: String, _ variant: String, _ outcomes: [Outcome], calibration: [(confidence: Double, correct: Bool)]? = nil
+    ) -> Row {
         let n = Double(max(outcomes.count, 1))
         func share(_ k: Int) -> Double { Double(outcomes.filter { $0.rank <= k }.count) / n }
         let mrr = outcomes.reduce(0.0) { $0 + 1 / Double($1.rank) } / n
         let withCountry = outcomes.compactMap(\.countryCorrect)
         let country = withCountry.isEmpty ? nil : Double(withCountry.filter { $0 }.count) / Double(withCountry.count)
-        var ece: Double?
-        if outcomes.allSatisfy({ $0.confidence != nil }) && !outcomes.isEmpty {
-            ece = expectedCalibrationError(outcomes.map { ($0.confidence!, $0.correct) })
-        }
+        let ece = calibration.map { expectedCalibrationError($0) }
         return Row(
             method: method, variant: variant, queries: outcomes.count, top1: share(1), top3: share(3), top5: share(5),
             mrr: mrr, countryTop1: outcomes.first?.confidence == nil ? nil : country,
@@ -285,7 +338,7 @@ public enum AttributionBenchmark {
         let featureCount = model.features(of: e, notes: &notes).count
         let scored = Scored(
             scores: result.candidates.map(\.score), truth: result.candidates.map { truth.contains($0.id) },
-            featureCount: featureCount)
+            featureCount: featureCount, topResemblance: result.candidates.first?.resemblance ?? 0)
         return Outcome(rank: rank, confidence: top?.confidence ?? 0, correct: top.map { truth.contains($0.id) } ?? false,
                        countryCorrect: countryCorrect, scored: scored)
     }

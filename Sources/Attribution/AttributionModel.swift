@@ -24,6 +24,8 @@ public struct AttributionCandidate: Sendable {
     public var umbrellaName: String?
     /// Sum of the evidence contributions.
     public var score: Double
+    /// IDF-weighted cosine between the evidence and the actor's recorded profile (0–1).
+    public var resemblance: Double = 0
     /// Calibrated probability that this actor is the one behind the evidence.
     public var confidence: Double
     public var evidence: [EvidenceContribution]
@@ -46,32 +48,49 @@ public struct AttributionResult: Sendable {
 
 /// Ranks the knowledge base's actors for a body of evidence.
 ///
-/// A multinomial naive-Bayes model. Each actor is a distribution over features — ATT&CK techniques (with
-/// their parent techniques at half weight), software, targeted sectors and countries — learned from its own
-/// `uses` relationships, those of campaigns attributed to it, and, at a lower weight, the techniques of
-/// the software it uses. Each observed feature adds log(P(feature | actor) / P(feature | any actor)), with
-/// Dirichlet smoothing toward the background: a technique 150 groups use adds little, software one group
-/// uses adds much, a feature the actor is not known for counts against it, and a feature spread over a
-/// very large profile weighs less for that actor than for a focused one. Activity times add a bounded
-/// likelihood ratio for actors whose country's office hours they fit; indicators linked to an actor in
-/// the knowledge base add a fixed strong ratio. Scores become probabilities over the actors plus an
-/// "unknown actor" hypothesis with a softmax whose temperature (per square root of the number of evidence
-/// items) is calibrated by the benchmark (`sightline evaluate attribution`).
+/// Each actor is a set of weighted features — ATT&CK techniques (with their parent techniques at a lower
+/// weight), software, targeted sectors and countries — learned from its own `uses` relationships, those of
+/// campaigns attributed to it, and, at a low weight, the techniques of the software it uses. The score has
+/// two parts:
+///
+/// - **Per-item likelihood ratios** (a Bernoulli naive-Bayes view): each observed feature adds
+///   log(P(actor shows it) / P(an average actor shows it)), with P(actor shows it) smoothed toward the
+///   share of actors that show it. A technique 150 groups use adds little, software one group uses adds
+///   much, and a feature the actor is not known for costs the same for every actor — so a large profile is
+///   not penalized for its size, as it would be under a multinomial model, and a tiny profile does not win
+///   by matching nothing.
+/// - **Profile resemblance**: the IDF-weighted cosine between the evidence and the actor's recorded
+///   techniques and software, which rewards an actor whose profile the evidence covers as a whole.
+///
+/// Activity times add a bounded likelihood ratio for actors whose country's office hours they fit;
+/// indicators linked to an actor in the knowledge base add a fixed strong ratio.
+///
+/// Confidence has two calibrated parts (both fitted by `sightline evaluate attribution`): the probability
+/// that a known actor did it at all — a logistic function of how well the best actor fits (its score per
+/// square root of the number of evidence items) — and, given that, a softmax over the actors' scores at a
+/// fitted temperature. "Unknown actor" takes the rest.
 public struct AttributionModel: Sendable {
     /// The model's tunable constants; the defaults are the calibrated ones.
     public struct Parameters: Sendable {
-        /// Dirichlet smoothing strength toward the background distribution.
+        /// Strength of the prior that pulls an actor's feature probability toward the share of actors
+        /// that show the feature (in pseudo-observations).
         public var smoothing: Double = 1.0
         /// Weight of a parent technique implied by a sub-technique.
-        public var parentWeight: Double = 0.5
+        public var parentWeight: Double = 0.25
         /// Weight of observed software relative to a technique (software is rarer and more telling).
-        public var softwareWeight: Double = 1.0
+        public var softwareWeight: Double = 2.0
         /// Weight of a technique implied by software the actor uses.
         public var softwareTechniqueWeight: Double = 0.2
-        /// Softmax temperature (scores are divided by it).
-        public var temperature: Double = 2.5
-        /// Prior probability that the actor is none of the known ones.
-        public var unknownPrior: Double = 0.01
+        /// Weight of the profile-resemblance term (IDF-weighted cosine, 0–1).
+        public var similarityWeight: Double = 10
+        /// Softmax temperature among the actors (scores per square root of the evidence count are divided by it).
+        public var temperature: Double = 0.615
+        /// Logistic fit of P(a known actor did it) on the best actor's score per square root of the evidence
+        /// count: slope and intercept.
+        public var knownSlope: Double = 0.113
+        /// Slope of P(a known actor did it) on the best actor's profile resemblance (cosine).
+        public var knownResemblanceSlope: Double = 0.846
+        public var knownIntercept: Double = 0.097
         /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
         public var indicatorWeight: Double = 3.0
         public init() {}
@@ -83,10 +102,13 @@ public struct AttributionModel: Sendable {
     let actorIndex: [Int]
     /// Per ranked actor: feature → (weight, provenance).
     let features: [[String: (Double, String)]]
-    let totals: [Double]
+    /// Feature → summed weight over the ranked actors (a weighted count of the actors that show it).
     let background: [String: Double]
-    let backgroundTotal: Double
     let documentFrequency: [String: Int]
+    /// Inverse document frequency of direct techniques and software (weight 1 or more), and each ranked
+    /// actor's IDF norm over them, for the resemblance term.
+    let idf: [String: Double]
+    let profileNorms: [Double]
     let featureNames: [String: String]
     let softwareByName: [String: String]
     let techniqueByName: [String: String]
@@ -165,21 +187,26 @@ public struct AttributionModel: Sendable {
         }
         var background: [String: Double] = [:]
         var df: [String: Int] = [:]
-        var totals: [Double] = []
+        var directDF: [String: Int] = [:]
         for map in features {
-            var t = 0.0
-            for (f, (w, _)) in map {
+            for (f, (w, why)) in map {
                 background[f, default: 0] += w
                 df[f, default: 0] += 1
-                t += w
+                if Self.isDirect(w, why) && !Self.isSparse(f) { directDF[f, default: 0] += 1 }
             }
-            totals.append(t)
         }
+        let n = Double(max(features.count, 1))
+        let idf = directDF.mapValues { log(n / Double($0)) }
+        self.profileNorms = features.map { map in
+            sqrt(map.reduce(0.0) { acc, entry in
+                guard Self.isDirect(entry.value.0, entry.value.1), let x = idf[entry.key] else { return acc }
+                return acc + x * x
+            })
+        }
+        self.idf = idf
         self.actorIndex = index
         self.features = features
-        self.totals = totals
         self.background = background
-        self.backgroundTotal = background.values.reduce(0, +)
         self.documentFrequency = df
         self.featureNames = names
         self.softwareByName = softwareByName
@@ -197,14 +224,16 @@ public struct AttributionModel: Sendable {
         var weight: Double
         var kind: String
         var value: String
+        /// A parent technique implied by an observed sub-technique (not itself observed).
+        var implied = false
     }
 
     func features(of e: Evidence, notes: inout [String]) -> [Feature] {
         var out: [Feature] = []
         var seen: Set<String> = []
-        func add(_ key: String, _ w: Double, _ kind: String, _ value: String) {
+        func add(_ key: String, _ w: Double, _ kind: String, _ value: String, implied: Bool = false) {
             guard seen.insert(key).inserted else { return }
-            out.append(Feature(key: key, weight: w, kind: kind, value: value))
+            out.append(Feature(key: key, weight: w, kind: kind, value: value, implied: implied))
         }
         for raw in e.techniques {
             let t = raw.trimmingCharacters(in: .whitespaces)
@@ -214,7 +243,7 @@ public struct AttributionModel: Sendable {
                 continue
             }
             add(id, 1, "technique", id)
-            if let p = graph.parentTechnique[id] { add(p, parameters.parentWeight, "technique", p) }
+            if let p = graph.parentTechnique[id] { add(p, parameters.parentWeight, "technique", p, implied: true) }
         }
         for raw in e.software {
             let s = raw.trimmingCharacters(in: .whitespaces)
@@ -226,6 +255,7 @@ public struct AttributionModel: Sendable {
             }
             add(id, parameters.softwareWeight, "software", id)
         }
+
         for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
         for c in e.victimCountries { add("victim:" + c.uppercased(), 0.5, "victim-country", c.uppercased()) }
         if !e.tlsh.isEmpty { notes.append("\(e.tlsh.count) TLSH digests not used: code similarity is not implemented yet") }
@@ -234,8 +264,10 @@ public struct AttributionModel: Sendable {
 
     // MARK: Scoring
 
-    func background(_ f: String) -> Double {
-        (background[f, default: 0] + 0.5) / (backgroundTotal + 0.5 * Double(max(background.count, 1)))
+    /// The share of ranked actors that show feature `f` (weighted), with a floor for unseen features.
+    func share(_ f: String) -> Double {
+        let n = Double(max(features.count, 1))
+        return max(background[f, default: 0], 0.5) / n
     }
 
     /// Log-likelihood ratio of feature `f` for ranked actor `k`, and whether the actor is known for it.
@@ -243,18 +275,45 @@ public struct AttributionModel: Sendable {
     /// Victim sectors and countries are recorded sparsely (MISP lists them for few actors), so their
     /// absence from an actor's profile is no evidence against it: they only count where they match.
     func contribution(_ k: Int, _ f: String) -> (Double, Bool) {
-        let bg = background(f)
         let w = features[k][f]?.0 ?? 0
         if w == 0 && Self.isSparse(f) { return (0, false) }
-        let p = (w + parameters.smoothing * bg) / (totals[k] + parameters.smoothing)
-        return (log(p / bg), w > 0)
+        let base = share(f)
+        let m = parameters.smoothing
+        let p = (min(w, 1) + m * base) / (1 + m)
+        return (log(p / base), w > 0)
     }
+
+    /// Whether a profile feature comes from the actor's own `uses` relationships (not from a campaign or
+    /// implied by software or a sub-technique): the resemblance term compares the evidence with these.
+    static func isDirect(_ weight: Double, _ provenance: String) -> Bool { weight >= 1 && provenance == "direct" }
 
     static func isSparse(_ f: String) -> Bool { f.hasPrefix("sector:") || f.hasPrefix("victim:") }
 
-    /// Raw scores of every ranked actor for evidence features (for the benchmark's inner loop).
+    /// IDF-weighted cosine between the evidence's observed techniques and software and ranked actor `k`'s
+    /// direct ones, with the number of shared items.
+    func resemblance(_ k: Int, _ fs: [Feature]) -> (cosine: Double, shared: Int, observed: Int) {
+        var dot = 0.0
+        var norm = 0.0
+        var shared = 0
+        var observed = 0
+        for f in fs where !f.implied && (f.kind == "technique" || f.kind == "software") {
+            guard let x = idf[f.key] else { continue }
+            observed += 1
+            norm += x * x
+            if let (w, why) = features[k][f.key], Self.isDirect(w, why) {
+                dot += x * x
+                shared += 1
+            }
+        }
+        guard norm > 0, profileNorms[k] > 0 else { return (0, shared, observed) }
+        return (dot / (sqrt(norm) * profileNorms[k]), shared, observed)
+    }
+
+    /// Raw scores of every ranked actor for evidence features.
     func scores(_ fs: [Feature]) -> [Double] {
-        (0..<features.count).map { k in fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } }
+        (0..<features.count).map { k in
+            fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblance(k, fs).cosine
+        }
     }
 
     /// Ranks actors for `evidence`.
@@ -272,6 +331,17 @@ public struct AttributionModel: Sendable {
         }
         var scores = scores(fs)
         var extra: [[EvidenceContribution]] = Array(repeating: [], count: n)
+        for k in 0..<n {
+            let r = resemblance(k, fs)
+            guard r.cosine > 0 else { continue }
+            extra[k].append(
+                EvidenceContribution(
+                    kind: "profile-similarity", value: String(format: "%.2f", r.cosine),
+                    weight: parameters.similarityWeight * r.cosine,
+                    explanation:
+                        "\(r.shared) of the \(r.observed) observed techniques and software are in this actor's recorded profile; weighted by rarity, the evidence and the profile overlap with cosine \(String(format: "%.2f", r.cosine))"
+                ))
+        }
         // Activity times: office hours in the actor's country.
         let times = evidence.activityTimes.compactMap { STIXTimestamp($0) }
         if evidence.activityTimes.count > times.count {
@@ -315,16 +385,9 @@ public struct AttributionModel: Sendable {
         }
 
         // Calibrated probabilities over actors and "unknown".
-        // Scores are sums over evidence items, so their spread grows with the amount of evidence; the
-        // temperature applies per square root of the number of items.
-        let t = parameters.temperature * sqrt(Double(max(fs.count, 1)))
-        let logPrior = log((1 - parameters.unknownPrior) / Double(n))
-        let logits = scores.map { $0 / t + logPrior }
-        let unknownLogit = log(parameters.unknownPrior)
-        let m = max(logits.max() ?? 0, unknownLogit)
-        let z = logits.reduce(exp(unknownLogit - m)) { $0 + exp($1 - m) }
-        let probs = logits.map { exp($0 - m) / z }
-        let unknown = exp(unknownLogit - m) / z
+        let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
+        let (probs, unknown) = Self.probabilities(
+            scores: scores, featureCount: fs.count, topResemblance: resemblance(best, fs).cosine, parameters: parameters)
 
         let order = (0..<n).sorted { (scores[$0], graph.actors[actorIndex[$1]].name) > (scores[$1], graph.actors[actorIndex[$0]].name) }
         var candidates: [AttributionCandidate] = []
@@ -341,7 +404,7 @@ public struct AttributionModel: Sendable {
                     let source = via == "direct" ? "knowledge base" : via
                     why = llr >= 0
                         ? "\(label): known for this actor (\(source)); \(users) of \(n) actors share it"
-                        : "\(label): known for this actor (\(source)), but \(users) of \(n) actors share it and it is one of \(Int(totals[k].rounded())) features recorded for this actor, so it weighs less here than for an average actor"
+                        : "\(label): known for this actor only indirectly (\(source)), and \(users) of \(n) actors share it, so it counts slightly against"
                 } else if Self.isSparse(f.key) {
                     why = "\(label): not recorded for this actor; victim facts are sparse, so no weight"
                 } else {
@@ -357,7 +420,7 @@ public struct AttributionModel: Sendable {
                     id: actor.id, attackID: actor.attackID, name: actor.name, aliases: actor.aliases,
                     country: actor.countries.first, umbrellaID: u,
                     umbrellaName: u.flatMap { id in graph.actors.first { $0.id == id }?.name },
-                    score: scores[k], confidence: probs[k], evidence: items))
+                    score: scores[k], resemblance: resemblance(k, fs).cosine, confidence: probs[k], evidence: items))
         }
         var umbrellaTotals: [String: Double] = [:]
         var countryTotals: [String: Double] = [:]
@@ -375,13 +438,30 @@ public struct AttributionModel: Sendable {
         var verdict: String?
         if fs.isEmpty && times.isEmpty && observed.isEmpty {
             verdict = "insufficient evidence"
-        } else if unknown >= max(candidates.first?.confidence ?? 0, umbrellas.first?.confidence ?? 0) {
-            // Neither the best actor nor the best umbrella (an actor with its subgroups) beats "unknown".
+        } else if unknown >= 0.5 {
+            // "Unknown actor" is more likely than all the known actors together.
             verdict = "unknown actor"
         }
         return AttributionResult(
             candidates: candidates, unknownActorConfidence: unknown, umbrellas: Array(umbrellas),
             countries: Array(countries), notes: notes, verdict: verdict)
+    }
+
+    // MARK: Calibration
+
+    /// Confidence of each actor and of "unknown actor" for raw scores: P(known) × softmax, and 1 − P(known).
+    ///
+    /// Scores are sums over evidence items, so their spread grows with the amount of evidence; both the
+    /// softmax and the known-actor probability use scores per square root of the number of items.
+    public static func probabilities(
+        scores: [Double], featureCount: Int, topResemblance: Double, parameters: Parameters
+    ) -> (actors: [Double], unknown: Double) {
+        guard let top = scores.max() else { return ([], 1) }
+        let root = sqrt(Double(max(featureCount, 1)))
+        let known = 1 / (1 + exp(-(parameters.knownSlope * top / root + parameters.knownResemblanceSlope * topResemblance + parameters.knownIntercept)))
+        let t = parameters.temperature * root
+        let z = scores.reduce(0.0) { $0 + exp(($1 - top) / t) }
+        return (scores.map { known * exp(($0 - top) / t) / z }, 1 - known)
     }
 
     // MARK: Time zones

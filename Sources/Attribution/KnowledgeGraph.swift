@@ -142,3 +142,40 @@ public struct KnowledgeGraph: Sendable {
     /// The actor a STIX id belongs to (an intrusion set's actor), if any.
     public func actor(of id: String) -> String? { actorOfMember[id] }
 }
+
+extension KnowledgeGraph {
+    /// The graph as one JSON document (actors, nodes, edges, parents, umbrellas), for offline analysis of
+    /// the attribution model (`sightline evaluate attribution --export-graph FILE`).
+    public func exportJSON() -> JSONValue {
+        func strings(_ a: [String]) -> JSONValue { .array(a.map { .string($0) }) }
+        let actorValues: [JSONValue] = actors.map { a in
+            .object(
+                JSONObject(pairs: [
+                    "id": .string(a.id), "attack_id": a.attackID.map { .string($0) } ?? .null, "name": .string(a.name),
+                    "countries": strings(a.countries), "sectors": strings(a.sectors),
+                    "target_countries": strings(a.targetCountries), "members": strings(a.memberIDs),
+                ]))
+        }
+        let nodeValues: [JSONValue] = nodes.keys.sorted().map { id in
+            let n = nodes[id]!
+            return .object(
+                JSONObject(pairs: [
+                    "id": .string(id), "type": .string(n.type), "attack_id": n.attackID.map { .string($0) } ?? .null,
+                    "name": .string(n.name),
+                ]))
+        }
+        let edgeValues: [JSONValue] = edges.map { e in
+            .object(
+                JSONObject(pairs: [
+                    "id": .string(e.id), "type": .string(e.type), "source": .string(e.source), "target": .string(e.target),
+                    "references": strings(e.references.sorted()), "description": .string(e.description),
+                ]))
+        }
+        return .object(
+            JSONObject(pairs: [
+                "actors": .array(actorValues), "nodes": .array(nodeValues), "edges": .array(edgeValues),
+                "parents": .object(JSONObject(parentTechnique.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) })),
+                "umbrella": .object(JSONObject(umbrella.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) })),
+            ]))
+    }
+}

@@ -40,6 +40,10 @@ public struct Investigator: Sendable {
     public var variant: LogSourceVariant
     public var model: AttributionModel
     public var top: Int
+    /// What the responders know about the victims (sectors, ISO country codes), added to every campaign's
+    /// evidence.
+    public var victimSectors: [String] = []
+    public var victimCountries: [String] = []
 
     public init(
         rules: RuleCollection, model: AttributionModel, mapping: LogSourceMapping = .windows,
@@ -59,8 +63,11 @@ public struct Investigator: Sendable {
         let hunter = Hunter(ruleSet: set, correlations: ruleCollection.correlations)
         let result = await hunter.hunt(paths: paths, threads: threads)
         let findings = result.sightings.map(Self.finding)
-        let campaigns = CampaignBuilder.campaigns(from: findings).map {
-            InvestigatedCampaign(campaign: $0, attribution: model.attribute($0.evidence, top: top))
+        let campaigns = CampaignBuilder.campaigns(from: findings).map { c in
+            var evidence = c.evidence
+            evidence.victimSectors += victimSectors
+            evidence.victimCountries += victimCountries.map { $0.uppercased() }
+            return InvestigatedCampaign(campaign: c, attribution: model.attribute(evidence, top: top))
         }
         return Investigation(
             campaigns: campaigns, sightingCount: result.sightings.count, events: result.events, files: result.files.count,

@@ -61,6 +61,7 @@ struct EvaluateAttribution: AsyncParsableCommand {
             """)
 
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+    @Option(help: .hidden) var exportGraph: String?
     @Argument(help: "Knowledge files to evaluate on.") var files: [String] = [
         "../shared/corpus/attack/enterprise-attack-18.1.json", "../shared/corpus/misp-galaxy/threat-actor.json",
     ]
@@ -71,19 +72,26 @@ struct EvaluateAttribution: AsyncParsableCommand {
             let r = try kb.importFile(f)
             if !r.importedAnything { throw KnowledgeError.badFormat(path: f, reason: "nothing imported") }
         }
+        let graph = try KnowledgeGraph(store: kb)
+        if let exportGraph {
+            try Data(JSONWriter().string(graph.exportJSON()).utf8).write(to: URL(fileURLWithPath: exportGraph))
+            return
+        }
         let clock = ContinuousClock()
         let start = clock.now
         let (rows, fitted) = AttributionBenchmark.run(
-            graph: try KnowledgeGraph(store: kb), parameters: .init(), fitTemperature: true)
+            graph: graph, parameters: .init(), fitTemperature: true)
         let elapsed = clock.now - start
         switch format {
         case .json: print(JSONWriter(indent: 2).string(AttributionRendering.benchmarkJSON(rows)))
         case .table:
             print(AttributionRendering.benchmarkTable(rows))
+            let shipped = AttributionModel.Parameters()
             print(
-                "calibration fitted on the report-level holdout: temperature \(String(format: "%.2f", fitted.temperature)), "
-                    + "unknown-actor prior \(fitted.unknownPrior) (shipped: \(AttributionModel.Parameters().temperature), "
-                    + "\(AttributionModel.Parameters().unknownPrior)); leave-one-campaign-out confidences use them")
+                "calibration fitted on the held-out queries: temperature \(String(format: "%.3f", fitted.temperature)), "
+                    + "P(known actor) = logistic(\(String(format: "%.3f", fitted.knownSlope)) × score/√n \(String(format: "%+.3f", fitted.knownResemblanceSlope)) × resemblance \(String(format: "%+.3f", fitted.knownIntercept))) "
+                    + "(shipped: \(String(format: "%.2f", shipped.temperature)), \(String(format: "%.3f", shipped.knownSlope)), \(String(format: "%+.3f", shipped.knownResemblanceSlope)), \(String(format: "%+.3f", shipped.knownIntercept))); "
+                    + "every ECE is 5-fold cross-validated")
             print("(\(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))")
         }
     }

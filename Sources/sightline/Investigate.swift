@@ -23,12 +23,19 @@ struct Investigate: AsyncParsableCommand {
     @Option(name: .long, help: "More Sigma rule files or folders (repeatable).") var rules: [String] = []
     @Option(help: "Output format: table, json or stix.") var format: String = "table"
     @Option(help: "Candidates per campaign.") var top = 3
+    @Option(name: .customLong("victim-country"), help: "A victim's country, ISO 3166 code (repeatable); weighs in attribution.")
+    var victimCountries: [String] = []
+    @Option(name: .customLong("victim-sector"), help: "A victim's sector, e.g. 'financial services' (repeatable); weighs in attribution.")
+    var victimSectors: [String] = []
     @Option(help: "Worker threads (default: the number of cores).") var threads: Int?
     @Option(help: "Write the output to FILE instead of standard output.") var out: String?
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("at least one PATH is required") }
         if !["table", "json", "stix"].contains(format) { throw ValidationError("--format must be table, json or stix") }
+        for c in victimCountries where c.count != 2 || !c.allSatisfy(\.isLetter) {
+            throw ValidationError("--victim-country takes a two-letter ISO 3166 code, not '\(c)'")
+        }
     }
 
     func run() async throws {
@@ -36,7 +43,9 @@ struct Investigate: AsyncParsableCommand {
         let collection = RuleLoader.load(paths: [builtin] + rules)
         for f in collection.failures { printError("rule skipped: \(f)") }
         let kb = try store.open()
-        let investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)), top: top)
+        var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)), top: top)
+        investigator.victimCountries = victimCountries
+        investigator.victimSectors = victimSectors
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let result = await investigator.investigate(paths: paths, threads: max(1, workers))
         let text: String

@@ -83,7 +83,9 @@ enum World {
     @Test func campaignsAddToTheirGroupsProfile() throws {
         let model = try World.model()
         let r = model.attribute(Evidence(techniques: ["T9005"]))
-        #expect(r.candidates.first?.evidence.first?.explanation.contains("known for this actor") == true)
+        let item = r.candidates.first?.evidence.first { $0.value == "T9005" }
+        #expect(r.candidates.first?.name == "Alpha")
+        #expect(item?.explanation.contains("known for this actor") == true)
     }
 
     @Test func emptyAndUnknownEvidenceGiveClearAnswers() throws {
@@ -155,12 +157,25 @@ enum World {
         let base = try #require(rows.first { $0.method == "TF-IDF baseline" && $0.variant.hasPrefix("leave-one") })
         #expect(ours.queries == 24)
         #expect(base.top1 < 0.15)  // the published baseline figure is about 8%
-        #expect(ours.top1 >= 0.2)
-        #expect(ours.mrr >= 0.3)
-        #expect(ours.mrr > base.mrr * 1.8)
-        #expect(try #require(ours.countryTop1) >= 0.4)
-        // The shipped temperature is the one this benchmark fits.
-        #expect(abs(fitted.temperature - AttributionModel.Parameters().temperature) < 0.1)
-        #expect(fitted.unknownPrior == AttributionModel.Parameters().unknownPrior)
+        #expect(ours.top1 >= 0.25)
+        #expect(ours.mrr >= 0.35)
+        #expect(ours.mrr > base.mrr * 2.2)
+        #expect(try #require(ours.countryTop1) >= 0.55)
+        // Smaller subsets of the evidence still beat the baseline by far.
+        for variant in ["… random 50%", "… random 30%"] {
+            let o = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix(variant) })
+            let b = try #require(rows.first { $0.method == "TF-IDF baseline" && $0.variant.hasPrefix(variant) })
+            #expect(o.mrr > b.mrr * 2)
+        }
+        // Cross-validated calibration on the report-level holdout (136 queries; 24 are too few for a stable ECE).
+        let report = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("report-level") })
+        #expect(try #require(report.ece) <= 0.12)
+        #expect(rows.contains { $0.variant.hasPrefix("unknown actor") && $0.queries > 100 })
+        // The shipped calibration is the one this benchmark fits.
+        let shipped = AttributionModel.Parameters()
+        #expect(abs(fitted.temperature - shipped.temperature) < 0.01)
+        #expect(abs(fitted.knownSlope - shipped.knownSlope) < 0.01)
+        #expect(abs(fitted.knownResemblanceSlope - shipped.knownResemblanceSlope) < 0.01)
+        #expect(abs(fitted.knownIntercept - shipped.knownIntercept) < 0.01)
     }
 }

@@ -199,6 +199,21 @@ struct CLI {
         #expect(none.status == 1)
     }
 
+    @Test func victimContextWeighsIn() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let env = ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path]
+        let r = try CLI.run(
+            ["investigate", Self.logs, "--format", "json", "--victim-country", "kr", "--victim-sector", "financial services"], env: env)
+        #expect(r.status == 0)
+        let campaign = try #require(JSONParser.parse(r.stdout)["campaigns"]?.arrayValue?.first)
+        let top = try #require(campaign["attribution"]?["candidates"]?.arrayValue?.first)
+        #expect(top["name"] == "Lazarus Group")
+        let items = top["evidence"]?.arrayValue ?? []
+        #expect(items.contains { $0["kind"] == "victim-country" && $0["value"] == "KR" && ($0["weight"]?.doubleValue ?? 0) > 0 })
+        #expect(items.contains { $0["kind"] == "victim-sector" })
+        #expect(try CLI.run(["investigate", Self.logs, "--victim-country", "Korea"], env: env).status == 2)
+    }
+
     @Test func stixBundleIsValid() throws {
         let dir = try Corpus.temporaryDirectory()
         let out = dir.appendingPathComponent("report.json").path
