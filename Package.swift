@@ -55,7 +55,9 @@ let package = Package(
         ),
 
         // Attribution: evidence, scoring, calibration, benchmark.
-        .target(name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),
+        // Fuzzy-hash digests and distances (TLSH).
+        .target(name: "FuzzyHash", swiftSettings: swiftSettings),
+        .target(name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON", "FuzzyHash"], swiftSettings: swiftSettings),
 
         // The main job: hunt → campaigns → attribution.
         .target(
@@ -78,6 +80,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "FuzzyHashTests", dependencies: ["FuzzyHash", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IndicatorsTests", dependencies: ["Indicators", "Patterning", "JSON"], swiftSettings: swiftSettings),

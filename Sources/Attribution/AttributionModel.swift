@@ -1,4 +1,5 @@
 import Foundation
+import FuzzyHash
 import Knowledge
 import STIX
 
@@ -113,6 +114,10 @@ public struct AttributionModel: Sendable {
     let softwareByName: [String: String]
     let techniqueByName: [String: String]
     let knownAttackIDs: Set<String>
+    /// TLSH digests of samples the knowledge base links to actors (from indicator patterns).
+    let tlshSamples: [(TLSHDigest, Set<String>)]
+    /// Distances at or above this say nothing about relatedness.
+    static let tlshRelatedDistance = 100
 
     /// Builds the model from a graph.
     public init(graph: KnowledgeGraph, parameters: Parameters = Parameters()) {
@@ -212,6 +217,7 @@ public struct AttributionModel: Sendable {
         self.softwareByName = softwareByName
         self.techniqueByName = techniqueByName
         self.knownAttackIDs = known
+        self.tlshSamples = graph.indicatorActors.compactMap { value, actors in TLSHDigest(value).map { ($0, actors) } }
     }
 
     /// Number of actors the model can rank.
@@ -258,7 +264,6 @@ public struct AttributionModel: Sendable {
 
         for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
         for c in e.victimCountries { add("victim:" + c.uppercased(), 0.5, "victim-country", c.uppercased()) }
-        if !e.tlsh.isEmpty { notes.append("\(e.tlsh.count) TLSH digests not used: code similarity is not implemented yet") }
         return out
     }
 
@@ -383,6 +388,35 @@ public struct AttributionModel: Sendable {
         if unmatchedIndicators > 0 {
             notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor")
         }
+        // Code similarity: TLSH digests near a sample the knowledge base links to an actor.
+        var unrelatedDigests = 0
+        for raw in evidence.tlsh {
+            guard let digest = TLSHDigest(raw.trimmingCharacters(in: .whitespaces)) else {
+                notes.append("TLSH '\(raw)' is not a TLSH digest (T1 and 70 hex digits); ignored")
+                continue
+            }
+            var best: [String: Int] = [:]  // actor → smallest distance
+            for (known, actors) in tlshSamples {
+                let d = digest.distance(to: known)
+                guard d < Self.tlshRelatedDistance else { continue }
+                for a in actors where d < best[a] ?? .max { best[a] = d }
+            }
+            if best.isEmpty { unrelatedDigests += 1 }
+            for k in 0..<n {
+                guard let d = best[graph.actors[actorIndex[k]].id] else { continue }
+                let w = parameters.indicatorWeight * (1 - Double(d) / Double(Self.tlshRelatedDistance))
+                scores[k] += w
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "code-similarity", value: raw, weight: w,
+                        explanation:
+                            "TLSH distance \(d) to a sample the knowledge base links to this actor (0 is identical; under 50 very likely related); code is shared, sold and stolen"
+                    ))
+            }
+        }
+        if unrelatedDigests > 0 {
+            notes.append("\(unrelatedDigests) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
+        }
 
         // Calibrated probabilities over actors and "unknown".
         let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
@@ -436,7 +470,7 @@ public struct AttributionModel: Sendable {
             (country: $0.key, confidence: $0.value)
         }
         var verdict: String?
-        if fs.isEmpty && times.isEmpty && observed.isEmpty {
+        if fs.isEmpty && times.isEmpty && observed.isEmpty && evidence.tlsh.isEmpty {
             verdict = "insufficient evidence"
         } else if unknown >= 0.5 {
             // "Unknown actor" is more likely than all the known actors together.

@@ -13,6 +13,9 @@ enum World {
     static let kp = "location--d0000000-0000-4000-8000-000000000004"
     static let campaign = "campaign--e0000000-0000-4000-8000-000000000005"
     static let indicator = "indicator--f0000000-0000-4000-8000-000000000006"
+    static let sample = "indicator--f0000000-0000-4000-8000-000000000007"
+    /// A TLSH digest of a Charlie sample (from the corpus's vectors).
+    static let tlsh = "T1B39002004689C744126445A980250DAA58A801492A04F415790A5497509592963246D1"
 
     static func technique(_ n: Int) -> String { "attack-pattern--00000000-0000-4000-8000-0000000001\(String(format: "%02d", n))" }
     static func software(_ n: Int) -> String { "malware--00000000-0000-4000-8000-0000000002\(String(format: "%02d", n))" }
@@ -47,6 +50,8 @@ enum World {
         rel("attributed-to", campaign, a)
         rel("uses", campaign, technique(5)); rel("uses", campaign, software(1))
         rel("indicates", indicator, b)
+        objects.append(#"{"type": "indicator", "id": "\#(sample)", \#(common), "pattern": "[file:hashes.TLSH = '\#(tlsh)']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", sample, c)
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
@@ -126,6 +131,24 @@ enum World {
         #expect(r.candidates.first?.name == "Bravo")
         #expect(r.candidates.first?.evidence.contains { $0.kind == "indicator" } == true)
         #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
+    }
+
+    @Test func nearTLSHDigestsPointAtTheSamplesActor() throws {
+        let model = try World.model()
+        var e = Evidence()
+        // Two body digits changed: a close relative of Charlie's sample.
+        var near = Array(World.tlsh)
+        near[40] = near[40] == "0" ? "1" : "0"
+        near[50] = near[50] == "0" ? "1" : "0"
+        e.tlsh = [String(near), "T1" + String(repeating: "F", count: 70), "not a digest"]
+        let r = model.attribute(e)
+        let top = try #require(r.candidates.first)
+        #expect(top.name == "Charlie")
+        let item = try #require(top.evidence.first { $0.kind == "code-similarity" })
+        #expect(item.weight > 2.5 && item.weight < 3)
+        #expect(item.explanation.contains("TLSH distance"))
+        #expect(r.notes.contains { $0.contains("'not a digest' is not a TLSH digest") })
+        #expect(r.notes.contains { $0.contains("1 TLSH digests are within distance 100 of no sample") })
     }
 
     @Test func evidenceFileErrorsAreLocated() throws {
