@@ -11,6 +11,14 @@ public struct EvidenceContribution: Sendable, Equatable {
     /// Log-likelihood ratio this item adds to the candidate's score (natural log).
     public var weight: Double
     public var explanation: String
+    /// Where the item came from (a detection and its file and record), when known.
+    public var source: String? = nil
+    /// How far the item itself can be trusted — not how much it weighs: `high` (software named by a
+    /// detection, near-identical code, the victims as the responders know them), `medium` (a technique a
+    /// detection maps to; a Sigma rule's level can raise or lower it), `low` (infrastructure, which is
+    /// shared and spoofed; activity hours, which operators can shift; distant code similarity), or
+    /// `derived` (computed from the other items).
+    public var reliability: String = "medium"
 }
 
 /// A ranked candidate actor.
@@ -344,8 +352,8 @@ public struct AttributionModel: Sendable {
                     kind: "profile-similarity", value: String(format: "%.2f", r.cosine),
                     weight: parameters.similarityWeight * r.cosine,
                     explanation:
-                        "\(r.shared) of the \(r.observed) observed techniques and software are in this actor's recorded profile; weighted by rarity, the evidence and the profile overlap with cosine \(String(format: "%.2f", r.cosine))"
-                ))
+                        "\(r.shared) of the \(r.observed) observed techniques and software are in this actor's recorded profile; weighted by rarity, the evidence and the profile overlap with cosine \(String(format: "%.2f", r.cosine))",
+                    reliability: "derived"))
         }
         // Activity times: office hours in the actor's country.
         let times = evidence.activityTimes.compactMap { STIXTimestamp($0) }
@@ -365,11 +373,13 @@ public struct AttributionModel: Sendable {
                     EvidenceContribution(
                         kind: "activity-time", value: "\(times.count) timestamps", weight: w,
                         explanation:
-                            "\(inHours) of \(times.count) activity times fall in weekday office hours (08–19) in UTC\(offset >= 0 ? "+" : "")\(Self.format(offset)), the time of \(c); weak evidence: operators can shift hours"
-                    ))
+                            "\(inHours) of \(times.count) activity times fall in weekday office hours (08–19) in UTC\(offset >= 0 ? "+" : "")\(Self.format(offset)), the time of \(c); weak evidence: operators can shift hours",
+                        reliability: "low"))
             }
         }
         // Indicators and file hashes linked to actors.
+        var sourceOf: [String: String] = [:]
+        for (k, v) in evidence.provenance { sourceOf[k.lowercased()] = v }
         let observed = evidence.indicators.map { $0.value.lowercased() } + evidence.fileHashes.map { $0.lowercased() }
         var unmatchedIndicators = 0
         for v in observed {
@@ -382,7 +392,8 @@ public struct AttributionModel: Sendable {
                 extra[k].append(
                     EvidenceContribution(
                         kind: "indicator", value: v, weight: parameters.indicatorWeight,
-                        explanation: "a knowledge-base indicator for this actor matches \(v); infrastructure can be shared or spoofed"))
+                        explanation: "a knowledge-base indicator for this actor matches \(v); infrastructure can be shared or spoofed",
+                        source: sourceOf[v], reliability: "low"))
             }
         }
         if unmatchedIndicators > 0 {
@@ -410,8 +421,8 @@ public struct AttributionModel: Sendable {
                     EvidenceContribution(
                         kind: "code-similarity", value: raw, weight: w,
                         explanation:
-                            "TLSH distance \(d) to a sample the knowledge base links to this actor (0 is identical; under 50 very likely related); code is shared, sold and stolen"
-                    ))
+                            "TLSH distance \(d) to a sample the knowledge base links to this actor (0 is identical; under 50 very likely related); code is shared, sold and stolen",
+                        source: evidence.provenance[raw], reliability: d < 30 ? "high" : d < 70 ? "medium" : "low"))
             }
         }
         if unrelatedDigests > 0 {
@@ -444,7 +455,16 @@ public struct AttributionModel: Sendable {
                 } else {
                     why = "\(label): not recorded for this actor; \(users) of \(n) actors have it"
                 }
-                return EvidenceContribution(kind: f.kind, value: f.value, weight: f.weight * llr, explanation: why)
+                let reliability: String
+                switch f.kind {
+                case _ where f.implied: reliability = "derived"
+                case "technique": reliability = evidence.reliability[f.value] ?? "medium"
+                case "software": reliability = evidence.reliability[f.value] ?? "high"
+                default: reliability = "high"  // victims, as the responders know them
+                }
+                return EvidenceContribution(
+                    kind: f.kind, value: f.value, weight: f.weight * llr, explanation: why,
+                    source: f.implied ? nil : evidence.provenance[f.value], reliability: reliability)
             }
             items += extra[k]
             items.sort { abs($0.weight) > abs($1.weight) }

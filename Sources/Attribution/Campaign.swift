@@ -22,11 +22,13 @@ public struct Finding: Sendable, Equatable {
     public var linkedHosts: [String]
     /// Where it came from: file and record or line.
     public var source: String
+    /// How far what it names can be trusted: `high`, `medium` or `low` (a Sigma rule's level maps here).
+    public var reliability: String
 
     public init(
         id: String, title: String, time: STIXTimestamp? = nil, host: String? = nil, account: String? = nil,
         techniques: [String] = [], tactics: [String] = [], software: [String] = [], indicators: [Evidence.Indicator] = [],
-        fileHashes: [String] = [], linkedHosts: [String] = [], source: String = ""
+        fileHashes: [String] = [], linkedHosts: [String] = [], source: String = "", reliability: String = "medium"
     ) {
         self.id = id
         self.title = title
@@ -40,6 +42,7 @@ public struct Finding: Sendable, Equatable {
         self.fileHashes = fileHashes
         self.linkedHosts = linkedHosts
         self.source = source
+        self.reliability = reliability
     }
 }
 
@@ -140,13 +143,24 @@ public enum CampaignBuilder {
             var evidence = Evidence()
             var seen: Set<String> = []
             func addUnique(_ s: String, _ list: inout [String]) { if seen.insert(s).inserted { list.append(s) } }
+            var detections: [String: Int] = [:]
             for s in ss {
                 for t in s.techniques { addUnique(t, &evidence.techniques) }
                 for w in s.software { addUnique("sw:" + w, &evidence.software) }
                 for i in s.indicators where seen.insert("ioc:" + i.value).inserted { evidence.indicators.append(i) }
                 for h in s.fileHashes { addUnique("hash:" + h, &evidence.fileHashes) }
                 if let t = s.time { evidence.activityTimes.append(t.description) }
-                for t in s.techniques where evidence.provenance[t] == nil { evidence.provenance[t] = "\(s.title) (\(s.source))" }
+                // Where each item was first seen, how many detections name it, and the best reliability among them.
+                for key in s.techniques + s.software + s.indicators.map(\.value) + s.fileHashes {
+                    detections[key, default: 0] += 1
+                    if evidence.provenance[key] == nil { evidence.provenance[key] = "\(s.title) (\(s.source))" }
+                    if Evidence.reliabilityRank(s.reliability) > Evidence.reliabilityRank(evidence.reliability[key] ?? "") {
+                        evidence.reliability[key] = s.reliability
+                    }
+                }
+            }
+            for (key, count) in detections where count > 1 {
+                evidence.provenance[key] = "\(count) detections, first: " + (evidence.provenance[key] ?? "")
             }
             evidence.software = evidence.software.map { String($0.dropFirst(3)) }
             evidence.fileHashes = evidence.fileHashes.map { String($0.dropFirst(5)) }

@@ -26,6 +26,12 @@ public struct Evidence: Sendable, Equatable {
     public var tlsh: [String] = []
     /// Where each item came from (detection, event), keyed by item value, for explanations.
     public var provenance: [String: String] = [:]
+    /// How reliable each item is (`high`, `medium`, `low`), keyed by item value; items without an entry get
+    /// their kind's default (see ``EvidenceContribution/reliability``).
+    public var reliability: [String: String] = [:]
+
+    /// Orders reliability words (unknown words rank lowest).
+    public static func reliabilityRank(_ r: String) -> Int { ["low": 1, "medium": 2, "high": 3][r] ?? 0 }
 
     public init(techniques: [String] = [], software: [String] = []) {
         self.techniques = techniques

@@ -125,7 +125,16 @@ public struct Investigator: Sendable {
         return Finding(
             id: "\(s.ruleID)@\(s.file)\(record)", title: s.title, time: time, host: s.computer.isEmpty ? nil : s.computer,
             account: account, techniques: s.attack, tactics: tactics, software: software, indicators: indicators,
-            fileHashes: hashes, linkedHosts: peers, source: "\(s.file)\(record)")
+            fileHashes: hashes, linkedHosts: peers, source: "\(s.file)\(record)", reliability: reliability(of: s.level))
+    }
+
+    /// A detection's reliability from its rule's level: a high or critical rule is written to be precise.
+    static func reliability(of level: SigmaLevel) -> String {
+        switch level {
+        case .critical, .high: return "high"
+        case .medium: return "medium"
+        case .low, .informational: return "low"
+        }
     }
 
     static func isIPv4(_ s: String) -> Bool {

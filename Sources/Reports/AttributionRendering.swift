@@ -18,7 +18,11 @@ public enum AttributionRendering {
                     "umbrella": c.umbrellaName.map(JSONValue.string) ?? .null,
                     "score": num(c.score), "confidence": num(c.confidence),
                     "evidence": .array(c.evidence.map { e in
-                        ["kind": .string(e.kind), "value": .string(e.value), "weight": num(e.weight), "explanation": .string(e.explanation)]
+                        [
+                            "kind": .string(e.kind), "value": .string(e.value), "weight": num(e.weight),
+                            "explanation": .string(e.explanation), "reliability": .string(e.reliability),
+                            "source": e.source.map(JSONValue.string) ?? .null,
+                        ]
                     }),
                 ]
             }),
@@ -46,6 +50,9 @@ public enum AttributionRendering {
         if !r.umbrellas.isEmpty {
             out += "Umbrella actors: " + r.umbrellas.prefix(3).map { "\($0.name) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
         }
+        if !r.candidates.isEmpty {
+            out += "Evidence lines: weight (log-likelihood ratio), reliability of the item (H high, M medium, L low, D derived), why.\n"
+        }
         for (i, c) in r.candidates.enumerated() {
             out += "\n\(i + 1). \(c.name)" + (c.attackID.map { " (\($0))" } ?? "") + "  confidence \(percent(c.confidence))"
             out += String(format: "  score %+.2f", c.score)
@@ -53,7 +60,9 @@ public enum AttributionRendering {
             if let u = c.umbrellaName { out += "  part of \(u)" }
             out += "\n"
             for e in c.evidence.prefix(12) {
-                out += String(format: "   %+6.2f  ", e.weight) + e.explanation + "\n"
+                // Reliability as one letter (high, medium, low, derived), so the explanation stays in front.
+                let mark = e.reliability.first.map { String($0).uppercased() } ?? "?"
+                out += String(format: "   %+6.2f ", e.weight) + mark + " " + e.explanation + "\n"
             }
             if c.evidence.count > 12 { out += "   … \(c.evidence.count - 12) more items (--format json lists all)\n" }
         }

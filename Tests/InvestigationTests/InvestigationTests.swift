@@ -60,5 +60,15 @@ import Testing
         #expect(a.umbrellas.first?.name == "Lazarus Group")
         #expect(a.candidates.first { $0.country != nil }?.country == "KP")
         #expect(a.verdict == nil)
+        // Every item says where it came from and how far it can be trusted.
+        let top = try #require(a.candidates.first)
+        let wiper = try #require(top.evidence.first { $0.value == "S0041" })
+        #expect(wiper.reliability == "high")  // a high-level rule named the family
+        #expect(wiper.source?.contains("Antivirus Processes Killed") == true)
+        #expect(wiper.source?.contains("detections, first:") == true)
+        let time = try #require(top.evidence.first { $0.kind == "activity-time" })
+        #expect(time.reliability == "low")
+        #expect(top.evidence.first { $0.kind == "profile-similarity" }?.reliability == "derived")
+        #expect(top.evidence.allSatisfy { ["high", "medium", "low", "derived"].contains($0.reliability) })
     }
 }
