@@ -55,6 +55,19 @@ struct BinXMLDecoder {
     /// The tree being built (the record's, or a template's while one is parsed).
     var tree = Tree()
 
+    /// The current record: its BinXML range and its tree's root (-1 while the tree is not built).
+    var recordStart = 0
+    var recordEnd = 0
+    var recordRoot: Int32 = -1
+    /// When the current record is a single template instance with plain values: its template, values,
+    /// their signature (``TemplateShape``) and the chunk range of the values' bytes.
+    var shapeTemplate: Template? = nil
+    var shapeValues: [Node] = []
+    var signature: [UInt8] = []
+    var signatureHash: UInt64 = 0
+    /// The last ``Template/serial`` given out.
+    var templateSerial: UInt32 = 0
+
     struct Frame {
         var name: Int32
         var attrStart: Int32
@@ -589,6 +602,8 @@ struct BinXMLDecoder {
         externalNames = savedExternal
         guard let root else { throw BinXMLError("template definition has no root element", at: o) }
         let t = Template(tree: built, root: root, dataStart: start, externalNames: external)
+        templateSerial &+= 1
+        t.serial = templateSerial
         sharedTemplates[key] = t
         templates[offset] = (t, 0)
         return (t, 0)
@@ -643,9 +658,10 @@ struct BinXMLDecoder {
         case .placeholder:
             let i = Int(n.a)
             guard i < values.count else { return }
-            let v = values[i]
+            var v = values[i]
             if n.optional && isEmpty(v) { return }
             if v.kind == .element && inAttribute { return }
+            v.substituted = true
             scratch.append(v)
         case .ansi:
             let start = tree.extra.count

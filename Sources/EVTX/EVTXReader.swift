@@ -201,38 +201,48 @@ public enum EVTXReader {
         name: [UInt8],
         into out: inout [UInt8]
     ) -> EVTXChunkParser.ChunkSummary {
-        parser.parse(file, chunk: index) { record in
+        parser.output.count = 0
+        let summary = parser.parse(file, chunk: index) { record in
             switch format {
             case .jsonl:
-                out.append(contentsOf: #"{"record_id":"#.utf8)
-                appendDecimal(record.recordID, into: &out)
-                if record.isRecovered { out.append(contentsOf: #","recovered":true"#.utf8) }
-                out.append(contentsOf: #","timestamp":""#.utf8)
-                record.timestamp.appendISO8601(to: &out, fractionDigits: 7)
-                out.append(contentsOf: #"","file":"#.utf8)
-                out.append(contentsOf: name)
-                out.append(contentsOf: #","event":"#.utf8)
-                record.appendJSON(to: &out)
-                out.append(contentsOf: "}\n".utf8)
+                var o = parser.output
+                o.append(#"{"record_id":"#)
+                appendDecimal(record.recordID, into: &o)
+                if record.isRecovered { o.append(#","recovered":true"#) }
+                o.append(#","timestamp":""#)
+                appendISO8601(record.timestamp, fractionDigits: 7, into: &o)
+                o.append(#"","file":"#)
+                o.append(name)
+                o.append(#","event":"#)
+                parser.decoder.appendRecordJSON(into: &o)
+                o.append("}\n")
+                parser.output = o
             case .xml:
                 record.appendXML(to: &out)
             }
         }
+        out.append(bytes: parser.output.bytes)
+        return summary
     }
 }
 
 /// Appends the decimal digits of `v`.
 @inline(__always)
-func appendDecimal(_ v: UInt64, into out: inout [UInt8]) {
-    var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    withUnsafeMutableBytes(of: &buf) { b in
-        var i = 24
+func appendDecimal<O: ByteSink>(_ v: UInt64, into out: inout O) {
+    out.write(maxCount: 20) { dst in
+        var digits = 1
         var m = v
+        while m >= 10 {
+            digits += 1
+            m /= 10
+        }
+        m = v
+        var i = digits
         repeat {
             i -= 1
-            b[i] = UInt8(48 + m % 10)
+            dst[i] = UInt8(truncatingIfNeeded: 48 + m % 10)
             m /= 10
         } while m > 0
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<24]))
+        return digits
     }
 }

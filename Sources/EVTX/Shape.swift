@@ -258,39 +258,39 @@ extension BinXMLDecoder {
     }
 }
 
-/// Writes the shape as compact JSON bytes.
-struct JSONShapeWriter: ShapeSink {
-    var out: [UInt8]
+/// Writes the shape as compact JSON bytes to the sink `out` points to.
+struct JSONShapeWriter<Out: ByteSink>: ShapeSink {
+    let out: UnsafeMutablePointer<Out>
     var needComma = false
 
-    init(out: [UInt8]) {
+    init(out: UnsafeMutablePointer<Out>) {
         self.out = out
     }
 
     @inline(__always)
     mutating func separator() {
-        if needComma { out.append(UInt8(ascii: ",")) }
+        if needComma { out.pointee.append(UInt8(ascii: ",")) }
     }
 
     mutating func beginObject() {
         separator()
-        out.append(UInt8(ascii: "{"))
+        out.pointee.append(UInt8(ascii: "{"))
         needComma = false
     }
 
     mutating func endObject() {
-        out.append(UInt8(ascii: "}"))
+        out.pointee.append(UInt8(ascii: "}"))
         needComma = true
     }
 
     mutating func beginArray() {
         separator()
-        out.append(UInt8(ascii: "["))
+        out.pointee.append(UInt8(ascii: "["))
         needComma = false
     }
 
     mutating func endArray() {
-        out.append(UInt8(ascii: "]"))
+        out.pointee.append(UInt8(ascii: "]"))
         needComma = true
     }
 
@@ -299,65 +299,61 @@ struct JSONShapeWriter: ShapeSink {
         needComma = false
         let start = d.nameKeyStarts[Int(name)]
         let end = d.nameKeyStarts[Int(name) + 1]
-        if suffix == 0 {
-            d.nameKeys.withUnsafeBufferPointer {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end]))
-            }
-            return
+        d.nameKeys.withUnsafeBytes {
+            out.pointee.append(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<(suffix == 0 ? end : end - 2)]))
         }
-        d.nameKeys.withUnsafeBufferPointer {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<(end - 2)]))
-        }
-        out.append(UInt8(ascii: "_"))
-        out.append(contentsOf: String(suffix).utf8)
-        out.append(0x22)
-        out.append(UInt8(ascii: ":"))
+        if suffix == 0 { return }
+        out.pointee.append(UInt8(ascii: "_"))
+        d.appendDecimal(suffix, into: &out.pointee)
+        out.pointee.append(0x22)
+        out.pointee.append(UInt8(ascii: ":"))
     }
 
     mutating func key(literal: StaticString) {
         separator()
-        out.append(0x22)
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-        out.append(0x22)
-        out.append(UInt8(ascii: ":"))
+        out.pointee.append(0x22)
+        out.pointee.append(literal)
+        out.pointee.append(0x22)
+        out.pointee.append(UInt8(ascii: ":"))
         needComma = false
     }
 
     mutating func key(_ d: borrowing BinXMLDecoder, textOf nodes: Range<Int>) {
         separator()
-        out.append(0x22)
-        for i in nodes { d.appendText(d.tree.nodes[i], into: &out, escape: .json) }
-        out.append(0x22)
-        out.append(UInt8(ascii: ":"))
+        out.pointee.append(0x22)
+        for i in nodes { d.appendText(d.tree.nodes[i], into: &out.pointee, escape: .json) }
+        out.pointee.append(0x22)
+        out.pointee.append(UInt8(ascii: ":"))
         needComma = false
     }
 
     mutating func null() {
         separator()
-        out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        out.pointee.append("null")
         needComma = true
     }
 
     mutating func emptyString() {
         separator()
-        out.append(contentsOf: [0x22, 0x22])
+        out.pointee.append(0x22)
+        out.pointee.append(0x22)
         needComma = true
     }
 
     mutating func number(_ d: borrowing BinXMLDecoder, _ n: Node) {
         separator()
-        d.appendScalarText(n, into: &out, escape: .none)
+        d.appendScalarText(n, into: &out.pointee, escape: .none)
         needComma = true
     }
 
     mutating func text(_ d: borrowing BinXMLDecoder, _ nodes: Range<Int>) {
         separator()
-        out.append(0x22)
+        out.pointee.append(0x22)
         for i in nodes {
             let n = d.tree.nodes[i]
-            if n.kind != .element { d.appendText(n, into: &out, escape: .json) }
+            if n.kind != .element { d.appendText(n, into: &out.pointee, escape: .json) }
         }
-        out.append(0x22)
+        out.pointee.append(0x22)
         needComma = true
     }
 }

@@ -14,19 +14,16 @@ enum UTF16Text {
     ///
     /// The text is transcoded into a temporary buffer and appended to `out` in one copy.
     @inline(__always)
-    static func appendUTF8(
+    static func appendUTF8<O: ByteSink>(
         _ bytes: UnsafeRawBufferPointer,
         start: Int,
         units: Int,
-        into out: inout [UInt8],
+        into out: inout O,
         escape: Escape
     ) {
         if units <= 0 { return }
         // Worst case: 6 bytes per unit (`\u00XX` or `&quot;`).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: units * 6) { tmp in
-            let n = transcode(bytes, start: start, units: units, into: tmp.baseAddress!, escape: escape)
-            out.append(contentsOf: UnsafeBufferPointer(start: tmp.baseAddress, count: n))
-        }
+        out.write(maxCount: units * 6) { transcode(bytes, start: start, units: units, into: $0, escape: escape) }
     }
 
     /// Transcodes into `dst` (room for `6 * units` bytes); returns the number of bytes written.
@@ -158,7 +155,7 @@ enum UTF16Text {
         }
     }
 
-    static func appendEscaped(_ c: UInt8, into out: inout [UInt8], escape: Escape) {
+    static func appendEscaped<O: ByteSink>(_ c: UInt8, into out: inout O, escape: Escape) {
         switch escape {
         case .none: out.append(c)
         case .json:
@@ -188,7 +185,7 @@ enum UTF16Text {
     }
 
     @inline(__always)
-    static func appendScalar(_ s: UInt32, into out: inout [UInt8]) {
+    static func appendScalar<O: ByteSink>(_ s: UInt32, into out: inout O) {
         if s < 0x80 {
             out.append(UInt8(s))
         } else if s < 0x800 {
@@ -207,7 +204,7 @@ enum UTF16Text {
     }
 
     /// Appends UTF-8 bytes, escaping as asked.
-    static func appendEscaping(_ utf8: some Collection<UInt8>, into out: inout [UInt8], escape: Escape) {
+    static func appendEscaping<O: ByteSink>(_ utf8: some Collection<UInt8>, into out: inout O, escape: Escape) {
         if escape == .none {
             out.append(contentsOf: utf8)
             return

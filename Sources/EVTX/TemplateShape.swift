@@ -1,0 +1,275 @@
+/// A template's JSON rendering for one kind of substitution array, compiled once and replayed per record.
+///
+/// Most records are one template instance. Given the template and, for each substitution value, its type
+/// and whether it is empty, the JSON layout of the record is fixed (which members exist, which values are
+/// bare numbers, which optional values vanish, how `Data` elements are flattened): only the values' text
+/// changes. A shape is that layout as pre-rendered JSON bytes with holes where values go.
+struct TemplateShape {
+    /// A value spliced into ``literal``.
+    struct Hole {
+        /// Position in ``literal``.
+        var at: Int32
+        /// Substitution index.
+        var index: UInt16
+        /// Written as a bare JSON number (no escaping) rather than as JSON string content.
+        var isNumber: Bool
+    }
+
+    /// Per substitution value: its type, plus ``emptyFlag`` when it is empty.
+    let signature: [UInt8]
+    let hash: UInt64
+    let literal: [UInt8]
+    let holes: [Hole]
+
+    /// OR-ed onto a value's type in a signature when the value is empty (types use bits 0…5 and 7).
+    static let emptyFlag: UInt8 = 0x40
+    /// Most shapes a template keeps; records of further kinds are rendered through the tree.
+    static let maxPerTemplate = 32
+}
+
+/// Records the JSON a ``JSONShapeWriter`` would write, leaving a hole wherever a substitution value's text
+/// goes.
+struct JSONShapeRecorder: ShapeSink {
+    var w: JSONShapeWriter<[UInt8]>
+    var holes: [TemplateShape.Hole] = []
+    /// The record's substitution values (nested instances' values included).
+    let values: [Node]
+    /// A substituted value node that is not one of `values`: the shape cannot be reused.
+    var failed = false
+
+    init(values: [Node], out: UnsafeMutablePointer<[UInt8]>) {
+        self.values = values
+        w = JSONShapeWriter(out: out)
+    }
+
+    /// The substitution index of a value node copied from a substitution; `nil` for template text.
+    func hole(_ n: Node) -> Int? {
+        guard n.kind == .value, n.substituted else { return nil }
+        for (i, v) in values.enumerated() where v.kind == .value && v.a == n.a && v.b == n.b && v.type == n.type {
+            return i
+        }
+        return -1
+    }
+
+    mutating func append(_ d: borrowing BinXMLDecoder, _ n: Node, isNumber: Bool) {
+        switch hole(n) {
+        case nil:
+            if isNumber {
+                d.appendScalarText(n, into: &w.out.pointee, escape: .none)
+            } else {
+                d.appendText(n, into: &w.out.pointee, escape: .json)
+            }
+        case let i?:
+            if i < 0 || i > Int(UInt16.max) || d.isEmpty(n) {
+                // Empty values write nothing; anything unexpected disables the shape.
+                if i < 0 { failed = true }
+                return
+            }
+            holes.append(TemplateShape.Hole(at: Int32(w.out.pointee.count), index: UInt16(i), isNumber: isNumber))
+        }
+    }
+
+    mutating func beginObject() { w.beginObject() }
+    mutating func endObject() { w.endObject() }
+    mutating func beginArray() { w.beginArray() }
+    mutating func endArray() { w.endArray() }
+    mutating func key(_ d: borrowing BinXMLDecoder, name: Int32, suffix: Int) { w.key(d, name: name, suffix: suffix) }
+    mutating func key(literal: StaticString) { w.key(literal: literal) }
+    mutating func null() { w.null() }
+    mutating func emptyString() { w.emptyString() }
+
+    mutating func key(_ d: borrowing BinXMLDecoder, textOf nodes: Range<Int>) {
+        w.separator()
+        w.out.pointee.append(0x22)
+        for i in nodes { append(d, d.tree.nodes[i], isNumber: false) }
+        w.out.pointee.append(0x22)
+        w.out.pointee.append(UInt8(ascii: ":"))
+        w.needComma = false
+    }
+
+    mutating func number(_ d: borrowing BinXMLDecoder, _ n: Node) {
+        w.separator()
+        append(d, n, isNumber: true)
+        w.needComma = true
+    }
+
+    mutating func text(_ d: borrowing BinXMLDecoder, _ nodes: Range<Int>) {
+        w.separator()
+        w.out.pointee.append(0x22)
+        for i in nodes {
+            let n = d.tree.nodes[i]
+            if n.kind != .element { append(d, n, isNumber: false) }
+        }
+        w.out.pointee.append(0x22)
+        w.needComma = true
+    }
+}
+
+extension BinXMLDecoder {
+    /// Starts reading one record's BinXML (chunk range `start..<end`).
+    ///
+    /// A record that is one template instance with plain substitution values is only checked here (values,
+    /// template); its tree is built later, and only if XML or typed fields are asked for: JSON is rendered
+    /// from the template's compiled shape. Any other record is decoded into the tree now.
+    ///
+    /// - Throws: ``BinXMLError`` when the record cannot be decoded.
+    mutating func beginRecord(start: Int, end: Int) throws(BinXMLError) {
+        recordStart = start
+        recordEnd = end
+        recordRoot = -1
+        if prepareInstance(start: start, end: end) { return }
+        shapeTemplate = nil
+        recordRoot = try decodeRecord(start: start, end: end)
+    }
+
+    /// The root of the current record's tree, decoding it if that has not been done yet.
+    mutating func recordTreeRoot() -> Int32? {
+        if recordRoot >= 0 { return recordRoot }
+        guard let root = try? decodeRecord(start: recordStart, end: recordEnd) else { return nil }
+        recordRoot = root
+        return root
+    }
+
+    /// Reads the record as a single template instance, as ``decodeRecord(start:end:)`` would, without
+    /// building the tree. False when the record is anything else (ANSI or array values, further tokens)
+    /// or damaged: then the tree is decoded as usual (and reports the damage).
+    mutating func prepareInstance(start: Int, end: Int) -> Bool {
+        shapeValues.removeAll(keepingCapacity: true)
+        signature.removeAll(keepingCapacity: true)
+        guard let template = prepareInstance(start: start, end: end, depth: 0) else { return false }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        signature.withUnsafeBytes { s in
+            var i = 0
+            while i + 8 <= s.count {
+                hash = (hash ^ s.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01B3
+                i += 8
+            }
+            while i < s.count {
+                hash = (hash ^ UInt64(s[i])) &* 0x100_0000_01B3
+                i += 1
+            }
+        }
+        shapeTemplate = template
+        signatureHash = hash
+        return true
+    }
+
+    /// Deepest nesting of template instances (BinXML values holding an instance) on the shape path.
+    static let maxShapeNesting = 4
+
+    /// One template instance stream (`[fragment header] instance [end of stream]` in `start..<end`): appends
+    /// its values to ``shapeValues`` and its signature to ``signature`` — value count, one byte per value
+    /// (a nested instance's signature after a BinXML value's byte), the template's serial — and returns its
+    /// template.
+    mutating func prepareInstance(start: Int, end: Int, depth: Int) -> Template? {
+        var p = start
+        guard p < end else { return nil }
+        if bytes[p] == 0x0F {
+            p += 4
+            guard p < end else { return nil }
+        }
+        guard bytes[p] == 0x0C else { return nil }
+        p += 1
+        guard p + 9 <= bytes.count else { return nil }
+        let definition = bytes.u32(p + 5)
+        p += 9
+        if Int(definition) == p {
+            guard p + 24 <= bytes.count else { return nil }
+            p += 24 + Int(bytes.u32(p + 20))
+            guard p <= bytes.count else { return nil }
+        }
+        guard p + 4 <= bytes.count else { return nil }
+        let count = Int(bytes.u32(p))
+        p += 4
+        guard count <= (bytes.count - p) / 4, count <= Int(UInt16.max) else { return nil }
+        signature.append(UInt8(truncatingIfNeeded: count))
+        signature.append(UInt8(truncatingIfNeeded: count >> 8))
+        let valueStart = p + 4 * count
+        var vp = valueStart
+        for i in 0..<count {
+            let size = Int(bytes.u16(p + 4 * i))
+            let type = bytes[p + 4 * i + 2]
+            guard vp + size <= bytes.count else { return nil }
+            if type == ValueType.ansiString || type & ValueType.array != 0 { return nil }
+            if type == ValueType.binXML && size > 0 {
+                guard depth < BinXMLDecoder.maxShapeNesting else { return nil }
+                shapeValues.append(Node(.element))
+                signature.append(type)
+                guard prepareInstance(start: vp, end: vp + size, depth: depth + 1) != nil else { return nil }
+            } else {
+                guard let v = try? valueNode(type: type, offset: vp, size: size, depth: depth) else { return nil }
+                shapeValues.append(v)
+                signature.append(isEmpty(v) ? type | TemplateShape.emptyFlag : type)
+            }
+            vp += size
+        }
+        if vp < end && bytes[vp] != 0x00 { return nil }
+        guard let cached = try? self.template(at: definition, depth: depth), !cached.template.holdsArrays else {
+            return nil
+        }
+        let serial = cached.template.serial
+        signature.append(UInt8(truncatingIfNeeded: serial))
+        signature.append(UInt8(truncatingIfNeeded: serial >> 8))
+        signature.append(UInt8(truncatingIfNeeded: serial >> 16))
+        signature.append(UInt8(truncatingIfNeeded: serial >> 24))
+        return cached.template
+    }
+
+    /// Appends the current record's event as JSON (the `evtx` crate's shape).
+    mutating func appendRecordJSON<O: ByteSink>(into out: inout O) {
+        if let template = shapeTemplate {
+            if let shape = template.shape(signature, hash: signatureHash) {
+                appendJSON(shape, into: &out)
+                return
+            }
+            if template.shapes.count < TemplateShape.maxPerTemplate, let root = recordTreeRoot() {
+                var literal: [UInt8] = []
+                let (holes, failed) = withUnsafeMutablePointer(to: &literal) { p in
+                    var r = JSONShapeRecorder(values: shapeValues, out: p)
+                    renderShape(root: root, into: &r)
+                    return (r.holes, r.failed)
+                }
+                if !failed {
+                    let shape = TemplateShape(signature: signature, hash: signatureHash, literal: literal, holes: holes)
+                    template.shapes.append(shape)
+                    appendJSON(shape, into: &out)
+                    return
+                }
+            }
+        }
+        guard let root = recordTreeRoot() else {
+            out.append("null")
+            return
+        }
+        withUnsafeMutablePointer(to: &out) { p in
+            var w = JSONShapeWriter(out: p)
+            renderShape(root: root, into: &w)
+        }
+    }
+
+    /// Replays `shape` with the current record's values.
+    func appendJSON<O: ByteSink>(_ shape: TemplateShape, into out: inout O) {
+        shape.literal.withUnsafeBytes { literal in
+            shapeValues.withUnsafeBufferPointer { values in
+                var pos = 0
+                for h in shape.holes {
+                    let at = Int(h.at)
+                    out.append(bytes: UnsafeRawBufferPointer(rebasing: literal[pos..<at]))
+                    appendScalarText(values[Int(h.index)], into: &out, escape: h.isNumber ? .none : .json)
+                    pos = at
+                }
+                out.append(bytes: UnsafeRawBufferPointer(rebasing: literal[pos...]))
+            }
+        }
+    }
+}
+
+extension Template {
+    /// The compiled shape for a signature, if there is one.
+    @inline(__always)
+    func shape(_ signature: [UInt8], hash: UInt64) -> TemplateShape? {
+        for s in shapes where s.hash == hash && s.signature == signature { return s }
+        return nil
+    }
+}
+
