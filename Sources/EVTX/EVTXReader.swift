@@ -164,7 +164,6 @@ public enum EVTXReader {
                     let parser = pool.take()
                     parser.recoversSlack = recoveringSlack
                     var out: [UInt8] = []
-                    out.reserveCapacity(1 << 18)
                     let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
                     pool.give(parser)
                     return (i, out, s)
@@ -203,9 +202,9 @@ public enum EVTXReader {
     ) -> EVTXChunkParser.ChunkSummary {
         parser.output.count = 0
         let summary = parser.parse(file, chunk: index) { record in
+            var o = parser.output
             switch format {
             case .jsonl:
-                var o = parser.output
                 o.append(#"{"record_id":"#)
                 appendDecimal(record.recordID, into: &o)
                 if record.isRecovered { o.append(#","recovered":true"#) }
@@ -216,11 +215,13 @@ public enum EVTXReader {
                 o.append(#","event":"#)
                 parser.decoder.appendRecordJSON(into: &o)
                 o.append("}\n")
-                parser.output = o
             case .xml:
-                record.appendXML(to: &out)
+                if let root = parser.decoder.recordTreeRoot() { parser.decoder.renderXMLInPlace(root: root, into: &o) }
             }
+            parser.output = o
         }
+        // Appended to an empty array, this allocates exactly the chunk's size: pending chunks of the
+        // parallel path hold no spare capacity.
         out.append(bytes: parser.output.bytes)
         return summary
     }

@@ -1,5 +1,7 @@
 /// Where rendered bytes go: `[UInt8]` for the public API, ``OutputBytes`` on the fast path.
 protocol ByteSink {
+    /// An empty sink (allocates nothing).
+    init()
     mutating func append(_ byte: UInt8)
     mutating func append(bytes: UnsafeRawBufferPointer)
     mutating func append<S: Sequence>(contentsOf s: S) where S.Element == UInt8
@@ -51,8 +53,16 @@ struct OutputBytes: ByteSink {
         base = .allocate(capacity: self.capacity)
     }
 
+    /// An empty buffer that owns no memory until it grows.
+    init() {
+        capacity = 0
+        // Never dereferenced or freed: capacity 0 makes the first append allocate.
+        base = UnsafeMutablePointer<UInt8>(bitPattern: 0x10)!
+    }
+
+    /// Frees the storage (the buffer must not be used afterwards).
     func free() {
-        base.deallocate()
+        if capacity > 0 { base.deallocate() }
     }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
@@ -64,11 +74,13 @@ struct OutputBytes: ByteSink {
 
     @inline(never)
     mutating func grow(_ needed: Int) {
-        var c = capacity * 2
+        var c = Swift.max(capacity * 2, 64)
         while c < needed { c *= 2 }
         let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-        b.update(from: base, count: count)
-        base.deallocate()
+        if capacity > 0 {
+            b.update(from: base, count: count)
+            base.deallocate()
+        }
         base = b
         capacity = c
     }

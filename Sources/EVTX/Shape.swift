@@ -29,7 +29,7 @@ extension BinXMLDecoder {
     }
 
     /// ``renderXML(root:into:)`` without copying the decoder (see ``renderInPlace(root:into:)``).
-    mutating func renderXMLInPlace(root: Int32, into out: inout [UInt8]) {
+    mutating func renderXMLInPlace<O: ByteSink>(root: Int32, into out: inout O) {
         renderXML(root: root, into: &out)
     }
 
@@ -258,39 +258,37 @@ extension BinXMLDecoder {
     }
 }
 
-/// Writes the shape as compact JSON bytes to the sink `out` points to.
+/// Writes the shape as compact JSON bytes.
+///
+/// Callers swap their sink into ``out`` and back, so nothing is copied.
 struct JSONShapeWriter<Out: ByteSink>: ShapeSink {
-    let out: UnsafeMutablePointer<Out>
+    var out = Out()
     var needComma = false
-
-    init(out: UnsafeMutablePointer<Out>) {
-        self.out = out
-    }
 
     @inline(__always)
     mutating func separator() {
-        if needComma { out.pointee.append(UInt8(ascii: ",")) }
+        if needComma { out.append(UInt8(ascii: ",")) }
     }
 
     mutating func beginObject() {
         separator()
-        out.pointee.append(UInt8(ascii: "{"))
+        out.append(UInt8(ascii: "{"))
         needComma = false
     }
 
     mutating func endObject() {
-        out.pointee.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "}"))
         needComma = true
     }
 
     mutating func beginArray() {
         separator()
-        out.pointee.append(UInt8(ascii: "["))
+        out.append(UInt8(ascii: "["))
         needComma = false
     }
 
     mutating func endArray() {
-        out.pointee.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
         needComma = true
     }
 
@@ -300,60 +298,60 @@ struct JSONShapeWriter<Out: ByteSink>: ShapeSink {
         let start = d.nameKeyStarts[Int(name)]
         let end = d.nameKeyStarts[Int(name) + 1]
         d.nameKeys.withUnsafeBytes {
-            out.pointee.append(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<(suffix == 0 ? end : end - 2)]))
+            out.append(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<(suffix == 0 ? end : end - 2)]))
         }
         if suffix == 0 { return }
-        out.pointee.append(UInt8(ascii: "_"))
-        d.appendDecimal(suffix, into: &out.pointee)
-        out.pointee.append(0x22)
-        out.pointee.append(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: "_"))
+        d.appendDecimal(suffix, into: &out)
+        out.append(0x22)
+        out.append(UInt8(ascii: ":"))
     }
 
     mutating func key(literal: StaticString) {
         separator()
-        out.pointee.append(0x22)
-        out.pointee.append(literal)
-        out.pointee.append(0x22)
-        out.pointee.append(UInt8(ascii: ":"))
+        out.append(0x22)
+        out.append(literal)
+        out.append(0x22)
+        out.append(UInt8(ascii: ":"))
         needComma = false
     }
 
     mutating func key(_ d: borrowing BinXMLDecoder, textOf nodes: Range<Int>) {
         separator()
-        out.pointee.append(0x22)
-        for i in nodes { d.appendText(d.tree.nodes[i], into: &out.pointee, escape: .json) }
-        out.pointee.append(0x22)
-        out.pointee.append(UInt8(ascii: ":"))
+        out.append(0x22)
+        for i in nodes { d.appendText(d.tree.nodes[i], into: &out, escape: .json) }
+        out.append(0x22)
+        out.append(UInt8(ascii: ":"))
         needComma = false
     }
 
     mutating func null() {
         separator()
-        out.pointee.append("null")
+        out.append("null")
         needComma = true
     }
 
     mutating func emptyString() {
         separator()
-        out.pointee.append(0x22)
-        out.pointee.append(0x22)
+        out.append(0x22)
+        out.append(0x22)
         needComma = true
     }
 
     mutating func number(_ d: borrowing BinXMLDecoder, _ n: Node) {
         separator()
-        d.appendScalarText(n, into: &out.pointee, escape: .none)
+        d.appendScalarText(n, into: &out, escape: .none)
         needComma = true
     }
 
     mutating func text(_ d: borrowing BinXMLDecoder, _ nodes: Range<Int>) {
         separator()
-        out.pointee.append(0x22)
+        out.append(0x22)
         for i in nodes {
             let n = d.tree.nodes[i]
-            if n.kind != .element { d.appendText(n, into: &out.pointee, escape: .json) }
+            if n.kind != .element { d.appendText(n, into: &out, escape: .json) }
         }
-        out.pointee.append(0x22)
+        out.append(0x22)
         needComma = true
     }
 }

@@ -30,16 +30,15 @@ struct TemplateShape {
 /// Records the JSON a ``JSONShapeWriter`` would write, leaving a hole wherever a substitution value's text
 /// goes.
 struct JSONShapeRecorder: ShapeSink {
-    var w: JSONShapeWriter<[UInt8]>
+    var w = JSONShapeWriter<[UInt8]>()
     var holes: [TemplateShape.Hole] = []
     /// The record's substitution values (nested instances' values included).
     let values: [Node]
     /// A substituted value node that is not one of `values`: the shape cannot be reused.
     var failed = false
 
-    init(values: [Node], out: UnsafeMutablePointer<[UInt8]>) {
+    init(values: [Node]) {
         self.values = values
-        w = JSONShapeWriter(out: out)
     }
 
     /// The substitution index of a value node copied from a substitution; `nil` for template text.
@@ -55,9 +54,9 @@ struct JSONShapeRecorder: ShapeSink {
         switch hole(n) {
         case nil:
             if isNumber {
-                d.appendScalarText(n, into: &w.out.pointee, escape: .none)
+                d.appendScalarText(n, into: &w.out, escape: .none)
             } else {
-                d.appendText(n, into: &w.out.pointee, escape: .json)
+                d.appendText(n, into: &w.out, escape: .json)
             }
         case let i?:
             if i < 0 || i > Int(UInt16.max) || d.isEmpty(n) {
@@ -65,7 +64,7 @@ struct JSONShapeRecorder: ShapeSink {
                 if i < 0 { failed = true }
                 return
             }
-            holes.append(TemplateShape.Hole(at: Int32(w.out.pointee.count), index: UInt16(i), isNumber: isNumber))
+            holes.append(TemplateShape.Hole(at: Int32(w.out.count), index: UInt16(i), isNumber: isNumber))
         }
     }
 
@@ -80,10 +79,10 @@ struct JSONShapeRecorder: ShapeSink {
 
     mutating func key(_ d: borrowing BinXMLDecoder, textOf nodes: Range<Int>) {
         w.separator()
-        w.out.pointee.append(0x22)
+        w.out.append(0x22)
         for i in nodes { append(d, d.tree.nodes[i], isNumber: false) }
-        w.out.pointee.append(0x22)
-        w.out.pointee.append(UInt8(ascii: ":"))
+        w.out.append(0x22)
+        w.out.append(UInt8(ascii: ":"))
         w.needComma = false
     }
 
@@ -95,12 +94,12 @@ struct JSONShapeRecorder: ShapeSink {
 
     mutating func text(_ d: borrowing BinXMLDecoder, _ nodes: Range<Int>) {
         w.separator()
-        w.out.pointee.append(0x22)
+        w.out.append(0x22)
         for i in nodes {
             let n = d.tree.nodes[i]
             if n.kind != .element { append(d, n, isNumber: false) }
         }
-        w.out.pointee.append(0x22)
+        w.out.append(0x22)
         w.needComma = true
     }
 }
@@ -197,7 +196,7 @@ extension BinXMLDecoder {
                 signature.append(type)
                 guard prepareInstance(start: vp, end: vp + size, depth: depth + 1) != nil else { return nil }
             } else {
-                guard let v = try? valueNode(type: type, offset: vp, size: size, depth: depth) else { return nil }
+                guard let v = plainValueNode(type: type, offset: vp, size: size) else { return nil }
                 shapeValues.append(v)
                 signature.append(isEmpty(v) ? type | TemplateShape.emptyFlag : type)
             }
@@ -215,6 +214,27 @@ extension BinXMLDecoder {
         return cached.template
     }
 
+    /// ``valueNode(type:offset:size:depth:)`` for the types the shape path takes (no nested BinXML, ANSI or
+    /// arrays), with the same checks; `nil` where it would throw.
+    @inline(__always)
+    func plainValueNode(type: UInt8, offset: Int, size: Int) -> Node? {
+        switch type {
+        case ValueType.null:
+            return .null
+        case ValueType.string:
+            if size % 2 != 0 { return nil }
+        case ValueType.sizeT:
+            if size != 4 && size != 8 { return nil }
+        case ValueType.sid:
+            if size < 8 { return nil }
+        default:
+            if !ValueType.isKnown(type) { return nil }
+            let w = ValueType.width(type)
+            if w > 0 && size < w { return nil }
+        }
+        return Node(.value, type: type, a: Int32(offset), b: Int32(size))
+    }
+
     /// Appends the current record's event as JSON (the `evtx` crate's shape).
     mutating func appendRecordJSON<O: ByteSink>(into out: inout O) {
         if let template = shapeTemplate {
@@ -223,14 +243,15 @@ extension BinXMLDecoder {
                 return
             }
             if template.shapes.count < TemplateShape.maxPerTemplate, let root = recordTreeRoot() {
-                var literal: [UInt8] = []
-                let (holes, failed) = withUnsafeMutablePointer(to: &literal) { p in
-                    var r = JSONShapeRecorder(values: shapeValues, out: p)
-                    renderShape(root: root, into: &r)
-                    return (r.holes, r.failed)
-                }
-                if !failed {
-                    let shape = TemplateShape(signature: signature, hash: signatureHash, literal: literal, holes: holes)
+                var r = JSONShapeRecorder(values: shapeValues)
+                renderShape(root: root, into: &r)
+                if !r.failed {
+                    let shape = TemplateShape(
+                        signature: signature,
+                        hash: signatureHash,
+                        literal: r.w.out,
+                        holes: r.holes
+                    )
                     template.shapes.append(shape)
                     appendJSON(shape, into: &out)
                     return
@@ -241,10 +262,10 @@ extension BinXMLDecoder {
             out.append("null")
             return
         }
-        withUnsafeMutablePointer(to: &out) { p in
-            var w = JSONShapeWriter(out: p)
-            renderShape(root: root, into: &w)
-        }
+        var w = JSONShapeWriter<O>()
+        swap(&w.out, &out)
+        renderShape(root: root, into: &w)
+        swap(&w.out, &out)
     }
 
     /// Replays `shape` with the current record's values.
