@@ -35,6 +35,8 @@ struct BinXMLDecoder {
     var bytes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     /// Element and attribute names as UTF-8, by name id.
     var names: [[UInt8]] = []
+    /// The same names as strings (keys of typed events).
+    var nameStrings: [String] = []
     /// Name id by chunk offset (-1: not read yet); `nameOffsets` lists the entries to clear.
     var nameIDs = [Int32](repeating: -1, count: EVTXFile.chunkSize)
     var nameOffsets: [Int] = []
@@ -55,6 +57,9 @@ struct BinXMLDecoder {
     /// The tree being built (the record's, or a template's while one is parsed).
     var tree = Tree()
 
+    /// Records are rendered as JSON through compiled template shapes (``TemplateShape``) rather than their
+    /// trees: set by JSON dumps; readers that want typed fields leave it off (they need the tree anyway).
+    var rendersShapes = false
     /// The current record: its BinXML range and its tree's root (-1 while the tree is not built).
     var recordStart = 0
     var recordEnd = 0
@@ -106,6 +111,7 @@ struct BinXMLDecoder {
         if names.count > BinXMLDecoder.maxInternedNames || sharedTemplates.count > BinXMLDecoder.maxSharedTemplates {
             // Bound memory on hostile input: start the cross-chunk caches afresh.
             names.removeAll(keepingCapacity: true)
+            nameStrings.removeAll(keepingCapacity: true)
             nameIndex.removeAll(keepingCapacity: true)
             nameKinds.removeAll(keepingCapacity: true)
             nameKeys.removeAll(keepingCapacity: true)
@@ -175,6 +181,7 @@ struct BinXMLDecoder {
         let id = Int32(names.count)
         nameIndex[utf8] = id
         names.append(utf8)
+        nameStrings.append(String(decoding: utf8, as: UTF8.self))
         nameKinds.append(NameKind.of(utf8))
         nameKeys.append(0x22)
         UTF16Text.appendEscaping(utf8, into: &nameKeys, escape: .json)

@@ -27,9 +27,14 @@ public struct EVTXRecord: ~Copyable {
     /// The record's fields as a typed object (`Event` → `System`, `EventData`, …).
     public var fields: EventObject {
         guard let root = parser.decoder.recordTreeRoot() else { return EventObject() }
+        // The parser's builder keeps its stacks' capacity from record to record.
         var b = EventShapeBuilder()
+        swap(&b, &parser.eventBuilder)
         parser.decoder.renderInPlace(root: root, into: &b)
-        return b.result
+        let result = b.result
+        b.result = EventObject()
+        swap(&b, &parser.eventBuilder)
+        return result
     }
 
     /// The record as an ``Events/Event`` read from `file`.
@@ -47,6 +52,8 @@ public struct EVTXRecord: ~Copyable {
 public final class EVTXChunkParser {
     let buffer: UnsafeMutableRawBufferPointer
     var decoder = BinXMLDecoder()
+    /// Builds typed fields (``EVTXRecord/fields``); kept for its buffers.
+    var eventBuilder = EventShapeBuilder()
     /// Rendered output of the current chunk (``EVTXReader`` renders into it).
     var output = OutputBytes(capacity: 1 << 16)
     /// Verify the CRC32 of chunk headers and record areas (a mismatch is counted, the records are still read).

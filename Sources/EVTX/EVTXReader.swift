@@ -141,6 +141,7 @@ public enum EVTXReader {
         if threads == 1 || file.chunkCount < 2 {
             let parser = EVTXChunkParser()
             parser.recoversSlack = recoveringSlack
+            parser.decoder.rendersShapes = format == .jsonl
             var out: [UInt8] = []
             out.reserveCapacity(1 << 20)
             for i in 0..<file.chunkCount {
@@ -163,6 +164,7 @@ public enum EVTXReader {
                 group.addTask {
                     let parser = pool.take()
                     parser.recoversSlack = recoveringSlack
+                    parser.decoder.rendersShapes = format == .jsonl
                     var out: [UInt8] = []
                     let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
                     pool.give(parser)

@@ -107,16 +107,17 @@ struct JSONShapeRecorder: ShapeSink {
 extension BinXMLDecoder {
     /// Starts reading one record's BinXML (chunk range `start..<end`).
     ///
-    /// A record that is one template instance with plain substitution values is only checked here (values,
-    /// template); its tree is built later, and only if XML or typed fields are asked for: JSON is rendered
-    /// from the template's compiled shape. Any other record is decoded into the tree now.
+    /// With ``rendersShapes``, a record that is one template instance with plain substitution values is only
+    /// checked here (values, template); its tree is built later, and only if XML or typed fields are asked
+    /// for: JSON is rendered from the template's compiled shape. Any other record is decoded into the tree
+    /// now.
     ///
     /// - Throws: ``BinXMLError`` when the record cannot be decoded.
     mutating func beginRecord(start: Int, end: Int) throws(BinXMLError) {
         recordStart = start
         recordEnd = end
         recordRoot = -1
-        if prepareInstance(start: start, end: end) { return }
+        if rendersShapes && prepareInstance(start: start, end: end) { return }
         shapeTemplate = nil
         recordRoot = try decodeRecord(start: start, end: end)
     }
