@@ -806,7 +806,8 @@ struct BinXMLDecoder {
         var out: [Int32] = []
         let el = tree.elements[Int(e)]
         for k in 0..<count {
-            let replacement = arrayItem(array, k)
+            var replacement = arrayItem(array, k)
+            replacement?.substituted = array.substituted
             let aStart = Int32(tree.attributes.count)
             for a in tree.attributeRange(of: e) {
                 let at = tree.attributes[a]

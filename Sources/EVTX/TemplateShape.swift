@@ -13,9 +13,12 @@ struct TemplateShape {
         var index: UInt16
         /// Written as a bare JSON number (no escaping) rather than as JSON string content.
         var isNumber: Bool
+        /// For an array value repeated over its element (array expansion): the item; -1 for the whole value.
+        var item: Int16 = -1
     }
 
-    /// Per substitution value: its type, plus ``emptyFlag`` when it is empty.
+    /// Per substitution value: its type, plus ``emptyFlag`` when it is empty (arrays add their item count
+    /// and each item's state; see ``BinXMLDecoder/prepareInstance(start:end:depth:)``).
     let signature: [UInt8]
     let hash: UInt64
     let literal: [UInt8]
@@ -25,6 +28,8 @@ struct TemplateShape {
     static let emptyFlag: UInt8 = 0x40
     /// Most shapes a template keeps; records of further kinds are rendered through the tree.
     static let maxPerTemplate = 32
+    /// Arrays with more items than this are rendered through the tree.
+    static let maxArrayItems = 64
 }
 
 /// Records the JSON a ``JSONShapeWriter`` would write, leaving a hole wherever a substitution value's text
@@ -41,30 +46,39 @@ struct JSONShapeRecorder: ShapeSink {
         self.values = values
     }
 
-    /// The substitution index of a value node copied from a substitution; `nil` for template text.
-    func hole(_ n: Node) -> Int? {
+    /// Where a value node copied from a substitution comes from: the value's index, and the item for an
+    /// item of an expanded array (-1 otherwise); `nil` for template text, index -1 when not found.
+    func hole(_ d: borrowing BinXMLDecoder, _ n: Node) -> (index: Int, item: Int)? {
         guard n.kind == .value, n.substituted else { return nil }
-        for (i, v) in values.enumerated() where v.kind == .value && v.a == n.a && v.b == n.b && v.type == n.type {
-            return i
+        for (i, v) in values.enumerated() where v.kind == .value {
+            if v.a == n.a && v.b == n.b && v.type == n.type { return (i, -1) }
+            // An item of an expanded array lies inside the array's bytes.
+            if v.type & ValueType.array != 0 && v.type & 0x7F == n.type && n.a >= v.a && n.a < v.a + v.b {
+                for k in 0..<min(d.arrayCount(v), TemplateShape.maxArrayItems) {
+                    if let item = d.arrayItem(v, k), item.a == n.a, item.b == n.b { return (i, k) }
+                }
+            }
         }
-        return -1
+        return (-1, -1)
     }
 
     mutating func append(_ d: borrowing BinXMLDecoder, _ n: Node, isNumber: Bool) {
-        switch hole(n) {
+        switch hole(d, n) {
         case nil:
             if isNumber {
                 d.appendScalarText(n, into: &w.out, escape: .none)
             } else {
                 d.appendText(n, into: &w.out, escape: .json)
             }
-        case let i?:
+        case let (i, item)?:
             if i < 0 || i > Int(UInt16.max) || d.isEmpty(n) {
                 // Empty values write nothing; anything unexpected disables the shape.
                 if i < 0 { failed = true }
                 return
             }
-            holes.append(TemplateShape.Hole(at: Int32(w.out.count), index: UInt16(i), isNumber: isNumber))
+            holes.append(
+                TemplateShape.Hole(at: Int32(w.out.count), index: UInt16(i), isNumber: isNumber, item: Int16(item))
+            )
         }
     }
 
@@ -131,8 +145,9 @@ extension BinXMLDecoder {
     }
 
     /// Reads the record as a single template instance, as ``decodeRecord(start:end:)`` would, without
-    /// building the tree. False when the record is anything else (ANSI or array values, further tokens)
-    /// or damaged: then the tree is decoded as usual (and reports the damage).
+    /// building the tree. False when the record is anything else (ANSI values, arrays of more than
+    /// ``TemplateShape/maxArrayItems`` items, further tokens) or damaged: then the tree is decoded as usual
+    /// (and reports the damage).
     mutating func prepareInstance(start: Int, end: Int) -> Bool {
         shapeValues.removeAll(keepingCapacity: true)
         signature.removeAll(keepingCapacity: true)
@@ -190,7 +205,7 @@ extension BinXMLDecoder {
             let size = Int(bytes.u16(p + 4 * i))
             let type = bytes[p + 4 * i + 2]
             guard vp + size <= bytes.count else { return nil }
-            if type == ValueType.ansiString || type & ValueType.array != 0 { return nil }
+            if type & 0x7F == ValueType.ansiString { return nil }
             if type == ValueType.binXML && size > 0 {
                 guard depth < BinXMLDecoder.maxShapeNesting else { return nil }
                 shapeValues.append(Node(.element))
@@ -200,6 +215,11 @@ extension BinXMLDecoder {
                 guard let v = plainValueNode(type: type, offset: vp, size: size) else { return nil }
                 shapeValues.append(v)
                 signature.append(isEmpty(v) ? type | TemplateShape.emptyFlag : type)
+                if type & ValueType.array != 0 {
+                    // Expansion repeats an element per item and drops empty string items: the shape depends
+                    // on the item count and on which items are missing or empty.
+                    guard appendArraySignature(v) else { return nil }
+                }
             }
             vp += size
         }
@@ -213,6 +233,44 @@ extension BinXMLDecoder {
         signature.append(UInt8(truncatingIfNeeded: serial >> 16))
         signature.append(UInt8(truncatingIfNeeded: serial >> 24))
         return cached.template
+    }
+
+    /// Appends an array value's item count and, per item, 0 (missing: an empty string item), 1 (empty) or
+    /// 2 (text), as ``arrayItem(_:_:)`` and ``isEmpty(_:)`` would say; false when there are too many items.
+    mutating func appendArraySignature(_ v: Node) -> Bool {
+        let items = arrayCount(v)
+        guard items <= TemplateShape.maxArrayItems else { return false }
+        signature.append(UInt8(items))
+        guard v.type & 0x7F == ValueType.string else {
+            for k in 0..<items {
+                guard let item = arrayItem(v, k) else {
+                    signature.append(0)
+                    continue
+                }
+                signature.append(isEmpty(item) ? 1 : 2)
+            }
+            return true
+        }
+        // One pass over the NUL-separated UTF-16 items: an item of 0 bytes is missing, of 1 byte empty.
+        let start = Int(v.a)
+        let size = Int(v.b)
+        var itemStart = 0
+        var i = 0
+        var written = 0
+        while i + 1 < size && written < items {
+            if bytes.u16(start + i) == 0 {
+                let len = i - itemStart
+                signature.append(len <= 0 ? 0 : (len < 2 ? 1 : 2))
+                written += 1
+                itemStart = i + 2
+            }
+            i += 2
+        }
+        if written < items {
+            let len = min(i, size) - itemStart
+            signature.append(len <= 0 ? 0 : (len < 2 ? 1 : 2))
+        }
+        return true
     }
 
     /// ``valueNode(type:offset:size:depth:)`` for the types the shape path takes (no nested BinXML, ANSI or
@@ -277,7 +335,15 @@ extension BinXMLDecoder {
                 for h in shape.holes {
                     let at = Int(h.at)
                     out.append(bytes: UnsafeRawBufferPointer(rebasing: literal[pos..<at]))
-                    appendScalarText(values[Int(h.index)], into: &out, escape: h.isNumber ? .none : .json)
+                    let v = values[Int(h.index)]
+                    let escape: Escape = h.isNumber ? .none : .json
+                    if v.type & ValueType.array == 0 {
+                        appendScalarText(v, into: &out, escape: escape)
+                    } else if h.item < 0 {
+                        appendText(v, into: &out, escape: escape)
+                    } else if let item = arrayItem(v, Int(h.item)) {
+                        appendScalarText(item, into: &out, escape: escape)
+                    }
                     pos = at
                 }
                 out.append(bytes: UnsafeRawBufferPointer(rebasing: literal[pos...]))
