@@ -68,8 +68,10 @@ struct BinXMLDecoder {
     /// their signature (``TemplateShape``) and the chunk range of the values' bytes.
     var shapeTemplate: Template? = nil
     var shapeValues: [Node] = []
-    var signature: [UInt8] = []
+    var signature = OutputBytes()
     var signatureHash: UInt64 = 0
+    /// Shapes compiled into the cached templates (bounded by ``TemplateShape/maxPerDecoder``).
+    var compiledShapes = 0
     /// The last ``Template/serial`` given out.
     var templateSerial: UInt32 = 0
 
@@ -118,6 +120,7 @@ struct BinXMLDecoder {
             nameKeyStarts.removeAll(keepingCapacity: true)
             nameKeyStarts.append(0)
             sharedTemplates.removeAll(keepingCapacity: true)
+            compiledShapes = 0
         }
     }
 

@@ -158,8 +158,9 @@ final class Template {
     let dataStart: Int
     /// Names referenced from outside the definition's bytes, with the ids they had.
     let externalNames: [(offset: UInt32, id: Int32)]
-    /// Compiled JSON shapes of its instances, by substitution signature (see ``TemplateShape``).
-    var shapes: [TemplateShape] = []
+    /// Compiled JSON shapes of its instances, by the hash of their substitution signature (see
+    /// ``TemplateShape``).
+    var shapes: [UInt64: TemplateShape] = [:]
     /// Identifies the template in shape signatures (unique per decoder).
     var serial: UInt32 = 0
 

@@ -71,6 +71,7 @@ public final class EVTXChunkParser {
     deinit {
         buffer.deallocate()
         output.free()
+        decoder.signature.free()
     }
 
     static let chunkMagic: UInt64 = 0x006B_6E68_4366_6C45  // "ElfChnk\0"

@@ -4,7 +4,9 @@
 /// and whether it is empty, the JSON layout of the record is fixed (which members exist, which values are
 /// bare numbers, which optional values vanish, how `Data` elements are flattened): only the values' text
 /// changes. A shape is that layout as pre-rendered JSON bytes with holes where values go.
-struct TemplateShape {
+///
+/// A class: records find and replay it through one reference, without retaining its arrays one by one.
+final class TemplateShape {
     /// A value spliced into ``literal``.
     struct Hole {
         /// Position in ``literal``.
@@ -24,10 +26,19 @@ struct TemplateShape {
     let literal: [UInt8]
     let holes: [Hole]
 
+    init(signature: [UInt8], hash: UInt64, literal: [UInt8], holes: [Hole]) {
+        self.signature = signature
+        self.hash = hash
+        self.literal = literal
+        self.holes = holes
+    }
+
     /// OR-ed onto a value's type in a signature when the value is empty (types use bits 0…5 and 7).
     static let emptyFlag: UInt8 = 0x40
-    /// Most shapes a template keeps; records of further kinds are rendered through the tree.
-    static let maxPerTemplate = 32
+    /// Most shapes a decoder compiles (across its templates; the record template that wraps every event's
+    /// data gets one shape per kind of event data); records of further kinds are rendered through the tree.
+    /// About 1.5 KB each: this bounds the memory they take.
+    static let maxPerDecoder = 4096
     /// Arrays with more items than this are rendered through the tree.
     static let maxArrayItems = 64
 }
@@ -150,10 +161,11 @@ extension BinXMLDecoder {
     /// (and reports the damage).
     mutating func prepareInstance(start: Int, end: Int) -> Bool {
         shapeValues.removeAll(keepingCapacity: true)
-        signature.removeAll(keepingCapacity: true)
+        signature.count = 0
         guard let template = prepareInstance(start: start, end: end, depth: 0) else { return false }
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        signature.withUnsafeBytes { s in
+        do {
+            let s = signature.bytes
             var i = 0
             while i + 8 <= s.count {
                 hash = (hash ^ s.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01B3
@@ -297,21 +309,24 @@ extension BinXMLDecoder {
     /// Appends the current record's event as JSON (the `evtx` crate's shape).
     mutating func appendRecordJSON<O: ByteSink>(into out: inout O) {
         if let template = shapeTemplate {
-            if let shape = template.shape(signature, hash: signatureHash) {
+            if let shape = template.shape(signature.bytes, hash: signatureHash) {
                 appendJSON(shape, into: &out)
                 return
             }
-            if template.shapes.count < TemplateShape.maxPerTemplate, let root = recordTreeRoot() {
+            if compiledShapes < TemplateShape.maxPerDecoder, let root = recordTreeRoot() {
                 var r = JSONShapeRecorder(values: shapeValues)
                 renderShape(root: root, into: &r)
                 if !r.failed {
                     let shape = TemplateShape(
-                        signature: signature,
+                        signature: Array(signature.bytes),
                         hash: signatureHash,
                         literal: r.w.out,
                         holes: r.holes
                     )
-                    template.shapes.append(shape)
+                    if template.shapes[signatureHash] == nil {
+                        template.shapes[signatureHash] = shape
+                        compiledShapes += 1
+                    }
                     appendJSON(shape, into: &out)
                     return
                 }
@@ -355,8 +370,27 @@ extension BinXMLDecoder {
 extension Template {
     /// The compiled shape for a signature, if there is one.
     @inline(__always)
-    func shape(_ signature: [UInt8], hash: UInt64) -> TemplateShape? {
-        for s in shapes where s.hash == hash && s.signature == signature { return s }
+    func shape(_ signature: UnsafeRawBufferPointer, hash: UInt64) -> TemplateShape? {
+        // A hash collision (another signature under the same hash) is a miss: that record is rendered
+        // through its tree.
+        guard let s = shapes[hash], s.signature.count == signature.count else { return nil }
+        let same = s.signature.withUnsafeBytes { a in
+            var i = 0
+            while i + 8 <= a.count {
+                if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    != signature.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                {
+                    return false
+                }
+                i += 8
+            }
+            while i < a.count {
+                if a[i] != signature[i] { return false }
+                i += 1
+            }
+            return true
+        }
+        if same { return s }
         return nil
     }
 }
