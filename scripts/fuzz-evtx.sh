@@ -22,9 +22,9 @@ for f in Sources/CivilDate/*.swift Sources/Events/*.swift Sources/EVTX/*.swift; 
 done
 echo "== building $WORK/fuzz-evtx"
 flock /tmp/sightline-build.lock clang -O2 -g -fsanitize=address -I Sources/CEVTXSupport/include \
-  -c Sources/CEVTXSupport/crc32_fold.c -o "$WORK/crc32_fold.o"
+  -c Sources/CEVTXSupport/support.c -o "$WORK/cevtxsupport.o"
 flock /tmp/sightline-build.lock swiftc -O -g -parse-as-library -sanitize=fuzzer,address \
-  -module-name EVTXFuzz -I Sources/CZlib -I Sources/CEVTXSupport/include -lz "$WORK/crc32_fold.o" \
+  -module-name EVTXFuzz -I Sources/CZlib -I Sources/CEVTXSupport/include -lz "$WORK/cevtxsupport.o" \
   "$WORK"/src/*.swift Fuzz/EVTXFuzzTarget.swift -o "$WORK/fuzz-evtx" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
 
 # Seeds: first chunks.

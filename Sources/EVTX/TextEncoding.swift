@@ -1,3 +1,5 @@
+import CEVTXSupport
+
 /// How text is escaped while it is transcoded.
 enum Escape {
     case none
@@ -30,8 +32,8 @@ enum UTF16Text {
         }
     }
 
-    /// ``transcode(_:start:units:into:escape:)`` for JSON string content, the hot case: plain ASCII eight
-    /// units at a time; where a block of eight holds anything else, its units one by one.
+    /// ``transcode(_:start:units:into:escape:)`` for JSON string content, the hot case: runs of plain ASCII
+    /// are copied by `sightline_json_ascii_run` (SSE2), the units between them one by one.
     static func transcodeJSON(
         _ bytes: UnsafeRawBufferPointer,
         start: Int,
@@ -42,38 +44,22 @@ enum UTF16Text {
         var i = 0
         let src = bytes.baseAddress! + start
         while i < units {
-            if i + 8 <= units {
-                let x = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt64.self))
-                let y = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i + 8, as: UInt64.self))
-                if plainASCII(x, .json) && plainASCII(y, .json) {
-                    let packed = UInt64(narrow(x)) | UInt64(narrow(y)) << 32
-                    UnsafeMutableRawPointer(dst + n).storeBytes(of: packed.littleEndian, as: UInt64.self)
-                    n += 8
-                    i += 8
-                    continue
-                }
-            } else if i + 4 <= units {
-                let x = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt64.self))
-                if plainASCII(x, .json) {
-                    UnsafeMutableRawPointer(dst + n).storeBytes(of: narrow(x).littleEndian, as: UInt32.self)
-                    n += 4
-                    i += 4
-                    continue
-                }
-            }
-            let blockEnd = Swift.min(units, i + 8)
-            while i < blockEnd {
+            let run = sightline_json_ascii_run(
+                src.assumingMemoryBound(to: UInt8.self) + 2 * i,
+                units - i,
+                dst + n
+            )
+            i += run
+            n += run
+            // Units that are not plain ASCII, until the next plain one.
+            while i < units {
                 let u = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                if u >= 0x20 && u < 0x80 && u != 0x22 && u != 0x5C { break }
                 i += 1
-                if u >= 0x20 && u < 0x80 {
-                    if u == 0x22 || u == 0x5C {
-                        dst[n] = 0x5C
-                        dst[n + 1] = UInt8(u)
-                        n += 2
-                    } else {
-                        dst[n] = UInt8(u)
-                        n += 1
-                    }
+                if u == 0x22 || u == 0x5C {
+                    dst[n] = 0x5C
+                    dst[n + 1] = UInt8(u)
+                    n += 2
                 } else if u == 0 {
                     return n
                 } else if u < 0x20 {

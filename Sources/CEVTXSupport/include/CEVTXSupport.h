@@ -14,4 +14,9 @@
 /// implementation).
 size_t sightline_crc32_fold(const uint8_t *data, size_t count, uint32_t register_, uint8_t folded[16]);
 
+/// Copies the leading run of UTF-16LE units at `src` (at most `count`) that JSON string content takes as
+/// they are — ASCII from 0x20 to 0x7F except `"` and `\` — to `dst` as bytes, and returns how many there
+/// were. `dst` must have room for `count` bytes. Eight units at a time with SSE2 on x86-64.
+size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst);
+
 #endif

@@ -1,4 +1,5 @@
-// CRC-32 folding with PCLMULQDQ, for the EVTX chunk checksums (see CEVTXSupport.h).
+// CRC-32 folding with PCLMULQDQ, for the EVTX chunk checksums, and the ASCII run copier for JSON text (see
+// CEVTXSupport.h).
 //
 // Four 128-bit accumulators each absorb the block 64 bytes further on: a = a.lo * K1 ^ a.hi * K2 ^ next,
 // where K1 and K2 are x^(512+32) and x^(512-32) mod P, bit-reflected and shifted left by one (the reflected
@@ -73,4 +74,48 @@ size_t sightline_crc32_fold(const uint8_t *data, size_t count, uint32_t register
     return 0;
 }
 
+#endif
+
+static inline int json_plain(uint16_t u) {
+    return u >= 0x20 && u < 0x80 && u != 0x22 && u != 0x5C;
+}
+
+#if defined(__x86_64__)
+size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    const __m128i bias = _mm_set1_epi16((short)0x8000);
+    const __m128i limit = _mm_set1_epi16((short)(0x5F ^ 0x8000));
+    const __m128i space = _mm_set1_epi16(0x20);
+    const __m128i quote = _mm_set1_epi16(0x22);
+    const __m128i backslash = _mm_set1_epi16(0x5C);
+    size_t i = 0;
+    while (i + 8 <= count) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + 2 * i));
+        // Unsigned (v - 0x20) > 0x5F, through a signed compare of biased values; or a quote or backslash.
+        __m128i bad = _mm_cmpgt_epi16(_mm_xor_si128(_mm_sub_epi16(v, space), bias), limit);
+        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)));
+        int mask = _mm_movemask_epi8(bad);
+        // Bad lanes may pack to anything: only the good prefix counts, and dst has room for the eight bytes.
+        _mm_storel_epi64((__m128i *)(dst + i), _mm_packus_epi16(v, v));
+        if (mask != 0) return i + (size_t)(__builtin_ctz((unsigned)mask) / 2);
+        i += 8;
+    }
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!json_plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
+#else
+size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    size_t i = 0;
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!json_plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
 #endif
