@@ -4,7 +4,8 @@
 #
 # The corpus's EVTX chunks are concatenated behind one file header, repeated until the file holds
 # at least SIZE_MB megabytes (default 1024); both parsers read that one file, with 1 and 2 threads.
-# Prints records/s for both, the ratio, and peak memory (/usr/bin/time -v).
+# Prints records/s for both, the ratio, peak memory and CPU time (/usr/bin/time -v); on a shared machine
+# the CPU-time ratio is the steadier one.
 #
 #   scripts/bench-evtx.sh                 # 1 GB
 #   SIZE_MB=256 scripts/bench-evtx.sh     # quicker
@@ -63,7 +64,9 @@ run() {
   start=$(date +%s.%N)
   /usr/bin/time -v -o "$WORK/$name.time" "$@" > "$out"
   end=$(date +%s.%N)
-  echo "$name $(echo "$end - $start" | bc) $(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")" >> "$WORK/results"
+  echo "$name $(echo "$end - $start" | bc) $(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")" \
+    "$(awk -F': ' '/User time \(seconds\)/ {u = $2} /System time \(seconds\)/ {s = $2} END {print u + s}' "$WORK/$name.time")" \
+    >> "$WORK/results"
 }
 
 COUNT_PY='import sys
@@ -88,17 +91,18 @@ python3 - "$WORK/results" "$RECORDS" "$OURS" "$(stat -c %s "$BIG")" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    name, secs, kb = line.split()
-    rows[name] = (float(secs), int(kb))
+    name, secs, kb, cpu = line.split()
+    rows[name] = (float(secs), int(kb), float(cpu))
 records, ours, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 print(f"file: {size / 1e9:.2f} GB, records: {records} (evtx crate), {ours} (sightline)")
-print(f"{'parser':<16}{'threads':>8}{'seconds':>10}{'records/s':>14}{'MB/s':>9}{'peak RSS MB':>13}")
+print(f"{'parser':<16}{'threads':>8}{'seconds':>10}{'records/s':>14}{'MB/s':>9}{'peak RSS MB':>13}{'CPU s':>8}")
 for t in (1, 2):
     for name in (f"sightline-{t}t", f"evtx-crate-{t}t"):
-        s, kb = rows[name]
-        print(f"{name.rsplit('-', 1)[0]:<16}{t:>8}{s:>10.2f}{records / s:>14,.0f}{size / s / 1e6:>9.0f}{kb / 1024:>13.1f}")
+        s, kb, cpu = rows[name]
+        print(f"{name.rsplit('-', 1)[0]:<16}{t:>8}{s:>10.2f}{records / s:>14,.0f}{size / s / 1e6:>9.0f}{kb / 1024:>13.1f}{cpu:>8.2f}")
     ratio = rows[f"evtx-crate-{t}t"][0] / rows[f"sightline-{t}t"][0]
-    print(f"ratio sightline / evtx crate, {t} thread(s): {ratio:.2f}x")
+    cpu_ratio = rows[f"evtx-crate-{t}t"][2] / rows[f"sightline-{t}t"][2]
+    print(f"ratio sightline / evtx crate, {t} thread(s): {ratio:.2f}x (CPU time: {cpu_ratio:.2f}x)")
 print(f"sightline scaling 1 -> 2 threads: {rows['sightline-1t'][0] / rows['sightline-2t'][0]:.2f}x")
 PY
 echo "(evtx crate = PyPI evtx $("$PY" -c 'import importlib.metadata as m; print(m.version("evtx"))'), records_json() iterated in Python; sightline = events dump to /dev/null)"

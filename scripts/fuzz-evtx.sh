@@ -14,14 +14,17 @@ WORK=${WORK:-/tmp/sightline-fuzz-evtx}
 CORPUS=${CORPUS:-../shared/corpus/evtx}
 mkdir -p "$WORK/src" "$WORK/corpus" Fuzz/findings
 
-# One module: Events and EVTX sources together (their `import Events` lines dropped) plus the entry point.
+# One module: CivilDate, Events and EVTX sources together (their imports of each other dropped) plus the
+# entry point; the C modules (zlib, CEVTXSupport) come in through -I.
 rm -f "$WORK"/src/*.swift
-for f in Sources/Events/*.swift Sources/EVTX/*.swift; do
-  sed '/^import Events$/d' "$f" > "$WORK/src/$(basename "$(dirname "$f")")-$(basename "$f")"
+for f in Sources/CivilDate/*.swift Sources/Events/*.swift Sources/EVTX/*.swift; do
+  sed -E '/^import (Events|CivilDate)$/d' "$f" > "$WORK/src/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 echo "== building $WORK/fuzz-evtx"
+flock /tmp/sightline-build.lock clang -O2 -g -fsanitize=address -I Sources/CEVTXSupport/include \
+  -c Sources/CEVTXSupport/support.c -o "$WORK/cevtxsupport.o"
 flock /tmp/sightline-build.lock swiftc -O -g -parse-as-library -sanitize=fuzzer,address \
-  -module-name EVTXFuzz -I Sources/CZlib -lz \
+  -module-name EVTXFuzz -I Sources/CZlib -I Sources/CEVTXSupport/include -lz "$WORK/cevtxsupport.o" \
   "$WORK"/src/*.swift Fuzz/EVTXFuzzTarget.swift -o "$WORK/fuzz-evtx" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
 
 # Seeds: first chunks.

@@ -35,6 +35,8 @@ struct BinXMLDecoder {
     var bytes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     /// Element and attribute names as UTF-8, by name id.
     var names: [[UInt8]] = []
+    /// The same names as strings (keys of typed events).
+    var nameStrings: [String] = []
     /// Name id by chunk offset (-1: not read yet); `nameOffsets` lists the entries to clear.
     var nameIDs = [Int32](repeating: -1, count: EVTXFile.chunkSize)
     var nameOffsets: [Int] = []
@@ -54,6 +56,24 @@ struct BinXMLDecoder {
     var externalNames: [(offset: UInt32, id: Int32)] = []
     /// The tree being built (the record's, or a template's while one is parsed).
     var tree = Tree()
+
+    /// Records are rendered as JSON through compiled template shapes (``TemplateShape``) rather than their
+    /// trees: set by JSON dumps; readers that want typed fields leave it off (they need the tree anyway).
+    var rendersShapes = false
+    /// The current record: its BinXML range and its tree's root (-1 while the tree is not built).
+    var recordStart = 0
+    var recordEnd = 0
+    var recordRoot: Int32 = -1
+    /// When the current record is a single template instance with plain values: its template, values,
+    /// their signature (``TemplateShape``) and the chunk range of the values' bytes.
+    var shapeTemplate: Template? = nil
+    var shapeValues: [Node] = []
+    var signature = OutputBytes()
+    var signatureHash: UInt64 = 0
+    /// Shapes compiled into the cached templates (bounded by ``TemplateShape/maxPerDecoder``).
+    var compiledShapes = 0
+    /// The last ``Template/serial`` given out.
+    var templateSerial: UInt32 = 0
 
     struct Frame {
         var name: Int32
@@ -93,12 +113,14 @@ struct BinXMLDecoder {
         if names.count > BinXMLDecoder.maxInternedNames || sharedTemplates.count > BinXMLDecoder.maxSharedTemplates {
             // Bound memory on hostile input: start the cross-chunk caches afresh.
             names.removeAll(keepingCapacity: true)
+            nameStrings.removeAll(keepingCapacity: true)
             nameIndex.removeAll(keepingCapacity: true)
             nameKinds.removeAll(keepingCapacity: true)
             nameKeys.removeAll(keepingCapacity: true)
             nameKeyStarts.removeAll(keepingCapacity: true)
             nameKeyStarts.append(0)
             sharedTemplates.removeAll(keepingCapacity: true)
+            compiledShapes = 0
         }
     }
 
@@ -162,6 +184,7 @@ struct BinXMLDecoder {
         let id = Int32(names.count)
         nameIndex[utf8] = id
         names.append(utf8)
+        nameStrings.append(String(decoding: utf8, as: UTF8.self))
         nameKinds.append(NameKind.of(utf8))
         nameKeys.append(0x22)
         UTF16Text.appendEscaping(utf8, into: &nameKeys, escape: .json)
@@ -589,6 +612,8 @@ struct BinXMLDecoder {
         externalNames = savedExternal
         guard let root else { throw BinXMLError("template definition has no root element", at: o) }
         let t = Template(tree: built, root: root, dataStart: start, externalNames: external)
+        templateSerial &+= 1
+        t.serial = templateSerial
         sharedTemplates[key] = t
         templates[offset] = (t, 0)
         return (t, 0)
@@ -643,9 +668,10 @@ struct BinXMLDecoder {
         case .placeholder:
             let i = Int(n.a)
             guard i < values.count else { return }
-            let v = values[i]
+            var v = values[i]
             if n.optional && isEmpty(v) { return }
             if v.kind == .element && inAttribute { return }
+            v.substituted = true
             scratch.append(v)
         case .ansi:
             let start = tree.extra.count
@@ -783,7 +809,8 @@ struct BinXMLDecoder {
         var out: [Int32] = []
         let el = tree.elements[Int(e)]
         for k in 0..<count {
-            let replacement = arrayItem(array, k)
+            var replacement = arrayItem(array, k)
+            replacement?.substituted = array.substituted
             let aStart = Int32(tree.attributes.count)
             for a in tree.attributeRange(of: e) {
                 let at = tree.attributes[a]

@@ -78,6 +78,8 @@ struct Node {
     var kind: Kind
     var type: UInt8
     var optional: Bool
+    /// A value copied from a template instance's substitution array (not template text).
+    var substituted = false
     var a: Int32
     var b: Int32
 
@@ -156,6 +158,11 @@ final class Template {
     let dataStart: Int
     /// Names referenced from outside the definition's bytes, with the ids they had.
     let externalNames: [(offset: UInt32, id: Int32)]
+    /// Compiled JSON shapes of its instances, by the hash of their substitution signature (see
+    /// ``TemplateShape``).
+    var shapes: [UInt64: TemplateShape] = [:]
+    /// Identifies the template in shape signatures (unique per decoder).
+    var serial: UInt32 = 0
 
     init(tree: Tree, root: Int32, dataStart: Int, externalNames: [(offset: UInt32, id: Int32)]) {
         self.tree = tree

@@ -1,3 +1,4 @@
+import CEVTXSupport
 import CZlib
 
 /// Little-endian reads from a raw buffer; callers check bounds first.
@@ -18,7 +19,24 @@ extension UnsafeRawBufferPointer {
 enum CRC32 {
     static func checksum(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        return UInt32(truncatingIfNeeded: crc32(0, base.assumingMemoryBound(to: Bytef.self), uInt(buffer.count)))
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        if buffer.count >= 64 {
+            // Fold the whole 16-byte blocks with carry-less multiplication (where the CPU has it), then
+            // finish with zlib: the folded block and the tail have the prefix's remainder, and zlib's
+            // running value 0xFFFFFFFF means "raw register 0" (see CEVTXSupport.h).
+            var folded: (UInt64, UInt64) = (0, 0)
+            let used = withUnsafeMutableBytes(of: &folded) {
+                sightline_crc32_fold(bytes, buffer.count, 0xFFFF_FFFF, $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            if used > 0 {
+                var c = withUnsafeBytes(of: &folded) {
+                    crc32(0xFFFF_FFFF, $0.baseAddress!.assumingMemoryBound(to: Bytef.self), 16)
+                }
+                c = crc32(c, bytes + used, uInt(buffer.count - used))
+                return UInt32(truncatingIfNeeded: c)
+            }
+        }
+        return UInt32(truncatingIfNeeded: crc32(0, bytes, uInt(buffer.count)))
     }
 
     static func checksum(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> UInt32 {

@@ -12,26 +12,29 @@ public struct EVTXRecord: ~Copyable {
     /// or deleted record. Only read when ``EVTXChunkParser/recoversSlack`` is set.
     public var isRecovered: Bool = false
     let parser: EVTXChunkParser
-    let root: Int32
 
     /// Appends the record's event as JSON in the shape the Rust `evtx` crate writes.
     public func appendJSON(to out: inout [UInt8]) {
-        var w = JSONShapeWriter(out: [])
-        swap(&w.out, &out)
-        parser.decoder.renderInPlace(root: root, into: &w)
-        swap(&w.out, &out)
+        parser.decoder.appendRecordJSON(into: &out)
     }
 
     /// Appends the record's event as indented XML.
     public func appendXML(to out: inout [UInt8]) {
+        guard let root = parser.decoder.recordTreeRoot() else { return }
         parser.decoder.renderXMLInPlace(root: root, into: &out)
     }
 
     /// The record's fields as a typed object (`Event` → `System`, `EventData`, …).
     public var fields: EventObject {
+        guard let root = parser.decoder.recordTreeRoot() else { return EventObject() }
+        // The parser's builder keeps its stacks' capacity from record to record.
         var b = EventShapeBuilder()
+        swap(&b, &parser.eventBuilder)
         parser.decoder.renderInPlace(root: root, into: &b)
-        return b.result
+        let result = b.result
+        b.result = EventObject()
+        swap(&b, &parser.eventBuilder)
+        return result
     }
 
     /// The record as an ``Events/Event`` read from `file`.
@@ -49,6 +52,10 @@ public struct EVTXRecord: ~Copyable {
 public final class EVTXChunkParser {
     let buffer: UnsafeMutableRawBufferPointer
     var decoder = BinXMLDecoder()
+    /// Builds typed fields (``EVTXRecord/fields``); kept for its buffers.
+    var eventBuilder = EventShapeBuilder()
+    /// Rendered output of the current chunk (``EVTXReader`` renders into it).
+    var output = OutputBytes(capacity: 1 << 16)
     /// Verify the CRC32 of chunk headers and record areas (a mismatch is counted, the records are still read).
     public var verifiesChecksums = true
     /// Also carve intact records from the slack after the chunk's declared last record (older records of a
@@ -63,6 +70,8 @@ public final class EVTXChunkParser {
 
     deinit {
         buffer.deallocate()
+        output.free()
+        decoder.signature.free()
     }
 
     static let chunkMagic: UInt64 = 0x006B_6E68_4366_6C45  // "ElfChnk\0"
@@ -197,15 +206,14 @@ public final class EVTXChunkParser {
             }
             let written = chunk.u64(off + 16)
             do {
-                let root = try decoder.decodeRecord(start: off + 24, end: off + size - 4)
+                try decoder.beginRecord(start: off + 24, end: off + size - 4)
                 summary.records += 1
                 body(
                     EVTXRecord(
                         recordID: recordID,
                         timestamp: Timestamp(filetime: Int64(clamping: written)),
                         offset: fileOffset + off,
-                        parser: self,
-                        root: root
+                        parser: self
                     )
                 )
             } catch {
@@ -232,15 +240,14 @@ public final class EVTXChunkParser {
         var off = from
         while let o = resync(chunk, from: off, end: chunk.count) {
             let size = Int(chunk.u32(o + 4))
-            if let root = try? decoder.decodeRecord(start: o + 24, end: o + size - 4) {
+            if (try? decoder.beginRecord(start: o + 24, end: o + size - 4)) != nil {
                 summary.records += 1
                 summary.recovered += 1
                 var record = EVTXRecord(
                     recordID: chunk.u64(o + 8),
                     timestamp: Timestamp(filetime: Int64(clamping: chunk.u64(o + 16))),
                     offset: fileOffset + o,
-                    parser: self,
-                    root: root
+                    parser: self
                 )
                 record.isRecovered = true
                 body(record)

@@ -112,10 +112,12 @@ public enum EVTXReader {
         return (events, summary)
     }
 
-    /// Renders every intact record of `file`, calling `write` with each chunk's output in file order.
+    /// Renders every intact record of `file`, calling `write` with the output of each chunk (or of each
+    /// batch of consecutive chunks) in file order.
     ///
-    /// Chunks are independent, so with `threads` > 1 they are parsed concurrently in batches of
-    /// `4 × threads` and written in order: the output is the same for any thread count.
+    /// Chunks are independent, so with `threads` > 1 batches of up to 8 chunks are parsed concurrently in a
+    /// sliding window of `4 × threads` tasks and written in order: the output is the same for any thread
+    /// count.
     ///
     /// - Parameters:
     ///   - displayName: the file name written in each JSON line's `file` member.
@@ -141,49 +143,60 @@ public enum EVTXReader {
         if threads == 1 || file.chunkCount < 2 {
             let parser = EVTXChunkParser()
             parser.recoversSlack = recoveringSlack
+            parser.decoder.rendersShapes = format == .jsonl
             var out: [UInt8] = []
             out.reserveCapacity(1 << 20)
             for i in 0..<file.chunkCount {
+                parser.output.count = 0
+                summary.add(renderChunk(file, i, parser: parser, format: format, name: name))
                 out.removeAll(keepingCapacity: true)
-                summary.add(renderChunk(file, i, parser: parser, format: format, name: name, into: &out))
+                out.append(bytes: parser.output.bytes)
                 if !out.isEmpty { write(out) }
             }
             return summary
         }
-        // A sliding window of chunk tasks: workers never wait for a whole batch, and finished chunks are
-        // written as soon as every earlier chunk has been.
+        // A sliding window of tasks, each rendering a batch of consecutive chunks: workers never wait for a
+        // whole window, and finished batches are written as soon as every earlier one has been. Batches
+        // (up to 8 chunks) keep the per-task overhead small on big files; small files get one chunk each.
+        let batch = max(1, min(8, file.chunkCount / (threads * 16)))
+        let batches = (file.chunkCount + batch - 1) / batch
         let window = threads * 4
         let pool = ParserPool()
-        await withTaskGroup(of: (Int, [UInt8], EVTXChunkParser.ChunkSummary).self) { group in
+        await withTaskGroup(of: (Int, [UInt8], [EVTXChunkParser.ChunkSummary]).self) { group in
             var next = 0
             var inFlight = 0
-            var pending: [Int: ([UInt8], EVTXChunkParser.ChunkSummary)] = [:]
+            var pending: [Int: ([UInt8], [EVTXChunkParser.ChunkSummary])] = [:]
             var written = 0
-            func launch(_ i: Int) {
+            func launch(_ b: Int) {
                 group.addTask {
                     let parser = pool.take()
                     parser.recoversSlack = recoveringSlack
-                    var out: [UInt8] = []
-                    out.reserveCapacity(1 << 18)
-                    let s = renderChunk(file, i, parser: parser, format: format, name: name, into: &out)
+                    parser.decoder.rendersShapes = format == .jsonl
+                    parser.output.count = 0
+                    var summaries: [EVTXChunkParser.ChunkSummary] = []
+                    for i in (b * batch)..<min(file.chunkCount, (b + 1) * batch) {
+                        summaries.append(renderChunk(file, i, parser: parser, format: format, name: name))
+                    }
+                    // An exact-size copy: pending batches hold no spare capacity.
+                    let out = Array(parser.output.bytes)
                     pool.give(parser)
-                    return (i, out, s)
+                    return (b, out, summaries)
                 }
             }
-            while next < file.chunkCount && inFlight < window {
+            while next < batches && inFlight < window {
                 launch(next)
                 next += 1
                 inFlight += 1
             }
-            while let (i, out, s) = await group.next() {
+            while let (b, out, s) = await group.next() {
                 inFlight -= 1
-                pending[i] = (out, s)
+                pending[b] = (out, s)
                 while let (out, s) = pending.removeValue(forKey: written) {
-                    summary.add(s)
+                    for chunk in s { summary.add(chunk) }
                     if !out.isEmpty { write(out) }
                     written += 1
                 }
-                while next < file.chunkCount && inFlight < window {
+                while next < batches && inFlight < window {
                     launch(next)
                     next += 1
                     inFlight += 1
@@ -193,46 +206,54 @@ public enum EVTXReader {
         return summary
     }
 
+    /// Renders chunk `index` into `parser.output` (appending).
     static func renderChunk(
         _ file: EVTXFile,
         _ index: Int,
         parser: EVTXChunkParser,
         format: EVTXOutputFormat,
-        name: [UInt8],
-        into out: inout [UInt8]
+        name: [UInt8]
     ) -> EVTXChunkParser.ChunkSummary {
-        parser.parse(file, chunk: index) { record in
+        let summary = parser.parse(file, chunk: index) { record in
+            var o = parser.output
             switch format {
             case .jsonl:
-                out.append(contentsOf: #"{"record_id":"#.utf8)
-                appendDecimal(record.recordID, into: &out)
-                if record.isRecovered { out.append(contentsOf: #","recovered":true"#.utf8) }
-                out.append(contentsOf: #","timestamp":""#.utf8)
-                record.timestamp.appendISO8601(to: &out, fractionDigits: 7)
-                out.append(contentsOf: #"","file":"#.utf8)
-                out.append(contentsOf: name)
-                out.append(contentsOf: #","event":"#.utf8)
-                record.appendJSON(to: &out)
-                out.append(contentsOf: "}\n".utf8)
+                o.append(#"{"record_id":"#)
+                appendDecimal(record.recordID, into: &o)
+                if record.isRecovered { o.append(#","recovered":true"#) }
+                o.append(#","timestamp":""#)
+                appendISO8601(record.timestamp, fractionDigits: 7, into: &o)
+                o.append(#"","file":"#)
+                o.append(name)
+                o.append(#","event":"#)
+                parser.decoder.appendRecordJSON(into: &o)
+                o.append("}\n")
             case .xml:
-                record.appendXML(to: &out)
+                if let root = parser.decoder.recordTreeRoot() { parser.decoder.renderXMLInPlace(root: root, into: &o) }
             }
+            parser.output = o
         }
+        return summary
     }
 }
 
 /// Appends the decimal digits of `v`.
 @inline(__always)
-func appendDecimal(_ v: UInt64, into out: inout [UInt8]) {
-    var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    withUnsafeMutableBytes(of: &buf) { b in
-        var i = 24
+func appendDecimal<O: ByteSink>(_ v: UInt64, into out: inout O) {
+    out.write(maxCount: 20) { dst in
+        var digits = 1
         var m = v
+        while m >= 10 {
+            digits += 1
+            m /= 10
+        }
+        m = v
+        var i = digits
         repeat {
             i -= 1
-            b[i] = UInt8(48 + m % 10)
+            dst[i] = UInt8(truncatingIfNeeded: 48 + m % 10)
             m /= 10
         } while m > 0
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<24]))
+        return digits
     }
 }

@@ -2,59 +2,61 @@ import Events
 
 /// Builds the typed ``Events/EventValue`` tree of a record from its shape.
 struct EventShapeBuilder: ShapeSink {
-    enum Container {
-        case object(EventObject, key: String?)
-        case array([EventValue], key: String?)
+    /// An object or array being filled; frames are mutated in place, so members are never copied.
+    struct Frame {
+        var key: String?
+        var isArray: Bool
+        var members: [EventObject.Member] = []
+        var items: [EventValue] = []
     }
 
-    var stack: [Container] = []
+    var frames: [Frame] = []
     var pendingKey: String? = nil
     var result: EventObject = EventObject()
+    /// Reused for the UTF-8 of keys and text values.
+    var scratch: [UInt8] = []
 
     mutating func put(_ v: EventValue) {
         let key = pendingKey
         pendingKey = nil
-        guard let top = stack.popLast() else { return }
-        switch top {
-        case .object(var o, let k):
-            o.append(key ?? "", v)
-            stack.append(.object(o, key: k))
-        case .array(var a, let k):
-            a.append(v)
-            stack.append(.array(a, key: k))
+        let top = frames.count - 1
+        guard top >= 0 else { return }
+        if frames[top].isArray {
+            frames[top].items.append(v)
+        } else {
+            frames[top].members.append(EventObject.Member(key: key ?? "", value: v))
         }
     }
 
     mutating func beginObject() {
-        stack.append(.object(EventObject(), key: pendingKey))
+        frames.append(Frame(key: pendingKey, isArray: false))
         pendingKey = nil
     }
 
     mutating func endObject() {
-        guard case .object(let o, let k)? = stack.popLast() else { return }
-        if stack.isEmpty {
-            result = o
+        guard let f = frames.popLast(), !f.isArray else { return }
+        if frames.isEmpty {
+            result = EventObject(f.members)
         } else {
-            pendingKey = k
-            put(.object(o))
+            pendingKey = f.key
+            put(.object(EventObject(f.members)))
         }
     }
 
     mutating func beginArray() {
-        stack.append(.array([], key: pendingKey))
+        frames.append(Frame(key: pendingKey, isArray: true))
         pendingKey = nil
     }
 
     mutating func endArray() {
-        guard case .array(let a, let k)? = stack.popLast() else { return }
-        pendingKey = k
-        put(.array(a))
+        guard let f = frames.popLast(), f.isArray else { return }
+        pendingKey = f.key
+        put(.array(f.items))
     }
 
     mutating func key(_ d: borrowing BinXMLDecoder, name: Int32, suffix: Int) {
-        var s = String(decoding: d.names[Int(name)], as: UTF8.self)
-        if suffix > 0 { s += "_\(suffix)" }
-        pendingKey = s
+        let s = d.nameStrings[Int(name)]
+        pendingKey = suffix > 0 ? s + "_\(suffix)" : s
     }
 
     mutating func key(literal: StaticString) {
@@ -62,16 +64,16 @@ struct EventShapeBuilder: ShapeSink {
     }
 
     mutating func key(_ d: borrowing BinXMLDecoder, textOf nodes: Range<Int>) {
-        var bytes: [UInt8] = []
-        for i in nodes { d.appendText(d.tree.nodes[i], into: &bytes, escape: .none) }
-        pendingKey = String(decoding: bytes, as: UTF8.self)
+        scratch.removeAll(keepingCapacity: true)
+        for i in nodes { d.appendText(d.tree.nodes[i], into: &scratch, escape: .none) }
+        pendingKey = String(decoding: scratch, as: UTF8.self)
     }
 
     mutating func null() { put(.null) }
 
     mutating func emptyString() { put(.string("")) }
 
-    mutating func number(_ d: borrowing BinXMLDecoder, _ n: Node) { put(d.typedValue(n)) }
+    mutating func number(_ d: borrowing BinXMLDecoder, _ n: Node) { put(d.typedValue(n, scratch: &scratch)) }
 
     mutating func text(_ d: borrowing BinXMLDecoder, _ nodes: Range<Int>) {
         // One typed value keeps its type; anything else is the concatenated text.
@@ -84,33 +86,49 @@ struct EventShapeBuilder: ShapeSink {
             single = n
         }
         if count == 1, let single, single.kind == .value {
-            put(d.typedValue(single))
+            put(d.typedValue(single, scratch: &scratch))
             return
         }
-        var bytes: [UInt8] = []
+        scratch.removeAll(keepingCapacity: true)
         for i in nodes {
             let n = d.tree.nodes[i]
-            if n.kind != .element { d.appendText(n, into: &bytes, escape: .none) }
+            if n.kind != .element { d.appendText(n, into: &scratch, escape: .none) }
         }
-        put(.string(String(decoding: bytes, as: UTF8.self)))
+        put(.string(String(decoding: scratch, as: UTF8.self)))
     }
 }
 
 extension BinXMLDecoder {
     func textString(_ n: Node) -> String {
         var bytes: [UInt8] = []
-        appendText(n, into: &bytes, escape: .none)
-        return String(decoding: bytes, as: UTF8.self)
+        return textString(n, scratch: &bytes)
+    }
+
+    /// The text of `n`, built in `scratch` (reused from call to call).
+    func textString(_ n: Node, scratch: inout [UInt8]) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        appendText(n, into: &scratch, escape: .none)
+        return String(decoding: scratch, as: UTF8.self)
     }
 
     /// A value node as a typed event value.
     func typedValue(_ n: Node) -> EventValue {
-        if n.kind == .ansi { return .string(textString(n)) }
-        guard n.kind == .value else { return .string(textString(n)) }
+        var scratch: [UInt8] = []
+        return typedValue(n, scratch: &scratch)
+    }
+
+    /// A value node as a typed event value; `scratch` is reused for text.
+    func typedValue(_ n: Node, scratch: inout [UInt8]) -> EventValue {
+        if n.kind == .ansi { return .string(textString(n, scratch: &scratch)) }
+        guard n.kind == .value else { return .string(textString(n, scratch: &scratch)) }
         if n.type & ValueType.array != 0 {
             var items: [EventValue] = []
             for k in 0..<arrayCount(n) {
-                if let item = arrayItem(n, k) { items.append(typedValue(item)) } else { items.append(.string("")) }
+                if let item = arrayItem(n, k) {
+                    items.append(typedValue(item, scratch: &scratch))
+                } else {
+                    items.append(.string(""))
+                }
             }
             return .array(items)
         }
@@ -129,8 +147,8 @@ extension BinXMLDecoder {
         case ValueType.real64: return .double(Double(bitPattern: bytes.u64(o)))
         case ValueType.bool: return .bool(bytes.u32(o) != 0)
         case ValueType.binary: return .binary(Array(bytes[o..<(o + Int(n.b))]))
-        case ValueType.guid: return .guid(textString(n))
-        case ValueType.sid: return .sid(textString(n))
+        case ValueType.guid: return .guid(textString(n, scratch: &scratch))
+        case ValueType.sid: return .sid(textString(n, scratch: &scratch))
         case ValueType.filetime: return .timestamp(Timestamp(filetime: Int64(clamping: bytes.u64(o))))
         case ValueType.systemtime:
             let f = (0..<8).map { Int(bytes.u16(o + 2 * $0)) }
@@ -146,8 +164,8 @@ extension BinXMLDecoder {
             ) {
                 return .timestamp(t)
             }
-            return .string(textString(n))
-        default: return .string(textString(n))
+            return .string(textString(n, scratch: &scratch))
+        default: return .string(textString(n, scratch: &scratch))
         }
     }
 }

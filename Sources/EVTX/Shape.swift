@@ -29,7 +29,7 @@ extension BinXMLDecoder {
     }
 
     /// ``renderXML(root:into:)`` without copying the decoder (see ``renderInPlace(root:into:)``).
-    mutating func renderXMLInPlace(root: Int32, into out: inout [UInt8]) {
+    mutating func renderXMLInPlace<O: ByteSink>(root: Int32, into out: inout O) {
         renderXML(root: root, into: &out)
     }
 
@@ -259,13 +259,11 @@ extension BinXMLDecoder {
 }
 
 /// Writes the shape as compact JSON bytes.
-struct JSONShapeWriter: ShapeSink {
-    var out: [UInt8]
+///
+/// Callers swap their sink into ``out`` and back, so nothing is copied.
+struct JSONShapeWriter<Out: ByteSink>: ShapeSink {
+    var out = Out()
     var needComma = false
-
-    init(out: [UInt8]) {
-        self.out = out
-    }
 
     @inline(__always)
     mutating func separator() {
@@ -299,17 +297,12 @@ struct JSONShapeWriter: ShapeSink {
         needComma = false
         let start = d.nameKeyStarts[Int(name)]
         let end = d.nameKeyStarts[Int(name) + 1]
-        if suffix == 0 {
-            d.nameKeys.withUnsafeBufferPointer {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end]))
-            }
-            return
+        d.nameKeys.withUnsafeBytes {
+            out.append(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<(suffix == 0 ? end : end - 2)]))
         }
-        d.nameKeys.withUnsafeBufferPointer {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<(end - 2)]))
-        }
+        if suffix == 0 { return }
         out.append(UInt8(ascii: "_"))
-        out.append(contentsOf: String(suffix).utf8)
+        d.appendDecimal(suffix, into: &out)
         out.append(0x22)
         out.append(UInt8(ascii: ":"))
     }
@@ -317,7 +310,7 @@ struct JSONShapeWriter: ShapeSink {
     mutating func key(literal: StaticString) {
         separator()
         out.append(0x22)
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        out.append(literal)
         out.append(0x22)
         out.append(UInt8(ascii: ":"))
         needComma = false
@@ -334,13 +327,14 @@ struct JSONShapeWriter: ShapeSink {
 
     mutating func null() {
         separator()
-        out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        out.append("null")
         needComma = true
     }
 
     mutating func emptyString() {
         separator()
-        out.append(contentsOf: [0x22, 0x22])
+        out.append(0x22)
+        out.append(0x22)
         needComma = true
     }
 

@@ -1,3 +1,5 @@
+import CEVTXSupport
+
 /// How text is escaped while it is transcoded.
 enum Escape {
     case none
@@ -14,19 +16,101 @@ enum UTF16Text {
     ///
     /// The text is transcoded into a temporary buffer and appended to `out` in one copy.
     @inline(__always)
-    static func appendUTF8(
+    static func appendUTF8<O: ByteSink>(
         _ bytes: UnsafeRawBufferPointer,
         start: Int,
         units: Int,
-        into out: inout [UInt8],
+        into out: inout O,
         escape: Escape
     ) {
         if units <= 0 { return }
         // Worst case: 6 bytes per unit (`\u00XX` or `&quot;`).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: units * 6) { tmp in
-            let n = transcode(bytes, start: start, units: units, into: tmp.baseAddress!, escape: escape)
-            out.append(contentsOf: UnsafeBufferPointer(start: tmp.baseAddress, count: n))
+        if escape == .json {
+            out.write(maxCount: units * 6) { transcodeJSON(bytes, start: start, units: units, into: $0) }
+        } else {
+            out.write(maxCount: units * 6) { transcode(bytes, start: start, units: units, into: $0, escape: escape) }
         }
+    }
+
+    /// ``transcode(_:start:units:into:escape:)`` for JSON string content, the hot case: runs of plain ASCII
+    /// are copied by `sightline_json_ascii_run` (SSE2), the units between them one by one.
+    static func transcodeJSON(
+        _ bytes: UnsafeRawBufferPointer,
+        start: Int,
+        units: Int,
+        into dst: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        var n = 0
+        var i = 0
+        let src = bytes.baseAddress! + start
+        while i < units {
+            let run = sightline_json_ascii_run(
+                src.assumingMemoryBound(to: UInt8.self) + 2 * i,
+                units - i,
+                dst + n
+            )
+            i += run
+            n += run
+            // Units that are not plain ASCII, until the next plain one.
+            while i < units {
+                let u = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                if u >= 0x20 && u < 0x80 && u != 0x22 && u != 0x5C { break }
+                i += 1
+                if u == 0x22 || u == 0x5C {
+                    dst[n] = 0x5C
+                    dst[n + 1] = UInt8(u)
+                    n += 2
+                } else if u == 0 {
+                    return n
+                } else if u < 0x20 {
+                    n += writeEscaped(UInt8(u), into: dst + n, escape: .json)
+                } else {
+                    n += encodeNonASCII(u, src, &i, units, into: dst + n)
+                }
+            }
+        }
+        return n
+    }
+
+    /// Writes the UTF-8 of unit `u` (0x80 or above; a high surrogate takes the next unit at `i` when it is
+    /// the low half). Returns the number of bytes written.
+    @inline(__always)
+    static func encodeNonASCII(
+        _ u: UInt16,
+        _ src: UnsafeRawPointer,
+        _ i: inout Int,
+        _ units: Int,
+        into dst: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        if u < 0x800 {
+            dst[0] = UInt8(0xC0 | (u >> 6))
+            dst[1] = UInt8(0x80 | (u & 0x3F))
+            return 2
+        }
+        var scalar = UInt32(u)
+        if u >= 0xD800 && u < 0xDC00 {
+            scalar = 0xFFFD
+            if i < units {
+                let low = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                if low >= 0xDC00 && low < 0xE000 {
+                    scalar = 0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                    i += 1
+                }
+            }
+        } else if u >= 0xDC00 && u < 0xE000 {
+            scalar = 0xFFFD
+        }
+        if scalar < 0x10000 {
+            dst[0] = UInt8(0xE0 | (scalar >> 12))
+            dst[1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+            dst[2] = UInt8(0x80 | (scalar & 0x3F))
+            return 3
+        }
+        dst[0] = UInt8(0xF0 | (scalar >> 18))
+        dst[1] = UInt8(0x80 | ((scalar >> 12) & 0x3F))
+        dst[2] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+        dst[3] = UInt8(0x80 | (scalar & 0x3F))
+        return 4
     }
 
     /// Transcodes into `dst` (room for `6 * units` bytes); returns the number of bytes written.
@@ -42,23 +126,25 @@ enum UTF16Text {
         var i = 0
         let src = bytes.baseAddress! + start
         while i < units {
-            // Fast path: four plain ASCII units (no NUL, nothing to escape) at a time.
+            // Fast path: plain ASCII units (no NUL, nothing to escape), eight or four at a time. (Swift's
+            // generic SIMD types were measured: much slower here than these 64-bit words.)
             if escape != .xmlText && escape != .xmlAttribute && i + 4 <= units {
                 let x = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt64.self))
-                if x & 0xFF80_FF80_FF80_FF80 == 0 {
-                    let b0 = UInt8(truncatingIfNeeded: x)
-                    let b1 = UInt8(truncatingIfNeeded: x >> 16)
-                    let b2 = UInt8(truncatingIfNeeded: x >> 32)
-                    let b3 = UInt8(truncatingIfNeeded: x >> 48)
-                    if plain(b0, escape) && plain(b1, escape) && plain(b2, escape) && plain(b3, escape) {
-                        dst[n] = b0
-                        dst[n + 1] = b1
-                        dst[n + 2] = b2
-                        dst[n + 3] = b3
-                        n += 4
-                        i += 4
+                if i + 8 <= units {
+                    let y = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i + 8, as: UInt64.self))
+                    if plainASCII(x, escape) && plainASCII(y, escape) {
+                        let packed = UInt64(narrow(x)) | UInt64(narrow(y)) << 32
+                        UnsafeMutableRawPointer(dst + n).storeBytes(of: packed.littleEndian, as: UInt64.self)
+                        n += 8
+                        i += 8
                         continue
                     }
+                }
+                if plainASCII(x, escape) {
+                    UnsafeMutableRawPointer(dst + n).storeBytes(of: narrow(x).littleEndian, as: UInt32.self)
+                    n += 4
+                    i += 4
+                    continue
                 }
             }
             let u = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
@@ -74,48 +160,29 @@ enum UTF16Text {
                 }
                 continue
             }
-            if u < 0x800 {
-                dst[n] = UInt8(0xC0 | (u >> 6))
-                dst[n + 1] = UInt8(0x80 | (u & 0x3F))
-                n += 2
-                continue
-            }
-            var scalar = UInt32(u)
-            if u >= 0xD800 && u < 0xDC00 {
-                if i < units {
-                    let low = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                    if low >= 0xDC00 && low < 0xE000 {
-                        scalar = 0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                        i += 1
-                    } else {
-                        scalar = 0xFFFD
-                    }
-                } else {
-                    scalar = 0xFFFD
-                }
-            } else if u >= 0xDC00 && u < 0xE000 {
-                scalar = 0xFFFD
-            }
-            if scalar < 0x10000 {
-                dst[n] = UInt8(0xE0 | (scalar >> 12))
-                dst[n + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
-                dst[n + 2] = UInt8(0x80 | (scalar & 0x3F))
-                n += 3
-            } else {
-                dst[n] = UInt8(0xF0 | (scalar >> 18))
-                dst[n + 1] = UInt8(0x80 | ((scalar >> 12) & 0x3F))
-                dst[n + 2] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
-                dst[n + 3] = UInt8(0x80 | (scalar & 0x3F))
-                n += 4
-            }
+            n += encodeNonASCII(u, src, &i, units, into: dst + n)
         }
         return n
     }
 
-    /// An ASCII byte that is copied as is (not NUL, not escaped) for `.none` and `.json`.
+    /// True when four UTF-16 units (little-endian in `x`) are ASCII that `.none` or `.json` copies as is:
+    /// no NUL, and for JSON nothing below 0x20, no `"` and no `\`.
     @inline(__always)
-    static func plain(_ c: UInt8, _ escape: Escape) -> Bool {
-        escape == .none ? c != 0 : (c >= 0x20 && c != 0x22 && c != 0x5C)
+    static func plainASCII(_ x: UInt64, _ escape: Escape) -> Bool {
+        let ones: UInt64 = 0x0001_0001_0001_0001
+        let high: UInt64 = 0x8000_8000_8000_8000
+        @inline(__always) func hasZeroUnit(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
+        if x & 0xFF80_FF80_FF80_FF80 != 0 { return false }
+        if escape == .none { return !hasZeroUnit(x) }
+        // Units are below 0x80 here, so adding 0x60 sets bit 7 of a unit exactly when it is 0x20 or more.
+        if (x &+ 0x0060_0060_0060_0060) & 0x0080_0080_0080_0080 != 0x0080_0080_0080_0080 { return false }
+        return !hasZeroUnit(x ^ (ones &* 0x22)) && !hasZeroUnit(x ^ (ones &* 0x5C))
+    }
+
+    /// The low bytes of four UTF-16 units.
+    @inline(__always)
+    static func narrow(_ x: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: (x & 0xFF) | (x >> 8 & 0xFF00) | (x >> 16 & 0xFF_0000) | (x >> 24 & 0xFF00_0000))
     }
 
     /// Writes the escaped form of an ASCII byte; returns its length.
@@ -158,7 +225,7 @@ enum UTF16Text {
         }
     }
 
-    static func appendEscaped(_ c: UInt8, into out: inout [UInt8], escape: Escape) {
+    static func appendEscaped<O: ByteSink>(_ c: UInt8, into out: inout O, escape: Escape) {
         switch escape {
         case .none: out.append(c)
         case .json:
@@ -188,7 +255,7 @@ enum UTF16Text {
     }
 
     @inline(__always)
-    static func appendScalar(_ s: UInt32, into out: inout [UInt8]) {
+    static func appendScalar<O: ByteSink>(_ s: UInt32, into out: inout O) {
         if s < 0x80 {
             out.append(UInt8(s))
         } else if s < 0x800 {
@@ -207,7 +274,7 @@ enum UTF16Text {
     }
 
     /// Appends UTF-8 bytes, escaping as asked.
-    static func appendEscaping(_ utf8: some Collection<UInt8>, into out: inout [UInt8], escape: Escape) {
+    static func appendEscaping<O: ByteSink>(_ utf8: some Collection<UInt8>, into out: inout O, escape: Escape) {
         if escape == .none {
             out.append(contentsOf: utf8)
             return

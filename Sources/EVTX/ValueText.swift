@@ -1,14 +1,12 @@
 import Events
 
 extension BinXMLDecoder {
-    static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
-    static let lowerHex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends the text of a value, entity or character reference node, the way the `evtx` crate
     /// renders it (numbers in decimal, GUIDs upper-case without braces, times as
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, binary as upper-case hex, hex integers as `0x…`, arrays joined
     /// by commas).
-    func appendText(_ n: Node, into out: inout [UInt8], escape: Escape) {
+    func appendText<O: ByteSink>(_ n: Node, into out: inout O, escape: Escape) {
         switch n.kind {
         case .element, .placeholder:
             return
@@ -56,51 +54,56 @@ extension BinXMLDecoder {
     }
 
     @inline(__always)
-    func appendDecimal<T: BinaryInteger>(_ v: T, into out: inout [UInt8]) {
+    func appendDecimal<T: BinaryInteger, O: ByteSink>(_ v: T, into out: inout O) {
         if v >= 0 && v < 10 {
             out.append(UInt8(48 + Int(v)))
             return
         }
-        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &buf) { b in
-            var i = 24
-            let negative = v < 0
-            var m = negative ? UInt64(0) &- UInt64(truncatingIfNeeded: Int64(v)) : UInt64(v)
+        let negative = v < 0
+        let magnitude = negative ? UInt64(0) &- UInt64(truncatingIfNeeded: Int64(v)) : UInt64(v)
+        out.write(maxCount: 21) { dst in
+            var digits = 1
+            var m = magnitude
+            while m >= 10 {
+                digits += 1
+                m /= 10
+            }
+            var n = 0
+            if negative {
+                dst[0] = UInt8(ascii: "-")
+                n = 1
+            }
+            m = magnitude
+            var i = n + digits
             repeat {
                 i -= 1
-                b[i] = UInt8(48 + m % 10)
+                dst[i] = UInt8(48 + m % 10)
                 m /= 10
             } while m > 0
-            if negative {
-                i -= 1
-                b[i] = UInt8(ascii: "-")
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<24]))
+            return n + digits
         }
     }
 
-    func appendHex(_ v: UInt64, into out: inout [UInt8]) {
-        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &buf) { b in
-            b[0] = UInt8(ascii: "0")
-            b[1] = UInt8(ascii: "x")
-            var n = 2
+    func appendHex<O: ByteSink>(_ v: UInt64, into out: inout O) {
+        out.write(maxCount: 18) { dst in
+            dst[0] = UInt8(ascii: "0")
+            dst[1] = UInt8(ascii: "x")
             if v == 0 {
-                b[2] = UInt8(ascii: "0")
-                n = 3
-            } else {
-                var shift = (64 - v.leadingZeroBitCount + 3) / 4 * 4
-                while shift > 0 {
-                    shift -= 4
-                    b[n] = BinXMLDecoder.lowerHex[Int((v >> UInt64(shift)) & 0xF)]
-                    n += 1
-                }
+                dst[2] = UInt8(ascii: "0")
+                return 3
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<n]))
+            var n = 2
+            var shift = (64 - v.leadingZeroBitCount + 3) / 4 * 4
+            while shift > 0 {
+                shift -= 4
+                dst[n] = HexDigits.lower[Int((v >> UInt64(shift)) & 0xF)]
+                n += 1
+            }
+            return n
         }
     }
 
-    func appendScalarText(_ n: Node, into out: inout [UInt8], escape: Escape) {
+    func appendScalarText<O: ByteSink>(_ n: Node, into out: inout O, escape: Escape) {
         let o = Int(n.a)
         let size = Int(n.b)
         switch n.type {
@@ -122,19 +125,19 @@ extension BinXMLDecoder {
             out.append(contentsOf: BinXMLDecoder.shortest(Double(bitPattern: bytes.u64(o)).description).utf8)
         case ValueType.bool:
             if bytes.u32(o) != 0 {
-                out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+                out.append("true")
             } else {
-                out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+                out.append("false")
             }
         case ValueType.binary:
             if size == 0 { return }
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * size) { tmp in
+            out.write(maxCount: 2 * size) { dst in
                 for i in 0..<size {
                     let b = bytes[o + i]
-                    tmp[2 * i] = BinXMLDecoder.upperHex[Int(b >> 4)]
-                    tmp[2 * i + 1] = BinXMLDecoder.upperHex[Int(b & 0xF)]
+                    dst[2 * i] = HexDigits.upper[Int(b >> 4)]
+                    dst[2 * i + 1] = HexDigits.upper[Int(b & 0xF)]
                 }
-                out.append(contentsOf: UnsafeBufferPointer(tmp))
+                return 2 * size
             }
         case ValueType.guid:
             BinXMLDecoder.appendGUID(bytes, o, into: &out)
@@ -146,7 +149,7 @@ extension BinXMLDecoder {
             appendHex(bytes.u64(o), into: &out)
         case ValueType.filetime:
             let ticks = bytes.u64(o)
-            Timestamp(filetime: Int64(clamping: ticks)).appendISO8601(to: &out, fractionDigits: 6)
+            appendISO8601(Timestamp(filetime: Int64(clamping: ticks)), fractionDigits: 6, into: &out)
         case ValueType.systemtime:
             BinXMLDecoder.appendSystemTime(bytes, o, into: &out)
         case ValueType.sid:
@@ -156,32 +159,40 @@ extension BinXMLDecoder {
         }
     }
 
-    static func appendGUID(_ bytes: UnsafeRawBufferPointer, _ o: Int, into out: inout [UInt8]) {
+    static func appendGUID<O: ByteSink>(_ bytes: UnsafeRawBufferPointer, _ o: Int, into out: inout O) {
         // Data1..Data3 little-endian, Data4 in order: 8-4-4-4-12 upper-case hex digits.
-        let order = (3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15)
-        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &buf) { b in
-            withUnsafeBytes(of: order) { ord in
-                var n = 0
-                for k in 0..<16 {
-                    if k == 4 || k == 6 || k == 8 || k == 10 {
-                        b[n] = UInt8(ascii: "-")
-                        n += 1
-                    }
-                    let v = bytes[o + Int(ord.load(fromByteOffset: k * MemoryLayout<Int>.stride, as: Int.self))]
-                    b[n] = upperHex[Int(v >> 4)]
-                    b[n + 1] = upperHex[Int(v & 0xF)]
-                    n += 2
+        let d1 = bytes.u32(o)
+        let d2 = bytes.u16(o + 4)
+        let d3 = bytes.u16(o + 6)
+        out.write(maxCount: 36) { dst in
+            @inline(__always) func hex(_ v: UInt64, _ digits: Int, at: Int) {
+                var v = v
+                var k = at + digits
+                while k > at {
+                    k -= 1
+                    dst[k] = HexDigits.upper[Int(v & 0xF)]
+                    v >>= 4
                 }
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<36]))
+            hex(UInt64(d1), 8, at: 0)
+            dst[8] = UInt8(ascii: "-")
+            hex(UInt64(d2), 4, at: 9)
+            dst[13] = UInt8(ascii: "-")
+            hex(UInt64(d3), 4, at: 14)
+            dst[18] = UInt8(ascii: "-")
+            hex(UInt64(bytes[o + 8]) << 8 | UInt64(bytes[o + 9]), 4, at: 19)
+            dst[23] = UInt8(ascii: "-")
+            var tail: UInt64 = 0
+            for k in 10..<16 { tail = tail << 8 | UInt64(bytes[o + k]) }
+            hex(tail, 12, at: 24)
+            return 36
         }
     }
 
-    static func appendSystemTime(_ bytes: UnsafeRawBufferPointer, _ o: Int, into out: inout [UInt8]) {
+    static func appendSystemTime<O: ByteSink>(_ bytes: UnsafeRawBufferPointer, _ o: Int, into out: inout O) {
         let f = (0..<8).map { Int(bytes.u16(o + 2 * $0)) }
         if f.allSatisfy({ $0 == 0 }) {
-            Timestamp(filetime: 0).appendISO8601(to: &out, fractionDigits: 6)
+            appendISO8601(Timestamp(filetime: 0), fractionDigits: 6, into: &out)
             return
         }
         func put(_ v: Int, _ w: Int) {
@@ -205,9 +216,9 @@ extension BinXMLDecoder {
         out.append(UInt8(ascii: "Z"))
     }
 
-    func appendSID(_ o: Int, _ size: Int, into out: inout [UInt8]) {
+    func appendSID<O: ByteSink>(_ o: Int, _ size: Int, into out: inout O) {
         guard size >= 8 else {
-            out.append(contentsOf: Array("S-?".utf8))
+            out.append("S-?")
             return
         }
         out.append(UInt8(ascii: "S"))
@@ -238,5 +249,58 @@ extension BinXMLDecoder {
         }
         while exp.count > 1 && exp.first == "0" { exp = exp.dropFirst() }
         return String(s[..<e]) + "e" + sign + exp
+    }
+}
+
+/// Hex digit tables, as tuples (no array bounds checks or reference counting in loops).
+enum HexDigits {
+    static let upper: StaticTable = StaticTable("0123456789ABCDEF")
+    static let lower: StaticTable = StaticTable("0123456789abcdef")
+}
+
+/// A read-only byte table backed by a static string's storage.
+struct StaticTable: @unchecked Sendable {
+    // Sendable: the pointer is to immutable, static string storage.
+    let base: UnsafePointer<UInt8>
+
+    init(_ s: StaticString) {
+        base = s.utf8Start
+    }
+
+    @inline(__always)
+    subscript(_ i: Int) -> UInt8 { base[i] }
+}
+
+/// Appends `t` as `YYYY-MM-DDTHH:MM:SS[.f…]Z` with `digits` (1…7) fractional digits, as
+/// ``Events/Timestamp/appendISO8601(to:fractionDigits:)`` does (years clamped to 0…9999).
+func appendISO8601<O: ByteSink>(_ t: Timestamp, fractionDigits digits: Int, into out: inout O) {
+    let c = t.components
+    out.write(maxCount: 28) { dst in
+        @inline(__always) func put(_ v: Int, _ width: Int, at: Int) {
+            var v = v
+            var k = at + width
+            while k > at {
+                k -= 1
+                dst[k] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            }
+        }
+        put(max(0, min(9999, c.year)), 4, at: 0)
+        dst[4] = UInt8(ascii: "-")
+        put(c.month, 2, at: 5)
+        dst[7] = UInt8(ascii: "-")
+        put(c.day, 2, at: 8)
+        dst[10] = UInt8(ascii: "T")
+        put(c.hour, 2, at: 11)
+        dst[13] = UInt8(ascii: ":")
+        put(c.minute, 2, at: 14)
+        dst[16] = UInt8(ascii: ":")
+        put(c.second, 2, at: 17)
+        dst[19] = UInt8(ascii: ".")
+        var f = c.fraction
+        for _ in 0..<(7 - digits) { f /= 10 }
+        put(f, digits, at: 20)
+        dst[20 + digits] = UInt8(ascii: "Z")
+        return 21 + digits
     }
 }

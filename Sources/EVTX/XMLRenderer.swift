@@ -1,11 +1,11 @@
 extension BinXMLDecoder {
     /// Renders the record tree as indented XML (two spaces per level), one element per line.
-    func renderXML(root: Int32, into out: inout [UInt8]) {
+    func renderXML<O: ByteSink>(root: Int32, into out: inout O) {
         out.append(contentsOf: Array("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n".utf8))
         renderXMLElement(root, level: 0, into: &out)
     }
 
-    func renderXMLElement(_ e: Int32, level: Int, into out: inout [UInt8]) {
+    func renderXMLElement<O: ByteSink>(_ e: Int32, level: Int, into out: inout O) {
         for _ in 0..<(level * 2) { out.append(0x20) }
         let name = names[Int(tree.elements[Int(e)].name)]
         out.append(UInt8(ascii: "<"))

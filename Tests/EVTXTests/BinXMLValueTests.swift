@@ -84,6 +84,40 @@ import Testing
         #expect(render(ValueType.ansiString, []).0 == "")
     }
 
+    /// Long and short strings mixing plain ASCII runs (copied eight units at a time) with characters to
+    /// escape and non-ASCII text at every position.
+    @Test func mixedStringsMatchAPlainJSONEscaper() {
+        let palette: [String] = ["a", "Z", "0", " ", "~", "\"", "\\", "\n", "\u{01}", "\u{1F}", "\u{7F}", "é", "한", "😀"]
+        func escaped(_ s: String) -> String {
+            var out = ""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case _ where u.value < 0x20:
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out
+        }
+        var state: UInt64 = 42
+        for length in 0..<60 {
+            for _ in 0..<20 {
+                var s = ""
+                for _ in 0..<length {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let r = Int(state >> 33)
+                    // Mostly plain ASCII, like real event data.
+                    s += r % 4 == 0 ? palette[r / 4 % palette.count] : String(UnicodeScalar(UInt8(0x41 + r % 26)))
+                }
+                #expect(render(ValueType.string, utf16(s)).0 == escaped(s), "\(s.debugDescription)")
+            }
+        }
+    }
+
     @Test func arrays() {
         let strings = utf16("a") + [0, 0] + [0, 0] + utf16("bc") + [0, 0]
         let (text, value) = render(ValueType.string | ValueType.array, strings)

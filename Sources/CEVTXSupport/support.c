@@ -1,0 +1,121 @@
+// CRC-32 folding with PCLMULQDQ, for the EVTX chunk checksums, and the ASCII run copier for JSON text (see
+// CEVTXSupport.h).
+//
+// Four 128-bit accumulators each absorb the block 64 bytes further on: a = a.lo * K1 ^ a.hi * K2 ^ next,
+// where K1 and K2 are x^(512+32) and x^(512-32) mod P, bit-reflected and shifted left by one (the reflected
+// domain). Then the four are folded into one with the 128-bit distance constants, and any remaining whole
+// 16-byte blocks are folded in the same way. The caller finishes the CRC of the 16 folded bytes and the tail.
+#include "CEVTXSupport.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define K1 0x154442bd4ULL  // x^(4*128+32) mod P
+#define K2 0x1c6e41596ULL  // x^(4*128-32) mod P
+#define K3 0x1751997d0ULL  // x^(128+32) mod P
+#define K4 0x0ccaa009eULL  // x^(128-32) mod P
+
+__attribute__((target("pclmul,sse2")))
+static inline __m128i fold_block(__m128i a, __m128i k, __m128i next) {
+    __m128i lo = _mm_clmulepi64_si128(a, k, 0x00);
+    __m128i hi = _mm_clmulepi64_si128(a, k, 0x11);
+    return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+__attribute__((target("pclmul,sse2")))
+static size_t fold(const uint8_t *p, size_t count, uint32_t register_, uint8_t folded[16]) {
+    const __m128i k12 = _mm_set_epi64x((long long)K2, (long long)K1);
+    const __m128i k34 = _mm_set_epi64x((long long)K4, (long long)K3);
+    __m128i a0 = _mm_loadu_si128((const __m128i *)(p + 0));
+    __m128i a1 = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i a2 = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i a3 = _mm_loadu_si128((const __m128i *)(p + 48));
+    a0 = _mm_xor_si128(a0, _mm_cvtsi32_si128((int)register_));
+    size_t at = 64;
+    while (at + 64 <= count) {
+        a0 = fold_block(a0, k12, _mm_loadu_si128((const __m128i *)(p + at + 0)));
+        a1 = fold_block(a1, k12, _mm_loadu_si128((const __m128i *)(p + at + 16)));
+        a2 = fold_block(a2, k12, _mm_loadu_si128((const __m128i *)(p + at + 32)));
+        a3 = fold_block(a3, k12, _mm_loadu_si128((const __m128i *)(p + at + 48)));
+        at += 64;
+    }
+    __m128i a = fold_block(a0, k34, a1);
+    a = fold_block(a, k34, a2);
+    a = fold_block(a, k34, a3);
+    while (at + 16 <= count) {
+        a = fold_block(a, k34, _mm_loadu_si128((const __m128i *)(p + at)));
+        at += 16;
+    }
+    _mm_storeu_si128((__m128i *)folded, a);
+    return at;
+}
+
+static int has_pclmul(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2");
+    }
+    return known;
+}
+
+size_t sightline_crc32_fold(const uint8_t *data, size_t count, uint32_t register_, uint8_t folded[16]) {
+    if (count < 64 || !has_pclmul()) return 0;
+    return fold(data, count, register_, folded);
+}
+
+#else
+
+size_t sightline_crc32_fold(const uint8_t *data, size_t count, uint32_t register_, uint8_t folded[16]) {
+    (void)data;
+    (void)count;
+    (void)register_;
+    (void)folded;
+    return 0;
+}
+
+#endif
+
+static inline int json_plain(uint16_t u) {
+    return u >= 0x20 && u < 0x80 && u != 0x22 && u != 0x5C;
+}
+
+#if defined(__x86_64__)
+size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    const __m128i bias = _mm_set1_epi16((short)0x8000);
+    const __m128i limit = _mm_set1_epi16((short)(0x5F ^ 0x8000));
+    const __m128i space = _mm_set1_epi16(0x20);
+    const __m128i quote = _mm_set1_epi16(0x22);
+    const __m128i backslash = _mm_set1_epi16(0x5C);
+    size_t i = 0;
+    while (i + 8 <= count) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + 2 * i));
+        // Unsigned (v - 0x20) > 0x5F, through a signed compare of biased values; or a quote or backslash.
+        __m128i bad = _mm_cmpgt_epi16(_mm_xor_si128(_mm_sub_epi16(v, space), bias), limit);
+        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)));
+        int mask = _mm_movemask_epi8(bad);
+        // Bad lanes may pack to anything: only the good prefix counts, and dst has room for the eight bytes.
+        _mm_storel_epi64((__m128i *)(dst + i), _mm_packus_epi16(v, v));
+        if (mask != 0) return i + (size_t)(__builtin_ctz((unsigned)mask) / 2);
+        i += 8;
+    }
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!json_plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
+#else
+size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    size_t i = 0;
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!json_plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
+#endif
