@@ -87,11 +87,12 @@ struct Pattern: AsyncParsableCommand {
 
         func run() async throws {
             var reader = LineReader(fd: 0)
+            var runner = PatternCaseRunner()
             var out: [UInt8] = []
             out.reserveCapacity(1 << 16)
             while let ok = reader.nextLine({ line in
                 if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                    PatternCaseRunner.run(line: line, into: &out)
+                    runner.evaluate(line: line, into: &out)
                 }
             }), ok {
                 if out.count >= 1 << 16 {
@@ -127,8 +128,13 @@ struct LineReader {
     /// Calls `body` with the next line (without its newline); `nil` at the end of input.
     mutating func nextLine(_ body: (UnsafeRawBufferPointer) -> Void) -> Bool? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<nl])) }
+            let found: Int? = buffer.withUnsafeBytes { b in
+                guard start < b.count, let p = memchr(b.baseAddress! + start, 0x0A, b.count - start) else { return nil }
+                let nl = UnsafeRawPointer(p) - b.baseAddress!
+                body(UnsafeRawBufferPointer(rebasing: b[start..<nl]))
+                return nl
+            }
+            if let nl = found {
                 start = nl + 1
                 return true
             }
