@@ -48,13 +48,14 @@ public struct PatternMatcher: Sendable {
     /// The pattern this matcher was compiled from.
     public var pattern: Pattern { program.pattern }
 
-    indirect enum Node: Sendable {
+    /// Only the cases that hold a node directly are boxed; arrays already give the others indirection.
+    enum Node: Sendable {
         case leaf(Int)
         case and([Node])
         case or([Node])
         case followedBy([Node])
-        case within(Node, PatternDuration)
-        case repeats(Node, Int)
+        indirect case within(Node, PatternDuration)
+        indirect case repeats(Node, Int)
     }
 
     struct Window: Sendable {
@@ -88,7 +89,7 @@ public struct PatternMatcher: Sendable {
         case plain, ref, refs, hex, bin
     }
 
-    indirect enum Comparison: Sendable {
+    enum Comparison: Sendable {
         case and([Comparison])
         case or([Comparison])
         case test(Test)

@@ -86,6 +86,11 @@ struct Pattern: AsyncParsableCommand {
                 """)
 
         func run() async throws {
+            Eval.evaluateLines()
+        }
+
+        /// Reads cases from standard input and writes result lines to standard output until the input ends.
+        static func evaluateLines() {
             var reader = LineReader(fd: 0)
             var runner = PatternCaseRunner()
             var out: [UInt8] = []
@@ -103,7 +108,7 @@ struct Pattern: AsyncParsableCommand {
             writeAll(out)
         }
 
-        func writeAll(_ bytes: [UInt8]) {
+        static func writeAll(_ bytes: [UInt8]) {
             bytes.withUnsafeBytes { b in
                 var off = 0
                 while off < b.count {
