@@ -202,10 +202,9 @@ struct JSONTape {
         default:
             return false
         }
-        nodes[index].kind = kind
-        nodes[index].plain = plain
-        nodes[index].end = Int32(i)
-        nodes[index].next = Int32(nodes.count)
+        nodes[index] = Node(
+            kind: kind, plain: plain, start: Int32(start), end: Int32(i), next: Int32(nodes.count), keyStart: keyStart,
+            keyLength: keyLength)
         return true
     }
 

@@ -6,69 +6,117 @@ import JSON
     import Darwin
 #endif
 
-/// A pattern compiled for `eval`, with what the tape reader needs to know about it.
+/// A pattern parsed for `eval`, with what the tape reader needs to know about it, and its matcher.
+///
+/// The matcher is compiled when the pattern is parsed if compiling can fail (a `MATCHES` regex or a
+/// CIDR operand to check, or a binding too wide), so that its error comes first, as in the decoding
+/// path. Otherwise it is compiled on first use: a case whose bundle holds no object of a type the
+/// pattern names cannot match, and needs no matcher at all.
 final class CompiledCase {
-    /// The matcher, or the error line's message when the pattern does not compile.
-    let matcher: PatternMatcher?
-    let error: String?
+    /// The error line's message when the pattern does not parse or compile.
+    private(set) var error: String?
     /// Read every SCO in full: the pattern follows `_ref`s (any object may be reached) or names a type
     /// or key that is not plain ASCII.
-    let readsWholeObjects: Bool
+    private(set) var readsWholeObjects = false
     /// The object types the pattern's tests name, each with the first keys of its paths.
-    let filters: [TypeFilter]
+    private(set) var filters: [TypeFilter] = []
+    private var pattern: Pattern?
+    private var compiled: PatternMatcher?
 
     struct TypeFilter {
         let type: String
         let typeBytes: [UInt8]
-        let keys: [String]
-        let keyBytes: [[UInt8]]
+        var keys: [String]
+        var keyBytes: [[UInt8]]
     }
 
     init(text: String) {
-        let matcher: PatternMatcher
+        let pattern: Pattern
         do {
-            matcher = try PatternMatcher(text, jit: false)
+            pattern = try Pattern.parse(text)
         } catch {
-            self.matcher = nil
             self.error = "invalid pattern: \(error)"
-            readsWholeObjects = true
-            filters = []
             return
         }
-        self.matcher = matcher
-        error = nil
-        var whole = false
-        var filters: [TypeFilter] = []
-        func visit(_ c: PatternMatcher.Comparison) {
-            switch c {
-            case .and(let xs), .or(let xs): for x in xs { visit(x) }
-            case .test(let t):
-                for s in t.steps {
-                    if case .key(_, let kind) = s, kind == .ref || kind == .refs { whole = true }
-                }
-                guard case .key(let first, _)? = t.steps.first else {
-                    whole = true
-                    return
-                }
-                if let i = filters.firstIndex(where: { $0.type == t.type }) {
-                    let f = filters[i]
-                    if !f.keys.contains(first) {
-                        let bytes = Array(first.utf8)
-                        if bytes.contains(where: { $0 >= 0x80 }) { whole = true }
-                        filters[i] = TypeFilter(
-                            type: f.type, typeBytes: f.typeBytes, keys: f.keys + [first], keyBytes: f.keyBytes + [bytes])
-                    }
-                } else {
-                    let typeBytes = Array(t.type.utf8)
-                    let bytes = Array(first.utf8)
-                    if typeBytes.contains(where: { $0 >= 0x80 }) || bytes.contains(where: { $0 >= 0x80 }) { whole = true }
-                    filters.append(TypeFilter(type: t.type, typeBytes: typeBytes, keys: [first], keyBytes: [bytes]))
+        var mayFail = false
+        visit(pattern.root, &mayFail)
+        if mayFail || CompiledCase.width(pattern.root) > PatternMatcher.maxBindingWidth {
+            do {
+                compiled = try PatternMatcher(pattern, jit: false)
+            } catch {
+                self.error = "invalid pattern: \(error)"
+            }
+        } else {
+            self.pattern = pattern
+        }
+    }
+
+    /// The matcher (compiled now if it was not yet); `nil` when the pattern is invalid.
+    var matcher: PatternMatcher? {
+        if compiled == nil, let pattern {
+            // Cannot fail: no regex or CIDR operand, and the width was checked.
+            compiled = try? PatternMatcher(pattern, jit: false)
+            self.pattern = nil
+        }
+        return compiled
+    }
+
+    /// The widest binding of the compiled pattern, computed the same way on the parsed tree (START/STOP
+    /// compiles to its operand).
+    static func width(_ e: ObservationExpression) -> Int {
+        switch e {
+        case .observation: return 1
+        case .and(let xs), .followedBy(let xs): return xs.reduce(0) { min($0 + width($1), Int.max / 2) }
+        case .or(let xs): return xs.map(width).max() ?? 0
+        case .within(let x, _), .startStop(let x, _, _): return width(x)
+        case .repeats(let x, let k):
+            var inner = x
+            while case .startStop(let y, _, _) = inner { inner = y }
+            if case .observation = inner { return 1 }
+            let (m, o) = width(x).multipliedReportingOverflow(by: k)
+            return o ? Int.max / 2 : m
+        }
+    }
+
+    func visit(_ e: ObservationExpression, _ mayFail: inout Bool) {
+        switch e {
+        case .observation(let c): visit(c, &mayFail)
+        case .and(let xs), .or(let xs), .followedBy(let xs): for x in xs { visit(x, &mayFail) }
+        case .within(let x, _), .repeats(let x, _), .startStop(let x, _, _): visit(x, &mayFail)
+        }
+    }
+
+    func visit(_ c: ComparisonExpression, _ mayFail: inout Bool) {
+        switch c {
+        case .and(let xs), .or(let xs): for x in xs { visit(x, &mayFail) }
+        case .test(let t):
+            if t.op == .matches || t.op == .isSubset || t.op == .isSuperset { mayFail = true }
+            for step in t.path.steps {
+                if case .key(let k) = step, case let kind = PatternMatcher.keyKind(k), kind == .ref || kind == .refs {
+                    readsWholeObjects = true
                 }
             }
+            guard case .key(let first)? = t.path.steps.first else {
+                readsWholeObjects = true
+                return
+            }
+            let type = t.path.objectType
+            if let i = filters.firstIndex(where: { $0.type == type }) {
+                if !filters[i].keys.contains(first) {
+                    let bytes = Array(first.utf8)
+                    if bytes.contains(where: { $0 >= 0x80 }) { readsWholeObjects = true }
+                    filters[i].keys.append(first)
+                    filters[i].keyBytes.append(bytes)
+                }
+            } else {
+                let typeBytes = Array(type.utf8)
+                let bytes = Array(first.utf8)
+                if typeBytes.contains(where: { $0 >= 0x80 }) || bytes.contains(where: { $0 >= 0x80 }) {
+                    readsWholeObjects = true
+                }
+                filters.append(TypeFilter(type: type, typeBytes: typeBytes, keys: [first], keyBytes: [bytes]))
+            }
         }
-        for leaf in matcher.leaves { visit(leaf.comparison) }
-        readsWholeObjects = whole
-        self.filters = filters
     }
 }
 
@@ -123,6 +171,8 @@ struct TapeScratch {
     }
     var objects: [Object] = []
     var observedData: [Int32] = []
+    /// SCOs read for the current case whose type the pattern names.
+    var namedObjects = 0
 }
 
 extension PatternCaseRunner {
@@ -160,15 +210,23 @@ extension PatternCaseRunner {
             return CompiledCase(text: text)
         }
         let result: Result<Bool, CaseError>
-        if let matcher = compiled.matcher {
-            guard let observations = observations(in: dataIndex, for: compiled) else { return false }
-            do {
-                result = .success(try matcher.matches(observations))
-            } catch {
-                result = .failure(CaseError(error.description))
-            }
+        if let error = compiled.error {
+            result = .failure(CaseError(error))
         } else {
-            result = .failure(CaseError(compiled.error ?? "invalid pattern"))
+            scratch.namedObjects = 0
+            guard let observations = observations(in: dataIndex, for: compiled) else { return false }
+            if scratch.namedObjects == 0 {
+                // No object of a type the pattern names: no bracket can bind.
+                result = .success(false)
+            } else if let matcher = compiled.matcher {
+                do {
+                    result = .success(try matcher.matches(observations))
+                } catch {
+                    result = .failure(CaseError(error.description))
+                }
+            } else {
+                return false
+            }
         }
         out.append(contentsOf: #"{"id": "#.utf8)
         if idIndex < 0 {
@@ -223,7 +281,7 @@ extension PatternCaseRunner {
         return ObservationSet(observations: observations)
     }
 
-    func observation(_ od: Int, _ compiled: CompiledCase) -> ObservationSet.Observation? {
+    mutating func observation(_ od: Int, _ compiled: CompiledCase) -> ObservationSet.Observation? {
         let nodes = tape.nodes
         var firstIndex = -1
         var lastIndex = -1
@@ -291,12 +349,16 @@ extension PatternCaseRunner {
 
     /// Adds the SCO at node `object` (type string at node `type`; `id` the node of its id string, or -1
     /// for an embedded object, whose id is its key) when the pattern can look at it.
-    func add(
+    mutating func add(
         _ object: Int, type: Int, id: Int, _ compiled: CompiledCase, _ scos: inout [JSONObject], _ ids: inout [String],
         _ types: inout [String]
     ) -> Bool {
         let nodes = tape.nodes
         let typeNode = nodes[type]
+        let typeBytes = tape.stringBytes(typeNode)
+        let filter = compiled.filters.first(where: { $0.typeBytes.elementsEqual(typeBytes) })
+        // With whole objects (non-ASCII names among them) every SCO counts, to stay on the safe side.
+        if filter != nil || compiled.readsWholeObjects { scratch.namedObjects += 1 }
         if compiled.readsWholeObjects {
             guard case .object(let o)? = tape.materialize(object) else { return false }
             scos.append(o)
@@ -309,8 +371,7 @@ extension PatternCaseRunner {
             types.append(String(decoding: tape.stringBytes(typeNode), as: UTF8.self))
             return true
         }
-        let typeBytes = tape.stringBytes(typeNode)
-        guard let filter = compiled.filters.first(where: { $0.typeBytes.elementsEqual(typeBytes) }) else { return true }
+        guard let filter else { return true }
         var members: [JSONMember] = []
         var m = object + 1
         while m < Int(nodes[object].next) {

@@ -243,6 +243,17 @@ public struct PatternMatcher: Sendable {
         return out
     }
 
+    /// What a key does when stepped into, from its suffix: `_ref`, `_refs`, `_hex`, `_bin` or none.
+    static func keyKind(_ k: String) -> KeyKind {
+        let u = k.utf8
+        guard u.count >= 4, u.contains(UInt8(ascii: "_")) else { return .plain }
+        if k.hasSuffix("_ref") { return .ref }
+        if k.hasSuffix("_refs") { return .refs }
+        if k.hasSuffix("_hex") { return .hex }
+        if k.hasSuffix("_bin") { return .bin }
+        return .plain
+    }
+
     static func compile(_ t: PropertyTest, jit: Bool) throws(PatternError) -> Test {
         var like: LikePattern?
         var regex: CompiledRegex?
@@ -271,15 +282,7 @@ public struct PatternMatcher: Sendable {
         let steps: [Step] = t.path.steps.map { step in
             switch step {
             case .key(let k):
-                let kind: KeyKind =
-                    k.hasSuffix("_ref")
-                    ? .ref
-                    : k.hasSuffix("_refs")
-                        ? .refs
-                        : k.hasSuffix("_hex")
-                            ? .hex
-                            : k.hasSuffix("_bin") ? .bin : .plain
-                return .key(k, kind)
+                return .key(k, PatternMatcher.keyKind(k))
             case .index(let n): return .index(n)
             case .anyIndex: return .any
             }

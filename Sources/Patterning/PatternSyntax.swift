@@ -24,8 +24,8 @@ public struct Pattern: Sendable, Equatable {
 /// An observation expression: brackets, the observation operators and the qualifiers.
 ///
 /// Chains of the same operator are kept as one node with many operands (left to right), so a long
-/// `A OR B OR C …` does not nest. Only the qualifier cases, which hold an expression directly, are boxed.
-public enum ObservationExpression: Sendable, Equatable {
+/// `A OR B OR C …` does not nest.
+public indirect enum ObservationExpression: Sendable, Equatable {
     /// `[ comparison ]`: one observation whose objects satisfy the comparison.
     case observation(ComparisonExpression)
     /// `A AND B AND …`: distinct observations matching each operand.
@@ -35,15 +35,15 @@ public enum ObservationExpression: Sendable, Equatable {
     /// `A FOLLOWEDBY B FOLLOWEDBY …`, left-associative, non-strict (`>=`).
     case followedBy([ObservationExpression])
     /// `A WITHIN n SECONDS`.
-    indirect case within(ObservationExpression, PatternDuration)
+    case within(ObservationExpression, PatternDuration)
     /// `A REPEATS n TIMES`.
-    indirect case repeats(ObservationExpression, Int)
+    case repeats(ObservationExpression, Int)
     /// `A START t'…' STOP t'…'`: half-open `[start, stop)`.
-    indirect case startStop(ObservationExpression, start: Timestamp, stop: Timestamp)
+    case startStop(ObservationExpression, start: Timestamp, stop: Timestamp)
 }
 
 /// A comparison expression inside brackets; every test applies to one and the same root object.
-public enum ComparisonExpression: Sendable, Equatable {
+public indirect enum ComparisonExpression: Sendable, Equatable {
     case and([ComparisonExpression])
     case or([ComparisonExpression])
     case test(PropertyTest)

@@ -118,6 +118,14 @@ import Testing
             #"{"id": "t", \#(pattern), "observed_data": [\#(od()), {"type":"observed-data","id":"od--2","first_observed":"2024-01-02T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":[]}, \#(sco)]}"#,
             #"{"id": "u", \#(pattern), "observed_data": [\#(od(#","number_observed":1.0"#)), \#(sco)]}"#,
             #"{"id": "v", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19","type":"file"}]}"#,
+            // Types the bundle does not hold: no matcher is needed, but compile errors still come first.
+            #"{"id": "w1", "pattern": "[x-a:b = 1]", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w2", "pattern": "[x-a:b MATCHES '(']", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w3", "pattern": "[x-a:b ISSUBSET '10.0.0.0/99']", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w4", "pattern": "([x-a:b = 1] AND [x-a:c = 2]) REPEATS 600 TIMES", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w5", "pattern": "([x-a:b = 1] START t'2024-01-01T00:00:00Z' STOP t'2025-01-01T00:00:00Z') REPEATS 2000 TIMES", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w6", "pattern": "[x-a:b MATCHES '(']", "observed_data": [\#(od(#","number_observed":0"#)), \#(sco)]}"#,
+            #"{"id": "w7", "pattern": "[x-a:b = 1] AND [ipv4-addr:value = '175.45.178.19']", "observed_data": [\#(od()), \#(sco)]}"#,
         ]
         for (fast, slow) in Self.bothPaths(lines) { #expect(fast == slow) }
     }
