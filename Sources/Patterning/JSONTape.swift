@@ -12,7 +12,7 @@ import JSON
 /// The tape accepts only documents that ``JSONCursor`` accepts too, and is stricter: keys must be
 /// plain ASCII without escapes, nesting stays below 500 levels. When ``scan(_:)`` returns `false` the
 /// caller reads the document with ``JSONParser`` instead, which gives the exact error (or the value).
-/// The node buffer is kept between documents, so scanning allocates nothing once it has grown.
+/// The node memory is kept between documents, so scanning allocates nothing once it has grown.
 struct JSONTape {
     enum Kind: UInt8 {
         case null, bool, number, string, array, object
@@ -35,10 +35,37 @@ struct JSONTape {
 
     static let maxDepth = 500
 
-    private(set) var nodes: [Node] = []
+    /// Node memory, kept from one document to the next; a document of n bytes has at most n values.
+    final class Storage {
+        var base: UnsafeMutablePointer<Node>
+        var capacity: Int
+
+        init() {
+            capacity = 4096
+            base = UnsafeMutablePointer<Node>.allocate(capacity: capacity)
+        }
+
+        func reserve(_ n: Int) {
+            guard n > capacity else { return }
+            base.deallocate()
+            capacity = max(n, capacity * 2)
+            base = UnsafeMutablePointer<Node>.allocate(capacity: capacity)
+        }
+
+        deinit { base.deallocate() }
+    }
+
+    private let storage = Storage()
+    private var out: UnsafeMutablePointer<Node>
+    private var nodeCount = 0
     private var base: UnsafePointer<UInt8> = JSONTape.emptyByte
     private var count = 0
     private var i = 0
+
+    init() { out = storage.base }
+
+    /// The values of the last document scanned, in document order.
+    var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: out, count: nodeCount) }
 
     private nonisolated(unsafe) static let emptyByte: UnsafePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
@@ -49,8 +76,10 @@ struct JSONTape {
     /// Lays out `buffer`; `false` when the document is not valid JSON or is outside what the tape handles.
     /// The tape points into `buffer`: use it only while the buffer lives.
     mutating func scan(_ buffer: UnsafeRawBufferPointer) -> Bool {
-        nodes.removeAll(keepingCapacity: true)
+        nodeCount = 0
         guard let b = buffer.baseAddress, buffer.count < Int(Int32.max) else { return false }
+        storage.reserve(buffer.count + 1)
+        out = storage.base
         base = b.assumingMemoryBound(to: UInt8.self)
         count = buffer.count
         i = 0
@@ -129,11 +158,8 @@ struct JSONTape {
         skipWhitespace()
         guard i < count else { return false }
         let start = i
-        let index = nodes.count
-        nodes.append(
-            Node(
-                kind: .null, plain: false, start: Int32(start), end: 0, next: 0, keyStart: keyStart,
-                keyLength: keyLength))
+        let index = nodeCount
+        nodeCount += 1
         let kind: Kind
         var plain = false
         switch base[i] {
@@ -202,9 +228,10 @@ struct JSONTape {
         default:
             return false
         }
-        nodes[index] = Node(
-            kind: kind, plain: plain, start: Int32(start), end: Int32(i), next: Int32(nodes.count), keyStart: keyStart,
-            keyLength: keyLength)
+        (out + index).initialize(
+            to: Node(
+                kind: kind, plain: plain, start: Int32(start), end: Int32(i), next: Int32(nodeCount), keyStart: keyStart,
+                keyLength: keyLength))
         return true
     }
 
