@@ -18,16 +18,31 @@ final class CompiledCase {
     /// Read every SCO in full: the pattern follows `_ref`s (any object may be reached) or names a type
     /// or key that is not plain ASCII.
     private(set) var readsWholeObjects = false
-    /// The object types the pattern's tests name, each with the first keys of its paths.
+    /// The object types the pattern's tests name, and the first keys of their paths (`keys[i].filter`
+    /// is the index of the type); their bytes are ranges of `names`.
     private(set) var filters: [TypeFilter] = []
+    private(set) var keys: [KeyFilter] = []
+    private(set) var names: [UInt8] = []
     private var pattern: Pattern?
     private var compiled: PatternMatcher?
 
     struct TypeFilter {
         let type: String
-        let typeBytes: [UInt8]
-        var keys: [String]
-        var keyBytes: [[UInt8]]
+        let bytes: Range<Int>
+    }
+
+    struct KeyFilter {
+        let filter: Int
+        let key: String
+        let bytes: Range<Int>
+    }
+
+    /// Appends a name's bytes to `names`; notes when one is not ASCII (then objects are read whole).
+    func addName(_ s: String) -> Range<Int> {
+        let start = names.count
+        names.append(contentsOf: s.utf8)
+        if names[start...].contains(where: { $0 >= 0x80 }) { readsWholeObjects = true }
+        return start..<names.count
     }
 
     init(text: String) {
@@ -101,20 +116,14 @@ final class CompiledCase {
                 return
             }
             let type = t.path.objectType
-            if let i = filters.firstIndex(where: { $0.type == type }) {
-                if !filters[i].keys.contains(first) {
-                    let bytes = Array(first.utf8)
-                    if bytes.contains(where: { $0 >= 0x80 }) { readsWholeObjects = true }
-                    filters[i].keys.append(first)
-                    filters[i].keyBytes.append(bytes)
-                }
-            } else {
-                let typeBytes = Array(type.utf8)
-                let bytes = Array(first.utf8)
-                if typeBytes.contains(where: { $0 >= 0x80 }) || bytes.contains(where: { $0 >= 0x80 }) {
-                    readsWholeObjects = true
-                }
-                filters.append(TypeFilter(type: type, typeBytes: typeBytes, keys: [first], keyBytes: [bytes]))
+            var f = filters.firstIndex(where: { $0.type == type }) ?? -1
+            if f < 0 {
+                if names.isEmpty { names.reserveCapacity(128) }
+                filters.append(TypeFilter(type: type, bytes: addName(type)))
+                f = filters.count - 1
+            }
+            if !keys.contains(where: { $0.filter == f && $0.key == first }) {
+                keys.append(KeyFilter(filter: f, key: first, bytes: addName(first)))
             }
         }
     }
@@ -356,7 +365,13 @@ extension PatternCaseRunner {
         let nodes = tape.nodes
         let typeNode = nodes[type]
         let typeBytes = tape.stringBytes(typeNode)
-        let filter = compiled.filters.first(where: { $0.typeBytes.elementsEqual(typeBytes) })
+        let names = compiled.names
+        let f = names.withUnsafeBufferPointer { n in
+            compiled.filters.firstIndex(where: {
+                $0.bytes.count == typeBytes.count && memcmp(n.baseAddress! + $0.bytes.lowerBound, typeBytes.baseAddress!, typeBytes.count) == 0
+            })
+        }
+        let filter = f.map { compiled.filters[$0] }
         // With whole objects (non-ASCII names among them) every SCO counts, to stay on the safe side.
         if filter != nil || compiled.readsWholeObjects { scratch.namedObjects += 1 }
         if compiled.readsWholeObjects {
@@ -376,9 +391,11 @@ extension PatternCaseRunner {
         var m = object + 1
         while m < Int(nodes[object].next) {
             let n = nodes[m]
-            for k in 0..<filter.keyBytes.count where filter.keyBytes[k].withUnsafeBufferPointer({ tape.key(n, equals: $0) }) {
+            for k in compiled.keys where k.filter == f
+                && names.withUnsafeBufferPointer({ tape.key(n, equals: UnsafeBufferPointer(rebasing: $0[k.bytes])) })
+            {
                 guard let v = tape.materialize(m) else { return false }
-                members.append(JSONMember(key: filter.keys[k], value: v))
+                members.append(JSONMember(key: k.key, value: v))
                 break
             }
             m = Int(n.next)

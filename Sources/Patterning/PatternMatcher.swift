@@ -188,14 +188,17 @@ public struct PatternMatcher: Sendable {
             return .leaf(leaves.count - 1)
         case .and(let xs):
             var out: [Node] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .and(out)
         case .or(let xs):
             var out: [Node] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .or(out)
         case .followedBy(let xs):
             var out: [Node] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .followedBy(out)
         case .within(let x, let d):
@@ -218,10 +221,12 @@ public struct PatternMatcher: Sendable {
         switch c {
         case .and(let xs):
             var out: [Comparison] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, jit: jit)) }
             return .and(out)
         case .or(let xs):
             var out: [Comparison] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, jit: jit)) }
             return .or(out)
         case .test(let t):
