@@ -34,14 +34,17 @@ struct JSONTape {
     }
 
     static let maxDepth = 500
+    /// Longer documents are left to ``JSONParser`` (the node buffer is sized for the worst case).
+    static let maxBytes = 1 << 22
 
-    /// Node memory, kept from one document to the next; a document of n bytes has at most n values.
+    /// Node memory, kept from one document to the next; a document of n bytes has at most (n + 1) / 2
+    /// values (each value takes a byte, and a comma or colon separates it from the next).
     final class Storage {
         var base: UnsafeMutablePointer<Node>
         var capacity: Int
 
         init() {
-            capacity = 4096
+            capacity = 1024
             base = UnsafeMutablePointer<Node>.allocate(capacity: capacity)
         }
 
@@ -77,8 +80,8 @@ struct JSONTape {
     /// The tape points into `buffer`: use it only while the buffer lives.
     mutating func scan(_ buffer: UnsafeRawBufferPointer) -> Bool {
         nodeCount = 0
-        guard let b = buffer.baseAddress, buffer.count < Int(Int32.max) else { return false }
-        storage.reserve(buffer.count + 1)
+        guard let b = buffer.baseAddress, buffer.count <= JSONTape.maxBytes else { return false }
+        storage.reserve(buffer.count / 2 + 2)
         out = storage.base
         base = b.assumingMemoryBound(to: UInt8.self)
         count = buffer.count
