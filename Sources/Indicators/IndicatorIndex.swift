@@ -560,24 +560,26 @@ public struct IndicatorIndex: Sendable {
         matches(object, using: MatchScratch(), body)
     }
 
+    /// Runs the full matcher of indicator `ordinal` on the observation; `set` is the observation as
+    /// observed data, made on first need.
+    func verify(
+        _ ordinal: Int32, _ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ set: inout ObservationSet?
+    ) -> Bool {
+        let slot = verifierSlots[Int(ordinal)]
+        guard slot >= 0 else { return false }
+        let v = verifierList[Int(slot)]
+        if v.single { return v.matcher.matches(object, type: type, in: scratch.context) }
+        if set == nil { set = ObservationSet(single: object, type: type) }
+        return (try? v.matcher.matches(set!)) ?? false
+    }
+
     /// Calls `body` with the ordinal of each indicator `object` matches, using `scratch` (one per thread)
     /// for the state of the look-up.
     public func matches(_ object: JSONObject, using scratch: MatchScratch, _ body: (Int32) -> Void) {
         guard case .string(let type)? = IndicatorIndex.member(object, "type") else { return }
-        // The closures below use these locals rather than `self`: capturing `self` copies the whole index.
+        // The closures below use locals rather than `self`: capturing `self` copies the whole index.
         let exact = self.exact
-        let filteredEntries = self.filteredEntries
-        let verifierSlots = self.verifierSlots
-        let verifierList = self.verifierList
         var set: ObservationSet?
-        func verify(_ ordinal: Int32) -> Bool {
-            let slot = verifierSlots[Int(ordinal)]
-            guard slot >= 0 else { return false }
-            let v = verifierList[Int(slot)]
-            if v.single { return v.matcher.matches(object, type: type, in: scratch.context) }
-            if set == nil { set = ObservationSet(single: object, type: type) }
-            return (try? v.matcher.matches(set!)) ?? false
-        }
         guard let t = typeNames.firstIndex(of: type) else {
             if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
             return
@@ -604,11 +606,12 @@ public struct IndicatorIndex: Sendable {
             default: continue
             }
             if !scratch.verifyLater.isEmpty {
-                for o in scratch.verifyLater where verify(o) { body(o) }
+                for o in scratch.verifyLater where verify(o, object, type, scratch, &set) { body(o) }
             }
         }
         matchValue(object, type, body)
         if !entry.gramPaths.isEmpty {
+            let filteredEntries = self.filteredEntries
             scratch.candidates.removeAll(keepingCapacity: true)
             for (pathID, keys) in entry.gramPaths {
                 guard case .string(let value)? = IndicatorIndex.select(object, keys) else { continue }
@@ -636,7 +639,7 @@ public struct IndicatorIndex: Sendable {
             var last: Int32 = -1
             for o in scratch.candidates where o != last {
                 last = o
-                if verify(o) { body(o) }
+                if verify(o, object, type, scratch, &set) { body(o) }
             }
         }
         for (pathID, keys) in entry.prefixPaths {
@@ -645,6 +648,7 @@ public struct IndicatorIndex: Sendable {
             else { continue }
             var text = value
             let lengths = prefixLengths[Int(pathID)]
+            let filteredEntries = self.filteredEntries
             scratch.candidates.removeAll(keepingCapacity: true)
             text.withUTF8 { b in
                 let raw = UnsafeRawBufferPointer(b)
@@ -658,9 +662,9 @@ public struct IndicatorIndex: Sendable {
                     }
                 }
             }
-            for o in scratch.candidates where verify(o) { body(o) }
+            for o in scratch.candidates where verify(o, object, type, scratch, &set) { body(o) }
         }
-        for o in entry.residual where verify(o) { body(o) }
+        for o in entry.residual where verify(o, object, type, scratch, &set) { body(o) }
     }
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
