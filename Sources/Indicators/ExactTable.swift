@@ -7,10 +7,10 @@
 /// Beside the slots, one control byte per slot holds 7 bits of the key's hash (0 for an empty slot). A
 /// look-up walks the control bytes, which are small enough to stay in the CPU caches, and reads a slot
 /// only when its byte matches: most observations match nothing, and their look-ups never touch the
-/// slots, whose size puts them in main memory.
+/// slots, whose size puts them in main memory. Slots hold no hash (16 bytes, four to a cache line): the
+/// control byte rejects all but 1 in 128 other keys, and growing recomputes hashes from the keys.
 struct ExactTable: Sendable {
     struct Slot: Sendable {
-        var hash: UInt64
         /// Where the key's bytes start in the arena; a key of at most 4 bytes is kept here instead.
         var offset: UInt32
         var length: UInt32
@@ -19,8 +19,7 @@ struct ExactTable: Sendable {
         var ordinal: Int32
     }
 
-    private(set) var slots: [Slot] = Array(
-        repeating: Slot(hash: 0, offset: 0, length: 0, path: 0, ordinal: -1), count: 1024)
+    private(set) var slots: [Slot] = Array(repeating: Slot(offset: 0, length: 0, path: 0, ordinal: -1), count: 1024)
     private(set) var control = [UInt8](repeating: 0, count: 1024)
     private(set) var arena: [UInt8] = []
     private(set) var count = 0
@@ -78,25 +77,38 @@ struct ExactTable: Sendable {
             arena.append(contentsOf: key)
         }
         place(
-            Slot(
-                hash: h, offset: offset, length: UInt32(key.count), path: path | (verified ? 0x8000_0000 : 0),
-                ordinal: ordinal))
+            Slot(offset: offset, length: UInt32(key.count), path: path | (verified ? 0x8000_0000 : 0), ordinal: ordinal),
+            hash: h)
         count += 1
     }
 
-    private mutating func place(_ slot: Slot) {
+    private mutating func place(_ slot: Slot, hash: UInt64) {
         let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: slot.hash) & mask
+        var i = Int(truncatingIfNeeded: hash) & mask
         while control[i] != 0 { i = (i + 1) & mask }
         slots[i] = slot
-        control[i] = ExactTable.tag(slot.hash)
+        control[i] = ExactTable.tag(hash)
+    }
+
+    /// The hash of a stored slot's key, recomputed from its bytes.
+    private func hash(of s: Slot) -> UInt64 {
+        let path = s.path & 0x7FFF_FFFF
+        if s.length <= 4 {
+            return withUnsafeBytes(of: s.offset.littleEndian) {
+                ExactTable.hash(path, UnsafeRawBufferPointer(rebasing: $0[0..<Int(s.length)]), seed: seed)
+            }
+        }
+        return arena.withUnsafeBytes {
+            ExactTable.hash(
+                path, UnsafeRawBufferPointer(rebasing: $0[Int(s.offset)..<Int(s.offset) + Int(s.length)]), seed: seed)
+        }
     }
 
     private mutating func grow() {
         let old = slots
-        slots = Array(repeating: Slot(hash: 0, offset: 0, length: 0, path: 0, ordinal: -1), count: old.count * 2)
+        slots = Array(repeating: Slot(offset: 0, length: 0, path: 0, ordinal: -1), count: old.count * 2)
         control = Array(repeating: 0, count: old.count * 2)
-        for s in old where s.ordinal >= 0 { place(s) }
+        for s in old where s.ordinal >= 0 { place(s, hash: hash(of: s)) }
     }
 
     /// Calls `body` with every ordinal stored under (path, key), and whether it was stored `verified`.
@@ -114,7 +126,7 @@ struct ExactTable: Sendable {
                 if b == 0 { return }
                 if b == tag {
                     let slot = slots[i]
-                    if slot.hash == h, slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
+                    if slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
                         short
                             ? slot.offset == word
                             : arena.withUnsafeBytes({
