@@ -3,9 +3,15 @@
 ///
 /// A key held by several indicators occupies several slots; a lookup walks the probe sequence to the
 /// first empty slot and reports every slot whose key matches.
+///
+/// Beside the slots, one control byte per slot holds 7 bits of the key's hash (0 for an empty slot). A
+/// look-up walks the control bytes, which are small enough to stay in the CPU caches, and reads a slot
+/// only when its byte matches: most observations match nothing, and their look-ups never touch the
+/// slots, whose size puts them in main memory. Slots hold no hash (16 bytes, four to a cache line): the
+/// control byte rejects all but 1 in 128 other keys, and growing recomputes hashes from the keys.
 struct ExactTable: Sendable {
     struct Slot: Sendable {
-        var hash: UInt64
+        /// Where the key's bytes start in the arena; a key of at most 4 bytes is kept here instead.
         var offset: UInt32
         var length: UInt32
         var path: UInt32
@@ -13,8 +19,8 @@ struct ExactTable: Sendable {
         var ordinal: Int32
     }
 
-    private(set) var slots: [Slot] = Array(
-        repeating: Slot(hash: 0, offset: 0, length: 0, path: 0, ordinal: -1), count: 1024)
+    private(set) var slots: [Slot] = Array(repeating: Slot(offset: 0, length: 0, path: 0, ordinal: -1), count: 1024)
+    private(set) var control = [UInt8](repeating: 0, count: 1024)
     private(set) var arena: [UInt8] = []
     private(set) var count = 0
     let seed: UInt64
@@ -47,55 +53,96 @@ struct ExactTable: Sendable {
         return h ^ (h >> 32)
     }
 
+    /// A key of at most 4 bytes as one word (little-endian, zero-padded), kept in the slot itself.
+    @inline(__always)
+    static func inlineKey(_ b: UnsafeRawBufferPointer) -> UInt32 {
+        var w: UInt32 = 0
+        for i in 0..<b.count { w |= UInt32(b[i]) << UInt32(8 * i) }
+        return w
+    }
+
+    /// The control byte of a hash: its top 7 bits, with the high bit set so that it is never 0 (empty).
+    @inline(__always)
+    static func tag(_ h: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: h >> 57) | 0x80 }
+
     /// Stores `ordinal` under (path, key); `verified` entries are candidates that need the full matcher.
     mutating func insert(path: UInt32, key: UnsafeRawBufferPointer, ordinal: Int32, verified: Bool = false) {
         if (count + 1) * 2 > slots.count { grow() }
         let h = ExactTable.hash(path, key, seed: seed)
-        let offset = UInt32(arena.count)
-        arena.append(contentsOf: key)
+        let offset: UInt32
+        if key.count <= 4 {
+            offset = ExactTable.inlineKey(key)
+        } else {
+            offset = UInt32(arena.count)
+            arena.append(contentsOf: key)
+        }
         place(
-            Slot(
-                hash: h, offset: offset, length: UInt32(key.count), path: path | (verified ? 0x8000_0000 : 0),
-                ordinal: ordinal))
+            Slot(offset: offset, length: UInt32(key.count), path: path | (verified ? 0x8000_0000 : 0), ordinal: ordinal),
+            hash: h)
         count += 1
     }
 
-    private mutating func place(_ slot: Slot) {
+    private mutating func place(_ slot: Slot, hash: UInt64) {
         let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: slot.hash) & mask
-        while slots[i].ordinal >= 0 { i = (i + 1) & mask }
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while control[i] != 0 { i = (i + 1) & mask }
         slots[i] = slot
+        control[i] = ExactTable.tag(hash)
+    }
+
+    /// The hash of a stored slot's key, recomputed from its bytes.
+    private func hash(of s: Slot) -> UInt64 {
+        let path = s.path & 0x7FFF_FFFF
+        if s.length <= 4 {
+            return withUnsafeBytes(of: s.offset.littleEndian) {
+                ExactTable.hash(path, UnsafeRawBufferPointer(rebasing: $0[0..<Int(s.length)]), seed: seed)
+            }
+        }
+        return arena.withUnsafeBytes {
+            ExactTable.hash(
+                path, UnsafeRawBufferPointer(rebasing: $0[Int(s.offset)..<Int(s.offset) + Int(s.length)]), seed: seed)
+        }
     }
 
     private mutating func grow() {
         let old = slots
-        slots = Array(repeating: Slot(hash: 0, offset: 0, length: 0, path: 0, ordinal: -1), count: old.count * 2)
-        for s in old where s.ordinal >= 0 { place(s) }
+        slots = Array(repeating: Slot(offset: 0, length: 0, path: 0, ordinal: -1), count: old.count * 2)
+        control = Array(repeating: 0, count: old.count * 2)
+        for s in old where s.ordinal >= 0 { place(s, hash: hash(of: s)) }
     }
 
     /// Calls `body` with every ordinal stored under (path, key), and whether it was stored `verified`.
     @inline(__always)
     func forEach(path: UInt32, key: UnsafeRawBufferPointer, _ body: (Int32, Bool) -> Void) {
         let h = ExactTable.hash(path, key, seed: seed)
-        slots.withUnsafeBufferPointer { s in
-            arena.withUnsafeBytes { a in
-                let mask = s.count - 1
-                var i = Int(truncatingIfNeeded: h) & mask
-                while s[i].ordinal >= 0 {
-                    let slot = s[i]
-                    if slot.hash == h, slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
-                        key.count == 0 || memcmp(a.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
+        let tag = ExactTable.tag(h)
+        let short = key.count <= 4
+        let word = short ? ExactTable.inlineKey(key) : 0
+        control.withUnsafeBufferPointer { c in
+            let mask = c.count - 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let b = c[i]
+                if b == 0 { return }
+                if b == tag {
+                    let slot = slots[i]
+                    if slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
+                        short
+                            ? slot.offset == word
+                            : arena.withUnsafeBytes({
+                                memcmp($0.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
+                            })
                     {
                         body(slot.ordinal, slot.path & 0x8000_0000 != 0)
                     }
-                    i = (i + 1) & mask
                 }
+                i = (i + 1) & mask
             }
         }
     }
 
     /// Bytes held: slots and arena.
-    var bytes: Int { slots.count * MemoryLayout<Slot>.stride + arena.count }
+    var bytes: Int { slots.count * (MemoryLayout<Slot>.stride + 1) + arena.count }
 }
 
 #if canImport(Glibc)

@@ -89,9 +89,10 @@ public enum IndicatorBenchmark {
         let t2 = now()
         let c2 = cpu()
         var done = 0
+        let scratch = IndicatorIndex.MatchScratch()
         while done < observations {
             for o in sample where done < observations {
-                index.matches(o) { _ in hits += 1 }
+                index.matches(o, using: scratch) { _ in hits += 1 }
                 done += 1
             }
         }

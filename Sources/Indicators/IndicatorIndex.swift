@@ -32,10 +32,6 @@ public struct IndicatorIndex: Sendable {
         case integer(Int64)
     }
 
-    struct GramKey: Hashable, Sendable {
-        var path: Int32
-        var gram: UInt32
-    }
 
     static func gram(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
         UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
@@ -72,8 +68,21 @@ public struct IndicatorIndex: Sendable {
         }
     }
     var exact = ExactTable(seed: UInt64.random(in: 0...UInt64.max))
-    /// Full matchers for anchored, n-gram and residual patterns, with whether the single-object fast path applies.
-    var verifiers: [Int32: Verifier] = [:]
+    /// Full matchers for anchored, n-gram and residual patterns, with whether the single-object fast path
+    /// applies: `verifierSlots[ordinal]` indexes `verifierList`, or is -1.
+    var verifierSlots: [Int32] = []
+    var verifierList: [Verifier] = []
+
+    mutating func setVerifier(_ ordinal: Int32, _ matcher: PatternMatcher) {
+        verifierSlots[Int(ordinal)] = Int32(verifierList.count)
+        verifierList.append(Verifier(matcher))
+    }
+
+    @inline(__always)
+    func verifier(_ ordinal: Int32) -> Verifier? {
+        let slot = verifierSlots[Int(ordinal)]
+        return slot < 0 ? nil : verifierList[Int(slot)]
+    }
 
     final class Verifier: Sendable {
         let matcher: PatternMatcher
@@ -83,16 +92,19 @@ public struct IndicatorIndex: Sendable {
             single = m.isSingleObservation
         }
     }
-    /// Required-literal prefilter: (path, first four bytes of a literal every match contains) → indicators.
-    var grams: [GramKey: [Int32]] = [:]
+    /// Required-literal prefilter: (path, first four bytes of a literal every match contains) → indicators,
+    /// kept in the shared table under ``Space/gram``.
     var gramPaths: Set<Int32> = []
+    /// The entries that gram and prefix keys point to (the shared table stores their index as the ordinal).
+    var filteredEntries: [FilteredEntry] = []
     /// A 2^20-bit filter of the grams present, checked before each hash probe.
     var gramFilter = [UInt64](repeating: 0, count: 1 << 14)
 
     @inline(__always)
     static func filterBit(_ gram: UInt32) -> Int { Int((UInt64(gram) &* 0x9E37_79B9_7F4A_7C15) >> 44) }
-    /// Literal-prefix prefilter (`LIKE 'abc%…'`, `MATCHES '^abc…'`): (path, prefix) → indicators.
-    var prefixLengths: [Int32: [Int]] = [:]
+    /// Literal-prefix prefilter (`LIKE 'abc%…'`, `MATCHES '^abc…'`): (path, prefix) → indicators, in the
+    /// shared table; the prefix lengths in use, by path id.
+    var prefixLengths: [[Int]] = []
     var prefixPaths: Set<Int32> = []
     var cidr4Lengths: [Int] = []
     var cidr6Lengths: [Int] = []
@@ -100,7 +112,7 @@ public struct IndicatorIndex: Sendable {
 
     /// Key spaces of the shared table: the low three bits say what a key is, the rest which path or length.
     enum Space: UInt32 {
-        case string = 0, integer, prefix, suffix, cidr4, cidr6
+        case string = 0, integer, prefix, suffix, cidr4, cidr6, gram
     }
 
     @inline(__always)
@@ -132,6 +144,7 @@ public struct IndicatorIndex: Sendable {
         let ordinal = Int32(idEnds.count)
         idArena.append(contentsOf: id.utf8)
         idEnds.append(UInt32(idArena.count))
+        verifierSlots.append(-1)
         let pattern: Pattern
         do {
             pattern = try Pattern.parse(text)
@@ -250,7 +263,7 @@ public struct IndicatorIndex: Sendable {
             } else if !cidr4Lengths.contains(net.prefix) {
                 cidr4Lengths.append(net.prefix)
             }
-            withUnsafeBytes(of: masked.littleEndian) {
+            IndicatorIndex.withCIDRKey(masked, isIPv6: net.isIPv6) {
                 exact.insert(
                     path: IndicatorIndex.code(net.isIPv6 ? .cidr6 : .cidr4, Int32(net.prefix)), key: $0,
                     ordinal: ordinal)
@@ -279,6 +292,13 @@ public struct IndicatorIndex: Sendable {
         }
     }
 
+    /// The table key of a masked address: 4 bytes for IPv4 (kept inside the slot), 16 for IPv6.
+    @inline(__always)
+    static func withCIDRKey<R>(_ address: UInt128, isIPv6: Bool, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if isIPv6 { return withUnsafeBytes(of: address.littleEndian, body) }
+        return withUnsafeBytes(of: UInt32(truncatingIfNeeded: address).littleEndian, body)
+    }
+
     static func mask(_ prefix: Int, bits: Int) -> UInt128 {
         if prefix <= 0 { return 0 }
         let all: UInt128 = bits == 128 ? .max : (1 << 32) - 1
@@ -289,8 +309,8 @@ public struct IndicatorIndex: Sendable {
         guard let alternatives = IndicatorIndex.alternatives(pattern.root) else { return .multiObservation }
         var direct: [Entry] = []
         var anchors: [Entry] = []
-        var literals: [(String, [String], String)] = []
-        var starts: [(String, [String], String)] = []
+        var literals: [Requirement] = []
+        var starts: [Requirement] = []
         var needsVerify = alternatives.isEmpty
         for alt in alternatives {
             if case .test(let t) = alt, let e = IndicatorIndex.entry(t) {
@@ -321,13 +341,13 @@ public struct IndicatorIndex: Sendable {
         if needsVerify {
             // Evaluated in full for every observation of a type the pattern names.
             for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
-            verifiers[ordinal] = Verifier(matcher)
+            setVerifier(ordinal, matcher)
             return .residual
         }
         if !literals.isEmpty || !starts.isEmpty {
             // Every alternative has an exact key, a required literal or prefix: candidates come from them, then verify.
-            verifiers[ordinal] = Verifier(matcher)
-            for (type, keys, prefix) in starts {
+            setVerifier(ordinal, matcher)
+            for (type, keys, prefix, like) in starts {
                 let p = pathID(type, keys)
                 if !prefixPaths.contains(p) {
                     prefixPaths.insert(p)
@@ -335,18 +355,23 @@ public struct IndicatorIndex: Sendable {
                 }
                 var prefix = prefix
                 let n = prefix.utf8.count
-                if !(prefixLengths[p]?.contains(n) ?? false) { prefixLengths[p, default: []].append(n) }
+                while prefixLengths.count <= Int(p) { prefixLengths.append([]) }
+                if !prefixLengths[Int(p)].contains(n) { prefixLengths[Int(p)].append(n) }
+                let entry = filteredEntry(ordinal, like)
                 prefix.withUTF8 {
                     exact.insert(
-                        path: IndicatorIndex.code(.prefix, p), key: UnsafeRawBufferPointer($0), ordinal: ordinal,
+                        path: IndicatorIndex.code(.prefix, p), key: UnsafeRawBufferPointer($0), ordinal: entry,
                         verified: true)
                 }
             }
-            for (type, keys, literal) in literals {
+            for (type, keys, literal, like) in literals {
                 let p = pathID(type, keys, gram: true)
                 var l = literal
                 let g = l.withUTF8 { IndicatorIndex.gram($0, 0) }
-                grams[GramKey(path: p, gram: g), default: []].append(ordinal)
+                let entry = filteredEntry(ordinal, like)
+                withUnsafeBytes(of: g.littleEndian) {
+                    exact.insert(path: IndicatorIndex.code(.gram, p), key: $0, ordinal: entry, verified: true)
+                }
                 let bit = IndicatorIndex.filterBit(g)
                 gramFilter[bit >> 6] |= 1 << UInt64(bit & 63)
             }
@@ -375,7 +400,7 @@ public struct IndicatorIndex: Sendable {
             return .exact
         }
         // Some alternatives need verification: index every alternative's key as an anchor.
-        verifiers[ordinal] = Verifier(matcher)
+        setVerifier(ordinal, matcher)
         for e in direct + anchors {
             guard case .ok = anchor(e, ordinal) else {
                 for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
@@ -401,10 +426,27 @@ public struct IndicatorIndex: Sendable {
         return .ok
     }
 
+    /// What one alternative requires of the value at one plain path: the object type, the path's keys,
+    /// a literal (prefix or substring), and the `LIKE` test it came from, if any (a cheap necessary
+    /// condition checked before the full matcher).
+    typealias Requirement = (type: String, keys: [String], literal: String, like: LikePattern?)
+
+    /// A candidate found through a prefix or substring entry: the indicator, and the `LIKE` operand the
+    /// value must match for the entry's alternative to hold.
+    struct FilteredEntry: Sendable {
+        var ordinal: Int32
+        var like: LikePattern?
+    }
+
+    mutating func filteredEntry(_ ordinal: Int32, _ like: LikePattern?) -> Int32 {
+        filteredEntries.append(FilteredEntry(ordinal: ordinal, like: like))
+        return Int32(filteredEntries.count - 1)
+    }
+
     /// A literal prefix (in characters) that the value at one plain path must start with, if there is one:
     /// `LIKE 'abc%…'` or `MATCHES '^abc…'`.
-    static func requiredPrefix(_ c: ComparisonExpression) -> (String, [String], String)? {
-        func fromTest(_ t: PropertyTest) -> (String, [String], String)? {
+    static func requiredPrefix(_ c: ComparisonExpression) -> Requirement? {
+        func fromTest(_ t: PropertyTest) -> Requirement? {
             guard !t.negated, case .string(let s)? = t.value else { return nil }
             var keys: [String] = []
             for step in t.path.steps {
@@ -434,7 +476,7 @@ public struct IndicatorIndex: Sendable {
             default:
                 return nil
             }
-            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix)
+            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix, t.op == .like ? LikePattern(s) : nil)
         }
         switch c {
         case .test(let t): return fromTest(t)
@@ -446,7 +488,7 @@ public struct IndicatorIndex: Sendable {
     }
 
     /// A literal that every object satisfying `c` must contain at one plain path, if there is one.
-    static func requiredLiteral(_ c: ComparisonExpression) -> (String, [String], String)? {
+    static func requiredLiteral(_ c: ComparisonExpression) -> Requirement? {
         func plainKeys(_ t: PropertyTest) -> [String]? {
             var keys: [String] = []
             for s in t.path.steps {
@@ -457,9 +499,11 @@ public struct IndicatorIndex: Sendable {
             }
             return keys
         }
-        func fromTest(_ t: PropertyTest) -> (String, [String], String)? {
+        func fromTest(_ t: PropertyTest) -> Requirement? {
             guard let keys = plainKeys(t), let lit = PatternMatcher.requiredLiteral(of: t) else { return nil }
-            return (t.path.objectType, keys, lit)
+            var like: LikePattern?
+            if t.op == .like, case .string(let s)? = t.value { like = LikePattern(s) }
+            return (t.path.objectType, keys, lit, like)
         }
         switch c {
         case .test(let t): return fromTest(t)
@@ -500,59 +544,80 @@ public struct IndicatorIndex: Sendable {
         return out
     }
 
+    /// Scratch state for matching many observations in a row on one thread: the verification context and
+    /// candidate lists, so that matching an observation allocates nothing.
+    public final class MatchScratch {
+        let context = SingleMatchContext()
+        var candidates: [Int32] = []
+        var verifyLater: [Int32] = []
+
+        public init() {}
+    }
+
     /// Calls `body` with the ordinal of each indicator `object` matches (an ordinal may repeat when
     /// several alternatives of its pattern hit).
     public func matches(_ object: JSONObject, _ body: (Int32) -> Void) {
+        matches(object, using: MatchScratch(), body)
+    }
+
+    /// Runs the full matcher of indicator `ordinal` on the observation; `set` is the observation as
+    /// observed data, made on first need.
+    func verify(
+        _ ordinal: Int32, _ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ set: inout ObservationSet?
+    ) -> Bool {
+        let slot = verifierSlots[Int(ordinal)]
+        guard slot >= 0 else { return false }
+        let v = verifierList[Int(slot)]
+        if v.single { return v.matcher.matches(object, type: type, in: scratch.context) }
+        if set == nil { set = ObservationSet(single: object, type: type) }
+        return (try? v.matcher.matches(set!)) ?? false
+    }
+
+    /// Calls `body` with the ordinal of each indicator `object` matches, using `scratch` (one per thread)
+    /// for the state of the look-up.
+    public func matches(_ object: JSONObject, using scratch: MatchScratch, _ body: (Int32) -> Void) {
         guard case .string(let type)? = IndicatorIndex.member(object, "type") else { return }
+        // The closures below use locals rather than `self`: capturing `self` copies the whole index.
+        let exact = self.exact
         var set: ObservationSet?
-        var single: SingleObservation?
-        var context: SingleMatchContext?
-        func verify(_ ordinal: Int32) -> Bool {
-            guard let v = verifiers[ordinal] else { return false }
-            if v.single {
-                if context == nil {
-                    context = SingleMatchContext()
-                    single = SingleObservation(object, type: type)
-                }
-                return v.matcher.matches(single!, in: context!)
-            }
-            if set == nil { set = ObservationSet(single: object, type: type) }
-            return (try? v.matcher.matches(set!)) ?? false
-        }
         guard let t = typeNames.firstIndex(of: type) else {
             if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
             return
         }
-        do {
-            for (pathID, keys) in typeEntries[t].paths {
-                guard let v = IndicatorIndex.select(object, keys) else { continue }
-                var verifyLater: [Int32] = []
-                func hit(_ o: Int32, _ verified: Bool) { if verified { verifyLater.append(o) } else { body(o) } }
-                switch v {
-                case .string(var s):
-                    s.withUTF8 {
-                        exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit)
-                    }
-                case .int(let i):
-                    withUnsafeBytes(of: i.littleEndian) {
-                        exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
-                    }
-                case .double(let d):
-                    guard d.rounded() == d, abs(d) < 9e18 else { continue }
-                    withUnsafeBytes(of: Int64(d).littleEndian) {
-                        exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
-                    }
-                default: continue
+        let entry = typeEntries[t]
+        for (pathID, keys) in entry.paths {
+            guard let v = IndicatorIndex.select(object, keys) else { continue }
+            scratch.verifyLater.removeAll(keepingCapacity: true)
+            func hit(_ o: Int32, _ verified: Bool) { if verified { scratch.verifyLater.append(o) } else { body(o) } }
+            switch v {
+            case .string(var s):
+                s.withUTF8 {
+                    exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit)
                 }
-                for o in verifyLater where verify(o) { body(o) }
+            case .int(let i):
+                withUnsafeBytes(of: i.littleEndian) {
+                    exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
+                }
+            case .double(let d):
+                guard d.rounded() == d, abs(d) < 9e18 else { continue }
+                withUnsafeBytes(of: Int64(d).littleEndian) {
+                    exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
+                }
+            default: continue
+            }
+            if !scratch.verifyLater.isEmpty {
+                for o in scratch.verifyLater where verify(o, object, type, scratch, &set) { body(o) }
             }
         }
         matchValue(object, type, body)
-        do {
-            let paths = typeEntries[t].gramPaths
-            var candidates: [Int32] = []
-            for (pathID, keys) in paths {
-                guard case .string(var text)? = IndicatorIndex.select(object, keys) else { continue }
+        if !entry.gramPaths.isEmpty {
+            let filteredEntries = self.filteredEntries
+            scratch.candidates.removeAll(keepingCapacity: true)
+            for (pathID, keys) in entry.gramPaths {
+                guard case .string(let value)? = IndicatorIndex.select(object, keys) else { continue }
+                var text = value
+                let code = IndicatorIndex.code(.gram, pathID)
+                let gramFilter = self.gramFilter
                 text.withUTF8 { b in
                     guard b.count >= 4 else { return }
                     gramFilter.withUnsafeBufferPointer { filter in
@@ -560,42 +625,51 @@ public struct IndicatorIndex: Sendable {
                             let g = IndicatorIndex.gram(b, i)
                             let bit = IndicatorIndex.filterBit(g)
                             guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
-                            if let list = grams[GramKey(path: pathID, gram: g)] { candidates.append(contentsOf: list) }
+                            withUnsafeBytes(of: g.littleEndian) {
+                                exact.forEach(path: code, key: $0) { e, _ in
+                                    let entry = filteredEntries[Int(e)]
+                                    if entry.like?.matches(value) ?? true { scratch.candidates.append(entry.ordinal) }
+                                }
+                            }
                         }
                     }
                 }
             }
-            if candidates.count > 1 { candidates.sort() }
+            if scratch.candidates.count > 1 { scratch.candidates.sort() }
             var last: Int32 = -1
-            for o in candidates where o != last {
+            for o in scratch.candidates where o != last {
                 last = o
-                if verify(o) { body(o) }
+                if verify(o, object, type, scratch, &set) { body(o) }
             }
         }
-        do {
-            for (pathID, keys) in typeEntries[t].prefixPaths {
-                guard case .string(var text)? = IndicatorIndex.select(object, keys), let lengths = prefixLengths[pathID]
-                else { continue }
-                var candidates: [Int32] = []
-                text.withUTF8 { b in
-                    let raw = UnsafeRawBufferPointer(b)
-                    for n in lengths where n <= b.count {
-                        exact.forEach(
-                            path: IndicatorIndex.code(.prefix, pathID),
-                            key: UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                        ) {
-                            o, _ in candidates.append(o)
-                        }
+        for (pathID, keys) in entry.prefixPaths {
+            guard Int(pathID) < prefixLengths.count,
+                case .string(let value)? = IndicatorIndex.select(object, keys)
+            else { continue }
+            var text = value
+            let lengths = prefixLengths[Int(pathID)]
+            let filteredEntries = self.filteredEntries
+            scratch.candidates.removeAll(keepingCapacity: true)
+            text.withUTF8 { b in
+                let raw = UnsafeRawBufferPointer(b)
+                for n in lengths where n <= b.count {
+                    exact.forEach(
+                        path: IndicatorIndex.code(.prefix, pathID),
+                        key: UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                    ) { e, _ in
+                        let entry = filteredEntries[Int(e)]
+                        if entry.like?.matches(value) ?? true { scratch.candidates.append(entry.ordinal) }
                     }
                 }
-                for o in candidates where verify(o) { body(o) }
             }
+            for o in scratch.candidates where verify(o, object, type, scratch, &set) { body(o) }
         }
-        for o in typeEntries[t].residual where verify(o) { body(o) }
+        for o in entry.residual where verify(o, object, type, scratch, &set) { body(o) }
     }
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
     func matchValue(_ object: JSONObject, _ type: String, _ body: (Int32) -> Void) {
+        let exact = self.exact
         if (type == "ipv4-addr" && !cidr4Lengths.isEmpty) || (type == "ipv6-addr" && !cidr6Lengths.isEmpty),
             case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
         {
@@ -603,7 +677,7 @@ public struct IndicatorIndex: Sendable {
             let space: Space = net.isIPv6 ? .cidr6 : .cidr4
             let bits = net.isIPv6 ? 128 : 32
             for length in lengths where length <= net.prefix {
-                withUnsafeBytes(of: (net.address & IndicatorIndex.mask(length, bits: bits)).littleEndian) {
+                IndicatorIndex.withCIDRKey(net.address & IndicatorIndex.mask(length, bits: bits), isIPv6: net.isIPv6) {
                     exact.forEach(path: IndicatorIndex.code(space, Int32(length)), key: $0) { o, _ in body(o) }
                 }
             }

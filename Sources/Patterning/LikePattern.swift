@@ -1,5 +1,5 @@
 /// A compiled `LIKE` operand: `%` matches any run of characters, `_` exactly one (Unicode scalar).
-struct LikePattern: Sendable {
+public struct LikePattern: Sendable {
     enum Piece: Sendable, Equatable {
         case literal(Unicode.Scalar)
         case one
@@ -7,14 +7,15 @@ struct LikePattern: Sendable {
     }
     let pieces: [Piece]
 
-    init(_ text: String) {
+    /// Compiles a `LIKE` operand: `%` any run of characters, `_` exactly one.
+    public init(_ text: String) {
         pieces = text.unicodeScalars.map { s in
             s == "%" ? .any : s == "_" ? .one : .literal(s)
         }
     }
 
     /// Whole-string match in constant space and O(n·m) worst-case time (greedy with one backtrack point).
-    func matches(_ s: String) -> Bool {
+    public func matches(_ s: String) -> Bool {
         let subject = s.unicodeScalars
         var i = subject.startIndex
         var p = 0

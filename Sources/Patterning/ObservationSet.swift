@@ -71,6 +71,11 @@ public struct ObservationSet: Sendable {
         ]
     }
 
+    /// Observations built elsewhere (``PatternCaseRunner`` reads them from a ``JSONTape``).
+    init(observations: [Observation]) {
+        self.observations = observations
+    }
+
     /// One object of the bundle as the builder needs it; `object` may be left out (empty) for an SCO
     /// whose type no test of the pattern names (see ``PatternCaseRunner``).
     struct Entry {

@@ -158,7 +158,9 @@ struct PatternLexer {
             }
             let word = bytes[start..<offset]
             if !hyphen {
-                if word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8) {
+                if (c == UInt8(ascii: "t") || c == UInt8(ascii: "f"))
+                    && (word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8))
+                {
                     return PatternToken(kind: .bool, start: start, end: offset)
                 }
                 if word.first! >= 0x41 && word.first! <= 0x5A, word.count <= 10,

@@ -110,20 +110,28 @@ extension PatternMatcher {
 
     func evaluate(_ c: Comparison, object r: Int, in obs: ObservationSet.Observation, _ ctx: EvaluationContext) -> Bool
     {
+        evaluate(c, root: obs.objects[r], type: obs.types[r], in: obs, ctx)
+    }
+
+    /// Evaluates a comparison on one root object of type `type`; `_ref`s resolve among the SCOs of `obs`
+    /// (to nothing without one).
+    func evaluate(
+        _ c: Comparison, root: JSONObject, type: String, in obs: ObservationSet.Observation?, _ ctx: EvaluationContext
+    ) -> Bool {
         switch c {
         case .and(let xs):
-            for x in xs where !evaluate(x, object: r, in: obs, ctx) { return false }
+            for x in xs where !evaluate(x, root: root, type: type, in: obs, ctx) { return false }
             return true
         case .or(let xs):
-            for x in xs where evaluate(x, object: r, in: obs, ctx) { return true }
+            for x in xs where evaluate(x, root: root, type: type, in: obs, ctx) { return true }
             return false
         case .test(let t):
-            guard !t.neverMatches, obs.types[r] == t.type else { return false }
+            guard !t.neverMatches, type == t.type else { return false }
             if t.op == .exists {
-                let found = select(t.steps, obs.objects[r], obs) { _ in true }
+                let found = select(t.steps, root, obs) { _ in true }
                 return t.negated ? !found : found
             }
-            return select(t.steps, obs.objects[r], obs) { v in predicate(t, v, ctx) }
+            return select(t.steps, root, obs) { v in predicate(t, v, ctx) }
         }
     }
 
@@ -138,7 +146,7 @@ extension PatternMatcher {
     /// Walks the path from a root object. The first step is always a key; a plain key to a plain value
     /// (the common `type:property`) is looked up without wrapping the object.
     func select(
-        _ steps: [Step], _ root: JSONObject, _ obs: ObservationSet.Observation, _ body: (PathValue) -> Bool
+        _ steps: [Step], _ root: JSONObject, _ obs: ObservationSet.Observation?, _ body: (PathValue) -> Bool
     ) -> Bool {
         if case .key(let k, .plain) = steps[0] {
             guard let v = PatternMatcher.member(root, k) else { return false }
@@ -149,7 +157,7 @@ extension PatternMatcher {
 
     /// Walks the path from `value`; true when `body` is true for some selected value.
     func select(
-        _ steps: [Step], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation,
+        _ steps: [Step], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation?,
         _ body: (PathValue) -> Bool
     ) -> Bool {
         if i == steps.count { return body(value) }
@@ -161,13 +169,13 @@ extension PatternMatcher {
             case .plain:
                 return select(steps, i + 1, .json(v), obs, body)
             case .ref:
-                guard case .string(let id) = v, let j = obs.resolve(id) else { return false }
+                guard case .string(let id) = v, let obs, let j = obs.resolve(id) else { return false }
                 return select(steps, i + 1, .json(.object(obs.objects[j])), obs, body)
             case .refs:
                 guard case .array(let refs) = v else { return false }
                 var resolved: [JSONValue] = []
                 for r in refs {
-                    if case .string(let id) = r, let j = obs.resolve(id) {
+                    if case .string(let id) = r, let obs, let j = obs.resolve(id) {
                         resolved.append(.object(obs.objects[j]))
                     }
                 }
@@ -481,12 +489,17 @@ extension PatternMatcher {
     /// bracket's comparison holds for the object (and its START/STOP windows contain `time`).
     /// Only for patterns with ``isSingleObservation``; `_ref` properties resolve to nothing.
     public func matches(_ single: SingleObservation, in ctx: SingleMatchContext) -> Bool {
-        let obs = single.observation
-        let type = single.type
-        let time = single.time
+        matches(single.observation.objects[0], type: single.type, at: single.time, in: ctx)
+    }
+
+    /// Matches one SCO of type `type` observed once at `time`, as ``matches(_:in:)`` does, without
+    /// allocating: for matching a stream of objects with one context per thread.
+    public func matches(
+        _ object: JSONObject, type: String, at time: Timestamp = Timestamp(seconds: 0), in ctx: SingleMatchContext
+    ) -> Bool {
         for leaf in leaves where leaf.types.contains(type) {
             if !leaf.windows.isEmpty && !leaf.windows.allSatisfy({ time < $0.stop && time >= $0.start }) { continue }
-            let hit = evaluate(leaf.comparison, object: 0, in: obs, ctx.context)
+            let hit = evaluate(leaf.comparison, root: object, type: type, in: nil, ctx.context)
             if ctx.context.error != nil {
                 ctx.context.error = nil
                 continue

@@ -48,13 +48,14 @@ public struct PatternMatcher: Sendable {
     /// The pattern this matcher was compiled from.
     public var pattern: Pattern { program.pattern }
 
-    indirect enum Node: Sendable {
+    /// Only the cases that hold a node directly are boxed; arrays already give the others indirection.
+    enum Node: Sendable {
         case leaf(Int)
         case and([Node])
         case or([Node])
         case followedBy([Node])
-        case within(Node, PatternDuration)
-        case repeats(Node, Int)
+        indirect case within(Node, PatternDuration)
+        indirect case repeats(Node, Int)
     }
 
     struct Window: Sendable {
@@ -88,7 +89,7 @@ public struct PatternMatcher: Sendable {
         case plain, ref, refs, hex, bin
     }
 
-    indirect enum Comparison: Sendable {
+    enum Comparison: Sendable {
         case and([Comparison])
         case or([Comparison])
         case test(Test)
@@ -187,14 +188,17 @@ public struct PatternMatcher: Sendable {
             return .leaf(leaves.count - 1)
         case .and(let xs):
             var out: [Node] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .and(out)
         case .or(let xs):
             var out: [Node] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .or(out)
         case .followedBy(let xs):
             var out: [Node] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, windows: windows, leaves: &leaves, jit: jit)) }
             return .followedBy(out)
         case .within(let x, let d):
@@ -217,10 +221,12 @@ public struct PatternMatcher: Sendable {
         switch c {
         case .and(let xs):
             var out: [Comparison] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, jit: jit)) }
             return .and(out)
         case .or(let xs):
             var out: [Comparison] = []
+            out.reserveCapacity(xs.count)
             for x in xs { out.append(try compile(x, jit: jit)) }
             return .or(out)
         case .test(let t):
@@ -240,6 +246,17 @@ public struct PatternMatcher: Sendable {
             out.append(UInt8(u.value))
         }
         return out
+    }
+
+    /// What a key does when stepped into, from its suffix: `_ref`, `_refs`, `_hex`, `_bin` or none.
+    static func keyKind(_ k: String) -> KeyKind {
+        let u = k.utf8
+        guard u.count >= 4, u.contains(UInt8(ascii: "_")) else { return .plain }
+        if k.hasSuffix("_ref") { return .ref }
+        if k.hasSuffix("_refs") { return .refs }
+        if k.hasSuffix("_hex") { return .hex }
+        if k.hasSuffix("_bin") { return .bin }
+        return .plain
     }
 
     static func compile(_ t: PropertyTest, jit: Bool) throws(PatternError) -> Test {
@@ -270,15 +287,7 @@ public struct PatternMatcher: Sendable {
         let steps: [Step] = t.path.steps.map { step in
             switch step {
             case .key(let k):
-                let kind: KeyKind =
-                    k.hasSuffix("_ref")
-                    ? .ref
-                    : k.hasSuffix("_refs")
-                        ? .refs
-                        : k.hasSuffix("_hex")
-                            ? .hex
-                            : k.hasSuffix("_bin") ? .bin : .plain
-                return .key(k, kind)
+                return .key(k, PatternMatcher.keyKind(k))
             case .index(let n): return .index(n)
             case .anyIndex: return .any
             }

@@ -59,6 +59,7 @@ public struct PatternParser {
         let first = try parseObservationOr()
         guard token.kind == .keyword(.followedBy) else { return first }
         var items = [first]
+        items.reserveCapacity(4)
         while token.kind == .keyword(.followedBy) {
             try advance()
             items.append(try parseObservationOr())
@@ -70,6 +71,7 @@ public struct PatternParser {
         let first = try parseObservationAnd()
         guard token.kind == .keyword(.or) else { return first }
         var items = [first]
+        items.reserveCapacity(4)
         while token.kind == .keyword(.or) {
             try advance()
             items.append(try parseObservationAnd())
@@ -81,6 +83,7 @@ public struct PatternParser {
         let first = try parseQualified()
         guard token.kind == .keyword(.and) else { return first }
         var items = [first]
+        items.reserveCapacity(4)
         while token.kind == .keyword(.and) {
             try advance()
             items.append(try parseQualified())
@@ -188,6 +191,7 @@ public struct PatternParser {
         let first = try parseComparisonAnd()
         guard token.kind == .keyword(.or) else { return first }
         var items = [first]
+        items.reserveCapacity(4)
         while token.kind == .keyword(.or) {
             try advance()
             items.append(try parseComparisonAnd())
@@ -199,6 +203,7 @@ public struct PatternParser {
         let first = try parsePropertyTest()
         guard token.kind == .keyword(.and) else { return first }
         var items = [first]
+        items.reserveCapacity(4)
         while token.kind == .keyword(.and) {
             try advance()
             items.append(try parsePropertyTest())

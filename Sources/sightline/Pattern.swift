@@ -86,12 +86,18 @@ struct Pattern: AsyncParsableCommand {
                 """)
 
         func run() async throws {
-            var reader = LineReader(fd: 0)
+            Eval.evaluateLines()
+        }
+
+        /// Reads cases from standard input and writes result lines to standard output until the input ends.
+        static func evaluateLines() {
+            let reader = LineReader(fd: 0)
+            var runner = PatternCaseRunner()
             var out: [UInt8] = []
             out.reserveCapacity(1 << 16)
             while let ok = reader.nextLine({ line in
                 if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                    PatternCaseRunner.run(line: line, into: &out)
+                    runner.evaluate(line: line, into: &out)
                 }
             }), ok {
                 if out.count >= 1 << 16 {
@@ -102,7 +108,7 @@ struct Pattern: AsyncParsableCommand {
             writeAll(out)
         }
 
-        func writeAll(_ bytes: [UInt8]) {
+        static func writeAll(_ bytes: [UInt8]) {
             bytes.withUnsafeBytes { b in
                 var off = 0
                 while off < b.count {
@@ -115,38 +121,52 @@ struct Pattern: AsyncParsableCommand {
     }
 }
 
-/// Reads newline-separated lines from a file descriptor with one growing buffer.
-struct LineReader {
+/// Reads newline-separated lines from a file descriptor into one buffer, read in large blocks; the
+/// unread tail is moved to the front before each read, and the buffer doubles for a longer line.
+final class LineReader {
     let fd: Int32
-    var buffer: [UInt8] = []
-    var start = 0
-    var eof = false
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity = 1 << 22
+    private var start = 0
+    private var end = 0
+    private var eof = false
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32) {
+        self.fd = fd
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
 
     /// Calls `body` with the next line (without its newline); `nil` at the end of input.
-    mutating func nextLine(_ body: (UnsafeRawBufferPointer) -> Void) -> Bool? {
+    func nextLine(_ body: (UnsafeRawBufferPointer) -> Void) -> Bool? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<nl])) }
+            if start < end, let p = memchr(buffer + start, 0x0A, end - start) {
+                let nl = UnsafeMutableRawPointer(p) - buffer
+                body(UnsafeRawBufferPointer(start: buffer + start, count: nl - start))
                 start = nl + 1
                 return true
             }
             if eof {
-                guard start < buffer.count else { return nil }
-                buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-                start = buffer.count
+                guard start < end else { return nil }
+                body(UnsafeRawBufferPointer(start: buffer + start, count: end - start))
+                start = end
                 return true
             }
             if start > 0 {
-                buffer.removeSubrange(0..<start)
+                buffer.copyMemory(from: buffer + start, byteCount: end - start)
+                end -= start
                 start = 0
             }
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: 1 << 16))
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, 1 << 16) }
-            buffer.removeLast((1 << 16) - max(n, 0))
-            if n <= 0 { eof = true }
+            if end == capacity {
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                bigger.copyMemory(from: buffer, byteCount: end)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            }
+            let n = read(fd, buffer + end, capacity - end)
+            if n <= 0 { eof = true } else { end += n }
         }
     }
 }

@@ -113,4 +113,47 @@ import Testing
         #expect(index.census[.exact, default: 0] > 2000)
         #expect(index.census[.cidr, default: 0] > 200)
     }
+
+    /// Prefix and substring candidates are first checked against the `LIKE` operand their entry came
+    /// from; an indicator must still be found when another of its alternatives (or the same LIKE
+    /// through another entry) is the one that holds.
+    @Test func likePrefiltersKeepEveryMatch() throws {
+        let patterns = [
+            "[domain-name:value LIKE 'd12%.kr' AND domain-name:value != 'd1.kr']",
+            "[domain-name:value LIKE 'd123%.kr' AND domain-name:value != 'd1.kr']",
+            "[domain-name:value LIKE 'ab%.com' OR domain-name:value LIKE 'd1%.net']",
+            "[domain-name:value LIKE 'abcd%.com' OR domain-name:value LIKE 'd123%.net']",
+            "[domain-name:value LIKE 'd1%' OR domain-name:value = 'x.kr']",
+            "[domain-name:value LIKE '%d12_4%']",
+            "[domain-name:value LIKE 'd1_3%.org' OR domain-name:value MATCHES '^d99']",
+            "[url:value LIKE 'http://d1%' AND url:value MATCHES 'php$']",
+            "[url:value LIKE '%/d12345%' OR url:value LIKE 'https://%']",
+        ]
+        let indicators = patterns.enumerated().map { (id: "p\($0.offset)", pattern: $0.element) }
+        let index = IndicatorIndex(indicators: indicators)
+        let matchers = try patterns.map { try PatternMatcher($0) }
+        var values: [(String, String)] = []
+        for n in [1, 12, 123, 1234, 12345, 12_3456, 1_034, 99, 991, 7] {
+            for tld in ["kr", "com", "net", "org"] {
+                values.append(("domain-name", "d\(n).\(tld)"))
+                values.append(("domain-name", "ab\(n).\(tld)"))
+                values.append(("url", "http://d\(n).\(tld)/x.php"))
+                values.append(("url", "https://e.\(tld)/d\(n)"))
+            }
+        }
+        values.append(("domain-name", "x.kr"))
+        values.append(("domain-name", "d1.kr"))
+        var hits = 0
+        for (type, value) in values {
+            let object = JSONObject([JSONMember(key: "type", value: .string(type)), JSONMember(key: "value", value: .string(value))])
+            let single = ObservationSet(single: object, type: type)
+            var expected: [Int32] = []
+            for (i, m) in matchers.enumerated() where (try? m.matches(single)) == true { expected.append(Int32(i)) }
+            let got = index.matches(object)
+            hits += got.count
+            #expect(got == expected, "\(type) \(value)")
+        }
+        #expect(hits >= 40)
+    }
 }
+

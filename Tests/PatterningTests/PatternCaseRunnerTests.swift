@@ -61,4 +61,72 @@ import Testing
         #expect(lines[0].hasPrefix(#"{"id": "u", "error": "invalid JSON: invalid UTF-8"#))
         #expect(lines[1] == #"{"id": "g", "match": true}"#)
     }
+
+    /// The tape path (one runner, pattern cache included) and the decoding path give the same line.
+    static func bothPaths(_ lines: [String]) -> [(String, String)] {
+        var runner = PatternCaseRunner()
+        var fast: [UInt8] = []
+        var slow: [UInt8] = []
+        var out: [(String, String)] = []
+        for var line in lines {
+            fast.removeAll()
+            slow.removeAll()
+            line.withUTF8 {
+                runner.evaluate(line: UnsafeRawBufferPointer($0), into: &fast)
+                PatternCaseRunner.evaluateDecoded(line: UnsafeRawBufferPointer($0), into: &slow)
+            }
+            out.append((String(decoding: fast, as: UTF8.self), String(decoding: slow, as: UTF8.self)))
+        }
+        return out
+    }
+
+    @Test func tapePathAgreesWithDecodingOnGeneratedCases() {
+        var generator = PatternCaseGenerator(seed: 77)
+        let lines = (0..<3000).map { _ in generator.nextCase().line }
+        // Twice, so that the second round reads compiled patterns from the cache.
+        for (fast, slow) in Self.bothPaths(lines + lines) { #expect(fast == slow) }
+    }
+
+    @Test func tapePathAgreesWithDecodingOnUnusualInput() {
+        let sco = #"{"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19"}"#
+        func od(_ extra: String = "", refs: String = #""object_refs":["ipv4-addr--1"]"#) -> String {
+            #"{"type":"observed-data","id":"od--1","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:01Z","number_observed":1,\#(refs)\#(extra)}"#
+        }
+        let pattern = #""pattern": "[ipv4-addr:value = '175.45.178.19']""#
+        let lines = [
+            #"{"id": "a", \#(pattern), "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "b", "pattern": "[ipv4-addr:value = '1.1.1.1']", \#(pattern), "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "c", \#(pattern), "pattern": "[x:y = 1]", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "d", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19","value":"1"}]}"#,
+            #"{"id": "e", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"1"}, \#(sco)]}"#,
+            #"{"id": "f", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19"}]}"#,
+            #"{"id": "g", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19"}]}"#,
+            #"{"id": "h", \#(pattern), "observed_data": [\#(od(refs: #""objects":{"0":{"type":"ipv4-addr","value":"175.45.178.19"}}"#))]}"#,
+            #"{"id": "i", \#(pattern), "observed_data": [\#(od(refs: #""object_refs":"x","objects":{"0":{"type":"ipv4-addr","value":"175.45.178.19"}}"#))]}"#,
+            #"{"id": "j", \#(pattern), "observed_data": [\#(od(#","number_observed":0"#)), \#(sco)]}"#,
+            #"{"id": "k", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","value":"175.45.178.19"}]}"#,
+            #"{"id": "l", \#(pattern), "observed_data": [\#(od()), 5]}"#,
+            #"{"id": "m", \#(pattern), "observed_data": [\#(od()), \#(sco)], "id": "n"}"#,
+            #"{"id": {"x": [1, 2.5, null]}, \#(pattern), "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "café "q"", \#(pattern), "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{\#(pattern), "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "o", "pattern": "[network-traffic:src_ref.value = '175.45.178.19']", "observed_data": [\#(od(refs: #""object_refs":["nt--1","ipv4-addr--1"]"#)), {"type":"network-traffic","id":"nt--1","src_ref":"ipv4-addr--1"}, \#(sco)]}"#,
+            #"{"id": "p", "pattern": "[ipv4-addr:value = 'café']", "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"café"}]}"#,
+            #"{"id": "q", \#(pattern), "observed_data": [\#(od()), \#(sco)]} x"#,
+            #"{"id": "r", \#(pattern), "observed_data": [\#(od()), \#(sco),]}"#,
+            #"{"id": "s", \#(pattern), "observed_data": [\#(od(#","first_observed":"2024-01-01T00:00:00.5Z"#)), \#(sco)]}"#,
+            #"{"id": "t", \#(pattern), "observed_data": [\#(od()), {"type":"observed-data","id":"od--2","first_observed":"2024-01-02T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":[]}, \#(sco)]}"#,
+            #"{"id": "u", \#(pattern), "observed_data": [\#(od(#","number_observed":1.0"#)), \#(sco)]}"#,
+            #"{"id": "v", \#(pattern), "observed_data": [\#(od()), {"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19","type":"file"}]}"#,
+            // Types the bundle does not hold: no matcher is needed, but compile errors still come first.
+            #"{"id": "w1", "pattern": "[x-a:b = 1]", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w2", "pattern": "[x-a:b MATCHES '(']", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w3", "pattern": "[x-a:b ISSUBSET '10.0.0.0/99']", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w4", "pattern": "([x-a:b = 1] AND [x-a:c = 2]) REPEATS 600 TIMES", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w5", "pattern": "([x-a:b = 1] START t'2024-01-01T00:00:00Z' STOP t'2025-01-01T00:00:00Z') REPEATS 2000 TIMES", "observed_data": [\#(od()), \#(sco)]}"#,
+            #"{"id": "w6", "pattern": "[x-a:b MATCHES '(']", "observed_data": [\#(od(#","number_observed":0"#)), \#(sco)]}"#,
+            #"{"id": "w7", "pattern": "[x-a:b = 1] AND [ipv4-addr:value = '175.45.178.19']", "observed_data": [\#(od()), \#(sco)]}"#,
+        ]
+        for (fast, slow) in Self.bothPaths(lines) { #expect(fast == slow) }
+    }
 }
