@@ -28,6 +28,9 @@ final class AhoCorasick: @unchecked Sendable {
                 nextClass += 1
             }
         }
+        // Patterns are case-folded; upper-case ASCII shares its lower-case class, so ASCII text can be
+        // scanned as it is, without folding it first.
+        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { cls[Int(b)] = cls[Int(b | 0x20)] }
         let k = nextClass
         // Trie with dense rows.
         var trie: [Int32] = [Int32](repeating: -1, count: k)
@@ -89,6 +92,8 @@ final class AhoCorasick: @unchecked Sendable {
     }
 
     /// Calls `found` with the id of every pattern that occurs in `text` (possibly more than once).
+    ///
+    /// `text` is case-folded text, or ASCII text in any case.
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int32) -> Void) {
         table.withUnsafeBufferPointer { table in

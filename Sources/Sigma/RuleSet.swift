@@ -11,6 +11,9 @@ public final class RuleSet: @unchecked Sendable {
         let rule: Int
         let channels: Set<String>
         let eventIDs: Set<Int>
+        /// The event ids come from the detection's `EventID` tests, not from the log source: an event
+        /// whose id is not a single number (an array in JSON) must still be tried.
+        let eventIDsFromDetection: Bool
         let providers: Set<String>
         let program: ProgramNode
         /// Filters (each is ANDed as `not`).
@@ -20,8 +23,12 @@ public final class RuleSet: @unchecked Sendable {
         /// The (channel, event id) keys this unit is listed under; empty for a unit that applies to any channel.
         var keys: [Int32] = []
 
-        init(rule: Int, channels: Set<String>, eventIDs: Set<Int>, providers: Set<String>, program: ProgramNode, filters: [ProgramNode]) {
+        init(
+            rule: Int, channels: Set<String>, eventIDs: Set<Int>, eventIDsFromDetection: Bool, providers: Set<String>,
+            program: ProgramNode, filters: [ProgramNode]
+        ) {
             self.rule = rule
+            self.eventIDsFromDetection = eventIDsFromDetection
             self.channels = channels
             self.eventIDs = eventIDs
             self.providers = providers
@@ -51,6 +58,10 @@ public final class RuleSet: @unchecked Sendable {
     public let belowLevel: Int
     let units: [Unit]
     let slotNames: [String]
+    /// The pseudo-slot of keyword literals (-1: none).
+    let keywordSlot: Int
+    /// The name of the keyword pseudo-slot (no event field has it).
+    static let keywordSlotName = "\u{0}keywords"
     /// What to do for one (channel, event id) key: the units always evaluated and the slots to scan
     /// (prefiltered units come from the scans).
     struct Candidates {
@@ -59,10 +70,12 @@ public final class RuleSet: @unchecked Sendable {
         var slots: [Int32]
     }
 
-    /// (channel, event id) → candidates; event id -1 is "any event id".
+    /// (channel, event id) → candidates; event id -1 is "any event id", -2 "an id that is not a number".
     let byChannelAndID: [String: [Int: Candidates]]
-    /// Units that apply to every channel.
-    let anyChannel: Candidates
+    /// Units that apply to every channel, by event id.
+    let anyChannel: [Int: Candidates]
+    /// Number of (channel, event id) keys.
+    let keyCount: Int
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
     /// Units with a prefilter.
@@ -101,6 +114,16 @@ public final class RuleSet: @unchecked Sendable {
         var requirements: [[(slot: Int, literal: [UInt8])]?] = []
         var unmapped: [Int] = []
         var below = 0
+        // Keyword searches look at every value: their literals go to one pseudo-slot whose scan walks
+        // the whole event (see ``scanKeywords(_:_:)``).
+        var keywordSlotIndex = -1
+        func keywordSlot() -> Int {
+            if keywordSlotIndex < 0 && prefilter {
+                keywordSlotIndex = slotNames.count
+                slotNames.append(RuleSet.keywordSlotName)
+            }
+            return keywordSlotIndex
+        }
         func slot(_ name: String) -> Int {
             if let s = slots[name] { return s }
             slots[name] = slotNames.count
@@ -123,12 +146,24 @@ public final class RuleSet: @unchecked Sendable {
             for t in effective {
                 let detection = RuleSet.bind(rule.detection, fields: t.fields, deepCopy: deepCopy, slot: slot)
                 let fs = ruleFilters.map { RuleSet.bind($0.detection, fields: t.fields, deepCopy: deepCopy, slot: slot) }
+                // The event ids the detection itself requires narrow the index (a `service: security`
+                // rule with `EventID: 4624` is only tried on 4624 events).
+                var ids = Set(t.eventIDs)
+                var idsFromDetection = false
+                if prefilter, let required = Program.eventIDs(detection) {
+                    let narrowed = ids.isEmpty ? required : ids.intersection(required)
+                    if !narrowed.isEmpty {
+                        ids = narrowed
+                        idsFromDetection = t.eventIDs.isEmpty
+                    }
+                }
                 units.append(
                     Unit(
-                        rule: index, channels: Set(t.channels.map { $0.lowercased() }), eventIDs: Set(t.eventIDs),
+                        rule: index, channels: Set(t.channels.map { $0.lowercased() }), eventIDs: ids,
+                        eventIDsFromDetection: idsFromDetection,
                         providers: Set(t.providers.map { $0.lowercased() }), program: Program.compile(detection),
                         filters: fs.map(Program.compile)))
-                requirements.append(Program.requirement(detection))
+                requirements.append(Program.requirement(detection, keywordSlot: keywordSlot()))
             }
         }
         // Prefilters: each unit with a requirement gets its literals in the automata of their slots.
@@ -153,33 +188,37 @@ public final class RuleSet: @unchecked Sendable {
             prefiltered += 1
         }
         // The index: per (channel, event id), the units always evaluated and the slots to scan.
-        var keyCount: Int32 = 1
+        // Channel "" holds the units of every channel; event id -1 the units of any event id, -2 the
+        // units to try on an event whose id is not a single number.
+        var keyCount: Int32 = 0
         var index: [String: [Int: Candidates]] = [:]
-        var any = Candidates(key: 0, always: [], slots: [])
-        func add(_ u: Int, to c: inout Candidates) {
+        func add(_ u: Int, channel: String, id: Int) {
+            if index[channel]?[id] == nil {
+                index[channel, default: [:]][id] = Candidates(key: keyCount, always: [], slots: [])
+                keyCount += 1
+            }
             let unit = units[u]
             if unit.prefilterSlots.isEmpty {
-                c.always.append(Int32(u))
+                index[channel]![id]!.always.append(Int32(u))
             } else {
-                for s in unit.prefilterSlots where !c.slots.contains(Int32(s)) { c.slots.append(Int32(s)) }
-            }
-        }
-        for (u, unit) in units.enumerated() {
-            if unit.channels.isEmpty {
-                add(u, to: &any)
-                continue
-            }
-            for c in unit.channels {
-                for id in unit.eventIDs.isEmpty ? [-1] : unit.eventIDs.sorted() {
-                    if index[c]?[id] == nil {
-                        index[c, default: [:]][id] = Candidates(key: keyCount, always: [], slots: [])
-                        keyCount += 1
-                    }
-                    add(u, to: &index[c]![id]!)
-                    unit.keys.append(index[c]![id]!.key)
+                for s in unit.prefilterSlots where !index[channel]![id]!.slots.contains(Int32(s)) {
+                    index[channel]![id]!.slots.append(Int32(s))
                 }
             }
+            unit.keys.append(index[channel]![id]!.key)
         }
+        for (u, unit) in units.enumerated() {
+            for c in unit.channels.isEmpty ? [""] : unit.channels.sorted() {
+                if unit.eventIDs.isEmpty {
+                    add(u, channel: c, id: -1)
+                    continue
+                }
+                for id in unit.eventIDs.sorted() { add(u, channel: c, id: id) }
+                if unit.eventIDsFromDetection { add(u, channel: c, id: -2) }
+            }
+        }
+        self.keyCount = Int(keyCount)
+        let anyChannel = index.removeValue(forKey: "") ?? [:]
         // Every case-insensitive `contains` literal short enough for the automaton joins its slot's
         // automaton too, so field tests read the scan's result instead of searching again.
         var fieldNodes: [FieldNode] = []
@@ -238,8 +277,9 @@ public final class RuleSet: @unchecked Sendable {
         self.prefilteredUnits = prefiltered
         self.units = units
         self.slotNames = slotNames
+        self.keywordSlot = keywordSlotIndex
         self.byChannelAndID = index
-        self.anyChannel = any
+        self.anyChannel = anyChannel
         self.unmappedRules = unmapped
         self.belowLevel = below
     }
@@ -249,7 +289,7 @@ public final class RuleSet: @unchecked Sendable {
 
     /// A fresh per-thread view for ``matches(_:)``.
     public func makeView() -> EventView {
-        let v = EventView(slotNames: slotNames, unitCount: units.count, literalCount: literalCount)
+        let v = EventView(slotNames: slotNames, unitCount: units.count, literalCount: literalCount, keyCount: keyCount)
         v.scanner = self
         return v
     }
@@ -258,29 +298,35 @@ public final class RuleSet: @unchecked Sendable {
     public func matches(_ view: EventView) -> [Int] {
         var out: [Int] = []
         view.hits.removeAll(keepingCapacity: true)
-        let byID = byChannelAndID[view.channel]
-        let exact = byID?[view.eventID]
-        let anyID = byID?[-1]
-        let keyA = exact?.key ?? -1
-        let keyB = anyID?.key ?? -1
-        for c in [exact, anyID, anyChannel] {
-            guard let c else { continue }
-            for slot in c.slots where view.scannedGeneration[Int(slot)] != view.generation { scan(Int(slot), view) }
-        }
+        let g = view.generation
+        let id = view.eventID >= 0 ? view.eventID : (view.hasEventID ? -2 : -1)
+        let byID = view.channelCandidates(self)
+        let c0 = byID?[id]
+        let c1 = id == -1 ? nil : byID?[-1]
+        let c2 = anyChannel.isEmpty ? nil : anyChannel[id]
+        let c3 = id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1]
         units.withUnsafeBufferPointer { units in
-            for c in [exact, anyID, anyChannel] {
-                guard let c else { continue }
-                for u in c.always {
+            view.activeKeys.withUnsafeMutableBufferPointer { active in
+                func consider(_ c: Candidates?) {
+                    guard let c else { return }
+                    active[Int(c.key)] = g
+                    for slot in c.slots where view.scannedGeneration[Int(slot)] != g { scan(Int(slot), view) }
+                    for u in c.always {
+                        let unit = units[Int(u)]
+                        if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
+                        if evaluate(unit, view) { out.append(unit.rule) }
+                    }
+                }
+                consider(c0)
+                consider(c1)
+                consider(c2)
+                consider(c3)
+                for u in view.hits {
                     let unit = units[Int(u)]
+                    guard unit.keys.contains(where: { active[Int($0)] == g }) else { continue }
                     if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
                     if evaluate(unit, view) { out.append(unit.rule) }
                 }
-            }
-            for u in view.hits {
-                let unit = units[Int(u)]
-                guard unit.keys.isEmpty || unit.keys.contains(keyA) || unit.keys.contains(keyB) else { continue }
-                if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-                if evaluate(unit, view) { out.append(unit.rule) }
             }
         }
         if out.count > 1 {
@@ -295,6 +341,10 @@ public final class RuleSet: @unchecked Sendable {
     /// Runs the slot's automaton over the field's values and marks the units whose literals occur.
     func scan(_ slot: Int, _ view: EventView) {
         view.scannedGeneration[slot] = view.generation
+        if slot == keywordSlot {
+            scanKeywords(slot, view)
+            return
+        }
         guard let filter = slotFilters[slot], let values = view.values(slot) else { return }
         let g = view.generation
         var hits = view.hits
@@ -303,8 +353,37 @@ public final class RuleSet: @unchecked Sendable {
         view.literalGeneration.withUnsafeMutableBufferPointer { found in
             view.passedGeneration.withUnsafeMutableBufferPointer { passed in
                 for v in values {
-                    v.folded.withUnsafeBufferPointer { text in
-                        filter.automaton.scan(text) { id in
+                    filter.automaton.scan(v.folded) { id in
+                        found[base + Int(id)] = g
+                        for u in filter.units[Int(id)] where passed[Int(u)] != g {
+                            passed[Int(u)] = g
+                            hits.append(u)
+                        }
+                    }
+                }
+            }
+        }
+        view.hits = hits
+    }
+
+    /// Runs the keyword automaton over every value of the event (the values keyword searches test),
+    /// reading ASCII text in place.
+    func scanKeywords(_ slot: Int, _ view: EventView) {
+        guard let filter = slotFilters[slot] else { return }
+        let g = view.generation
+        var hits = view.hits
+        view.hits = []
+        let base = filter.literalBase
+        view.literalGeneration.withUnsafeMutableBufferPointer { found in
+            view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+                func scanText(_ text: UnsafeBufferPointer<UInt8>) {
+                    var ascii = true
+                    for b in text where b >= 0x80 {
+                        ascii = false
+                        break
+                    }
+                    func run(_ t: UnsafeBufferPointer<UInt8>) {
+                        filter.automaton.scan(t) { id in
                             found[base + Int(id)] = g
                             for u in filter.units[Int(id)] where passed[Int(u)] != g {
                                 passed[Int(u)] = g
@@ -312,7 +391,24 @@ public final class RuleSet: @unchecked Sendable {
                             }
                         }
                     }
+                    if ascii {
+                        run(text)
+                    } else {
+                        CaseFolding.fold(Array(text)).withUnsafeBufferPointer(run)
+                    }
                 }
+                func walk(_ v: EventValue) {
+                    switch v {
+                    case .object(let o): for m in o { walk(m.value) }
+                    case .array(let items): for i in items { walk(i) }
+                    case .null: break
+                    case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
+                    default:
+                        var s = v.text ?? ""
+                        s.withUTF8(scanText)
+                    }
+                }
+                walk(.object(view.event.fields))
             }
         }
         view.hits = hits
@@ -368,3 +464,4 @@ public final class RuleSet: @unchecked Sendable {
         return out
     }
 }
+
