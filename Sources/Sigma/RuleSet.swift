@@ -60,6 +60,7 @@ public final class RuleSet: @unchecked Sendable {
     let slotNames: [String]
     /// The pseudo-slot of keyword literals (-1: none).
     let keywordSlot: Int
+    let keywordValueKinds: KeywordValueKinds
     /// The name of the keyword pseudo-slot (no event field has it).
     static let keywordSlotName = "\u{0}keywords"
     /// What to do for one (channel, event id) key: the units always evaluated and the slots to scan
@@ -238,7 +239,7 @@ public final class RuleSet: @unchecked Sendable {
             for g in groups {
                 var row: [Int] = []
                 for p in g {
-                    guard p.kind == 3, !p.literal.isEmpty, p.literal.count <= AhoCorasick.maxLength else {
+                    guard p.kind == 3, !p.literal.isEmpty, AhoCorasick.isExact(p.literal) else {
                         row.append(-1)
                         continue
                     }
@@ -273,6 +274,11 @@ public final class RuleSet: @unchecked Sendable {
             node.literalIndices = ids.map { row in row.map { $0 < 0 ? -1 : Int32(base + $0) } }
         }
         self.literalCount = literalBase
+        if keywordSlotIndex >= 0, let f = slotFilters[keywordSlotIndex] {
+            keywordValueKinds = KeywordValueKinds(literals: f.automaton.patterns)
+        } else {
+            keywordValueKinds = KeywordValueKinds()
+        }
         self.slotFilters = slotFilters
         self.prefilteredUnits = prefiltered
         self.units = units
@@ -397,21 +403,58 @@ public final class RuleSet: @unchecked Sendable {
                         CaseFolding.fold(Array(text)).withUnsafeBufferPointer(run)
                     }
                 }
+                let kinds = keywordValueKinds
                 func walk(_ v: EventValue) {
                     switch v {
-                    case .object(let o): for m in o { walk(m.value) }
-                    case .array(let items): for i in items { walk(i) }
+                    case .object(let o):
+                        o.members.withUnsafeBufferPointer { members in
+                            for i in members.indices { walk(members[i].value) }
+                        }
+                    case .array(let items):
+                        items.withUnsafeBufferPointer { items in
+                            for i in items.indices { walk(items[i]) }
+                        }
                     case .null: break
                     case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
-                    default:
-                        var s = v.text ?? ""
-                        s.withUTF8(scanText)
+                    case .int, .uint: if kinds.integers { scanTextOf(v) }
+                    case .double: if kinds.doubles { scanTextOf(v) }
+                    case .timestamp: if kinds.timestamps { scanTextOf(v) }
+                    case .binary: if kinds.binary { scanTextOf(v) }
+                    case .bool: if kinds.booleans { scanTextOf(v) }
                     }
+                }
+                func scanTextOf(_ v: EventValue) {
+                    var s = v.text ?? ""
+                    s.withUTF8(scanText)
                 }
                 walk(.object(view.event.fields))
             }
         }
         view.hits = hits
+    }
+
+    /// Which kinds of typed values a keyword literal could occur in (the text of a number, a time, binary
+    /// or a boolean uses few characters): the keyword scan skips the others without rendering them.
+    struct KeywordValueKinds {
+        var integers = true
+        var doubles = true
+        var timestamps = true
+        var binary = true
+        var booleans = true
+
+        init() {}
+
+        init(literals: [[UInt8]]) {
+            func within(_ chars: String) -> Bool {
+                let set = Set(chars.utf8)
+                return literals.contains { l in l.allSatisfy { set.contains($0) } }
+            }
+            integers = within("0123456789-")
+            doubles = within("0123456789.-+einfa")
+            timestamps = within("0123456789-:.tz")
+            binary = within("0123456789abcdef")
+            booleans = within("truefals")
+        }
     }
 
     /// Convenience: the rules matching one event.
