@@ -39,6 +39,12 @@ struct FieldText {
 public final class EventView {
     public private(set) var event: Event
     let slotNames: [String]
+    let slotFields: [FieldName]
+    /// The current event's containers, for lookups by slot.
+    var parts = WindowsEventParts()
+    static let channelField = FieldName("Channel")
+    static let eventIDField = FieldName("EventID")
+    static let providerField = FieldName("Provider_Name")
     var slotGeneration: [UInt32]
     /// Per slot, the values of the current event when ``slotPresent`` says so (arrays reused).
     var slotValues: [[FieldText]]
@@ -78,6 +84,7 @@ public final class EventView {
 
     init(slotNames: [String], unitCount: Int = 0, literalCount: Int = 0, keyCount: Int = 0) {
         self.slotNames = slotNames
+        slotFields = slotNames.map(FieldName.init)
         activeKeys = [UInt32](repeating: 0, count: keyCount)
         literalGeneration = [UInt32](repeating: 0, count: literalCount)
         scannedGeneration = [UInt32](repeating: 0, count: slotNames.count)
@@ -103,20 +110,21 @@ public final class EventView {
         }
         arena.reset()
         // Consecutive events mostly share their channel and provider: fold them only when they change.
-        let rawChannel = event.value(forField: "Channel")?.text ?? ""
+        parts = WindowsEventParts(event)
+        let rawChannel = parts.value(EventView.channelField, in: event)?.text ?? ""
         if rawChannel != lastRawChannel {
             lastRawChannel = rawChannel
             channel = rawChannel.lowercased()
             candidatesValid = false
         }
-        if let v = event.value(forField: "EventID") {
+        if let v = parts.value(EventView.eventIDField, in: event) {
             eventID = v.intValue.map { Int($0) } ?? Int(v.text ?? "") ?? -1
             hasEventID = true
         } else {
             eventID = -1
             hasEventID = false
         }
-        let rawProvider = event.value(forField: "Provider_Name")?.text ?? ""
+        let rawProvider = parts.value(EventView.providerField, in: event)?.text ?? ""
         if rawProvider != lastRawProvider {
             lastRawProvider = rawProvider
             provider = rawProvider.lowercased()
@@ -138,7 +146,7 @@ public final class EventView {
         if slotGeneration[slot] != generation {
             slotGeneration[slot] = generation
             slotValues[slot].removeAll(keepingCapacity: true)
-            if let value = event.value(forField: slotNames[slot]) {
+            if let value = parts.value(slotFields[slot], in: event) {
                 slotPresent[slot] = true
                 flatten(value, into: &slotValues[slot])
             } else {

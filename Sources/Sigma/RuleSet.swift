@@ -79,6 +79,11 @@ public final class RuleSet: @unchecked Sendable {
     let keyCount: Int
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
+    let automata: [AhoCorasick?]
+    let literalBases: [Int]
+    /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it.
+    let literalUnitStarts: [Int32]
+    let literalUnits: [Int32]
     /// Units with a prefilter.
     public let prefilteredUnits: Int
     /// Literals in all automata.
@@ -280,6 +285,21 @@ public final class RuleSet: @unchecked Sendable {
             keywordValueKinds = KeywordValueKinds()
         }
         self.slotFilters = slotFilters
+        // The hot path's copy of the filters: automata by slot, and per literal (flat ids) the units it
+        // stands for in one array, so a scan touches no nested arrays.
+        var starts: [Int32] = [0]
+        var list: [Int32] = []
+        for f in slotFilters {
+            guard let f else { continue }
+            for units in f.units {
+                list += units
+                starts.append(Int32(list.count))
+            }
+        }
+        self.automata = slotFilters.map { $0?.automaton }
+        self.literalBases = slotFilters.map { $0?.literalBase ?? 0 }
+        self.literalUnitStarts = starts
+        self.literalUnits = list
         self.prefilteredUnits = prefiltered
         self.units = units
         self.slotNames = slotNames
@@ -351,56 +371,61 @@ public final class RuleSet: @unchecked Sendable {
             scanKeywords(slot, view)
             return
         }
-        guard let filter = slotFilters[slot], let values = view.values(slot) else { return }
-        let g = view.generation
+        guard let automaton = automata[slot], let values = view.values(slot) else { return }
+        let base = literalBases[slot]
         var hits = view.hits
         view.hits = []
-        let base = filter.literalBase
-        view.literalGeneration.withUnsafeMutableBufferPointer { found in
-            view.passedGeneration.withUnsafeMutableBufferPointer { passed in
-                for v in values {
-                    filter.automaton.scan(v.folded) { id in
-                        found[base + Int(id)] = g
-                        for u in filter.units[Int(id)] where passed[Int(u)] != g {
-                            passed[Int(u)] = g
-                            hits.append(u)
-                        }
-                    }
-                }
+        values.withUnsafeBufferPointer { values in
+            withMarks(view, base: base, hits: &hits) { mark in
+                for i in values.indices { automaton.scan(values[i].folded, mark) }
             }
         }
         view.hits = hits
     }
 
+    /// Calls `body` with a function that records a literal of the slot whose literals start at `base`
+    /// as found, and appends to `hits` the units it stands for that were not found yet.
+    @inline(__always)
+    func withMarks(_ view: EventView, base: Int, hits: inout [Int32], _ body: ((Int32) -> Void) -> Void) {
+        let g = view.generation
+        literalUnitStarts.withUnsafeBufferPointer { starts in
+            literalUnits.withUnsafeBufferPointer { units in
+                view.literalGeneration.withUnsafeMutableBufferPointer { found in
+                    view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+                        body { id in
+                            let literal = base &+ Int(id)
+                            found[literal] = g
+                            for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
+                                let u = Int(units[j])
+                                if passed[u] != g {
+                                    passed[u] = g
+                                    hits.append(Int32(u))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs the keyword automaton over every value of the event (the values keyword searches test),
     /// reading ASCII text in place.
     func scanKeywords(_ slot: Int, _ view: EventView) {
-        guard let filter = slotFilters[slot] else { return }
-        let g = view.generation
+        guard let automaton = automata[slot] else { return }
         var hits = view.hits
         view.hits = []
-        let base = filter.literalBase
-        view.literalGeneration.withUnsafeMutableBufferPointer { found in
-            view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+        withMarks(view, base: literalBases[slot], hits: &hits) { mark in
                 func scanText(_ text: UnsafeBufferPointer<UInt8>) {
                     var ascii = true
                     for b in text where b >= 0x80 {
                         ascii = false
                         break
                     }
-                    func run(_ t: UnsafeBufferPointer<UInt8>) {
-                        filter.automaton.scan(t) { id in
-                            found[base + Int(id)] = g
-                            for u in filter.units[Int(id)] where passed[Int(u)] != g {
-                                passed[Int(u)] = g
-                                hits.append(u)
-                            }
-                        }
-                    }
                     if ascii {
-                        run(text)
+                        automaton.scan(text, mark)
                     } else {
-                        CaseFolding.fold(Array(text)).withUnsafeBufferPointer(run)
+                        CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
                     }
                 }
                 let kinds = keywordValueKinds
@@ -428,7 +453,6 @@ public final class RuleSet: @unchecked Sendable {
                     s.withUTF8(scanText)
                 }
                 walk(.object(view.event.fields))
-            }
         }
         view.hits = hits
     }
