@@ -44,21 +44,37 @@ struct WindowsEventParts {
 
     func value(_ field: FieldName, in event: Event) -> EventValue? {
         guard isWindows, !field.isPath else { return event.value(forField: field.name) }
-        if let data = eventData, let v = data[field.name] { return WindowsEventParts.unwrapText(v) }
+        let name = field.name
+        if let data = eventData, let v = WindowsEventParts.member(name, of: data) { return WindowsEventParts.unwrapText(v) }
         if let user = userData {
-            for child in user {
-                if let v = child.value[field.name] { return WindowsEventParts.unwrapText(v) }
+            let found: EventValue? = user.members.withUnsafeBufferPointer { children in
+                for i in children.indices {
+                    if case .object(let o) = children[i].value, let v = WindowsEventParts.member(name, of: o) { return v }
+                }
+                return nil
             }
+            if let found { return WindowsEventParts.unwrapText(found) }
         }
         if let system {
-            if let v = system[field.name] { return WindowsEventParts.unwrapText(v) }
+            if let v = WindowsEventParts.member(name, of: system) { return WindowsEventParts.unwrapText(v) }
             if let element = field.element, let attribute = field.attribute,
-                let v = system[element]?["#attributes"]?[attribute]
+                case .object(let e)? = WindowsEventParts.member(element, of: system),
+                case .object(let attributes)? = WindowsEventParts.member("#attributes", of: e),
+                let v = WindowsEventParts.member(attribute, of: attributes)
             {
                 return v
             }
         }
         return nil
+    }
+
+    /// The first member named `key` (as `EventObject`'s subscript, without copying the members passed over).
+    @inline(__always)
+    static func member(_ key: String, of object: EventObject) -> EventValue? {
+        object.members.withUnsafeBufferPointer { members in
+            for i in members.indices where members[i].key == key { return members[i].value }
+            return nil
+        }
     }
 
     static func unwrapText(_ v: EventValue) -> EventValue {

@@ -416,43 +416,43 @@ public final class RuleSet: @unchecked Sendable {
         var hits = view.hits
         view.hits = []
         withMarks(view, base: literalBases[slot], hits: &hits) { mark in
-                func scanText(_ text: UnsafeBufferPointer<UInt8>) {
-                    var ascii = true
-                    for b in text where b >= 0x80 {
-                        ascii = false
-                        break
-                    }
-                    if ascii {
-                        automaton.scan(text, mark)
-                    } else {
-                        CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
-                    }
+            func scanText(_ text: UnsafeBufferPointer<UInt8>) {
+                var ascii = true
+                for b in text where b >= 0x80 {
+                    ascii = false
+                    break
                 }
-                let kinds = keywordValueKinds
-                func walk(_ v: EventValue) {
-                    switch v {
-                    case .object(let o):
-                        o.members.withUnsafeBufferPointer { members in
-                            for i in members.indices { walk(members[i].value) }
-                        }
-                    case .array(let items):
-                        items.withUnsafeBufferPointer { items in
-                            for i in items.indices { walk(items[i]) }
-                        }
-                    case .null: break
-                    case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
-                    case .int, .uint: if kinds.integers { scanTextOf(v) }
-                    case .double: if kinds.doubles { scanTextOf(v) }
-                    case .timestamp: if kinds.timestamps { scanTextOf(v) }
-                    case .binary: if kinds.binary { scanTextOf(v) }
-                    case .bool: if kinds.booleans { scanTextOf(v) }
+                if ascii {
+                    automaton.scan(text, mark)
+                } else {
+                    CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
+                }
+            }
+            let kinds = keywordValueKinds
+            func walk(_ v: EventValue) {
+                switch v {
+                case .object(let o):
+                    o.members.withUnsafeBufferPointer { members in
+                        for i in members.indices { walk(members[i].value) }
                     }
+                case .array(let items):
+                    items.withUnsafeBufferPointer { items in
+                        for i in items.indices { walk(items[i]) }
+                    }
+                case .null: break
+                case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
+                case .int, .uint: if kinds.integers { scanTextOf(v) }
+                case .double: if kinds.doubles { scanTextOf(v) }
+                case .timestamp: if kinds.timestamps { scanTextOf(v) }
+                case .binary: if kinds.binary { scanTextOf(v) }
+                case .bool: if kinds.booleans { scanTextOf(v) }
                 }
-                func scanTextOf(_ v: EventValue) {
-                    var s = v.text ?? ""
-                    s.withUTF8(scanText)
-                }
-                walk(.object(view.event.fields))
+            }
+            func scanTextOf(_ v: EventValue) {
+                var s = v.text ?? ""
+                s.withUTF8(scanText)
+            }
+            walk(.object(view.event.fields))
         }
         view.hits = hits
     }
