@@ -15,6 +15,9 @@ final class AhoCorasick: @unchecked Sendable {
     let table32: [UInt32]
     /// Number of states.
     let stateCount: Int
+    /// Bytes that leave the start state where it is (they begin no pattern): a scan in the start state
+    /// runs over them without following the table.
+    let rootSkips: [Bool]
     /// Per state, the range of `outputs` holding the pattern ids that end there (failure chain included).
     let outputStart: [Int32]
     let outputs: [Int32]
@@ -128,6 +131,9 @@ final class AhoCorasick: @unchecked Sendable {
             table16 = []
             table32 = entries(UInt32.self)
         }
+        var skip = [Bool](repeating: false, count: 256)
+        for b in 0..<256 { skip[b] = trie[Int(cls[b])] == 0 }
+        rootSkips = skip
         classes = cls
         self.patterns = patterns
         classCount = k
@@ -155,12 +161,21 @@ final class AhoCorasick: @unchecked Sendable {
         let flag = T(1) << (T.bitWidth - 1)
         let k = classCount
         classes.withUnsafeBufferPointer { classes in
-            var s = 0
-            for b in text {
-                let e = table[s &* k &+ Int(classes[Int(b)])]
-                s = Int(e & ~flag)
-                if e & flag != 0 {
-                    for i in Int(outputStart[s])..<Int(outputStart[s &+ 1]) { found(outputs[i]) }
+            rootSkips.withUnsafeBufferPointer { skips in
+                var s = 0
+                var i = 0
+                let n = text.count
+                while i < n {
+                    if s == 0 {
+                        while i < n && skips[Int(text[i])] { i &+= 1 }
+                        if i == n { break }
+                    }
+                    let e = table[s &* k &+ Int(classes[Int(text[i])])]
+                    i &+= 1
+                    s = Int(e & ~flag)
+                    if e & flag != 0 {
+                        for j in Int(outputStart[s])..<Int(outputStart[s &+ 1]) { found(outputs[j]) }
+                    }
                 }
             }
         }
