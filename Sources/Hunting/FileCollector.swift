@@ -50,20 +50,25 @@ public enum FileCollector {
             listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
             return
         }
-        var names: [String] = []
+        // The entry's type from readdir spares a stat per file; links and unknown types are stat'ed.
+        var entries: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             if name == "." || name == ".." { continue }
-            names.append(name)
+            entries.append((name, entry.pointee.d_type))
         }
         closedir(dir)
-        for name in names.sorted() {
+        for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
             let child = path.hasSuffix("/") ? path + name : path + "/" + name
-            var cst = stat()
-            guard stat(child, &cst) == 0 else { continue }
-            if (cst.st_mode & S_IFMT) == S_IFDIR {
+            var isDirectory = type == UInt8(DT_DIR)
+            if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+                var cst = stat()
+                guard stat(child, &cst) == 0 else { continue }
+                isDirectory = (cst.st_mode & S_IFMT) == S_IFDIR
+            }
+            if isDirectory {
                 list(child, into: &listed)
             } else {
                 let lower = name.lowercased()
