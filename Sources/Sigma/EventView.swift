@@ -73,6 +73,9 @@ public final class EventView {
     var scannedGeneration: [UInt32]
     /// Per unit: the generation in which its prefilter literals were found.
     var passedGeneration: [UInt32]
+    /// Per unit, valid when ``passedGeneration`` is current: the requirements seen (bits 0 and 1), or
+    /// 0x80 once the unit is a hit.
+    var passedBits: [UInt8]
     /// Units whose prefilter literals were found in this event, in the order found.
     var hits: [Int32] = []
     /// Per slot-literal (flat table of the rule set's automata): the generation in which it was found.
@@ -89,6 +92,7 @@ public final class EventView {
         literalGeneration = [UInt32](repeating: 0, count: literalCount)
         scannedGeneration = [UInt32](repeating: 0, count: slotNames.count)
         passedGeneration = [UInt32](repeating: 0, count: unitCount)
+        passedBits = [UInt8](repeating: 0, count: unitCount)
         slotGeneration = [UInt32](repeating: 0, count: slotNames.count)
         slotValues = [[FieldText]](repeating: [], count: slotNames.count)
         slotPresent = [Bool](repeating: false, count: slotNames.count)

@@ -210,6 +210,43 @@ enum Program {
         return cond(d.condition)
     }
 
+    /// Up to two requirements from different operands of the detection's top-level `and` (the best two
+    /// by ``score(_:)``): the detection can only match when a literal of each occurs. `[]` when no
+    /// requirement can be derived.
+    static func requirements(_ d: Detection, keywordSlot: Int = -1) -> [[(slot: Int, literal: [UInt8])]] {
+        var operands: [[(slot: Int, literal: [UInt8])]] = []
+        func search(_ s: SearchExpression) {
+            if case .and(let items) = s {
+                for i in items { search(i) }
+            } else if let r = requirement(Detection(names: [""], searches: [s], condition: .search(0)), keywordSlot: keywordSlot) {
+                operands.append(r)
+            }
+        }
+        func cond(_ c: Condition) {
+            switch c {
+            case .and(let items): for i in items { cond(i) }
+            case .all(let ids): for i in ids { search(d.searches[i]) }
+            case .search(let i): search(d.searches[i])
+            default:
+                if let r = requirement(Detection(names: d.names, searches: d.searches, condition: c), keywordSlot: keywordSlot) {
+                    operands.append(r)
+                }
+            }
+        }
+        cond(d.condition)
+        var chosen: [[(slot: Int, literal: [UInt8])]] = []
+        for _ in 0..<2 {
+            guard let i = operands.indices.max(by: { score(operands[$0]) < score(operands[$1]) }) else { break }
+            chosen.append(operands.remove(at: i))
+        }
+        return chosen
+    }
+
+    /// How selective a requirement is: its shortest literal (capped), then fewer fields, then fewer literals.
+    static func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int, Int) {
+        (min(r.map(\.literal.count).min() ?? 0, 12), -Set(r.map(\.slot)).count, -r.count)
+    }
+
     static func field(_ t: FieldTest) -> [(slot: Int, literal: [UInt8])]? {
         // Event ids select units through the index (``eventIDs(_:)``), not through literals.
         guard !t.negated, t.slot >= 0, eventIDs(t) == nil else { return nil }
@@ -310,9 +347,6 @@ enum Program {
         var chosen: [(slot: Int, literal: [UInt8])]?
         // The rarest requirement wins: longer literals occur in fewer events (`\cmd.exe` in many,
         // `\edr-freeze` in few), whatever the number of alternatives; then fewer fields to scan.
-        func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int, Int) {
-            (min(r.map(\.literal.count).min() ?? 0, 12), -Set(r.map(\.slot)).count, -r.count)
-        }
         for case let o? in options {
             if chosen == nil || score(o) > score(chosen!) { chosen = o }
         }

@@ -81,9 +81,12 @@ public final class RuleSet: @unchecked Sendable {
     let slotFilters: [SlotFilter?]
     let automata: [AhoCorasick?]
     let literalBases: [Int]
-    /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it.
+    /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it, as
+    /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
     let literalUnitStarts: [Int32]
     let literalUnits: [Int32]
+    /// Per unit: 1 for one requirement, 3 for two (the bits of ``EventView/passedBits`` to collect).
+    let requiredBits: [UInt8]
     /// Units with a prefilter.
     public let prefilteredUnits: Int
     /// Literals in all automata.
@@ -117,7 +120,7 @@ public final class RuleSet: @unchecked Sendable {
         var slots: [String: Int] = [:]
         var slotNames: [String] = []
         var units: [Unit] = []
-        var requirements: [[(slot: Int, literal: [UInt8])]?] = []
+        var requirements: [[[(slot: Int, literal: [UInt8])]]] = []
         var unmapped: [Int] = []
         var below = 0
         // Keyword searches look at every value: their literals go to one pseudo-slot whose scan walks
@@ -169,28 +172,34 @@ public final class RuleSet: @unchecked Sendable {
                         eventIDsFromDetection: idsFromDetection,
                         providers: Set(t.providers.map { $0.lowercased() }), program: Program.compile(detection),
                         filters: fs.map(Program.compile)))
-                requirements.append(Program.requirement(detection, keywordSlot: keywordSlot()))
+                requirements.append(Program.requirements(detection, keywordSlot: keywordSlot()))
             }
         }
         // Prefilters: each unit with a requirement gets its literals in the automata of their slots.
         var perSlot: [Int: (patterns: [[UInt8]], ids: [[UInt8]: Int], units: [[Int32]])] = [:]
         var prefiltered = 0
-        for (u, req) in requirements.enumerated() {
-            guard prefilter, let req, !req.isEmpty else { continue }
-            for (slot, lit) in req {
-                if perSlot[slot] == nil { perSlot[slot] = ([], [:], []) }
-                let id: Int
-                if let existing = perSlot[slot]!.ids[lit] {
-                    id = existing
-                } else {
-                    id = perSlot[slot]!.patterns.count
-                    perSlot[slot]!.ids[lit] = id
-                    perSlot[slot]!.patterns.append(lit)
-                    perSlot[slot]!.units.append([])
+        var requiredBits = [UInt8](repeating: 0, count: units.count)
+        for (u, reqs) in requirements.enumerated() {
+            guard prefilter, !reqs.isEmpty else { continue }
+            // Each literal lists the unit with the requirement it belongs to (bit 0 or 1 of the entry).
+            for (r, req) in reqs.enumerated() {
+                for (slot, lit) in req {
+                    if perSlot[slot] == nil { perSlot[slot] = ([], [:], []) }
+                    let id: Int
+                    if let existing = perSlot[slot]!.ids[lit] {
+                        id = existing
+                    } else {
+                        id = perSlot[slot]!.patterns.count
+                        perSlot[slot]!.ids[lit] = id
+                        perSlot[slot]!.patterns.append(lit)
+                        perSlot[slot]!.units.append([])
+                    }
+                    let entry = Int32(u << 1 | r)
+                    if perSlot[slot]!.units[id].last != entry { perSlot[slot]!.units[id].append(entry) }
                 }
-                if perSlot[slot]!.units[id].last != Int32(u) { perSlot[slot]!.units[id].append(Int32(u)) }
             }
-            units[u].prefilterSlots = Array(Set(req.map(\.slot))).sorted()
+            requiredBits[u] = reqs.count == 2 ? 3 : 1
+            units[u].prefilterSlots = Array(Set(reqs.joined().map(\.slot))).sorted()
             prefiltered += 1
         }
         // The index: per (channel, event id), the units always evaluated and the slots to scan.
@@ -299,6 +308,7 @@ public final class RuleSet: @unchecked Sendable {
         self.automata = slotFilters.map { $0?.automaton }
         self.literalBases = slotFilters.map { $0?.literalBase ?? 0 }
         self.literalUnitStarts = starts
+        self.requiredBits = requiredBits
         self.literalUnits = list
         self.prefilteredUnits = prefiltered
         self.units = units
@@ -390,16 +400,31 @@ public final class RuleSet: @unchecked Sendable {
         let g = view.generation
         literalUnitStarts.withUnsafeBufferPointer { starts in
             literalUnits.withUnsafeBufferPointer { units in
-                view.literalGeneration.withUnsafeMutableBufferPointer { found in
-                    view.passedGeneration.withUnsafeMutableBufferPointer { passed in
-                        body { id in
-                            let literal = base &+ Int(id)
-                            found[literal] = g
-                            for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
-                                let u = Int(units[j])
-                                if passed[u] != g {
-                                    passed[u] = g
-                                    hits.append(Int32(u))
+                requiredBits.withUnsafeBufferPointer { required in
+                    view.literalGeneration.withUnsafeMutableBufferPointer { found in
+                        view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+                            view.passedBits.withUnsafeMutableBufferPointer { bits in
+                                body { id in
+                                    let literal = base &+ Int(id)
+                                    found[literal] = g
+                                    for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
+                                        let entry = Int(units[j])
+                                        let u = entry >> 1
+                                        if passed[u] != g {
+                                            passed[u] = g
+                                            bits[u] = 0
+                                        }
+                                        // 0x80: already a hit in this event.
+                                        let b = bits[u]
+                                        if b & 0x80 != 0 { continue }
+                                        let nb = b | UInt8(1 << (entry & 1))
+                                        if nb == required[u] {
+                                            bits[u] = 0x80
+                                            hits.append(Int32(u))
+                                        } else {
+                                            bits[u] = nb
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -102,6 +102,32 @@ import Testing
         #expect(!RuleSet(rules: [open]).matches(event(4634, [("TargetUserName", .string("Admin"))])).isEmpty)
     }
 
+    @Test func twoRequirementsMustBothBeSeen() throws {
+        let rule = try Support.rule(
+            Support.processRule(
+                """
+                    selection_img:
+                        Image|endswith: '\\cmd.exe'
+                    selection_cli:
+                        CommandLine|contains: 'secret-token'
+                    filter:
+                        User: admin
+                    condition: selection_img and selection_cli and not filter
+                """))
+        let set = RuleSet(rules: [rule])
+        let view = set.makeView()
+        func run(_ image: String, _ cli: String) -> Bool {
+            !set.matches(Support.windowsEvent(data: [("Image", .string(image)), ("CommandLine", .string(cli))]), view: view)
+                .isEmpty
+        }
+        #expect(run("C:\\Windows\\System32\\cmd.exe", "cmd /c echo SECRET-TOKEN"))
+        #expect(view.evaluations == 1)
+        #expect(!run("C:\\Windows\\System32\\cmd.exe", "cmd /c dir"))
+        #expect(!run("C:\\x\\other.exe", "secret-token"))
+        // Neither event showed both literals: no evaluation.
+        #expect(view.evaluations == 1)
+    }
+
     @Test func keywordRulesArePrefiltered() throws {
         let rule = try Support.rule(
             """
