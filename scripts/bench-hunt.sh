@@ -40,8 +40,7 @@ run() {  # run NAME EXTRA-ARGS...
   local line rss
   line=$(grep '^timing:' "$WORK/$name.log")
   rss=$(awk '/Maximum resident set size/ {print $6}' "$WORK/$name.log")
-  cpu=$(awk '/User time \(seconds\)/ {u = $4} /System time \(seconds\)/ {s = $4} END {print u + s}' "$WORK/$name.log")
-  echo "$line peak_rss_kb $rss cpu_s $cpu"
+  echo "$line peak_rss_kb $rss"
 }
 parse=$(run parse --parse-only)
 hunt=$(run hunt)
@@ -49,15 +48,15 @@ field() { echo "$1" | awk -v k="$2" '{for (i = 1; i < NF; i++) if ($i == k) prin
 pe=$(field "$parse" events); ps=$(field "$parse" hunt_s); prss=$(field "$parse" peak_rss_kb)
 he=$(field "$hunt" events); hs=$(field "$hunt" hunt_s); hrss=$(field "$hunt" peak_rss_kb)
 hl=$(field "$hunt" load_s); hc=$(field "$hunt" compile_s); units=$(field "$hunt" units); pre=$(field "$hunt" prefiltered)
-pcpu=$(field "$parse" cpu_s); hcpu=$(field "$hunt" cpu_s); pl=$(field "$parse" load_s)
+pcpu=$(field "$parse" hunt_cpu_s); hcpu=$(field "$hunt" hunt_cpu_s); ev=$(field "$hunt" evaluations)
 awk -v pe="$pe" -v ps="$ps" -v he="$he" -v hs="$hs" -v prss="$prss" -v hrss="$hrss" -v t="$THREADS" \
-  -v hl="$hl" -v hc="$hc" -v units="$units" -v pre="$pre" -v pcpu="$pcpu" -v hcpu="$hcpu" -v pl="$pl" 'BEGIN {
+  -v hl="$hl" -v hc="$hc" -v units="$units" -v pre="$pre" -v pcpu="$pcpu" -v hcpu="$hcpu" -v ev="$ev" 'BEGIN {
   printf "parse only : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", pe, ps, pe / ps, pe / ps / t, prss / 1024
   printf "hunt       : %d events in %.2f s = %d events/s (%d per thread), peak RSS %d MB\n", he, hs, he / hs, he / hs / t, hrss / 1024
-  printf "hunt / parse time: %.2fx   (rules loaded in %.2f s, compiled in %.2f s: %d units, %d prefiltered)\n", hs / ps, hl, hc, units, pre
-  # CPU time is steadier than wall time on a shared machine; rule loading is subtracted (wall ~ CPU there).
-  pc = pcpu - pl; hc2 = hcpu - hl - hc
-  printf "CPU time   : parse %.2f s (%d events per CPU-second), hunt %.2f s (%d events per CPU-second), ratio %.2fx\n", pc, pe / pc, hc2, he / hc2, hc2 / pc
+  printf "hunt / parse time: %.2fx   (rules loaded in %.2f s, compiled in %.2f s: %d units, %d prefiltered; %.1f rule evaluations per event)\n", hs / ps, hl, hc, units, pre, ev / he
+  # CPU time of the hunt phase (all threads; rule loading and compiling excluded) is steadier than wall
+  # time on a shared machine.
+  printf "CPU time   : parse %.2f s (%d events per CPU-second), hunt %.2f s (%d events per CPU-second), ratio %.2fx\n", pcpu, pe / pcpu, hcpu, he / hcpu, hcpu / pcpu
 }'
 
 # pySigma + SQLite (Zircolite's approach) once on the corpus, beside sightline on the same files.

@@ -17,51 +17,75 @@ public enum FileCollector {
         _ path: String, into found: inout [(path: String, format: FileFormat)],
         skipped: inout [(path: String, reason: String)], explicit: Bool = true
     ) {
+        var listed: [Listed] = []
+        list(path, into: &listed)
+        for entry in listed {
+            switch entry.problem.map(Result<FileFormat, Reason>.failure) ?? detect(entry.path) {
+            case .success(let f): found.append((entry.path, f))
+            case .failure(let reason): skipped.append((entry.path, reason.message))
+            }
+        }
+    }
+
+    /// A file to hunt, or a path that could not be read (with the reason).
+    public struct Listed: Sendable {
+        public var path: String
+        var problem: Reason?
+    }
+
+    /// The files to hunt under `path`, in order, without opening them: `path` itself when it is not a
+    /// folder, else the files of its folders with a hunted extension. Their formats are detected by
+    /// ``detect(_:)``, which can run on many files at once.
+    public static func list(_ path: String, into listed: inout [Listed]) {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            skipped.append((path, String(cString: strerror(errno))))
+            listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
             return
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            guard let dir = opendir(path) else {
-                skipped.append((path, String(cString: strerror(errno))))
-                return
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            listed.append(Listed(path: path))
+            return
+        }
+        guard let dir = opendir(path) else {
+            listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
+            return
+        }
+        // The entry's type from readdir spares a stat per file; links and unknown types are stat'ed.
+        var entries: [(name: String, type: UInt8)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                if name == "." || name == ".." { continue }
-                names.append(name)
-            }
-            closedir(dir)
-            for name in names.sorted() {
-                let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            if name == "." || name == ".." { continue }
+            entries.append((name, entry.pointee.d_type))
+        }
+        closedir(dir)
+        for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
+            let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            var isDirectory = type == UInt8(DT_DIR)
+            if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
                 var cst = stat()
                 guard stat(child, &cst) == 0 else { continue }
-                if (cst.st_mode & S_IFMT) == S_IFDIR {
-                    collect(child, into: &found, skipped: &skipped, explicit: false)
-                } else {
-                    let lower = name.lowercased()
-                    if [".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) }) {
-                        collect(child, into: &found, skipped: &skipped, explicit: false)
-                    }
+                isDirectory = (cst.st_mode & S_IFMT) == S_IFDIR
+            }
+            if isDirectory {
+                list(child, into: &listed)
+            } else {
+                let lower = name.lowercased()
+                if [".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) }) {
+                    listed.append(Listed(path: child))
                 }
             }
-            return
-        }
-        switch detect(path) {
-        case .success(let f): found.append((path, f))
-        case .failure(let reason): skipped.append((path, reason.message))
         }
     }
 
-    struct Reason: Error {
-        var message: String
+    /// Why a file is not hunted.
+    public struct Reason: Error, Sendable {
+        public var message: String
     }
 
-    static func detect(_ path: String) -> Result<FileFormat, Reason> {
+    /// The format of the file at `path`, from its first bytes.
+    public static func detect(_ path: String) -> Result<FileFormat, Reason> {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(Reason(message: String(cString: strerror(errno)))) }
         defer { close(fd) }

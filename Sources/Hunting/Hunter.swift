@@ -117,30 +117,37 @@ public final class Hunter: Sendable {
         sink: (@Sendable ([Sighting]) -> Void)? = nil
     ) async -> HuntResult {
         var result = HuntResult()
+        var listed: [FileCollector.Listed] = []
+        for p in paths { FileCollector.list(p, into: &listed) }
+        let opened = await Hunter.open(listed, threads: threads)
         var found: [(path: String, format: FileFormat)] = []
-        for p in paths { FileCollector.collect(p, into: &found, skipped: &result.skippedFiles) }
         var items: [Item] = []
         var formats: [String] = []
         var openFiles: [Int: EVTXFile] = [:]
-        for (i, f) in found.enumerated() {
-            formats.append(f.format.rawValue)
-            switch f.format {
-            case .evtx:
-                do {
-                    let file = try EVTXFile(path: f.path)
-                    openFiles[i] = file
-                    var start = 0
-                    if file.chunkCount == 0 { items.append(Item(file: i, input: .evtx(file, chunks: 0..<0))) }
-                    while start < file.chunkCount {
-                        let end = min(file.chunkCount, start + chunksPerItem)
-                        items.append(Item(file: i, input: .evtx(file, chunks: start..<end)))
-                        start = end
-                    }
-                } catch {
-                    result.skippedFiles.append((f.path, "\(error)"))
+        for (entry, outcome) in zip(listed, opened) {
+            let i = found.count
+            switch outcome {
+            case .skipped(let reason):
+                result.skippedFiles.append((entry.path, reason))
+            case .unreadableEVTX(let reason):
+                found.append((entry.path, .evtx))
+                formats.append(FileFormat.evtx.rawValue)
+                result.skippedFiles.append((entry.path, reason))
+            case .evtx(let file):
+                found.append((entry.path, .evtx))
+                formats.append(FileFormat.evtx.rawValue)
+                openFiles[i] = file
+                var start = 0
+                if file.chunkCount == 0 { items.append(Item(file: i, input: .evtx(file, chunks: 0..<0))) }
+                while start < file.chunkCount {
+                    let end = min(file.chunkCount, start + chunksPerItem)
+                    items.append(Item(file: i, input: .evtx(file, chunks: start..<end)))
+                    start = end
                 }
             case .json:
-                items.append(Item(file: i, input: .json(f.path)))
+                found.append((entry.path, .json))
+                formats.append(FileFormat.json.rawValue)
+                items.append(Item(file: i, input: .json(entry.path)))
             }
         }
         let itemCount = items.count
@@ -225,6 +232,55 @@ public final class Hunter: Sendable {
             if let sink { if !c.isEmpty { sink(c) } } else { result.sightings.append(contentsOf: c) }
         }
         return result
+    }
+
+    /// What opening one listed file gave.
+    enum Opened: Sendable {
+        case skipped(String)
+        case evtx(EVTXFile)
+        case unreadableEVTX(String)
+        case json
+    }
+
+    /// Detects the formats of `listed` and opens the EVTX files, on up to `threads` threads (a hunt over
+    /// thousands of files would otherwise spend its first seconds opening them one by one).
+    static func open(_ listed: [FileCollector.Listed], threads: Int) async -> [Opened] {
+        @Sendable func open(_ entry: FileCollector.Listed) -> Opened {
+            let detected = entry.problem.map(Result<FileFormat, FileCollector.Reason>.failure)
+                ?? FileCollector.detect(entry.path)
+            switch detected {
+            case .failure(let reason): return .skipped(reason.message)
+            case .success(.json): return .json
+            case .success(.evtx):
+                do {
+                    return .evtx(try EVTXFile(path: entry.path))
+                } catch {
+                    return .unreadableEVTX("\(error)")
+                }
+            }
+        }
+        let workers = max(1, min(threads, listed.count / 64))
+        if workers == 1 { return listed.map(open) }
+        let counter = SharedState()
+        let parts = await withTaskGroup(of: [(Int, Opened)].self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    var done: [(Int, Opened)] = []
+                    while true {
+                        let i = counter.next.add(1, ordering: .relaxed).oldValue
+                        if i >= listed.count { break }
+                        done.append((i, open(listed[i])))
+                    }
+                    return done
+                }
+            }
+            var all: [(Int, Opened)] = []
+            for await part in group { all += part }
+            return all
+        }
+        var out = [Opened](repeating: .json, count: listed.count)
+        for (i, o) in parts { out[i] = o }
+        return out
     }
 
     func run(_ item: Item, _ path: String, parser: EVTXChunkParser, rules: RuleSet, view: EventView) -> ItemResult {

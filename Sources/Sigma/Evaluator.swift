@@ -22,9 +22,9 @@ enum Evaluator {
     static func match(_ m: ValueMatcher, _ v: FieldText, _ view: EventView) -> Bool {
         switch m {
         case .string(let p):
-            return (p.caseSensitive ? v.raw : v.folded).withUnsafeBufferPointer { p.matches($0) }
+            return p.matches(p.caseSensitive ? v.raw : v.folded)
         case .regex(let r):
-            return v.raw.withUnsafeBufferPointer { r.matches($0, scratch: view.scratch) }
+            return r.matches(v.raw, scratch: view.scratch)
         case .compare(let op, let n):
             guard let x = number(v) else { return false }
             return op.holds(x, n)
@@ -43,14 +43,12 @@ enum Evaluator {
             return others.contains { o in
                 let theirs = cased ? o.raw : o.folded
                 switch mode {
-                case .equals: return mine == theirs
+                case .equals: return mine.elementsEqual(theirs)
                 case .startsWith: return mine.starts(with: theirs)
-                case .endsWith: return mine.count >= theirs.count && Array(mine.suffix(theirs.count)) == theirs
+                case .endsWith: return mine.count >= theirs.count && mine.suffix(theirs.count).elementsEqual(theirs)
                 case .contains:
                     if theirs.isEmpty { return true }
-                    return mine.withUnsafeBufferPointer { h in
-                        theirs.withUnsafeBufferPointer { StringPattern.find($0, in: h, from: 0) != nil }
-                    }
+                    return StringPattern.find(theirs, in: mine, from: 0) != nil
                 }
             }
         case .timePart(let part, let op, let n):

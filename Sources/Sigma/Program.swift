@@ -113,7 +113,7 @@ final class FieldNode: ProgramNode {
                                 }
                                 continue
                             }
-                            for i in 0..<vb.count where vb[i].folded.withUnsafeBufferPointer({ p.matches($0) }) {
+                            for i in 0..<vb.count where p.matches(vb[i].folded) {
                                 groupHit = true
                                 break
                             }
@@ -131,9 +131,11 @@ final class FieldNode: ProgramNode {
                 for g in groups {
                     let groupHit = g.withUnsafeBufferPointer { pb -> Bool in
                         for i in 0..<vb.count {
-                            let hit = vb[i].folded.withUnsafeBufferPointer { text in
-                                for j in 0..<pb.count where pb[j].matches(text) { return true }
-                                return false
+                            let text = vb[i].folded
+                            var hit = false
+                            for j in 0..<pb.count where pb[j].matches(text) {
+                                hit = true
+                                break
                             }
                             if hit { return true }
                         }
@@ -180,11 +182,17 @@ enum Program {
 
     /// A necessary condition for a detection: at least one of these (slot, folded literal) pairs must
     /// occur in the event, or the detection cannot match. `nil` when no such condition can be derived.
-    static func requirement(_ d: Detection) -> [(slot: Int, literal: [UInt8])]? {
+    ///
+    /// - Parameter keywordSlot: the pseudo-slot standing for every value of the event (keyword searches),
+    ///   or -1 to derive nothing from keywords.
+    static func requirement(_ d: Detection, keywordSlot: Int = -1) -> [(slot: Int, literal: [UInt8])]? {
         func search(_ s: SearchExpression) -> [(slot: Int, literal: [UInt8])]? {
             switch s {
             case .field(let t): return field(t)
-            case .keywords: return nil
+            case .keywords(var t):
+                guard keywordSlot >= 0 else { return nil }
+                t.slot = keywordSlot
+                return field(t)
             case .and(let items): return best(items.map(search))
             case .or(let items): return union(items.map(search))
             }
@@ -202,24 +210,69 @@ enum Program {
         return cond(d.condition)
     }
 
+    /// Up to two requirements from different operands of the detection's top-level `and` (the best two
+    /// by ``score(_:)``): the detection can only match when a literal of each occurs. `[]` when no
+    /// requirement can be derived.
+    static func requirements(_ d: Detection, keywordSlot: Int = -1) -> [[(slot: Int, literal: [UInt8])]] {
+        var operands: [[(slot: Int, literal: [UInt8])]] = []
+        func search(_ s: SearchExpression) {
+            if case .and(let items) = s {
+                for i in items { search(i) }
+            } else if let r = requirement(Detection(names: [""], searches: [s], condition: .search(0)), keywordSlot: keywordSlot) {
+                operands.append(r)
+            }
+        }
+        func cond(_ c: Condition) {
+            switch c {
+            case .and(let items): for i in items { cond(i) }
+            case .all(let ids): for i in ids { search(d.searches[i]) }
+            case .search(let i): search(d.searches[i])
+            default:
+                if let r = requirement(Detection(names: d.names, searches: d.searches, condition: c), keywordSlot: keywordSlot) {
+                    operands.append(r)
+                }
+            }
+        }
+        cond(d.condition)
+        var chosen: [[(slot: Int, literal: [UInt8])]] = []
+        for _ in 0..<2 {
+            guard let i = operands.indices.max(by: { score(operands[$0]) < score(operands[$1]) }) else { break }
+            chosen.append(operands.remove(at: i))
+        }
+        return chosen
+    }
+
+    /// How selective a requirement is: its shortest literal (capped), then fewer fields, then fewer literals.
+    static func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int, Int) {
+        (min(r.map(\.literal.count).min() ?? 0, 12), -Set(r.map(\.slot)).count, -r.count)
+    }
+
     static func field(_ t: FieldTest) -> [(slot: Int, literal: [UInt8])]? {
-        guard !t.negated, t.slot >= 0 else { return nil }
-        func literal(_ m: ValueMatcher) -> [UInt8]? {
-            guard case .string(let p) = m else { return nil }
-            // A case-insensitive pattern's literal is folded like the text it is matched against, so it
-            // occurs in the folded text whenever the pattern matches. A case-sensitive literal folds
-            // byte by byte only when it is ASCII.
-            let l = p.requiredLiteral
-            guard !l.isEmpty, !p.caseSensitive || l.allSatisfy({ $0 < 0x80 }) else { return nil }
-            return p.caseSensitive ? CaseFolding.fold(l) : l
+        // Event ids select units through the index (``eventIDs(_:)``), not through literals.
+        guard !t.negated, t.slot >= 0, eventIDs(t) == nil else { return nil }
+        func literals(_ m: ValueMatcher) -> [[UInt8]]? {
+            switch m {
+            case .string(let p):
+                // A case-insensitive pattern's literal is folded like the text it is matched against, so it
+                // occurs in the folded text whenever the pattern matches. A case-sensitive literal folds
+                // byte by byte only when it is ASCII.
+                let l = p.requiredLiteral
+                guard !l.isEmpty, !p.caseSensitive || l.allSatisfy({ $0 < 0x80 }) else { return nil }
+                return [p.caseSensitive ? CaseFolding.fold(l) : l]
+            case .regex(let r):
+                // One literal per alternative of the expression, ASCII and folded.
+                return r.requiredLiterals
+            default:
+                return nil
+            }
         }
         if t.requireAll {
             var bestGroup: [[UInt8]]?
             for g in t.groups {
                 var lits: [[UInt8]] = []
                 for m in t.matchers[g] {
-                    guard let l = literal(m) else { lits = []; break }
-                    lits.append(l)
+                    guard let l = literals(m) else { lits = []; break }
+                    lits += l
                 }
                 if lits.isEmpty { continue }
                 if bestGroup == nil || (lits.map(\.count).min() ?? 0) > (bestGroup!.map(\.count).min() ?? 0) {
@@ -230,17 +283,70 @@ enum Program {
         }
         var out: [(slot: Int, literal: [UInt8])] = []
         for m in t.matchers {
-            guard let l = literal(m) else { return nil }
-            out.append((t.slot, l))
+            guard let l = literals(m) else { return nil }
+            out += l.map { (t.slot, $0) }
         }
         return out.isEmpty ? nil : out
     }
 
+    // MARK: - Event ids
+
+    /// The event ids a detection requires (its `EventID` tests), or `nil` when it accepts any event id.
+    ///
+    /// A necessary condition like ``requirement(_:keywordSlot:)``: `and` intersects, `or` unites (every
+    /// branch must constrain the id), `not` constrains nothing.
+    static func eventIDs(_ d: Detection) -> Set<Int>? {
+        func all(_ sets: [Set<Int>?]) -> Set<Int>? {
+            var out: Set<Int>?
+            for case let s? in sets { out = out.map { $0.intersection(s) } ?? s }
+            return out
+        }
+        func any(_ sets: [Set<Int>?]) -> Set<Int>? {
+            var out = Set<Int>()
+            for s in sets {
+                guard let s else { return nil }
+                out.formUnion(s)
+            }
+            return sets.isEmpty ? nil : out
+        }
+        func search(_ s: SearchExpression) -> Set<Int>? {
+            switch s {
+            case .field(let t): return eventIDs(t)
+            case .keywords: return nil
+            case .and(let items): return all(items.map(search))
+            case .or(let items): return any(items.map(search))
+            }
+        }
+        func cond(_ c: Condition) -> Set<Int>? {
+            switch c {
+            case .search(let i): return search(d.searches[i])
+            case .and(let items): return all(items.map(cond))
+            case .or(let items): return any(items.map(cond))
+            case .not, .constant: return nil
+            case .atLeast(let n, let ids): return n >= 1 ? any(ids.map { search(d.searches[$0]) }) : nil
+            case .all(let ids): return all(ids.map { search(d.searches[$0]) })
+            }
+        }
+        return cond(d.condition)
+    }
+
+    /// The ids an `EventID` test accepts when every value is a plain decimal number (exact match).
+    static func eventIDs(_ t: FieldTest) -> Set<Int>? {
+        guard t.field == "EventID", !t.negated, !t.matchers.isEmpty else { return nil }
+        var out = Set<Int>()
+        for m in t.matchers {
+            guard case .string(let p) = m, p.kind == 0, (1...9).contains(p.literal.count),
+                p.literal.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else { return nil }
+            out.insert(p.literal.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) })
+        }
+        return out
+    }
+
     static func best(_ options: [[(slot: Int, literal: [UInt8])]?]) -> [(slot: Int, literal: [UInt8])]? {
         var chosen: [(slot: Int, literal: [UInt8])]?
-        func score(_ r: [(slot: Int, literal: [UInt8])]) -> (Int, Int, Int) {
-            (r.map(\.literal.count).min() ?? 0 >= 4 ? 1 : 0, -Set(r.map(\.slot)).count, -r.count)
-        }
+        // The rarest requirement wins: longer literals occur in fewer events (`\cmd.exe` in many,
+        // `\edr-freeze` in few), whatever the number of alternatives; then fewer fields to scan.
         for case let o? in options {
             if chosen == nil || score(o) > score(chosen!) { chosen = o }
         }

@@ -11,6 +11,9 @@ public final class RuleSet: @unchecked Sendable {
         let rule: Int
         let channels: Set<String>
         let eventIDs: Set<Int>
+        /// The event ids come from the detection's `EventID` tests, not from the log source: an event
+        /// whose id is not a single number (an array in JSON) must still be tried.
+        let eventIDsFromDetection: Bool
         let providers: Set<String>
         let program: ProgramNode
         /// Filters (each is ANDed as `not`).
@@ -20,8 +23,12 @@ public final class RuleSet: @unchecked Sendable {
         /// The (channel, event id) keys this unit is listed under; empty for a unit that applies to any channel.
         var keys: [Int32] = []
 
-        init(rule: Int, channels: Set<String>, eventIDs: Set<Int>, providers: Set<String>, program: ProgramNode, filters: [ProgramNode]) {
+        init(
+            rule: Int, channels: Set<String>, eventIDs: Set<Int>, eventIDsFromDetection: Bool, providers: Set<String>,
+            program: ProgramNode, filters: [ProgramNode]
+        ) {
             self.rule = rule
+            self.eventIDsFromDetection = eventIDsFromDetection
             self.channels = channels
             self.eventIDs = eventIDs
             self.providers = providers
@@ -51,6 +58,11 @@ public final class RuleSet: @unchecked Sendable {
     public let belowLevel: Int
     let units: [Unit]
     let slotNames: [String]
+    /// The pseudo-slot of keyword literals (-1: none).
+    let keywordSlot: Int
+    let keywordValueKinds: KeywordValueKinds
+    /// The name of the keyword pseudo-slot (no event field has it).
+    static let keywordSlotName = "\u{0}keywords"
     /// What to do for one (channel, event id) key: the units always evaluated and the slots to scan
     /// (prefiltered units come from the scans).
     struct Candidates {
@@ -59,12 +71,22 @@ public final class RuleSet: @unchecked Sendable {
         var slots: [Int32]
     }
 
-    /// (channel, event id) → candidates; event id -1 is "any event id".
+    /// (channel, event id) → candidates; event id -1 is "any event id", -2 "an id that is not a number".
     let byChannelAndID: [String: [Int: Candidates]]
-    /// Units that apply to every channel.
-    let anyChannel: Candidates
+    /// Units that apply to every channel, by event id.
+    let anyChannel: [Int: Candidates]
+    /// Number of (channel, event id) keys.
+    let keyCount: Int
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
+    let automata: [AhoCorasick?]
+    let literalBases: [Int]
+    /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it, as
+    /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
+    let literalUnitStarts: [Int32]
+    let literalUnits: [Int32]
+    /// Per unit: 1 for one requirement, 3 for two (the bits of ``EventView/passedBits`` to collect).
+    let requiredBits: [UInt8]
     /// Units with a prefilter.
     public let prefilteredUnits: Int
     /// Literals in all automata.
@@ -98,9 +120,19 @@ public final class RuleSet: @unchecked Sendable {
         var slots: [String: Int] = [:]
         var slotNames: [String] = []
         var units: [Unit] = []
-        var requirements: [[(slot: Int, literal: [UInt8])]?] = []
+        var requirements: [[[(slot: Int, literal: [UInt8])]]] = []
         var unmapped: [Int] = []
         var below = 0
+        // Keyword searches look at every value: their literals go to one pseudo-slot whose scan walks
+        // the whole event (see ``scanKeywords(_:_:)``).
+        var keywordSlotIndex = -1
+        func keywordSlot() -> Int {
+            if keywordSlotIndex < 0 && prefilter {
+                keywordSlotIndex = slotNames.count
+                slotNames.append(RuleSet.keywordSlotName)
+            }
+            return keywordSlotIndex
+        }
         func slot(_ name: String) -> Int {
             if let s = slots[name] { return s }
             slots[name] = slotNames.count
@@ -123,63 +155,85 @@ public final class RuleSet: @unchecked Sendable {
             for t in effective {
                 let detection = RuleSet.bind(rule.detection, fields: t.fields, deepCopy: deepCopy, slot: slot)
                 let fs = ruleFilters.map { RuleSet.bind($0.detection, fields: t.fields, deepCopy: deepCopy, slot: slot) }
+                // The event ids the detection itself requires narrow the index (a `service: security`
+                // rule with `EventID: 4624` is only tried on 4624 events).
+                var ids = Set(t.eventIDs)
+                var idsFromDetection = false
+                if prefilter, let required = Program.eventIDs(detection) {
+                    let narrowed = ids.isEmpty ? required : ids.intersection(required)
+                    if !narrowed.isEmpty {
+                        ids = narrowed
+                        idsFromDetection = t.eventIDs.isEmpty
+                    }
+                }
                 units.append(
                     Unit(
-                        rule: index, channels: Set(t.channels.map { $0.lowercased() }), eventIDs: Set(t.eventIDs),
+                        rule: index, channels: Set(t.channels.map { $0.lowercased() }), eventIDs: ids,
+                        eventIDsFromDetection: idsFromDetection,
                         providers: Set(t.providers.map { $0.lowercased() }), program: Program.compile(detection),
                         filters: fs.map(Program.compile)))
-                requirements.append(Program.requirement(detection))
+                requirements.append(Program.requirements(detection, keywordSlot: keywordSlot()))
             }
         }
         // Prefilters: each unit with a requirement gets its literals in the automata of their slots.
         var perSlot: [Int: (patterns: [[UInt8]], ids: [[UInt8]: Int], units: [[Int32]])] = [:]
         var prefiltered = 0
-        for (u, req) in requirements.enumerated() {
-            guard prefilter, let req, !req.isEmpty else { continue }
-            for (slot, lit) in req {
-                if perSlot[slot] == nil { perSlot[slot] = ([], [:], []) }
-                let id: Int
-                if let existing = perSlot[slot]!.ids[lit] {
-                    id = existing
-                } else {
-                    id = perSlot[slot]!.patterns.count
-                    perSlot[slot]!.ids[lit] = id
-                    perSlot[slot]!.patterns.append(lit)
-                    perSlot[slot]!.units.append([])
+        var requiredBits = [UInt8](repeating: 0, count: units.count)
+        for (u, reqs) in requirements.enumerated() {
+            guard prefilter, !reqs.isEmpty else { continue }
+            // Each literal lists the unit with the requirement it belongs to (bit 0 or 1 of the entry).
+            for (r, req) in reqs.enumerated() {
+                for (slot, lit) in req {
+                    if perSlot[slot] == nil { perSlot[slot] = ([], [:], []) }
+                    let id: Int
+                    if let existing = perSlot[slot]!.ids[lit] {
+                        id = existing
+                    } else {
+                        id = perSlot[slot]!.patterns.count
+                        perSlot[slot]!.ids[lit] = id
+                        perSlot[slot]!.patterns.append(lit)
+                        perSlot[slot]!.units.append([])
+                    }
+                    let entry = Int32(u << 1 | r)
+                    if perSlot[slot]!.units[id].last != entry { perSlot[slot]!.units[id].append(entry) }
                 }
-                if perSlot[slot]!.units[id].last != Int32(u) { perSlot[slot]!.units[id].append(Int32(u)) }
             }
-            units[u].prefilterSlots = Array(Set(req.map(\.slot))).sorted()
+            requiredBits[u] = reqs.count == 2 ? 3 : 1
+            units[u].prefilterSlots = Array(Set(reqs.joined().map(\.slot))).sorted()
             prefiltered += 1
         }
         // The index: per (channel, event id), the units always evaluated and the slots to scan.
-        var keyCount: Int32 = 1
+        // Channel "" holds the units of every channel; event id -1 the units of any event id, -2 the
+        // units to try on an event whose id is not a single number.
+        var keyCount: Int32 = 0
         var index: [String: [Int: Candidates]] = [:]
-        var any = Candidates(key: 0, always: [], slots: [])
-        func add(_ u: Int, to c: inout Candidates) {
+        func add(_ u: Int, channel: String, id: Int) {
+            if index[channel]?[id] == nil {
+                index[channel, default: [:]][id] = Candidates(key: keyCount, always: [], slots: [])
+                keyCount += 1
+            }
             let unit = units[u]
             if unit.prefilterSlots.isEmpty {
-                c.always.append(Int32(u))
+                index[channel]![id]!.always.append(Int32(u))
             } else {
-                for s in unit.prefilterSlots where !c.slots.contains(Int32(s)) { c.slots.append(Int32(s)) }
-            }
-        }
-        for (u, unit) in units.enumerated() {
-            if unit.channels.isEmpty {
-                add(u, to: &any)
-                continue
-            }
-            for c in unit.channels {
-                for id in unit.eventIDs.isEmpty ? [-1] : unit.eventIDs.sorted() {
-                    if index[c]?[id] == nil {
-                        index[c, default: [:]][id] = Candidates(key: keyCount, always: [], slots: [])
-                        keyCount += 1
-                    }
-                    add(u, to: &index[c]![id]!)
-                    unit.keys.append(index[c]![id]!.key)
+                for s in unit.prefilterSlots where !index[channel]![id]!.slots.contains(Int32(s)) {
+                    index[channel]![id]!.slots.append(Int32(s))
                 }
             }
+            unit.keys.append(index[channel]![id]!.key)
         }
+        for (u, unit) in units.enumerated() {
+            for c in unit.channels.isEmpty ? [""] : unit.channels.sorted() {
+                if unit.eventIDs.isEmpty {
+                    add(u, channel: c, id: -1)
+                    continue
+                }
+                for id in unit.eventIDs.sorted() { add(u, channel: c, id: id) }
+                if unit.eventIDsFromDetection { add(u, channel: c, id: -2) }
+            }
+        }
+        self.keyCount = Int(keyCount)
+        let anyChannel = index.removeValue(forKey: "") ?? [:]
         // Every case-insensitive `contains` literal short enough for the automaton joins its slot's
         // automaton too, so field tests read the scan's result instead of searching again.
         var fieldNodes: [FieldNode] = []
@@ -199,7 +253,7 @@ public final class RuleSet: @unchecked Sendable {
             for g in groups {
                 var row: [Int] = []
                 for p in g {
-                    guard p.kind == 3, !p.literal.isEmpty, p.literal.count <= AhoCorasick.maxLength else {
+                    guard p.kind == 3, !p.literal.isEmpty, AhoCorasick.isExact(p.literal) else {
                         row.append(-1)
                         continue
                     }
@@ -234,12 +288,34 @@ public final class RuleSet: @unchecked Sendable {
             node.literalIndices = ids.map { row in row.map { $0 < 0 ? -1 : Int32(base + $0) } }
         }
         self.literalCount = literalBase
+        if keywordSlotIndex >= 0, let f = slotFilters[keywordSlotIndex] {
+            keywordValueKinds = KeywordValueKinds(literals: f.automaton.patterns)
+        } else {
+            keywordValueKinds = KeywordValueKinds()
+        }
         self.slotFilters = slotFilters
+        // The hot path's copy of the filters: automata by slot, and per literal (flat ids) the units it
+        // stands for in one array, so a scan touches no nested arrays.
+        var starts: [Int32] = [0]
+        var list: [Int32] = []
+        for f in slotFilters {
+            guard let f else { continue }
+            for units in f.units {
+                list += units
+                starts.append(Int32(list.count))
+            }
+        }
+        self.automata = slotFilters.map { $0?.automaton }
+        self.literalBases = slotFilters.map { $0?.literalBase ?? 0 }
+        self.literalUnitStarts = starts
+        self.requiredBits = requiredBits
+        self.literalUnits = list
         self.prefilteredUnits = prefiltered
         self.units = units
         self.slotNames = slotNames
+        self.keywordSlot = keywordSlotIndex
         self.byChannelAndID = index
-        self.anyChannel = any
+        self.anyChannel = anyChannel
         self.unmappedRules = unmapped
         self.belowLevel = below
     }
@@ -249,7 +325,7 @@ public final class RuleSet: @unchecked Sendable {
 
     /// A fresh per-thread view for ``matches(_:)``.
     public func makeView() -> EventView {
-        let v = EventView(slotNames: slotNames, unitCount: units.count, literalCount: literalCount)
+        let v = EventView(slotNames: slotNames, unitCount: units.count, literalCount: literalCount, keyCount: keyCount)
         v.scanner = self
         return v
     }
@@ -258,29 +334,35 @@ public final class RuleSet: @unchecked Sendable {
     public func matches(_ view: EventView) -> [Int] {
         var out: [Int] = []
         view.hits.removeAll(keepingCapacity: true)
-        let byID = byChannelAndID[view.channel]
-        let exact = byID?[view.eventID]
-        let anyID = byID?[-1]
-        let keyA = exact?.key ?? -1
-        let keyB = anyID?.key ?? -1
-        for c in [exact, anyID, anyChannel] {
-            guard let c else { continue }
-            for slot in c.slots where view.scannedGeneration[Int(slot)] != view.generation { scan(Int(slot), view) }
-        }
+        let g = view.generation
+        let id = view.eventID >= 0 ? view.eventID : (view.hasEventID ? -2 : -1)
+        let byID = view.channelCandidates(self)
+        let c0 = byID?[id]
+        let c1 = id == -1 ? nil : byID?[-1]
+        let c2 = anyChannel.isEmpty ? nil : anyChannel[id]
+        let c3 = id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1]
         units.withUnsafeBufferPointer { units in
-            for c in [exact, anyID, anyChannel] {
-                guard let c else { continue }
-                for u in c.always {
+            view.activeKeys.withUnsafeMutableBufferPointer { active in
+                func consider(_ c: Candidates?) {
+                    guard let c else { return }
+                    active[Int(c.key)] = g
+                    for slot in c.slots where view.scannedGeneration[Int(slot)] != g { scan(Int(slot), view) }
+                    for u in c.always {
+                        let unit = units[Int(u)]
+                        if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
+                        if evaluate(unit, view) { out.append(unit.rule) }
+                    }
+                }
+                consider(c0)
+                consider(c1)
+                consider(c2)
+                consider(c3)
+                for u in view.hits {
                     let unit = units[Int(u)]
+                    guard unit.keys.contains(where: { active[Int($0)] == g }) else { continue }
                     if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
                     if evaluate(unit, view) { out.append(unit.rule) }
                 }
-            }
-            for u in view.hits {
-                let unit = units[Int(u)]
-                guard unit.keys.isEmpty || unit.keys.contains(keyA) || unit.keys.contains(keyB) else { continue }
-                if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-                if evaluate(unit, view) { out.append(unit.rule) }
             }
         }
         if out.count > 1 {
@@ -295,27 +377,133 @@ public final class RuleSet: @unchecked Sendable {
     /// Runs the slot's automaton over the field's values and marks the units whose literals occur.
     func scan(_ slot: Int, _ view: EventView) {
         view.scannedGeneration[slot] = view.generation
-        guard let filter = slotFilters[slot], let values = view.values(slot) else { return }
-        let g = view.generation
+        if slot == keywordSlot {
+            scanKeywords(slot, view)
+            return
+        }
+        guard let automaton = automata[slot], let values = view.values(slot) else { return }
+        let base = literalBases[slot]
         var hits = view.hits
         view.hits = []
-        let base = filter.literalBase
-        view.literalGeneration.withUnsafeMutableBufferPointer { found in
-            view.passedGeneration.withUnsafeMutableBufferPointer { passed in
-                for v in values {
-                    v.folded.withUnsafeBufferPointer { text in
-                        filter.automaton.scan(text) { id in
-                            found[base + Int(id)] = g
-                            for u in filter.units[Int(id)] where passed[Int(u)] != g {
-                                passed[Int(u)] = g
-                                hits.append(u)
+        values.withUnsafeBufferPointer { values in
+            withMarks(view, base: base, hits: &hits) { mark in
+                for i in values.indices { automaton.scan(values[i].folded, mark) }
+            }
+        }
+        view.hits = hits
+    }
+
+    /// Calls `body` with a function that records a literal of the slot whose literals start at `base`
+    /// as found, and appends to `hits` the units it stands for that were not found yet.
+    @inline(__always)
+    func withMarks(_ view: EventView, base: Int, hits: inout [Int32], _ body: ((Int32) -> Void) -> Void) {
+        let g = view.generation
+        literalUnitStarts.withUnsafeBufferPointer { starts in
+            literalUnits.withUnsafeBufferPointer { units in
+                requiredBits.withUnsafeBufferPointer { required in
+                    view.literalGeneration.withUnsafeMutableBufferPointer { found in
+                        view.passedGeneration.withUnsafeMutableBufferPointer { passed in
+                            view.passedBits.withUnsafeMutableBufferPointer { bits in
+                                body { id in
+                                    let literal = base &+ Int(id)
+                                    found[literal] = g
+                                    for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
+                                        let entry = Int(units[j])
+                                        let u = entry >> 1
+                                        if passed[u] != g {
+                                            passed[u] = g
+                                            bits[u] = 0
+                                        }
+                                        // 0x80: already a hit in this event.
+                                        let b = bits[u]
+                                        if b & 0x80 != 0 { continue }
+                                        let nb = b | UInt8(1 << (entry & 1))
+                                        if nb == required[u] {
+                                            bits[u] = 0x80
+                                            hits.append(Int32(u))
+                                        } else {
+                                            bits[u] = nb
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Runs the keyword automaton over every value of the event (the values keyword searches test),
+    /// reading ASCII text in place.
+    func scanKeywords(_ slot: Int, _ view: EventView) {
+        guard let automaton = automata[slot] else { return }
+        var hits = view.hits
+        view.hits = []
+        withMarks(view, base: literalBases[slot], hits: &hits) { mark in
+            func scanText(_ text: UnsafeBufferPointer<UInt8>) {
+                var ascii = true
+                for b in text where b >= 0x80 {
+                    ascii = false
+                    break
+                }
+                if ascii {
+                    automaton.scan(text, mark)
+                } else {
+                    CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
+                }
+            }
+            let kinds = keywordValueKinds
+            func walk(_ v: EventValue) {
+                switch v {
+                case .object(let o):
+                    o.members.withUnsafeBufferPointer { members in
+                        for i in members.indices { walk(members[i].value) }
+                    }
+                case .array(let items):
+                    items.withUnsafeBufferPointer { items in
+                        for i in items.indices { walk(items[i]) }
+                    }
+                case .null: break
+                case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
+                case .int, .uint: if kinds.integers { scanTextOf(v) }
+                case .double: if kinds.doubles { scanTextOf(v) }
+                case .timestamp: if kinds.timestamps { scanTextOf(v) }
+                case .binary: if kinds.binary { scanTextOf(v) }
+                case .bool: if kinds.booleans { scanTextOf(v) }
+                }
+            }
+            func scanTextOf(_ v: EventValue) {
+                var s = v.text ?? ""
+                s.withUTF8(scanText)
+            }
+            walk(.object(view.event.fields))
+        }
         view.hits = hits
+    }
+
+    /// Which kinds of typed values a keyword literal could occur in (the text of a number, a time, binary
+    /// or a boolean uses few characters): the keyword scan skips the others without rendering them.
+    struct KeywordValueKinds {
+        var integers = true
+        var doubles = true
+        var timestamps = true
+        var binary = true
+        var booleans = true
+
+        init() {}
+
+        init(literals: [[UInt8]]) {
+            func within(_ chars: String) -> Bool {
+                let set = Set(chars.utf8)
+                return literals.contains { l in l.allSatisfy { set.contains($0) } }
+            }
+            integers = within("0123456789-")
+            doubles = within("0123456789.-+einfa")
+            timestamps = within("0123456789-:.tz")
+            binary = within("0123456789abcdef")
+            booleans = within("truefals")
+        }
     }
 
     /// Convenience: the rules matching one event.
@@ -368,3 +556,4 @@ public final class RuleSet: @unchecked Sendable {
         return out
     }
 }
+

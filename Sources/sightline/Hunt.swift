@@ -97,6 +97,7 @@ struct Hunt: AsyncParsableCommand {
         let hunter = Hunter(ruleSet: set, correlations: parseOnly ? [] : collection.correlations)
         let tty = isatty(2) == 1
         let compiled = monotonicSeconds()
+        let compiledCPU = processCPUSeconds()
         let bar = HuntProgressBar(enabled: tty, started: compiled)
         let workers = threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         var progress: (@Sendable (HuntProgress) -> Void)?
@@ -134,6 +135,7 @@ struct Hunt: AsyncParsableCommand {
         let result = await hunter.hunt(paths: paths, threads: workers, progress: progress, sink: sink)
         bar.finish()
         let finished = monotonicSeconds()
+        let finishedCPU = processCPUSeconds()
         if outputFormat == .table {
             let text = SightingFormatter.table(
                 result, stats: stats.withLock { $0 }, rulesLoaded: collection.rules.count,
@@ -143,7 +145,7 @@ struct Hunt: AsyncParsableCommand {
         if timing {
             stderr(
                 "timing: events \(result.events) load_s \(loaded - started) compile_s \(compiled - loaded) "
-                    + "hunt_s \(finished - compiled) events_per_s \(Int(Double(result.events) / max(finished - compiled, 1e-9))) "
+                    + "hunt_s \(finished - compiled) hunt_cpu_s \(finishedCPU - compiledCPU) events_per_s \(Int(Double(result.events) / max(finished - compiled, 1e-9))) "
                     + "units \(set.unitCount) prefiltered \(set.prefilteredUnits) evaluations \(result.evaluations)\n")
         }
         if format != "table" {
@@ -182,6 +184,13 @@ final class HuntProgressBar: Sendable {
     func finish() {
         if enabled { stderr("\r\u{1B}[K") }
     }
+}
+
+/// CPU time used by the whole process (every thread) so far.
+func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 func monotonicSeconds() -> Double {
