@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Synchronization
 
 /// The fields of the 4096-byte EVTX file header.
 public struct EVTXFileHeader: Sendable, Equatable {
@@ -57,7 +58,8 @@ public final class EVTXFile: @unchecked Sendable {
     /// (dirty files hold chunks past it).
     public let chunkCount: Int
 
-    let fd: Int32
+    /// The open descriptor, or -1 while ``closeUntilNeeded()`` has closed it.
+    let descriptor: Mutex<Int32>
 
     /// Opens `path` and reads its header.
     ///
@@ -71,7 +73,7 @@ public final class EVTXFile: @unchecked Sendable {
             close(fd)
             throw EVTXError(.io(message), offset: 0)
         }
-        self.fd = fd
+        self.descriptor = Mutex(fd)
         self.path = path
         self.size = Int(st.st_size)
         var errors: [EVTXError] = []
@@ -120,7 +122,27 @@ public final class EVTXFile: @unchecked Sendable {
     }
 
     deinit {
-        close(fd)
+        descriptor.withLock { fd in if fd >= 0 { close(fd) } }
+    }
+
+    /// Closes the file descriptor until the next read reopens it, so that a caller holding thousands of
+    /// files (a hunt over a folder lists them all first) keeps only those being read open. Call it only
+    /// while no read of this file is in progress.
+    public func closeUntilNeeded() {
+        descriptor.withLock { fd in
+            if fd >= 0 {
+                close(fd)
+                fd = -1
+            }
+        }
+    }
+
+    /// The open descriptor, reopening the file if ``closeUntilNeeded()`` closed it (-1 if that fails).
+    func openDescriptor() -> Int32 {
+        descriptor.withLock { fd in
+            if fd < 0 { fd = open(path, O_RDONLY) }
+            return fd
+        }
     }
 
     /// The file offset of chunk `index`.
@@ -134,8 +156,9 @@ public final class EVTXFile: @unchecked Sendable {
     /// Reads bytes `range` of chunk `index` to the same place in `buffer`; returns where the data read ends.
     func readChunk(_ index: Int, bytes range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let offset = EVTXFile.offset(ofChunk: index)
+        let fd = openDescriptor()
         var at = range.lowerBound
-        while at < range.upperBound {
+        while fd >= 0 && at < range.upperBound {
             let n = pread(fd, buffer.baseAddress! + at, range.upperBound - at, off_t(offset + at))
             if n <= 0 { break }
             at += n

@@ -191,6 +191,7 @@ public final class Hunter: Sendable {
                             d[item.file, default: 0] += 1
                             return d[item.file] == fileItems[item.file]
                         }
+                        if fileFinished, case .evtx(let file, _) = item.input { file.closeUntilNeeded() }
                         let files =
                             fileFinished
                             ? state.filesDone.add(1, ordering: .relaxed).newValue : state.filesDone.load(ordering: .relaxed)
@@ -253,7 +254,11 @@ public final class Hunter: Sendable {
             case .success(.json): return .json
             case .success(.evtx):
                 do {
-                    return .evtx(try EVTXFile(path: entry.path))
+                    // Listed files stay closed until a worker reads them: a hunt over thousands of
+                    // files must not hold a descriptor for each.
+                    let file = try EVTXFile(path: entry.path)
+                    file.closeUntilNeeded()
+                    return .evtx(file)
                 } catch {
                     return .unreadableEVTX("\(error)")
                 }

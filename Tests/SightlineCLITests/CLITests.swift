@@ -250,3 +250,35 @@ struct CLI {
         #expect(output.hasPrefix("0 False"), "\(output)")
     }
 }
+
+@Suite(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) struct HuntDescriptorTests {
+    /// A hunt lists every file before reading any: it must not hold a descriptor per file, or a folder of
+    /// more files than the open-file limit loses the rest ("Too many open files").
+    @Test func moreFilesThanTheOpenFileLimit() throws {
+        let corpus = try #require(Corpus.file("evtx"))
+        let names = FileManager.default.enumerator(atPath: corpus.path)?.compactMap { $0 as? String } ?? []
+        let evtx = try #require(names.sorted().first { $0.hasSuffix(".evtx") })
+        let source = corpus.appendingPathComponent(evtx).path
+        let dir = try Corpus.temporaryDirectory()
+        for i in 0..<300 {
+            try FileManager.default.createSymbolicLink(
+                atPath: dir.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
+        }
+        let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", dir.path, "--rules", rules, "--threads", "2"]
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(e)")
+        #expect(o.contains("Hunted 300 file(s)"))
+        #expect(o.contains("Skipped: 0 file(s)"))
+        #expect(!e.contains("Too many open files"))
+    }
+}
