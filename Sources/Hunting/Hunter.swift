@@ -235,6 +235,17 @@ public final class Hunter: Sendable {
         return result
     }
 
+    /// How many files a hunt may keep open at once: half the soft open-file limit.
+    static func descriptorBudget() -> Int {
+        var limit = rlimit()
+        #if canImport(Glibc)
+            guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 256 }
+        #else
+            guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else { return 256 }
+        #endif
+        return Int(min(limit.rlim_cur, rlim_t(Int32.max))) / 2  // "unlimited" is rlim_t.max
+    }
+
     /// What opening one listed file gave.
     enum Opened: Sendable {
         case skipped(String)
@@ -246,6 +257,7 @@ public final class Hunter: Sendable {
     /// Detects the formats of `listed` and opens the EVTX files, on up to `threads` threads (a hunt over
     /// thousands of files would otherwise spend its first seconds opening them one by one).
     static func open(_ listed: [FileCollector.Listed], threads: Int) async -> [Opened] {
+        let keepOpen = listed.count <= descriptorBudget()
         @Sendable func open(_ entry: FileCollector.Listed) -> Opened {
             let detected = entry.problem.map(Result<FileFormat, FileCollector.Reason>.failure)
                 ?? FileCollector.detect(entry.path)
@@ -254,10 +266,10 @@ public final class Hunter: Sendable {
             case .success(.json): return .json
             case .success(.evtx):
                 do {
-                    // Listed files stay closed until a worker reads them: a hunt over thousands of
-                    // files must not hold a descriptor for each.
+                    // With more files than half the open-file limit, listed files stay closed until a
+                    // worker reads them: a hunt must not hold a descriptor for each.
                     let file = try EVTXFile(path: entry.path)
-                    file.closeUntilNeeded()
+                    if !keepOpen { file.closeUntilNeeded() }
                     return .evtx(file)
                 } catch {
                     return .unreadableEVTX("\(error)")
