@@ -37,8 +37,10 @@ struct JSONTape {
     /// Longer documents are left to ``JSONParser`` (the node buffer is sized for the worst case).
     static let maxBytes = 1 << 22
 
-    /// Node memory, kept from one document to the next; a document of n bytes has at most (n + 1) / 2
-    /// values (each value takes a byte, and a comma or colon separates it from the next).
+    /// Node memory, kept from one document to the next; a valid document of n bytes has at most
+    /// (n + 1) / 2 values (each value takes a byte, and a comma or colon separates it from the next).
+    /// Invalid documents can reach further before they fail, so ``value(depth:keyStart:keyLength:)``
+    /// stops at the buffer's end and the line goes to the decoding path.
     final class Storage {
         var base: UnsafeMutablePointer<Node>
         var capacity: Int
@@ -61,6 +63,9 @@ struct JSONTape {
     private let storage = Storage()
     private var out: UnsafeMutablePointer<Node>
     private var nodeCount = 0
+    /// Nodes the buffer holds for the current document: invalid input can need more than valid JSON
+    /// (an array that is opened and never closed takes a node for one byte), so every node is checked.
+    private var nodeLimit = 0
     private var base: UnsafePointer<UInt8> = JSONTape.emptyByte
     private var count = 0
     private var i = 0
@@ -83,6 +88,7 @@ struct JSONTape {
         guard let b = buffer.baseAddress, buffer.count <= JSONTape.maxBytes else { return false }
         storage.reserve(buffer.count / 2 + 2)
         out = storage.base
+        nodeLimit = storage.capacity
         base = b.assumingMemoryBound(to: UInt8.self)
         count = buffer.count
         i = 0
@@ -161,6 +167,7 @@ struct JSONTape {
         skipWhitespace()
         guard i < count else { return false }
         let start = i
+        guard nodeCount < nodeLimit else { return false }
         let index = nodeCount
         nodeCount += 1
         let kind: Kind

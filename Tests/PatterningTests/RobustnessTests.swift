@@ -79,4 +79,18 @@ import Testing
                 "[file:size > 1] START t'0001-01-01T00:00:00Z' STOP t'9999-12-31T23:59:59.999999999Z'", objects))
         #expect(try Fixture.match("[file:x[9223372036854775807] = 1 OR file:x[-9223372036854775808] = 1]", objects) == false)
     }
+
+    /// Unclosed arrays take a node for one byte each, more than the tape sizes for valid JSON: the tape
+    /// must stop at its buffer's end (this line once wrote ~6 KB past it) and the line still gets one
+    /// error line.
+    @Test func unclosedArraysDoNotOverrunTheTape() {
+        for (opens, items) in [(500, 771), (499, 3000), (300, 10_000)] {
+            let line = String(repeating: "[", count: opens) + String(repeating: "1,", count: items) + "1"
+            var tape = JSONTape()
+            var bytes = Array(line.utf8)
+            #expect(bytes.withUnsafeMutableBytes { tape.scan(UnsafeRawBufferPointer($0)) } == false)
+            let result = PatternCaseRunner.run(line: line)
+            #expect(result.contains("\"error\""), "\(result.prefix(80))")
+        }
+    }
 }
