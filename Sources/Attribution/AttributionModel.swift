@@ -92,14 +92,17 @@ public struct AttributionModel: Sendable {
         public var softwareTechniqueWeight: Double = 0.2
         /// Weight of the profile-resemblance term (IDF-weighted cosine, 0–1).
         public var similarityWeight: Double = 10
+        /// Floor added (in quadrature) to the evidence's and the profile's IDF norms in the resemblance:
+        /// about the weight of two rare items.
+        public var resemblanceFloor: Double = 5
         /// Softmax temperature among the actors (scores per square root of the evidence count are divided by it).
         public var temperature: Double = 0.615
         /// Logistic fit of P(a known actor did it) on the best actor's score per square root of the evidence
         /// count: slope and intercept.
-        public var knownSlope: Double = 0.113
+        public var knownSlope: Double = 0.088
         /// Slope of P(a known actor did it) on the best actor's profile resemblance (cosine).
-        public var knownResemblanceSlope: Double = 0.846
-        public var knownIntercept: Double = 0.097
+        public var knownResemblanceSlope: Double = 2.934
+        public var knownIntercept: Double = -0.084
         /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
         public var indicatorWeight: Double = 3.0
         public init() {}
@@ -319,7 +322,11 @@ public struct AttributionModel: Sendable {
             }
         }
         guard norm > 0, profileNorms[k] > 0 else { return (0, shared, observed) }
-        return (dot / (sqrt(norm) * profileNorms[k]), shared, observed)
+        // Both norms are shrunk toward a floor, so that a handful of common items, or a profile of a
+        // handful of items, cannot look like a close resemblance (one ubiquitous technique against an
+        // actor known for little else would otherwise give a cosine near 1).
+        let floor = parameters.resemblanceFloor * parameters.resemblanceFloor
+        return (dot / (sqrt(norm + floor) * sqrt(profileNorms[k] * profileNorms[k] + floor)), shared, observed)
     }
 
     /// Raw scores of every ranked actor for evidence features.

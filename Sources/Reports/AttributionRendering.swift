@@ -41,7 +41,12 @@ public enum AttributionRendering {
         if let v = r.verdict { out += "Verdict: \(v)\n" }
         out += "Unknown actor: \(percent(r.unknownActorConfidence))\n"
         if let best = r.candidates.first(where: { $0.country != nil }), let c = best.country {
-            out += "Country: \(c) (of \(best.name), the best-ranked actor whose country is known)\n"
+            // When no country holds even a third of the probability, the best-ranked actor's country is a
+            // guess, and the line says so.
+            let share = r.countries.first { $0.country == c }?.confidence ?? 0
+            let weak = (r.countries.first?.confidence ?? 0) < 1.0 / 3
+            out += "Country: \(c) (of \(best.name), the best-ranked actor whose country is known)"
+                + (weak ? "; weak: \(c) holds \(percent(share)) of the probability and no country a third\n" : "\n")
         }
         if !r.countries.isEmpty {
             out += "Probability by country: "
