@@ -43,6 +43,15 @@ public struct EventStatistics: Sendable {
         s += "damaged chunks: \(summary.damagedChunks)\n"
         s += "damaged records: \(summary.damagedRecords)\n"
         s += "warnings: \(summary.errors.filter(\.isWarning).count)\n"
+        s += countsReport()
+        for e in summary.errors { s += "error: \(e)\n" }
+        return s
+    }
+
+    /// The time range, then channels and event ids by decreasing count (the part of a report that does
+    /// not depend on the file's format).
+    public func countsReport() -> String {
+        var s = ""
         if let first, let last { s += "time range: \(first.iso8601) .. \(last.iso8601)\n" }
         func list(_ title: String, _ counts: [String: Int]) {
             s += "\(title):\n"
@@ -52,7 +61,6 @@ public struct EventStatistics: Sendable {
         }
         list("channels", channels)
         list("event ids", eventIDs)
-        for e in summary.errors { s += "error: \(e)\n" }
         return s
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import EVTX
 import Events
+import Hunting
+import LogFormats
 
 #if canImport(Glibc)
     import Glibc
@@ -49,6 +51,13 @@ struct Events: AsyncParsableCommand {
             let format = EVTXOutputFormat(rawValue: format) ?? .jsonl
             var failed = false
             for path in files {
+                if case .success(.json) = FileCollector.detect(path) {
+                    writeStderr(
+                        "sightline: \(path): a JSON event log, not EVTX; `events dump` prints EVTX records ("
+                            + "`events stats` and `hunt` read JSON logs)\n")
+                    failed = true
+                    continue
+                }
                 let file: EVTXFile
                 do {
                     file = try EVTXFile(path: path)
@@ -76,10 +85,10 @@ struct Events: AsyncParsableCommand {
     /// `sightline events stats FILE...`.
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Summarize EVTX files: records, channels, event ids, time range, damaged chunks and records."
+            abstract: "Summarize EVTX files and JSON event logs: records, channels, event ids, time range, damage."
         )
 
-        @Argument(help: "EVTX files to read.")
+        @Argument(help: "EVTX files or JSON event logs to read.")
         var files: [String] = []
 
         @Flag(help: "Also count records carved from chunk slack (older or cleared records).")
@@ -92,6 +101,10 @@ struct Events: AsyncParsableCommand {
         func run() async throws {
             var failed = false
             for path in files {
+                if case .success(.json) = FileCollector.detect(path) {
+                    if !jsonStats(path) { failed = true }
+                    continue
+                }
                 let file: EVTXFile
                 do {
                     file = try EVTXFile(path: path)
@@ -108,6 +121,23 @@ struct Events: AsyncParsableCommand {
                 if summary.records == 0 && summary.errors.contains(where: { !$0.isWarning }) { failed = true }
             }
             if failed { throw ExitCode(1) }
+        }
+
+        /// Summarizes a JSON event log (any layout `hunt` reads); false when no event could be read.
+        func jsonStats(_ path: String) -> Bool {
+            var stats = EventStatistics()
+            let summary: LogReadSummary
+            do {
+                summary = try JSONEventReader().read(path: path) { stats.add($0) }
+            } catch {
+                writeStderr("sightline: \(error)\n")
+                return false
+            }
+            var s = "file: \(path)\nformat: JSON event log\nrecords: \(summary.events)\n"
+            s += "damaged lines: \(summary.errors.count)\n" + stats.countsReport()
+            for e in summary.errors { s += "error: \(e)\n" }
+            writeStdout(Array(s.utf8))
+            return summary.events > 0 || summary.errors.isEmpty
         }
     }
 }

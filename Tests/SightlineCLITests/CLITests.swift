@@ -282,3 +282,29 @@ struct CLI {
         #expect(!e.contains("Too many open files"))
     }
 }
+
+@Suite struct EventsJSONLogTests {
+    /// `events stats` reads JSON event logs too (any layout `hunt` reads); `events dump`, whose output is
+    /// the EVTX record shape, refuses them with a plain reason instead of scanning JSON for chunks.
+    @Test func statsReadsJSONLogsAndDumpRefusesThem() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let log = dir.appendingPathComponent("mixed.jsonl")
+        let lines = [
+            #"{"winlog": {"channel": "Security", "event_id": 4624, "event_data": {"TargetUserName": "bob"}}, "@timestamp": "2024-01-01T00:00:00Z"}"#,
+            "not json",
+            #"{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "CommandLine": "whoami"}"#,
+        ]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: log)
+        let stats = try CLI.run(["events", "stats", log.path])
+        #expect(stats.status == 0)
+        #expect(stats.stdout.contains("format: JSON event log"))
+        #expect(stats.stdout.contains("records: 2"))
+        #expect(stats.stdout.contains("damaged lines: 1"))
+        #expect(stats.stdout.contains("1\t4624"))
+        #expect(stats.stdout.contains("mixed.jsonl:2:"))
+        let dump = try CLI.run(["events", "dump", log.path])
+        #expect(dump.status == 1)
+        #expect(dump.stdout.isEmpty)
+        #expect(dump.stderr.contains("a JSON event log, not EVTX"))
+    }
+}
