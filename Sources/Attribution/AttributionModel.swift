@@ -329,12 +329,6 @@ public struct AttributionModel: Sendable {
         return (dot / (sqrt(norm + floor) * sqrt(profileNorms[k] * profileNorms[k] + floor)), shared, observed)
     }
 
-    /// Raw scores of every ranked actor for evidence features.
-    func scores(_ fs: [Feature]) -> [Double] {
-        (0..<features.count).map { k in
-            fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblance(k, fs).cosine
-        }
-    }
 
     /// Ranks actors for `evidence`.
     ///
@@ -349,10 +343,14 @@ public struct AttributionModel: Sendable {
                 notes: notes + ["the knowledge base holds no actors with known techniques or software"],
                 verdict: "unknown actor")
         }
-        var scores = scores(fs)
+        // Raw scores: the per-item likelihood ratios plus the resemblance term (computed once per actor).
+        let resemblances = (0..<n).map { resemblance($0, fs) }
+        var scores = (0..<n).map { k in
+            fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblances[k].cosine
+        }
         var extra: [[EvidenceContribution]] = Array(repeating: [], count: n)
         for k in 0..<n {
-            let r = resemblance(k, fs)
+            let r = resemblances[k]
             guard r.cosine > 0 else { continue }
             extra[k].append(
                 EvidenceContribution(
@@ -439,7 +437,7 @@ public struct AttributionModel: Sendable {
         // Calibrated probabilities over actors and "unknown".
         let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
         let (probs, unknown) = Self.probabilities(
-            scores: scores, featureCount: fs.count, topResemblance: resemblance(best, fs).cosine, parameters: parameters)
+            scores: scores, featureCount: fs.count, topResemblance: resemblances[best].cosine, parameters: parameters)
 
         let order = (0..<n).sorted { (scores[$0], graph.actors[actorIndex[$1]].name) > (scores[$1], graph.actors[actorIndex[$0]].name) }
         var candidates: [AttributionCandidate] = []
@@ -481,7 +479,7 @@ public struct AttributionModel: Sendable {
                     id: actor.id, attackID: actor.attackID, name: actor.name, aliases: actor.aliases,
                     country: actor.countries.first, umbrellaID: u,
                     umbrellaName: u.flatMap { id in graph.actors.first { $0.id == id }?.name },
-                    score: scores[k], resemblance: resemblance(k, fs).cosine, confidence: probs[k], evidence: items))
+                    score: scores[k], resemblance: resemblances[k].cosine, confidence: probs[k], evidence: items))
         }
         var umbrellaTotals: [String: Double] = [:]
         var countryTotals: [String: Double] = [:]

@@ -190,9 +190,9 @@ public struct IndicatorIndex: Sendable {
         case suffix(String)
     }
 
-    /// The index entry of a test that can be looked up directly, if any.
-    static func entry(_ t: PropertyTest) -> Entry? {
-        guard !t.negated else { return nil }
+    /// The keys of a test's path when it is plain — named keys only, none a reference (`_ref`, `_refs`) or
+    /// an encoded value (`_hex`, `_bin`) — so that one value at that path decides the test.
+    static func plainKeys(_ t: PropertyTest) -> [String]? {
         var keys: [String] = []
         for s in t.path.steps {
             guard case .key(let k) = s, !k.hasSuffix("_ref"), !k.hasSuffix("_refs"), !k.hasSuffix("_hex"),
@@ -200,6 +200,12 @@ public struct IndicatorIndex: Sendable {
             else { return nil }
             keys.append(k)
         }
+        return keys
+    }
+
+    /// The index entry of a test that can be looked up directly, if any.
+    static func entry(_ t: PropertyTest) -> Entry? {
+        guard !t.negated, let keys = plainKeys(t) else { return nil }
         let type = t.path.objectType
         switch t.op {
         case .equal:
@@ -447,14 +453,7 @@ public struct IndicatorIndex: Sendable {
     /// `LIKE 'abc%…'` or `MATCHES '^abc…'`.
     static func requiredPrefix(_ c: ComparisonExpression) -> Requirement? {
         func fromTest(_ t: PropertyTest) -> Requirement? {
-            guard !t.negated, case .string(let s)? = t.value else { return nil }
-            var keys: [String] = []
-            for step in t.path.steps {
-                guard case .key(let k) = step, !k.hasSuffix("_ref"), !k.hasSuffix("_refs"), !k.hasSuffix("_hex"),
-                    !k.hasSuffix("_bin")
-                else { return nil }
-                keys.append(k)
-            }
+            guard !t.negated, case .string(let s)? = t.value, let keys = plainKeys(t) else { return nil }
             var prefix = ""
             switch t.op {
             case .like:
@@ -489,16 +488,6 @@ public struct IndicatorIndex: Sendable {
 
     /// A literal that every object satisfying `c` must contain at one plain path, if there is one.
     static func requiredLiteral(_ c: ComparisonExpression) -> Requirement? {
-        func plainKeys(_ t: PropertyTest) -> [String]? {
-            var keys: [String] = []
-            for s in t.path.steps {
-                guard case .key(let k) = s, !k.hasSuffix("_ref"), !k.hasSuffix("_refs"), !k.hasSuffix("_hex"),
-                    !k.hasSuffix("_bin")
-                else { return nil }
-                keys.append(k)
-            }
-            return keys
-        }
         func fromTest(_ t: PropertyTest) -> Requirement? {
             guard let keys = plainKeys(t), let lit = PatternMatcher.requiredLiteral(of: t) else { return nil }
             var like: LikePattern?

@@ -19,26 +19,7 @@ enum Gzip {
             throw GzipError.zlib(Z_STREAM_ERROR)
         }
         defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count * 6)
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        var input = input
-        var status: Int32 = Z_OK
-        input.withUnsafeMutableBufferPointer { inBuf in
-            stream.next_in = inBuf.baseAddress
-            stream.avail_in = UInt32(inBuf.count)
-            repeat {
-                chunk.withUnsafeMutableBufferPointer { outBuf in
-                    stream.next_out = outBuf.baseAddress
-                    stream.avail_out = UInt32(outBuf.count)
-                    status = inflate(&stream, Z_NO_FLUSH)
-                    let produced = outBuf.count - Int(stream.avail_out)
-                    output.append(contentsOf: outBuf[0..<produced])
-                }
-            } while status == Z_OK
-        }
-        guard status == Z_STREAM_END else { throw GzipError.zlib(status) }
-        return output
+        return try run(&stream, input, reserving: input.count * 6) { inflate(&$0, Z_NO_FLUSH) }
     }
 
     /// Compresses to the gzip format at the best compression level.
@@ -50,7 +31,16 @@ enum Gzip {
                 Int32(MemoryLayout<z_stream>.size)) == Z_OK
         else { throw GzipError.zlib(Z_STREAM_ERROR) }
         defer { deflateEnd(&stream) }
+        return try run(&stream, input, reserving: 0) { deflate(&$0, Z_FINISH) }
+    }
+
+    /// Feeds `input` to an initialized stream and collects what `step` (inflate or deflate) produces,
+    /// 256 KB at a time, until the stream ends.
+    private static func run(
+        _ stream: inout z_stream, _ input: [UInt8], reserving: Int, step: (inout z_stream) -> Int32
+    ) throws -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(reserving)
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var input = input
         var status: Int32 = Z_OK
@@ -61,7 +51,7 @@ enum Gzip {
                 chunk.withUnsafeMutableBufferPointer { outBuf in
                     stream.next_out = outBuf.baseAddress
                     stream.avail_out = UInt32(outBuf.count)
-                    status = deflate(&stream, Z_FINISH)
+                    status = step(&stream)
                     output.append(contentsOf: outBuf[0..<(outBuf.count - Int(stream.avail_out))])
                 }
             } while status == Z_OK

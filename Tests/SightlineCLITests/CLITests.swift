@@ -22,9 +22,12 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> Result {
+    /// Runs `executable` (the `sightline` binary unless given) with `args`.
+    static func run(
+        _ args: [String], stdin: String? = nil, env: [String: String] = [:], executable: URL = binary
+    ) throws -> Result {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
@@ -265,21 +268,13 @@ struct CLI {
                 atPath: dir.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
         }
         let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", dir.path, "--rules", rules, "--threads", "2"]
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(e)")
-        #expect(o.contains("Hunted 300 file(s)"))
-        #expect(o.contains("Skipped: 0 file(s)"))
-        #expect(!e.contains("Too many open files"))
+        let r = try CLI.run(
+            ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", dir.path, "--rules", rules, "--threads", "2"],
+            executable: URL(fileURLWithPath: "/bin/sh"))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Hunted 300 file(s)"))
+        #expect(r.stdout.contains("Skipped: 0 file(s)"))
+        #expect(!r.stderr.contains("Too many open files"))
     }
 }
 
