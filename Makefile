@@ -26,7 +26,7 @@ venv: deps
 	  $(VENV)/bin/pip install -q --disable-pip-version-check $(PY_TEST_PACKAGES)
 
 release: deps
-	$(SWIFT) build -c release --product sightline
+	SWIFT=$(SWIFT) scripts/release-build.sh
 
 build: deps
 	$(SWIFT) build

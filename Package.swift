@@ -31,7 +31,10 @@ let package = Package(
         .target(name: "JSON", swiftSettings: swiftSettings),
         .target(name: "CivilDate", swiftSettings: swiftSettings),
         .target(name: "STIX", dependencies: ["JSON", "COpenSSL", "CivilDate"], swiftSettings: swiftSettings),
-        .target(name: "Patterning", dependencies: ["JSON", "CPCRE2", "CivilDate"], swiftSettings: swiftSettings),
+        // Vector byte scans for the JSON tape of `pattern eval` (header-only C: SSE2, word-at-a-time fallback).
+        .target(name: "CJSONScan"),
+        .target(
+            name: "Patterning", dependencies: ["JSON", "CPCRE2", "CivilDate", "CJSONScan"], swiftSettings: swiftSettings),
         .target(name: "Indicators", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .target(name: "Events", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         // EVTX hot loops Swift cannot vectorize: CRC-32 folding with PCLMULQDQ, ASCII runs with SSE2.

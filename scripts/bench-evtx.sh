@@ -27,7 +27,7 @@ mkdir -p "$WORK"
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed for peak memory" >&2; exit 1; }
 
 echo "== release build"
-flock /tmp/sightline-build.lock swift build -c release --product sightline 2>&1 | tail -1
+scripts/release-build.sh 2>&1 | tail -1
 BIN=.build/release/sightline
 
 if [ ! -f "$BIG" ]; then

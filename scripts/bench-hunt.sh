@@ -16,8 +16,8 @@ TARGET_MB=${TARGET_MB:-1024}
 THREADS=${THREADS:-$(nproc)}
 [ -d "$CORPUS/evtx" ] || { echo "bench-hunt: corpus not found at $CORPUS" >&2; exit 1; }
 
-flock /tmp/sightline-build.lock swift build -c release --product sightline >&2
-BIN=$(swift build -c release --show-bin-path)/sightline
+scripts/release-build.sh >&2
+BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/sightline
 
 WORK=$(mktemp -d /tmp/sightline-bench.XXXXXX)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT

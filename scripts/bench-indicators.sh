@@ -5,7 +5,6 @@
 #   INDICATORS=1000000 OBSERVATIONS=2000000 scripts/bench-indicators.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LOCK=${SIGHTLINE_BUILD_LOCK:-/tmp/sightline-build.lock}
-flock "$LOCK" swift build -c release --product sightline >&2
+scripts/release-build.sh >&2
 .build/release/sightline pattern index-bench --indicators "${INDICATORS:-1000000}" \
   --observations "${OBSERVATIONS:-2000000}" --hit-rate "${HIT_RATE:-0.1}" --seed "${SEED:-1}"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 corpus=../shared/corpus
 file=$corpus/attack/enterprise-attack-18.1.json
 bin=.build/release/sightline
-swift build -c release --product sightline >/dev/null
+scripts/release-build.sh >/dev/null
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -c 'import stix2' 2>/dev/null || .venv/bin/pip install -q --disable-pip-version-check stix2
 tmp=$(mktemp -d)

@@ -8,11 +8,10 @@ cd "$(dirname "$0")/.."
 N=${N:-10000}
 SEED=${SEED:-1}
 PY=${SIGHTLINE_PYTHON:-.venv/bin/python}
-LOCK=${SIGHTLINE_BUILD_LOCK:-/tmp/sightline-build.lock}
 BIN=.build/release/sightline
 
 "$PY" -c 'import stix2matcher' || { echo "bench-pattern: $PY has no stix2-matcher (run make venv)" >&2; exit 1; }
-flock "$LOCK" swift build -c release --product sightline >&2
+scripts/release-build.sh >&2
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

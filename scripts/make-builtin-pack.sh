@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=../shared/corpus
-swift build -c release --product sightline
+scripts/release-build.sh
 .build/release/sightline intel pack --out Sources/Knowledge/Resources/builtin-pack.json.gz \
   "$corpus/attack/enterprise-attack-18.1.json" "$corpus/attack/ics-attack-18.1.json" \
   "$corpus/misp-galaxy/threat-actor.json" knowledge/sightline-curated.json

@@ -1,3 +1,4 @@
+import CJSONScan
 import JSON
 
 #if canImport(Glibc)
@@ -39,11 +40,14 @@ struct JSONTape {
 
     /// Node memory, kept from one document to the next; a valid document of n bytes has at most
     /// (n + 1) / 2 values (each value takes a byte, and a comma or colon separates it from the next).
-    /// Invalid documents can reach further before they fail, so ``value(depth:keyStart:keyLength:)``
-    /// stops at the buffer's end and the line goes to the decoding path.
+    /// Invalid documents can reach further before they fail (an array opened and never closed takes a
+    /// node for one byte), so the scan checks every node against the capacity and gives up at the
+    /// buffer's end; the line then goes to the decoding path.
     final class Storage {
         var base: UnsafeMutablePointer<Node>
         var capacity: Int
+        /// The containers open while scanning (node indexes), one per nesting level.
+        let stack = UnsafeMutablePointer<Int32>.allocate(capacity: JSONTape.maxDepth + 1)
 
         init() {
             capacity = 1024
@@ -57,18 +61,17 @@ struct JSONTape {
             base = UnsafeMutablePointer<Node>.allocate(capacity: capacity)
         }
 
-        deinit { base.deallocate() }
+        deinit {
+            base.deallocate()
+            stack.deallocate()
+        }
     }
 
     private let storage = Storage()
     private var out: UnsafeMutablePointer<Node>
     private var nodeCount = 0
-    /// Nodes the buffer holds for the current document: invalid input can need more than valid JSON
-    /// (an array that is opened and never closed takes a node for one byte), so every node is checked.
-    private var nodeLimit = 0
     private var base: UnsafePointer<UInt8> = JSONTape.emptyByte
     private var count = 0
-    private var i = 0
 
     init() { out = storage.base }
 
@@ -88,13 +91,19 @@ struct JSONTape {
         guard let b = buffer.baseAddress, buffer.count <= JSONTape.maxBytes else { return false }
         storage.reserve(buffer.count / 2 + 2)
         out = storage.base
-        nodeLimit = storage.capacity
         base = b.assumingMemoryBound(to: UInt8.self)
         count = buffer.count
-        i = 0
-        guard value(depth: 0, keyStart: -1, keyLength: -1) else { return false }
-        skipWhitespace()
-        return i == count
+        let n = JSONTape.layOut(base, count, out, storage.capacity, storage.stack)
+        guard n > 0 else { return false }
+        nodeCount = n
+        // Only white space may follow the document.
+        var i = Int(out[0].end)
+        while i < count {
+            let c = base[i]
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return false }
+            i += 1
+        }
+        return true
     }
 
     // MARK: - Reading the tape
@@ -154,170 +163,175 @@ struct JSONTape {
 
     // MARK: - Scanning
 
-    @inline(__always)
-    private mutating func skipWhitespace() {
-        while i < count {
-            let c = base[i]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
-            i += 1
-        }
-    }
+    /// Lays out the document in one loop over local state (no recursion: the containers open at the
+    /// moment are a stack of node indexes), so the position and counters stay in registers.
+    /// Returns the number of nodes, or -1 when the document is invalid or outside what the tape handles.
+    private static func layOut(
+        _ base: UnsafePointer<UInt8>, _ count: Int, _ out: UnsafeMutablePointer<Node>, _ nodeLimit: Int,
+        _ stack: UnsafeMutablePointer<Int32>
+    ) -> Int {
+        var i = 0
+        var nodeCount = 0
+        var depth = 0
+        var keyStart: Int32 = -1
+        var keyLength: Int32 = -1
 
-    private mutating func value(depth: Int, keyStart: Int32, keyLength: Int32) -> Bool {
-        skipWhitespace()
-        guard i < count else { return false }
-        let start = i
-        guard nodeCount < nodeLimit else { return false }
-        let index = nodeCount
-        nodeCount += 1
-        let kind: Kind
-        var plain = false
-        switch base[i] {
-        case UInt8(ascii: "\""):
-            guard let p = string() else { return false }
-            plain = p
-            kind = .string
-        case UInt8(ascii: "{"):
-            guard depth < JSONTape.maxDepth else { return false }
-            kind = .object
-            i += 1
-            skipWhitespace()
-            if i < count && base[i] == UInt8(ascii: "}") {
-                i += 1
-                break
+        @inline(__always) func skipWhitespace() {
+            while i < count {
+                let c = base[i]
+                guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+                i &+= 1
             }
+        }
+        /// Scans a string at its opening quote: whether it is plain, or `nil` when it is invalid.
+        /// Strings with escapes or non-ASCII bytes are checked by ``JSONCursor`` itself.
+        @inline(__always) func string() -> Bool? {
+            let start = i
+            var j = i &+ 1
+            var plain = true
             while true {
-                skipWhitespace()
-                guard i < count, base[i] == UInt8(ascii: "\"") else { return false }
-                let ks = i + 1
-                guard string() == true else { return false }
-                let kl = i - 1 - ks
-                skipWhitespace()
-                guard i < count, base[i] == UInt8(ascii: ":") else { return false }
-                i += 1
-                guard value(depth: depth + 1, keyStart: Int32(ks), keyLength: Int32(kl)) else { return false }
-                skipWhitespace()
-                guard i < count else { return false }
-                let d = base[i]
-                i += 1
-                if d == UInt8(ascii: ",") { continue }
-                if d == UInt8(ascii: "}") { break }
-                return false
+                j &+= sl_json_string_run(base + j, count &- j)
+                guard j < count else { return nil }
+                let c = base[j]
+                if c == UInt8(ascii: "\"") {
+                    i = j &+ 1
+                    if plain { return true }
+                    var cursor = JSONCursor(UnsafeRawBufferPointer(start: base, count: count), offset: start)
+                    guard (try? cursor.readString()) != nil, cursor.offset == i else { return nil }
+                    return false
+                }
+                if c < 0x20 { return nil }
+                plain = false
+                j &+= c == UInt8(ascii: "\\") ? 2 : 1
+                if j > count { return nil }
             }
-        case UInt8(ascii: "["):
-            guard depth < JSONTape.maxDepth else { return false }
-            kind = .array
-            i += 1
+        }
+        @inline(__always) func literal(_ word: StaticString) -> Bool {
+            let n = word.utf8CodeUnitCount
+            guard i &+ n <= count, memcmp(base + i, word.utf8Start, n) == 0 else { return false }
+            i &+= n
+            return true
+        }
+        /// The number grammar of ``JSONCursor``: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+        @inline(__always) func number() -> Bool {
+            @inline(__always) func isDigit(_ j: Int) -> Bool { j < count && base[j] &- 0x30 <= 9 }
+            if base[i] == UInt8(ascii: "-") { i &+= 1 }
+            guard isDigit(i) else { return false }
+            if base[i] == 0x30 {
+                i &+= 1
+            } else {
+                while isDigit(i) { i &+= 1 }
+            }
+            if i < count && base[i] == UInt8(ascii: ".") {
+                i &+= 1
+                guard isDigit(i) else { return false }
+                while isDigit(i) { i &+= 1 }
+            }
+            if i < count && (base[i] | 0x20) == UInt8(ascii: "e") {
+                i &+= 1
+                if i < count && (base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-")) { i &+= 1 }
+                guard isDigit(i) else { return false }
+                while isDigit(i) { i &+= 1 }
+            }
+            return true
+        }
+        @inline(__always) func emit(_ kind: Kind, _ plain: Bool, _ start: Int) {
+            (out + nodeCount).initialize(
+                to: Node(
+                    kind: kind, plain: plain, start: Int32(truncatingIfNeeded: start),
+                    end: Int32(truncatingIfNeeded: i), next: Int32(truncatingIfNeeded: nodeCount &+ 1),
+                    keyStart: keyStart, keyLength: keyLength))
+            nodeCount &+= 1
+        }
+
+        while true {
+            // A value is expected here (keyStart/keyLength name its key inside an object).
             skipWhitespace()
-            if i < count && base[i] == UInt8(ascii: "]") {
-                i += 1
-                break
-            }
-            while true {
-                guard value(depth: depth + 1, keyStart: -1, keyLength: -1) else { return false }
+            guard i < count, nodeCount < nodeLimit else { return -1 }
+            let start = i
+            var closed = false
+            switch base[i] {
+            case UInt8(ascii: "\""):
+                guard let p = string() else { return -1 }
+                emit(.string, p, start)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < JSONTape.maxDepth else { return -1 }
+                let isObject = base[i] == UInt8(ascii: "{")
+                i &+= 1
+                // Opened now; `end` and `next` are set when it closes.
+                emit(isObject ? .object : .array, false, start)
+                stack[depth] = Int32(truncatingIfNeeded: nodeCount &- 1)
+                depth &+= 1
                 skipWhitespace()
-                guard i < count else { return false }
-                let d = base[i]
-                i += 1
-                if d == UInt8(ascii: ",") { continue }
-                if d == UInt8(ascii: "]") { break }
-                return false
-            }
-        case UInt8(ascii: "t"):
-            guard literal("true") else { return false }
-            kind = .bool
-        case UInt8(ascii: "f"):
-            guard literal("false") else { return false }
-            kind = .bool
-        case UInt8(ascii: "n"):
-            guard literal("null") else { return false }
-            kind = .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            guard number() else { return false }
-            kind = .number
-        default:
-            return false
-        }
-        (out + index).initialize(
-            to: Node(
-                kind: kind, plain: plain, start: Int32(start), end: Int32(i), next: Int32(nodeCount), keyStart: keyStart,
-                keyLength: keyLength))
-        return true
-    }
-
-    private mutating func literal(_ word: StaticString) -> Bool {
-        let n = word.utf8CodeUnitCount
-        guard i + n <= count, memcmp(base + i, word.utf8Start, n) == 0 else { return false }
-        i += n
-        return true
-    }
-
-    /// The number grammar of ``JSONCursor``: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    private mutating func number() -> Bool {
-        @inline(__always) func isDigit(_ j: Int) -> Bool { j < count && base[j] >= 0x30 && base[j] <= 0x39 }
-        if base[i] == UInt8(ascii: "-") { i += 1 }
-        guard isDigit(i) else { return false }
-        if base[i] == 0x30 {
-            i += 1
-        } else {
-            while isDigit(i) { i += 1 }
-        }
-        if i < count && base[i] == UInt8(ascii: ".") {
-            i += 1
-            guard isDigit(i) else { return false }
-            while isDigit(i) { i += 1 }
-        }
-        if i < count && (base[i] == UInt8(ascii: "e") || base[i] == UInt8(ascii: "E")) {
-            i += 1
-            if i < count && (base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-")) { i += 1 }
-            guard isDigit(i) else { return false }
-            while isDigit(i) { i += 1 }
-        }
-        return true
-    }
-
-    /// Scans a string at its opening quote; returns whether it is plain, or `nil` when it is invalid.
-    /// Strings with escapes or non-ASCII bytes are checked by ``JSONCursor`` itself.
-    private mutating func string() -> Bool? {
-        let start = i
-        let base = self.base
-        let count = self.count
-        var j = i + 1
-        var plain = true
-        while j < count {
-            // Eight bytes at a time: find the first quote, backslash, control character or non-ASCII byte.
-            if j + 8 <= count {
-                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let quote = w ^ (ones &* 0x22)
-                let backslash = w ^ (ones &* 0x5C)
-                let special =
-                    (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- (ones &* 0x20)) | w)
-                    & (ones &* 0x80)
-                if special == 0 {
-                    j += 8
+                if i < count && base[i] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    i &+= 1
+                    closed = true
+                } else if isObject {
+                    guard i < count, base[i] == UInt8(ascii: "\"") else { return -1 }
+                    let ks = i &+ 1
+                    guard string() == true else { return -1 }
+                    keyStart = Int32(truncatingIfNeeded: ks)
+                    keyLength = Int32(truncatingIfNeeded: i &- 1 &- ks)
+                    skipWhitespace()
+                    guard i < count, base[i] == UInt8(ascii: ":") else { return -1 }
+                    i &+= 1
+                    continue
+                } else {
+                    keyStart = -1
+                    keyLength = -1
                     continue
                 }
-                // Borrows only disturb bytes above the first special one, so the lowest flag is exact.
-                j += special.trailingZeroBitCount >> 3
+            case UInt8(ascii: "t"):
+                guard literal("true") else { return -1 }
+                emit(.bool, false, start)
+            case UInt8(ascii: "f"):
+                guard literal("false") else { return -1 }
+                emit(.bool, false, start)
+            case UInt8(ascii: "n"):
+                guard literal("null") else { return -1 }
+                emit(.null, false, start)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard number() else { return -1 }
+                emit(.number, false, start)
+            default:
+                return -1
             }
-            let c = base[j]
-            if c == UInt8(ascii: "\"") {
-                i = j + 1
-                if plain { return true }
-                var cursor = JSONCursor(UnsafeRawBufferPointer(start: base, count: count), offset: start)
-                guard (try? cursor.readString()) != nil, cursor.offset == i else { return nil }
-                return false
+            // After a value: close containers, or go on to the next member or element.
+            while true {
+                if closed {
+                    depth &-= 1
+                    let container = Int(stack[depth])
+                    out[container].end = Int32(truncatingIfNeeded: i)
+                    out[container].next = Int32(truncatingIfNeeded: nodeCount)
+                    closed = false
+                }
+                if depth == 0 { return nodeCount }
+                let container = Int(stack[depth &- 1])
+                let isObject = out[container].kind == .object
+                skipWhitespace()
+                guard i < count else { return -1 }
+                let d = base[i]
+                i &+= 1
+                if d == UInt8(ascii: ",") {
+                    if isObject {
+                        skipWhitespace()
+                        guard i < count, base[i] == UInt8(ascii: "\"") else { return -1 }
+                        let ks = i &+ 1
+                        guard string() == true else { return -1 }
+                        keyStart = Int32(truncatingIfNeeded: ks)
+                        keyLength = Int32(truncatingIfNeeded: i &- 1 &- ks)
+                        skipWhitespace()
+                        guard i < count, base[i] == UInt8(ascii: ":") else { return -1 }
+                        i &+= 1
+                    } else {
+                        keyStart = -1
+                        keyLength = -1
+                    }
+                    break
+                }
+                guard d == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return -1 }
+                closed = true
             }
-            if c < 0x20 { return nil }
-            if c >= 0x80 {
-                plain = false
-            } else if c == UInt8(ascii: "\\") {
-                plain = false
-                j += 1
-            }
-            j += 1
         }
-        return nil
     }
 }

@@ -14,15 +14,15 @@ import JSON
 /// pattern names cannot match, and needs no matcher at all.
 final class CompiledCase {
     /// The error line's message when the pattern does not parse or compile.
-    private(set) var error: String?
+    let error: String?
     /// Read every SCO in full: the pattern follows `_ref`s (any object may be reached) or names a type
     /// or key that is not plain ASCII.
-    private(set) var readsWholeObjects = false
+    let readsWholeObjects: Bool
     /// The object types the pattern's tests name, and the first keys of their paths (`keys[i].filter`
     /// is the index of the type); their bytes are ranges of `names`.
-    private(set) var filters: [TypeFilter] = []
-    private(set) var keys: [KeyFilter] = []
-    private(set) var names: [UInt8] = []
+    let filters: [TypeFilter]
+    let keys: [KeyFilter]
+    let names: [UInt8]
     private var pattern: Pattern?
     private var compiled: PatternMatcher?
 
@@ -37,33 +37,60 @@ final class CompiledCase {
         let bytes: Range<Int>
     }
 
-    /// Appends a name's bytes to `names`; notes when one is not ASCII (then objects are read whole).
-    func addName(_ s: String) -> Range<Int> {
-        let start = names.count
-        names.append(contentsOf: s.utf8)
-        if names[start...].contains(where: { $0 >= 0x80 }) { readsWholeObjects = true }
-        return start..<names.count
-    }
-
     init(text: String) {
+        var parser = PatternParser(text)
+        parser.notesTests = true
         let pattern: Pattern
         do {
-            pattern = try Pattern.parse(text)
+            pattern = try parser.parsePattern()
         } catch {
             self.error = "invalid pattern: \(error)"
+            readsWholeObjects = false
+            filters = []
+            keys = []
+            names = []
             return
         }
+        // The types and first keys the tests name, from the parser's notes (no second walk of the tree).
+        var filters: [TypeFilter] = []
+        var keys: [KeyFilter] = []
+        var names: [UInt8] = []
+        var readsWhole = false
         var mayFail = false
-        visit(pattern.root, &mayFail)
+        func addName(_ s: String) -> Range<Int> {
+            let start = names.count
+            names.append(contentsOf: s.utf8)
+            if names[start...].contains(where: { $0 >= 0x80 }) { readsWhole = true }
+            return start..<names.count
+        }
+        for t in parser.tests {
+            if t.mayFailToCompile { mayFail = true }
+            if t.followsReferences { readsWhole = true }
+            var f = filters.firstIndex(where: { $0.type == t.type }) ?? -1
+            if f < 0 {
+                if names.isEmpty { names.reserveCapacity(128) }
+                filters.append(TypeFilter(type: t.type, bytes: addName(t.type)))
+                f = filters.count - 1
+            }
+            if !keys.contains(where: { $0.filter == f && $0.key == t.firstKey }) {
+                keys.append(KeyFilter(filter: f, key: t.firstKey, bytes: addName(t.firstKey)))
+            }
+        }
+        self.filters = filters
+        self.keys = keys
+        self.names = names
+        readsWholeObjects = readsWhole
+        var failure: String?
         if mayFail || CompiledCase.width(pattern.root) > PatternMatcher.maxBindingWidth {
             do {
                 compiled = try PatternMatcher(pattern, jit: false)
             } catch {
-                self.error = "invalid pattern: \(error)"
+                failure = "invalid pattern: \(error)"
             }
         } else {
             self.pattern = pattern
         }
+        self.error = failure
     }
 
     /// The matcher (compiled now if it was not yet); `nil` when the pattern is invalid.
@@ -90,41 +117,6 @@ final class CompiledCase {
             if case .observation = inner { return 1 }
             let (m, o) = width(x).multipliedReportingOverflow(by: k)
             return o ? Int.max / 2 : m
-        }
-    }
-
-    func visit(_ e: ObservationExpression, _ mayFail: inout Bool) {
-        switch e {
-        case .observation(let c): visit(c, &mayFail)
-        case .and(let xs), .or(let xs), .followedBy(let xs): for x in xs { visit(x, &mayFail) }
-        case .within(let x, _), .repeats(let x, _), .startStop(let x, _, _): visit(x, &mayFail)
-        }
-    }
-
-    func visit(_ c: ComparisonExpression, _ mayFail: inout Bool) {
-        switch c {
-        case .and(let xs), .or(let xs): for x in xs { visit(x, &mayFail) }
-        case .test(let t):
-            if t.op == .matches || t.op == .isSubset || t.op == .isSuperset { mayFail = true }
-            for step in t.path.steps {
-                if case .key(let k) = step, case let kind = PatternMatcher.keyKind(k), kind == .ref || kind == .refs {
-                    readsWholeObjects = true
-                }
-            }
-            guard case .key(let first)? = t.path.steps.first else {
-                readsWholeObjects = true
-                return
-            }
-            let type = t.path.objectType
-            var f = filters.firstIndex(where: { $0.type == type }) ?? -1
-            if f < 0 {
-                if names.isEmpty { names.reserveCapacity(128) }
-                filters.append(TypeFilter(type: type, bytes: addName(type)))
-                f = filters.count - 1
-            }
-            if !keys.contains(where: { $0.filter == f && $0.key == first }) {
-                keys.append(KeyFilter(filter: f, key: first, bytes: addName(first)))
-            }
         }
     }
 }

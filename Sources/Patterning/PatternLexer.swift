@@ -1,9 +1,38 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reserved words of the patterning language (upper case only, as in the STIX 2.1 grammar).
 enum PatternKeyword: String, CaseIterable {
     case and = "AND", or = "OR", not = "NOT", followedBy = "FOLLOWEDBY", like = "LIKE", matches = "MATCHES"
     case isSuperset = "ISSUPERSET", isSubset = "ISSUBSET", exists = "EXISTS", last = "LAST", `in` = "IN"
     case start = "START", stop = "STOP", seconds = "SECONDS", within = "WITHIN", repeats = "REPEATS"
     case times = "TIMES"
+
+    /// The keyword's bytes, for comparison without making a `String`.
+    var spelling: StaticString {
+        switch self {
+        case .and: "AND"
+        case .or: "OR"
+        case .not: "NOT"
+        case .followedBy: "FOLLOWEDBY"
+        case .like: "LIKE"
+        case .matches: "MATCHES"
+        case .isSuperset: "ISSUPERSET"
+        case .isSubset: "ISSUBSET"
+        case .exists: "EXISTS"
+        case .last: "LAST"
+        case .in: "IN"
+        case .start: "START"
+        case .stop: "STOP"
+        case .seconds: "SECONDS"
+        case .within: "WITHIN"
+        case .repeats: "REPEATS"
+        case .times: "TIMES"
+        }
+    }
 }
 
 /// One token of pattern text; the text is `bytes[start..<end]`.
@@ -28,12 +57,28 @@ struct PatternLexer {
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// Keywords by length (index = byte count), so a word is compared only with keywords as long as it.
-    static let keywordsByLength: [[(PatternKeyword, [UInt8])]] = {
-        var table = [[(PatternKeyword, [UInt8])]](repeating: [], count: 11)
-        for k in PatternKeyword.allCases { table[k.rawValue.utf8.count].append((k, Array(k.rawValue.utf8))) }
-        return table
-    }()
+    /// The keyword spelled by `word` (upper case, at most ten bytes), compared only with keywords as long as it.
+    static func keyword(_ word: ArraySlice<UInt8>) -> PatternKeyword? {
+        let candidates: (PatternKeyword, PatternKeyword?, PatternKeyword?)
+        switch word.count {
+        case 2: candidates = (.or, .in, nil)
+        case 3: candidates = (.and, .not, nil)
+        case 4: candidates = (.like, .last, .stop)
+        case 5: candidates = (.start, .times, nil)
+        case 6: candidates = (.exists, .within, nil)
+        case 7: candidates = (.matches, .seconds, .repeats)
+        case 8: candidates = (.isSubset, nil, nil)
+        case 10: candidates = (.followedBy, .isSuperset, nil)
+        default: return nil
+        }
+        return word.withUnsafeBufferPointer { w -> PatternKeyword? in
+            func eq(_ k: PatternKeyword) -> Bool { memcmp(w.baseAddress!, k.spelling.utf8Start, w.count) == 0 }
+            if eq(candidates.0) { return candidates.0 }
+            if let k = candidates.1, eq(k) { return k }
+            if let k = candidates.2, eq(k) { return k }
+            return nil
+        }
+    }
 
     func describe(_ t: PatternToken) -> String {
         if t.kind == .eof { return "end of pattern" }
@@ -164,7 +209,7 @@ struct PatternLexer {
                     return PatternToken(kind: .bool, start: start, end: offset)
                 }
                 if word.first! >= 0x41 && word.first! <= 0x5A, word.count <= 10,
-                    let kw = PatternLexer.keywordsByLength[word.count].first(where: { $0.1.elementsEqual(word) })?.0
+                    let kw = PatternLexer.keyword(word)
                 {
                     return PatternToken(kind: .keyword(kw), start: start, end: offset)
                 }

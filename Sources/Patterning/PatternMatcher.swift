@@ -250,13 +250,22 @@ public struct PatternMatcher: Sendable {
 
     /// What a key does when stepped into, from its suffix: `_ref`, `_refs`, `_hex`, `_bin` or none.
     static func keyKind(_ k: String) -> KeyKind {
-        let u = k.utf8
-        guard u.count >= 4, u.contains(UInt8(ascii: "_")) else { return .plain }
-        if k.hasSuffix("_ref") { return .ref }
-        if k.hasSuffix("_refs") { return .refs }
-        if k.hasSuffix("_hex") { return .hex }
-        if k.hasSuffix("_bin") { return .bin }
-        return .plain
+        var k = k
+        return k.withUTF8 { u in
+            guard u.count >= 4 else { return .plain }
+            let n = u.count
+            if u[n - 4] == UInt8(ascii: "_") {
+                let a = u[n - 3], b = u[n - 2], c = u[n - 1]
+                if a == UInt8(ascii: "r") && b == UInt8(ascii: "e") && c == UInt8(ascii: "f") { return .ref }
+                if a == UInt8(ascii: "h") && b == UInt8(ascii: "e") && c == UInt8(ascii: "x") { return .hex }
+                if a == UInt8(ascii: "b") && b == UInt8(ascii: "i") && c == UInt8(ascii: "n") { return .bin }
+            } else if n >= 5 && u[n - 5] == UInt8(ascii: "_") && u[n - 4] == UInt8(ascii: "r") && u[n - 3] == UInt8(ascii: "e")
+                && u[n - 2] == UInt8(ascii: "f") && u[n - 1] == UInt8(ascii: "s")
+            {
+                return .refs
+            }
+            return .plain
+        }
     }
 
     static func compile(_ t: PropertyTest, jit: Bool) throws(PatternError) -> Test {

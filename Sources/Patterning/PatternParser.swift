@@ -13,6 +13,21 @@ public struct PatternParser {
     var pendingError: PatternError?
     var depth = 0
     let text: String
+    /// When set, every property test is also noted in ``tests`` as it is parsed (for `pattern eval`,
+    /// which needs this summary and would otherwise walk the tree again).
+    var notesTests = false
+    var tests: [TestNote] = []
+
+    /// One property test as ``notesTests`` records it.
+    struct TestNote {
+        var type: String
+        /// The first step of the path (always a key in the grammar).
+        var firstKey: String
+        /// A step of the path follows a reference (`_ref` or `_refs`): any object may be reached.
+        var followsReferences: Bool
+        /// Compiling the test can fail (a `MATCHES` regex or a CIDR operand to check).
+        var mayFailToCompile: Bool
+    }
 
     public init(_ text: String) {
         self.text = text
@@ -211,6 +226,24 @@ public struct PatternParser {
         return .and(items)
     }
 
+    mutating func note(_ path: ObjectPath, _ op: ComparisonOperator) {
+        var follows = false
+        var first = ""
+        var isFirst = true
+        for step in path.steps {
+            if case .key(let k) = step {
+                if isFirst { first = k }
+                let kind = PatternMatcher.keyKind(k)
+                if kind == .ref || kind == .refs { follows = true }
+            }
+            isFirst = false
+        }
+        tests.append(
+            TestNote(
+                type: path.objectType, firstKey: first, followsReferences: follows,
+                mayFailToCompile: op == .matches || op == .isSubset || op == .isSuperset))
+    }
+
     mutating func parsePropertyTest() throws(PatternError) -> ComparisonExpression {
         let start = token.start
         if token.kind == .lparen {
@@ -227,6 +260,7 @@ public struct PatternParser {
             if negated { try advance() }
             try advance()
             let path = try parseObjectPath()
+            if notesTests { note(path, .exists) }
             return .test(PropertyTest(path: path, op: .exists, negated: negated, value: nil, offset: start))
         }
         let path = try parseObjectPath()
@@ -256,6 +290,7 @@ public struct PatternParser {
                     : "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET)")
         }
         try advance()
+        if notesTests { note(path, op) }
         switch op {
         case .in:
             let set = try parseSet()

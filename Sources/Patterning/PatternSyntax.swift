@@ -24,8 +24,9 @@ public struct Pattern: Sendable, Equatable {
 /// An observation expression: brackets, the observation operators and the qualifiers.
 ///
 /// Chains of the same operator are kept as one node with many operands (left to right), so a long
-/// `A OR B OR C …` does not nest.
-public indirect enum ObservationExpression: Sendable, Equatable {
+/// `A OR B OR C …` does not nest. Only the cases that hold an expression directly are boxed; arrays
+/// already give the others indirection, and each box is one more allocation per node.
+public enum ObservationExpression: Sendable, Equatable {
     /// `[ comparison ]`: one observation whose objects satisfy the comparison.
     case observation(ComparisonExpression)
     /// `A AND B AND …`: distinct observations matching each operand.
@@ -35,15 +36,15 @@ public indirect enum ObservationExpression: Sendable, Equatable {
     /// `A FOLLOWEDBY B FOLLOWEDBY …`, left-associative, non-strict (`>=`).
     case followedBy([ObservationExpression])
     /// `A WITHIN n SECONDS`.
-    case within(ObservationExpression, PatternDuration)
+    indirect case within(ObservationExpression, PatternDuration)
     /// `A REPEATS n TIMES`.
-    case repeats(ObservationExpression, Int)
+    indirect case repeats(ObservationExpression, Int)
     /// `A START t'…' STOP t'…'`: half-open `[start, stop)`.
-    case startStop(ObservationExpression, start: Timestamp, stop: Timestamp)
+    indirect case startStop(ObservationExpression, start: Timestamp, stop: Timestamp)
 }
 
 /// A comparison expression inside brackets; every test applies to one and the same root object.
-public indirect enum ComparisonExpression: Sendable, Equatable {
+public enum ComparisonExpression: Sendable, Equatable {
     case and([ComparisonExpression])
     case or([ComparisonExpression])
     case test(PropertyTest)

@@ -34,6 +34,30 @@ import Testing
         _ = try Pattern.parse(text)
     }
 
+    @Test func everyKeywordIsRecognizedAndNothingElse() {
+        for k in PatternKeyword.allCases {
+            #expect(k.spelling.description == k.rawValue)
+            #expect(PatternLexer.keyword(ArraySlice(k.rawValue.utf8)) == k)
+            // Lower case, one letter short or one too many is an identifier.
+            #expect(PatternLexer.keyword(ArraySlice(k.rawValue.lowercased().utf8)) == nil)
+            #expect(PatternLexer.keyword(ArraySlice(k.rawValue.dropLast().utf8)) == nil)
+            #expect(PatternLexer.keyword(ArraySlice((k.rawValue + "S").utf8)) == nil)
+        }
+    }
+
+    @Test func keyKindsFromSuffixes() {
+        #expect(PatternMatcher.keyKind("src_ref") == .ref)
+        #expect(PatternMatcher.keyKind("child_refs") == .refs)
+        #expect(PatternMatcher.keyKind("payload_bin") == .bin)
+        #expect(PatternMatcher.keyKind("key_hex") == .hex)
+        #expect(PatternMatcher.keyKind("_ref") == .ref)
+        #expect(PatternMatcher.keyKind("ref") == .plain)
+        #expect(PatternMatcher.keyKind("x_reference") == .plain)
+        #expect(PatternMatcher.keyKind("refs") == .plain)
+        #expect(PatternMatcher.keyKind("a_bins") == .plain)
+        #expect(PatternMatcher.keyKind("é_ref") == .ref)
+    }
+
     @Test func precedenceQualifiersBindTightestThenAndOrFollowedBy() throws {
         let p = try Pattern.parse("[a:x = 1] OR [a:x = 2] AND [a:x = 3] FOLLOWEDBY [a:x = 4] WITHIN 5 SECONDS")
         guard case .followedBy(let seq) = p.root, seq.count == 2 else { Issue.record("\(p.root)"); return }
