@@ -80,7 +80,10 @@ let package = Package(
                 "LogFormats", "Sigma", "Hunting", "Investigation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // Debian's mimalloc (libmimalloc-dev) replaces malloc for the whole process: the parsers and
+            // matchers allocate many small objects, and it makes `pattern eval` and `hunt` faster.
+            linkerSettings: [.linkedLibrary("mimalloc")]
         ),
 
         .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),

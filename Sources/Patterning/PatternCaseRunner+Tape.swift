@@ -8,10 +8,10 @@ import JSON
 
 /// A pattern parsed for `eval`, with what the tape reader needs to know about it, and its matcher.
 ///
-/// The matcher is compiled when the pattern is parsed if compiling can fail (a `MATCHES` regex or a
-/// CIDR operand to check, or a binding too wide), so that its error comes first, as in the decoding
-/// path. Otherwise it is compiled on first use: a case whose bundle holds no object of a type the
-/// pattern names cannot match, and needs no matcher at all.
+/// What can make compiling fail (a `MATCHES` regex or a CIDR operand, or a binding too wide) is checked
+/// when the pattern is parsed, so that its error comes first, as in the decoding path. The matcher itself
+/// is compiled on first use: a case whose bundle holds no object of a type the pattern names cannot
+/// match, and needs no matcher at all.
 final class CompiledCase {
     /// The error line's message when the pattern does not parse or compile.
     let error: String?
@@ -55,6 +55,8 @@ final class CompiledCase {
         var filters: [TypeFilter] = []
         var keys: [KeyFilter] = []
         var names: [UInt8] = []
+        filters.reserveCapacity(parser.tests.count)
+        keys.reserveCapacity(parser.tests.count)
         var readsWhole = false
         var mayFail = false
         func addName(_ s: String) -> Range<Int> {
@@ -81,14 +83,26 @@ final class CompiledCase {
         self.names = names
         readsWholeObjects = readsWhole
         var failure: String?
-        if mayFail || CompiledCase.width(pattern.root) > PatternMatcher.maxBindingWidth {
+        if CompiledCase.width(pattern.root) > PatternMatcher.maxBindingWidth {
+            // Compiling reports the first bad operand, else the width.
             do {
                 compiled = try PatternMatcher(pattern, jit: false)
             } catch {
                 failure = "invalid pattern: \(error)"
             }
         } else {
-            self.pattern = pattern
+            // Operands that can fail (regexes, CIDR blocks) are checked now, in the order compiling would
+            // meet them, so the error comes first; the rest is compiled only if the data needs it.
+            if mayFail {
+                do throws(PatternError) {
+                    for t in parser.tests where t.mayFailToCompile {
+                        try PatternMatcher.checkOperand(t.op, t.operand, at: t.offset)
+                    }
+                } catch {
+                    failure = "invalid pattern: \(error)"
+                }
+            }
+            if failure == nil { self.pattern = pattern }
         }
         self.error = failure
     }
@@ -96,7 +110,7 @@ final class CompiledCase {
     /// The matcher (compiled now if it was not yet); `nil` when the pattern is invalid.
     var matcher: PatternMatcher? {
         if compiled == nil, let pattern {
-            // Cannot fail: no regex or CIDR operand, and the width was checked.
+            // Cannot fail: the regex and CIDR operands and the width were checked.
             compiled = try? PatternMatcher(pattern, jit: false)
             self.pattern = nil
         }
@@ -311,6 +325,13 @@ extension PatternCaseRunner {
         var scos: [JSONObject] = []
         var ids: [String] = []
         var types: [String] = []
+        // Room for every object the observation names (refs, or embedded objects), so appends do not regrow.
+        let room =
+            refsIndex >= 0 ? Int(nodes[refsIndex].next) - refsIndex - 1
+            : embeddedIndex >= 0 ? Int(nodes[embeddedIndex].next) - embeddedIndex - 1 : 0
+        scos.reserveCapacity(min(room, 64))
+        ids.reserveCapacity(min(room, 64))
+        types.reserveCapacity(min(room, 64))
         if refsIndex >= 0 && nodes[refsIndex].kind == .array {
             var r = refsIndex + 1
             while r < Int(nodes[refsIndex].next) {
@@ -379,11 +400,13 @@ extension PatternCaseRunner {
             return true
         }
         guard let filter else { return true }
+        let keys = compiled.keys
         var members: [JSONMember] = []
+        members.reserveCapacity(keys.count)
         var m = object + 1
         while m < Int(nodes[object].next) {
             let n = nodes[m]
-            for k in compiled.keys where k.filter == f
+            for k in keys where k.filter == f
                 && names.withUnsafeBufferPointer({ tape.key(n, equals: UnsafeBufferPointer(rebasing: $0[k.bytes])) })
             {
                 guard let v = tape.materialize(m) else { return false }

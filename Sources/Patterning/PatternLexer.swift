@@ -59,8 +59,13 @@ struct PatternLexer {
 
     /// The keyword spelled by `word` (upper case, at most ten bytes), compared only with keywords as long as it.
     static func keyword(_ word: ArraySlice<UInt8>) -> PatternKeyword? {
+        keyword(Array(word), 0, word.count)
+    }
+
+    /// The keyword spelled by `bytes[start..<start + count]`.
+    static func keyword(_ bytes: [UInt8], _ start: Int, _ count: Int) -> PatternKeyword? {
         let candidates: (PatternKeyword, PatternKeyword?, PatternKeyword?)
-        switch word.count {
+        switch count {
         case 2: candidates = (.or, .in, nil)
         case 3: candidates = (.and, .not, nil)
         case 4: candidates = (.like, .last, .stop)
@@ -71,8 +76,9 @@ struct PatternLexer {
         case 10: candidates = (.followedBy, .isSuperset, nil)
         default: return nil
         }
-        return word.withUnsafeBufferPointer { w -> PatternKeyword? in
-            func eq(_ k: PatternKeyword) -> Bool { memcmp(w.baseAddress!, k.spelling.utf8Start, w.count) == 0 }
+        return bytes.withUnsafeBufferPointer { b -> PatternKeyword? in
+            let w = b.baseAddress! + start
+            func eq(_ k: PatternKeyword) -> Bool { memcmp(w, k.spelling.utf8Start, count) == 0 }
             if eq(candidates.0) { return candidates.0 }
             if let k = candidates.1, eq(k) { return k }
             if let k = candidates.2, eq(k) { return k }
@@ -145,7 +151,11 @@ struct PatternLexer {
 
     /// Reads the next token.
     mutating func next() throws(PatternError) -> PatternToken {
-        try skipTrivia()
+        // Most tokens follow no white space or comment: skip the trivia scan then.
+        if offset < bytes.count, case let c = bytes[offset], c > 0x20, c < 0x80, c != UInt8(ascii: "/") {
+        } else {
+            try skipTrivia()
+        }
         let start = offset
         guard offset < bytes.count else { return PatternToken(kind: .eof, start: start, end: start) }
         let c = bytes[offset]
@@ -201,16 +211,17 @@ struct PatternLexer {
                     break
                 }
             }
-            let word = bytes[start..<offset]
+            let n = offset - start
             if !hyphen {
-                if (c == UInt8(ascii: "t") || c == UInt8(ascii: "f"))
-                    && (word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8))
+                if (n == 4 && c == UInt8(ascii: "t") && bytes[start + 1] == UInt8(ascii: "r")
+                    && bytes[start + 2] == UInt8(ascii: "u") && bytes[start + 3] == UInt8(ascii: "e"))
+                    || (n == 5 && c == UInt8(ascii: "f") && bytes[start + 1] == UInt8(ascii: "a")
+                        && bytes[start + 2] == UInt8(ascii: "l") && bytes[start + 3] == UInt8(ascii: "s")
+                        && bytes[start + 4] == UInt8(ascii: "e"))
                 {
                     return PatternToken(kind: .bool, start: start, end: offset)
                 }
-                if word.first! >= 0x41 && word.first! <= 0x5A, word.count <= 10,
-                    let kw = PatternLexer.keyword(word)
-                {
+                if c >= 0x41 && c <= 0x5A, n <= 10, let kw = PatternLexer.keyword(bytes, start, n) {
                     return PatternToken(kind: .keyword(kw), start: start, end: offset)
                 }
             }

@@ -268,6 +268,38 @@ public struct PatternMatcher: Sendable {
         }
     }
 
+    /// The regex of a `MATCHES` test; its error names the test's offset.
+    static func compileRegex(_ s: String, jit: Bool, at offset: Int) throws(PatternError) -> CompiledRegex {
+        do {
+            return try CompiledRegex(pattern: Array(s.utf8), utf: true, jit: jit)
+        } catch {
+            throw PatternError(error.kind, at: offset)
+        }
+    }
+
+    /// The operand of an `ISSUBSET` / `ISSUPERSET` test.
+    static func compileNetwork(_ s: String, _ op: ComparisonOperator, at offset: Int) throws(PatternError) -> IPNetwork {
+        guard let net = IPNetwork(s) else { throw networkError(op, at: offset) }
+        return net
+    }
+
+    static func networkError(_ op: ComparisonOperator, at offset: Int) -> PatternError {
+        PatternError(.semantic("\(op.rawValue) needs an IPv4 or IPv6 address or CIDR block"), at: offset)
+    }
+
+    /// Checks the operand of a test whose compilation can fail, exactly as compiling it would, without
+    /// compiling the rest of the pattern.
+    static func checkOperand(_ op: ComparisonOperator, _ operand: String?, at offset: Int) throws(PatternError) {
+        switch op {
+        case .matches:
+            if let operand { _ = try compileRegex(operand, jit: false, at: offset) }
+        case .isSubset, .isSuperset:
+            guard let operand else { throw networkError(op, at: offset) }
+            _ = try compileNetwork(operand, op, at: offset)
+        default: break
+        }
+    }
+
     static func compile(_ t: PropertyTest, jit: Bool) throws(PatternError) -> Test {
         var like: LikePattern?
         var regex: CompiledRegex?
@@ -278,19 +310,12 @@ public struct PatternMatcher: Sendable {
             if case .string(let s)? = t.value { like = LikePattern(s) }
         case .matches:
             if case .string(let s)? = t.value {
-                do {
-                    regex = try CompiledRegex(pattern: Array(s.utf8), utf: true, jit: jit)
-                } catch {
-                    throw PatternError(error.kind, at: t.offset)
-                }
+                regex = try compileRegex(s, jit: jit, at: t.offset)
                 binaryRegex = Array(s.utf8)
             }
         case .isSubset, .isSuperset:
-            guard case .string(let s)? = t.value, let net = IPNetwork(s) else {
-                throw PatternError(
-                    .semantic("\(t.op.rawValue) needs an IPv4 or IPv6 address or CIDR block"), at: t.offset)
-            }
-            network = net
+            guard case .string(let s)? = t.value else { throw networkError(t.op, at: t.offset) }
+            network = try compileNetwork(s, t.op, at: t.offset)
         default: break
         }
         let steps: [Step] = t.path.steps.map { step in

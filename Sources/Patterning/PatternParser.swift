@@ -27,11 +27,17 @@ public struct PatternParser {
         var followsReferences: Bool
         /// Compiling the test can fail (a `MATCHES` regex or a CIDR operand to check).
         var mayFailToCompile: Bool
+        /// For those tests: the operator, the string operand and the test's offset, to check them
+        /// without compiling the whole pattern.
+        var op: ComparisonOperator
+        var operand: String? = nil
+        var offset: Int
     }
 
     public init(_ text: String) {
         self.text = text
-        lexer = PatternLexer(Array(text.utf8))
+        bytes = Array(text.utf8)
+        lexer = PatternLexer(bytes)
         token = PatternToken(kind: .eof, start: 0, end: 0)
         do throws(PatternError) {
             token = try lexer.next()
@@ -40,7 +46,15 @@ public struct PatternParser {
         }
     }
 
-    var bytes: [UInt8] { lexer.bytes }
+    /// The pattern's bytes (the lexer's array, held here too so reading it costs no reference counting).
+    let bytes: [UInt8]
+
+    /// True when the current token is keyword `k` (cheaper than comparing token kinds, which carry payloads).
+    @inline(__always)
+    func at(_ k: PatternKeyword) -> Bool {
+        if case .keyword(let x) = token.kind { return x == k }
+        return false
+    }
 
     mutating func advance() throws(PatternError) {
         token = try lexer.next()
@@ -72,10 +86,10 @@ public struct PatternParser {
 
     mutating func parseFollowedBy() throws(PatternError) -> ObservationExpression {
         let first = try parseObservationOr()
-        guard token.kind == .keyword(.followedBy) else { return first }
+        guard at(.followedBy) else { return first }
         var items = [first]
         items.reserveCapacity(4)
-        while token.kind == .keyword(.followedBy) {
+        while at(.followedBy) {
             try advance()
             items.append(try parseObservationOr())
         }
@@ -84,10 +98,10 @@ public struct PatternParser {
 
     mutating func parseObservationOr() throws(PatternError) -> ObservationExpression {
         let first = try parseObservationAnd()
-        guard token.kind == .keyword(.or) else { return first }
+        guard at(.or) else { return first }
         var items = [first]
         items.reserveCapacity(4)
-        while token.kind == .keyword(.or) {
+        while at(.or) {
             try advance()
             items.append(try parseObservationAnd())
         }
@@ -96,10 +110,10 @@ public struct PatternParser {
 
     mutating func parseObservationAnd() throws(PatternError) -> ObservationExpression {
         let first = try parseQualified()
-        guard token.kind == .keyword(.and) else { return first }
+        guard at(.and) else { return first }
         var items = [first]
         items.reserveCapacity(4)
-        while token.kind == .keyword(.and) {
+        while at(.and) {
             try advance()
             items.append(try parseQualified())
         }
@@ -204,10 +218,10 @@ public struct PatternParser {
 
     mutating func parseComparisonOr() throws(PatternError) -> ComparisonExpression {
         let first = try parseComparisonAnd()
-        guard token.kind == .keyword(.or) else { return first }
+        guard at(.or) else { return first }
         var items = [first]
         items.reserveCapacity(4)
-        while token.kind == .keyword(.or) {
+        while at(.or) {
             try advance()
             items.append(try parseComparisonAnd())
         }
@@ -216,17 +230,17 @@ public struct PatternParser {
 
     mutating func parseComparisonAnd() throws(PatternError) -> ComparisonExpression {
         let first = try parsePropertyTest()
-        guard token.kind == .keyword(.and) else { return first }
+        guard at(.and) else { return first }
         var items = [first]
         items.reserveCapacity(4)
-        while token.kind == .keyword(.and) {
+        while at(.and) {
             try advance()
             items.append(try parsePropertyTest())
         }
         return .and(items)
     }
 
-    mutating func note(_ path: ObjectPath, _ op: ComparisonOperator) {
+    mutating func note(_ path: ObjectPath, _ op: ComparisonOperator, at offset: Int) {
         var follows = false
         var first = ""
         var isFirst = true
@@ -241,7 +255,7 @@ public struct PatternParser {
         tests.append(
             TestNote(
                 type: path.objectType, firstKey: first, followsReferences: follows,
-                mayFailToCompile: op == .matches || op == .isSubset || op == .isSuperset))
+                mayFailToCompile: op == .matches || op == .isSubset || op == .isSuperset, op: op, offset: offset))
     }
 
     mutating func parsePropertyTest() throws(PatternError) -> ComparisonExpression {
@@ -255,17 +269,17 @@ public struct PatternParser {
             try expect(.rparen, "')' or 'AND'/'OR'")
             return inner
         }
-        if token.kind == .keyword(.exists) || (token.kind == .keyword(.not) && peekIsExists()) {
-            let negated = token.kind == .keyword(.not)
+        if at(.exists) || (at(.not) && peekIsExists()) {
+            let negated = at(.not)
             if negated { try advance() }
             try advance()
             let path = try parseObjectPath()
-            if notesTests { note(path, .exists) }
+            if notesTests { note(path, .exists, at: start) }
             return .test(PropertyTest(path: path, op: .exists, negated: negated, value: nil, offset: start))
         }
         let path = try parseObjectPath()
         var negated = false
-        if token.kind == .keyword(.not) {
+        if at(.not) {
             negated = true
             try advance()
         }
@@ -290,7 +304,7 @@ public struct PatternParser {
                     : "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET)")
         }
         try advance()
-        if notesTests { note(path, op) }
+        if notesTests { note(path, op, at: start) }
         switch op {
         case .in:
             let set = try parseSet()
@@ -298,6 +312,7 @@ public struct PatternParser {
         case .like, .matches, .isSubset, .isSuperset:
             guard token.kind == .string else { throw fail("a string literal after \(op.rawValue)") }
             let v = try literalValue(token)
+            if notesTests, case .string(let operand) = v { tests[tests.count - 1].operand = operand }
             try advance()
             return .test(PropertyTest(path: path, op: op, negated: negated, value: v, offset: start))
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
@@ -366,6 +381,7 @@ public struct PatternParser {
         try advance()
         try expect(.colon, "':' after the object type")
         var steps: [PathStep] = []
+        steps.reserveCapacity(4)
         steps.append(.key(try parseKey("a property name after ':'")))
         while true {
             if token.kind == .dot {

@@ -36,7 +36,7 @@ public struct Timestamp: Sendable, Equatable, Hashable, Comparable, CustomString
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         let n = b.count
         guard n >= 20 else { return nil }
-        func digits(_ at: Int, _ count: Int) -> Int? {
+        @inline(__always) func digits(_ at: Int, _ count: Int) -> Int? {
             var v = 0
             for i in at..<(at + count) {
                 let c = b[i]
