@@ -6,9 +6,10 @@ import Foundation
 ///   and every relationship that duplicates one of them (same target, and a shared reference or the same
 ///   description) are removed from the graph; the model is rebuilt and asked to attribute the campaign's
 ///   techniques and software — all of them, and random 30% and 50% subsets (fixed seeds).
-/// - **Report-level holdout**: for each actor, half of the reports its relationships cite (a seeded
-///   shuffle) are held out: relationships supported only by held-out reports leave the graph, and
-///   everything the held-out reports say about the actor becomes the query.
+/// - **Report-level holdout**: for each actor, half of the reports its relationships and its campaigns'
+///   cite (a seeded shuffle) are held out: relationships supported only by held-out reports leave the
+///   graph (the actor's, its campaigns', and software's relationships to what they name), and everything
+///   the held-out reports say about the actor becomes the query.
 public enum AttributionBenchmark {
     /// One line of the results table.
     public struct Row: Sendable {
@@ -241,9 +242,10 @@ public enum AttributionBenchmark {
     /// campaigns' attributions) and query with half of its reports; the right answer is "unknown actor".
     static func unknownActorHoldout(graph: KnowledgeGraph, parameters: AttributionModel.Parameters) -> [Scored] {
         var out: [Scored] = []
+        let campaigns = campaignsByActor(graph)
         for actor in graph.actors {
             let members = Set(actor.memberIDs)
-            let direct = graph.edges.filter { members.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
+            let direct = reportedUses(graph, of: members.union(campaigns[actor.id] ?? []))
             let reports = Array(Set(direct.flatMap(\.references))).sorted()
             guard reports.count >= 2 else { continue }
             var rng = SplitMix(state: UInt64(abs(actor.id.hashValueStable)))
@@ -308,18 +310,29 @@ public enum AttributionBenchmark {
     static func reportHoldout(graph: KnowledgeGraph, parameters: AttributionModel.Parameters) -> ([Outcome], [Outcome], [Scored]) {
         var ours: [Outcome] = []
         var baseline: [Outcome] = []
+        let campaigns = campaignsByActor(graph)
         for actor in graph.actors {
             let members = Set(actor.memberIDs)
-            let direct = graph.edges.filter { members.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
+            // The actor's relationships include those of the campaigns attributed to it: the model counts them
+            // toward its profile, so a campaign relationship citing a held-out report would leak it back.
+            let direct = reportedUses(graph, of: members.union(campaigns[actor.id] ?? []))
             let reports = Array(Set(direct.flatMap(\.references))).sorted()
             guard reports.count >= 2 else { continue }
             var rng = SplitMix(state: UInt64(abs(actor.id.hashValueStable)))
             let shuffled = reports.shuffled(using: &rng)
             let heldOut = Set(shuffled.prefix(reports.count / 2))
             // The held-out reports are the query: everything they say about the actor, whether or not a kept
-            // report says it too. Relationships that only held-out reports support leave the model.
+            // report says it too. Relationships that only held-out reports support leave the model: the
+            // actor's, its campaigns', and software's relationships to what the held-out reports name (the
+            // model credits an actor with its software's techniques).
             let cited = direct.filter { !$0.references.isDisjoint(with: heldOut) }
-            let removedIDs = Set(direct.filter { $0.references.isSubset(of: heldOut) }.map(\.id))
+            let citedTargets = Set(cited.map(\.target))
+            var removedIDs = Set(direct.filter { $0.references.isSubset(of: heldOut) }.map(\.id))
+            for e in graph.edges where e.type == "uses" && citedTargets.contains(e.target) && !e.references.isEmpty
+                && e.references.isSubset(of: heldOut)
+            {
+                if let t = graph.nodes[e.source]?.type, t == "malware" || t == "tool" { removedIDs.insert(e.id) }
+            }
             var g = graph
             g.edges.removeAll { removedIDs.contains($0.id) }
             let items = Array(Set(cited.compactMap { g.nodes[$0.target]?.attackID })).sorted()
@@ -330,6 +343,20 @@ public enum AttributionBenchmark {
             baseline.append(baselineRank(g, items, truth: [actor.id]))
         }
         return (ours, baseline, ours.compactMap(\.scored))
+    }
+
+    /// Campaigns attributed to each actor.
+    static func campaignsByActor(_ graph: KnowledgeGraph) -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        for e in graph.edges where e.type == "attributed-to" && graph.nodes[e.source]?.type == "campaign" {
+            if let a = graph.actor(of: e.target) { out[a, default: []].insert(e.source) }
+        }
+        return out
+    }
+
+    /// The `uses` relationships of `sources` that cite at least one report.
+    static func reportedUses(_ graph: KnowledgeGraph, of sources: Set<String>) -> [KnowledgeGraph.Edge] {
+        graph.edges.filter { sources.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
     }
 
     // MARK: Scoring a query
