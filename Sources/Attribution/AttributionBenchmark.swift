@@ -25,6 +25,10 @@ public enum AttributionBenchmark {
         public var countryQueries: Int
         /// Expected calibration error of the top-1 confidence (10 bins; `nil` for the baseline).
         public var ece: Double?
+        /// The ECE a perfectly calibrated model would show by chance with the same confidences (each answer
+        /// right with probability equal to its confidence): median and 90% range over seeded draws. Few
+        /// queries make ECE noisy; an ECE inside this range is what perfect calibration looks like.
+        public var eceIfCalibrated: (median: Double, low: Double, high: Double)? = nil
     }
 
     struct Outcome {
@@ -102,13 +106,14 @@ public enum AttributionBenchmark {
         rows.append(
             Row(method: "Sightline", variant: "all of the above pooled: best-ranked actor right", queries: pooled.count,
                 top1: Double(pooled.filter(\.correct).count) / Double(max(pooled.count, 1)), top3: .nan, top5: .nan,
-                mrr: .nan, countryTop1: nil, countryQueries: 0, ece: expectedCalibrationError(pooled)))
+                mrr: .nan, countryTop1: nil, countryQueries: 0, ece: expectedCalibrationError(pooled),
+                eceIfCalibrated: chanceCalibrationError(pooled.map(\.confidence))))
         let unknownAnswers = unknown.enumerated().map { i, q in topAnswer(q, foldParameters[i % folds]) }
         let unknownShare = Double(unknownAnswers.filter(\.correct).count) / Double(max(unknownAnswers.count, 1))
         rows.append(
             Row(method: "Sightline", variant: "unknown actor (group removed): answered unknown", queries: unknown.count,
                 top1: unknownShare, top3: .nan, top5: .nan, mrr: .nan, countryTop1: nil, countryQueries: 0,
-                ece: expectedCalibrationError(unknownAnswers)))
+                ece: expectedCalibrationError(unknownAnswers), eceIfCalibrated: chanceCalibrationError(unknownAnswers.map(\.confidence))))
         return (rows, p)
     }
 
@@ -218,7 +223,21 @@ public enum AttributionBenchmark {
         return Row(
             method: method, variant: variant, queries: outcomes.count, top1: share(1), top3: share(3), top5: share(5),
             mrr: mrr, countryTop1: outcomes.first?.confidence == nil ? nil : country,
-            countryQueries: withCountry.count, ece: ece)
+            countryQueries: withCountry.count, ece: ece, eceIfCalibrated: calibration.map { chanceCalibrationError($0.map(\.confidence)) })
+    }
+
+    /// The ECE of a perfectly calibrated model with these confidences, by simulation (1,000 seeded draws
+    /// in which each answer is right with probability equal to its confidence): median, 5th and 95th
+    /// percentiles.
+    static func chanceCalibrationError(_ confidences: [Double]) -> (median: Double, low: Double, high: Double) {
+        var rng = SplitMix(state: 0x5EED)
+        var draws: [Double] = []
+        for _ in 0..<1000 {
+            let answers = confidences.map { c in (confidence: c, correct: Double(rng.next() >> 11) / Double(1 << 53) < c) }
+            draws.append(expectedCalibrationError(answers))
+        }
+        draws.sort()
+        return (draws[500], draws[50], draws[949])
     }
 
     /// Expected calibration error over 10 equal-width confidence bins.
