@@ -399,12 +399,17 @@ public enum AttributionBenchmark {
                        countryCorrect: countryCorrect, scored: scored)
     }
 
-    /// TF-IDF over each actor's own techniques and software, cosine similarity with the query.
+    /// TF-IDF over each actor's techniques and software — its own and those of the campaigns attributed to
+    /// it, the same relationships the model learns from — cosine similarity with the query.
     static func baselineRank(_ g: KnowledgeGraph, _ items: [String], truth: Set<String>) -> Outcome {
+        let campaigns = campaignsByActor(g)
+        var actorsOfCampaign: [String: [String]] = [:]
+        for (actor, cs) in campaigns { for c in cs { actorsOfCampaign[c, default: []].append(actor) } }
         var docs: [String: Set<String>] = [:]
         for e in g.edges where e.type == "uses" {
-            guard let actor = g.actor(of: e.source), let f = g.nodes[e.target]?.attackID else { continue }
-            docs[actor, default: []].insert(f)
+            guard let f = g.nodes[e.target]?.attackID else { continue }
+            if let actor = g.actor(of: e.source) { docs[actor, default: []].insert(f) }
+            for actor in actorsOfCampaign[e.source] ?? [] { docs[actor, default: []].insert(f) }
         }
         let n = Double(docs.count)
         var df: [String: Double] = [:]
