@@ -6,9 +6,10 @@ import Foundation
 ///   and every relationship that duplicates one of them (same target, and a shared reference or the same
 ///   description) are removed from the graph; the model is rebuilt and asked to attribute the campaign's
 ///   techniques and software — all of them, and random 30% and 50% subsets (fixed seeds).
-/// - **Report-level holdout**: for each actor, half of the reports its relationships cite (a seeded
-///   shuffle) are held out: relationships supported only by held-out reports leave the graph, and
-///   everything the held-out reports say about the actor becomes the query.
+/// - **Report-level holdout**: for each actor, half of the reports its relationships and its campaigns'
+///   cite (a seeded shuffle) are held out: relationships supported only by held-out reports leave the
+///   graph (the actor's, its campaigns', and software's relationships to what they name), and everything
+///   the held-out reports say about the actor becomes the query.
 public enum AttributionBenchmark {
     /// One line of the results table.
     public struct Row: Sendable {
@@ -24,6 +25,10 @@ public enum AttributionBenchmark {
         public var countryQueries: Int
         /// Expected calibration error of the top-1 confidence (10 bins; `nil` for the baseline).
         public var ece: Double?
+        /// The ECE a perfectly calibrated model would show by chance with the same confidences (each answer
+        /// right with probability equal to its confidence): median and 90% range over seeded draws. Few
+        /// queries make ECE noisy; an ECE inside this range is what perfect calibration looks like.
+        public var eceIfCalibrated: (median: Double, low: Double, high: Double)? = nil
     }
 
     struct Outcome {
@@ -101,13 +106,14 @@ public enum AttributionBenchmark {
         rows.append(
             Row(method: "Sightline", variant: "all of the above pooled: best-ranked actor right", queries: pooled.count,
                 top1: Double(pooled.filter(\.correct).count) / Double(max(pooled.count, 1)), top3: .nan, top5: .nan,
-                mrr: .nan, countryTop1: nil, countryQueries: 0, ece: expectedCalibrationError(pooled)))
+                mrr: .nan, countryTop1: nil, countryQueries: 0, ece: expectedCalibrationError(pooled),
+                eceIfCalibrated: chanceCalibrationError(pooled.map(\.confidence))))
         let unknownAnswers = unknown.enumerated().map { i, q in topAnswer(q, foldParameters[i % folds]) }
         let unknownShare = Double(unknownAnswers.filter(\.correct).count) / Double(max(unknownAnswers.count, 1))
         rows.append(
             Row(method: "Sightline", variant: "unknown actor (group removed): answered unknown", queries: unknown.count,
                 top1: unknownShare, top3: .nan, top5: .nan, mrr: .nan, countryTop1: nil, countryQueries: 0,
-                ece: expectedCalibrationError(unknownAnswers)))
+                ece: expectedCalibrationError(unknownAnswers), eceIfCalibrated: chanceCalibrationError(unknownAnswers.map(\.confidence))))
         return (rows, p)
     }
 
@@ -217,7 +223,21 @@ public enum AttributionBenchmark {
         return Row(
             method: method, variant: variant, queries: outcomes.count, top1: share(1), top3: share(3), top5: share(5),
             mrr: mrr, countryTop1: outcomes.first?.confidence == nil ? nil : country,
-            countryQueries: withCountry.count, ece: ece)
+            countryQueries: withCountry.count, ece: ece, eceIfCalibrated: calibration.map { chanceCalibrationError($0.map(\.confidence)) })
+    }
+
+    /// The ECE of a perfectly calibrated model with these confidences, by simulation (1,000 seeded draws
+    /// in which each answer is right with probability equal to its confidence): median, 5th and 95th
+    /// percentiles.
+    static func chanceCalibrationError(_ confidences: [Double]) -> (median: Double, low: Double, high: Double) {
+        var rng = SplitMix(state: 0x5EED)
+        var draws: [Double] = []
+        for _ in 0..<1000 {
+            let answers = confidences.map { c in (confidence: c, correct: Double(rng.next() >> 11) / Double(1 << 53) < c) }
+            draws.append(expectedCalibrationError(answers))
+        }
+        draws.sort()
+        return (draws[500], draws[50], draws[949])
     }
 
     /// Expected calibration error over 10 equal-width confidence bins.
@@ -241,9 +261,10 @@ public enum AttributionBenchmark {
     /// campaigns' attributions) and query with half of its reports; the right answer is "unknown actor".
     static func unknownActorHoldout(graph: KnowledgeGraph, parameters: AttributionModel.Parameters) -> [Scored] {
         var out: [Scored] = []
+        let campaigns = campaignsByActor(graph)
         for actor in graph.actors {
             let members = Set(actor.memberIDs)
-            let direct = graph.edges.filter { members.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
+            let direct = reportedUses(graph, of: members.union(campaigns[actor.id] ?? []))
             let reports = Array(Set(direct.flatMap(\.references))).sorted()
             guard reports.count >= 2 else { continue }
             var rng = SplitMix(state: UInt64(abs(actor.id.hashValueStable)))
@@ -308,18 +329,29 @@ public enum AttributionBenchmark {
     static func reportHoldout(graph: KnowledgeGraph, parameters: AttributionModel.Parameters) -> ([Outcome], [Outcome], [Scored]) {
         var ours: [Outcome] = []
         var baseline: [Outcome] = []
+        let campaigns = campaignsByActor(graph)
         for actor in graph.actors {
             let members = Set(actor.memberIDs)
-            let direct = graph.edges.filter { members.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
+            // The actor's relationships include those of the campaigns attributed to it: the model counts them
+            // toward its profile, so a campaign relationship citing a held-out report would leak it back.
+            let direct = reportedUses(graph, of: members.union(campaigns[actor.id] ?? []))
             let reports = Array(Set(direct.flatMap(\.references))).sorted()
             guard reports.count >= 2 else { continue }
             var rng = SplitMix(state: UInt64(abs(actor.id.hashValueStable)))
             let shuffled = reports.shuffled(using: &rng)
             let heldOut = Set(shuffled.prefix(reports.count / 2))
             // The held-out reports are the query: everything they say about the actor, whether or not a kept
-            // report says it too. Relationships that only held-out reports support leave the model.
+            // report says it too. Relationships that only held-out reports support leave the model: the
+            // actor's, its campaigns', and software's relationships to what the held-out reports name (the
+            // model credits an actor with its software's techniques).
             let cited = direct.filter { !$0.references.isDisjoint(with: heldOut) }
-            let removedIDs = Set(direct.filter { $0.references.isSubset(of: heldOut) }.map(\.id))
+            let citedTargets = Set(cited.map(\.target))
+            var removedIDs = Set(direct.filter { $0.references.isSubset(of: heldOut) }.map(\.id))
+            for e in graph.edges where e.type == "uses" && citedTargets.contains(e.target) && !e.references.isEmpty
+                && e.references.isSubset(of: heldOut)
+            {
+                if let t = graph.nodes[e.source]?.type, t == "malware" || t == "tool" { removedIDs.insert(e.id) }
+            }
             var g = graph
             g.edges.removeAll { removedIDs.contains($0.id) }
             let items = Array(Set(cited.compactMap { g.nodes[$0.target]?.attackID })).sorted()
@@ -330,6 +362,20 @@ public enum AttributionBenchmark {
             baseline.append(baselineRank(g, items, truth: [actor.id]))
         }
         return (ours, baseline, ours.compactMap(\.scored))
+    }
+
+    /// Campaigns attributed to each actor.
+    static func campaignsByActor(_ graph: KnowledgeGraph) -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        for e in graph.edges where e.type == "attributed-to" && graph.nodes[e.source]?.type == "campaign" {
+            if let a = graph.actor(of: e.target) { out[a, default: []].insert(e.source) }
+        }
+        return out
+    }
+
+    /// The `uses` relationships of `sources` that cite at least one report.
+    static func reportedUses(_ graph: KnowledgeGraph, of sources: Set<String>) -> [KnowledgeGraph.Edge] {
+        graph.edges.filter { sources.contains($0.source) && $0.type == "uses" && !$0.references.isEmpty }
     }
 
     // MARK: Scoring a query
@@ -353,12 +399,17 @@ public enum AttributionBenchmark {
                        countryCorrect: countryCorrect, scored: scored)
     }
 
-    /// TF-IDF over each actor's own techniques and software, cosine similarity with the query.
+    /// TF-IDF over each actor's techniques and software — its own and those of the campaigns attributed to
+    /// it, the same relationships the model learns from — cosine similarity with the query.
     static func baselineRank(_ g: KnowledgeGraph, _ items: [String], truth: Set<String>) -> Outcome {
+        let campaigns = campaignsByActor(g)
+        var actorsOfCampaign: [String: [String]] = [:]
+        for (actor, cs) in campaigns { for c in cs { actorsOfCampaign[c, default: []].append(actor) } }
         var docs: [String: Set<String>] = [:]
         for e in g.edges where e.type == "uses" {
-            guard let actor = g.actor(of: e.source), let f = g.nodes[e.target]?.attackID else { continue }
-            docs[actor, default: []].insert(f)
+            guard let f = g.nodes[e.target]?.attackID else { continue }
+            if let actor = g.actor(of: e.source) { docs[actor, default: []].insert(f) }
+            for actor in actorsOfCampaign[e.source] ?? [] { docs[actor, default: []].insert(f) }
         }
         let n = Double(docs.count)
         var df: [String: Double] = [:]

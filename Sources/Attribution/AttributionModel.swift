@@ -99,10 +99,10 @@ public struct AttributionModel: Sendable {
         public var temperature: Double = 0.615
         /// Logistic fit of P(a known actor did it) on the best actor's score per square root of the evidence
         /// count: slope and intercept.
-        public var knownSlope: Double = 0.088
+        public var knownSlope: Double = 0.050
         /// Slope of P(a known actor did it) on the best actor's profile resemblance (cosine).
-        public var knownResemblanceSlope: Double = 2.934
-        public var knownIntercept: Double = -0.084
+        public var knownResemblanceSlope: Double = 3.373
+        public var knownIntercept: Double = -0.029
         /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
         public var indicatorWeight: Double = 3.0
         public init() {}

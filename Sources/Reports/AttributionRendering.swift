@@ -76,12 +76,14 @@ public enum AttributionRendering {
     }
 
     public static func benchmarkTable(_ rows: [AttributionBenchmark.Row]) -> String {
-        var t = TextTable(["METHOD", "VARIANT", "N", "TOP-1", "TOP-3", "TOP-5", "MRR", "COUNTRY TOP-1", "ECE"], maxColumnWidth: 50)
+        var t = TextTable(
+            ["METHOD", "VARIANT", "N", "TOP-1", "TOP-3", "TOP-5", "MRR", "COUNTRY TOP-1", "ECE", "ECE IF CALIBRATED"], maxColumnWidth: 50)
         for r in rows {
             t.add([
                 r.method, r.variant, "\(r.queries)", percent(r.top1), r.top3.isNaN ? "-" : percent(r.top3),
                 r.top5.isNaN ? "-" : percent(r.top5), r.mrr.isNaN ? "-" : String(format: "%.3f", r.mrr),
                 r.countryTop1.map { "\(percent($0)) of \(r.countryQueries)" } ?? "-", r.ece.map { String(format: "%.3f", $0) } ?? "-",
+                r.eceIfCalibrated.map { String(format: "%.3f (%.3f–%.3f)", $0.median, $0.low, $0.high) } ?? "-",
             ])
         }
         return t.render()
@@ -94,6 +96,7 @@ public enum AttributionRendering {
                 "top1": num(r.top1), "top3": r.top3.isNaN ? .null : num(r.top3), "top5": r.top5.isNaN ? .null : num(r.top5),
                 "mrr": r.mrr.isNaN ? .null : num(r.mrr),
                 "country_top1": r.countryTop1.map { num($0) } ?? .null, "ece": r.ece.map { num($0) } ?? .null,
+                "ece_if_calibrated": r.eceIfCalibrated.map { c -> JSONValue in ["median": num(c.median), "p5": num(c.low), "p95": num(c.high)] } ?? .null,
             ]
         })
     }
