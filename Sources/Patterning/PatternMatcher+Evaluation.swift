@@ -47,7 +47,7 @@ extension PatternMatcher {
                     {
                         continue
                     }
-                    for r in 0..<obs.types.count where leaf.types.contains(obs.types[r]) {
+                    for r in 0..<obs.types.count where leaf.names(obs.types[r]) {
                         let hit = evaluate(leaf.comparison, object: r, in: obs, context)
                         if let e = context.error { throw e }
                         if hit { return true }
@@ -70,7 +70,7 @@ extension PatternMatcher {
                     continue
                 }
                 var hit = false
-                for r in 0..<obs.types.count where leaf.types.contains(obs.types[r]) {
+                for r in 0..<obs.types.count where leaf.names(obs.types[r]) {
                     if evaluate(leaf.comparison, object: r, in: obs, context) {
                         hit = true
                         break
@@ -146,9 +146,9 @@ extension PatternMatcher {
     /// Walks the path from a root object. The first step is always a key; a plain key to a plain value
     /// (the common `type:property`) is looked up without wrapping the object.
     func select(
-        _ steps: [Step], _ root: JSONObject, _ obs: ObservationSet.Observation?, _ body: (PathValue) -> Bool
+        _ steps: [PathStep], _ root: JSONObject, _ obs: ObservationSet.Observation?, _ body: (PathValue) -> Bool
     ) -> Bool {
-        if case .key(let k, .plain) = steps[0] {
+        if case .key(let k) = steps[0], PatternMatcher.keyKind(k) == .plain {
             guard let v = PatternMatcher.member(root, k) else { return false }
             return select(steps, 1, .json(v), obs, body)
         }
@@ -157,15 +157,15 @@ extension PatternMatcher {
 
     /// Walks the path from `value`; true when `body` is true for some selected value.
     func select(
-        _ steps: [Step], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation?,
+        _ steps: [PathStep], _ i: Int, _ value: PathValue, _ obs: ObservationSet.Observation?,
         _ body: (PathValue) -> Bool
     ) -> Bool {
         if i == steps.count { return body(value) }
         guard case .json(let json) = value else { return false }
         switch steps[i] {
-        case .key(let k, let kind):
+        case .key(let k):
             guard case .object(let o) = json, let v = PatternMatcher.member(o, k) else { return false }
-            switch kind {
+            switch PatternMatcher.keyKind(k) {
             case .plain:
                 return select(steps, i + 1, .json(v), obs, body)
             case .ref:
@@ -192,7 +192,7 @@ extension PatternMatcher {
         case .index(let n):
             guard case .array(let a) = json, n >= 0, n < a.count else { return false }
             return select(steps, i + 1, .json(a[n]), obs, body)
-        case .any:
+        case .anyIndex:
             guard case .array(let a) = json else { return false }
             for e in a where select(steps, i + 1, .json(e), obs, body) { return true }
             return false
@@ -497,7 +497,7 @@ extension PatternMatcher {
     public func matches(
         _ object: JSONObject, type: String, at time: Timestamp = Timestamp(seconds: 0), in ctx: SingleMatchContext
     ) -> Bool {
-        for leaf in leaves where leaf.types.contains(type) {
+        for leaf in leaves where leaf.names(type) {
             if !leaf.windows.isEmpty && !leaf.windows.allSatisfy({ time < $0.stop && time >= $0.start }) { continue }
             let hit = evaluate(leaf.comparison, root: object, type: type, in: nil, ctx.context)
             if ctx.context.error != nil {

@@ -68,21 +68,21 @@ public struct PatternMatcher: Sendable {
         let comparison: Comparison
         /// START/STOP windows of the enclosing qualifiers; every bound observation must overlap all of them.
         let windows: [Window]
-        /// The object types its tests name; other objects cannot satisfy it.
-        let types: [String]
+        /// The object types its tests name; other objects cannot satisfy it. Most brackets name one, kept
+        /// apart so that it needs no array (one allocation less per bracket).
+        let firstType: String
+        let otherTypes: [String]
 
-        init(comparison: Comparison, windows: [Window], types: [String]) {
+        init(comparison: Comparison, windows: [Window], firstType: String, otherTypes: [String]) {
             self.comparison = comparison
             self.windows = windows
-            self.types = types
+            self.firstType = firstType
+            self.otherTypes = otherTypes
         }
-    }
 
-    /// A compiled path step; keys know in advance whether they dereference or decode.
-    enum Step: Sendable {
-        case key(String, KeyKind)
-        case index(Int)
-        case any
+        /// True when the bracket names object type `type`.
+        @inline(__always)
+        func names(_ type: String) -> Bool { type == firstType || (!otherTypes.isEmpty && otherTypes.contains(type)) }
     }
 
     enum KeyKind: Sendable {
@@ -99,7 +99,8 @@ public struct PatternMatcher: Sendable {
     final class Test: Sendable {
         let type: String
         let neverMatches: Bool
-        let steps: [Step]
+        /// The parsed path, shared with the pattern tree (a key's kind comes from its suffix, ``keyKind(_:)``).
+        let steps: [PathStep]
         let op: ComparisonOperator
         let negated: Bool
         let literal: Literal?
@@ -111,7 +112,7 @@ public struct PatternMatcher: Sendable {
         let network: IPNetwork?
 
         init(
-            type: String, neverMatches: Bool, steps: [Step], op: ComparisonOperator, negated: Bool, literal: Literal?,
+            type: String, neverMatches: Bool, steps: [PathStep], op: ComparisonOperator, negated: Bool, literal: Literal?,
             set: [Literal], like: LikePattern?, regex: CompiledRegex?, binaryRegex: [UInt8]?, network: IPNetwork?
         ) {
             self.type = type
@@ -182,9 +183,11 @@ public struct PatternMatcher: Sendable {
     ) throws(PatternError) -> Node {
         switch e {
         case .observation(let c):
-            var types: [String] = []
-            collectTypes(c, &types)
-            leaves.append(Leaf(comparison: try compile(c, jit: jit), windows: windows, types: types))
+            var first: String?
+            var others: [String] = []
+            collectTypes(c, &first, &others)
+            leaves.append(
+                Leaf(comparison: try compile(c, jit: jit), windows: windows, firstType: first ?? "", otherTypes: others))
             return .leaf(leaves.count - 1)
         case .and(let xs):
             var out: [Node] = []
@@ -210,10 +213,16 @@ public struct PatternMatcher: Sendable {
         }
     }
 
-    static func collectTypes(_ c: ComparisonExpression, _ out: inout [String]) {
+    static func collectTypes(_ c: ComparisonExpression, _ first: inout String?, _ others: inout [String]) {
         switch c {
-        case .and(let xs), .or(let xs): for x in xs { collectTypes(x, &out) }
-        case .test(let t): if !out.contains(t.path.objectType) { out.append(t.path.objectType) }
+        case .and(let xs), .or(let xs): for x in xs { collectTypes(x, &first, &others) }
+        case .test(let t):
+            let type = t.path.objectType
+            if first == nil {
+                first = type
+            } else if first != type && !others.contains(type) {
+                others.append(type)
+            }
         }
     }
 
@@ -318,14 +327,7 @@ public struct PatternMatcher: Sendable {
             network = try compileNetwork(s, t.op, at: t.offset)
         default: break
         }
-        let steps: [Step] = t.path.steps.map { step in
-            switch step {
-            case .key(let k):
-                return .key(k, PatternMatcher.keyKind(k))
-            case .index(let n): return .index(n)
-            case .anyIndex: return .any
-            }
-        }
+        let steps = t.path.steps
         let type = t.path.objectType
         return Test(
             type: type, neverMatches: PatternValidator.sdoTypes.contains(type), steps: steps, op: t.op,
