@@ -40,6 +40,7 @@ final class CompiledCase {
     init(text: String) {
         var parser = PatternParser(text)
         parser.notesTests = true
+        parser.tests.reserveCapacity(8)
         let pattern: Pattern
         do {
             pattern = try parser.parsePattern()
