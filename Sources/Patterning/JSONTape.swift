@@ -235,6 +235,18 @@ struct JSONTape {
             }
             return true
         }
+        /// Reads a member's key (plain ASCII, no escapes) and its colon; the key is noted for the value.
+        @inline(__always) func memberKey() -> Bool {
+            guard i < count, base[i] == UInt8(ascii: "\"") else { return false }
+            let ks = i &+ 1
+            guard string() == true else { return false }
+            keyStart = Int32(truncatingIfNeeded: ks)
+            keyLength = Int32(truncatingIfNeeded: i &- 1 &- ks)
+            skipWhitespace()
+            guard i < count, base[i] == UInt8(ascii: ":") else { return false }
+            i &+= 1
+            return true
+        }
         @inline(__always) func emit(_ kind: Kind, _ plain: Bool, _ start: Int) {
             (out + nodeCount).initialize(
                 to: Node(
@@ -267,14 +279,7 @@ struct JSONTape {
                     i &+= 1
                     closed = true
                 } else if isObject {
-                    guard i < count, base[i] == UInt8(ascii: "\"") else { return -1 }
-                    let ks = i &+ 1
-                    guard string() == true else { return -1 }
-                    keyStart = Int32(truncatingIfNeeded: ks)
-                    keyLength = Int32(truncatingIfNeeded: i &- 1 &- ks)
-                    skipWhitespace()
-                    guard i < count, base[i] == UInt8(ascii: ":") else { return -1 }
-                    i &+= 1
+                    guard memberKey() else { return -1 }
                     continue
                 } else {
                     keyStart = -1
@@ -315,14 +320,7 @@ struct JSONTape {
                 if d == UInt8(ascii: ",") {
                     if isObject {
                         skipWhitespace()
-                        guard i < count, base[i] == UInt8(ascii: "\"") else { return -1 }
-                        let ks = i &+ 1
-                        guard string() == true else { return -1 }
-                        keyStart = Int32(truncatingIfNeeded: ks)
-                        keyLength = Int32(truncatingIfNeeded: i &- 1 &- ks)
-                        skipWhitespace()
-                        guard i < count, base[i] == UInt8(ascii: ":") else { return -1 }
-                        i &+= 1
+                        guard memberKey() else { return -1 }
                     } else {
                         keyStart = -1
                         keyLength = -1
