@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the same generated cases through `sightline pattern eval` (median of five runs) and the
-# OASIS reference matcher (stix2-matcher, STIX 2.1), in one run. Prints both times, the ratio and the agreement of the answers.
+# OASIS reference matcher (stix2-matcher, STIX 2.1), in one run. Prints both times, the ratio and the
+# agreement of the answers.
 #   N=10000 SEED=1 scripts/bench-pattern.sh
 # Needs a Python with stix2-matcher: $SIGHTLINE_PYTHON, else .venv/bin/python (`make venv`).
 set -euo pipefail
