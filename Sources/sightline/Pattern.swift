@@ -12,7 +12,7 @@ import Patterning
 struct Pattern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate STIX 2.1 patterns and match them against observed data.",
-        subcommands: [Validate.self, Eval.self, Generate.self, IndexBench.self]
+        subcommands: [Validate.self, Eval.self, Match.self, Generate.self, IndexBench.self]
     )
 
     /// `sightline pattern index-bench`: the indicator index benchmark (scripts/bench-indicators.sh).
