@@ -62,7 +62,9 @@ let package = Package(
         // Attribution: evidence, scoring, calibration, benchmark.
         // Fuzzy-hash digests and distances (TLSH).
         .target(name: "FuzzyHash", swiftSettings: swiftSettings),
-        .target(name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON", "FuzzyHash"], swiftSettings: swiftSettings),
+        .target(
+            name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON", "FuzzyHash", "Indicators"],
+            swiftSettings: swiftSettings),
 
         // The main job: hunt → campaigns → attribution.
         .target(

@@ -385,20 +385,30 @@ public struct AttributionModel: Sendable {
         // Indicators and file hashes linked to actors.
         var sourceOf: [String: String] = [:]
         for (k, v) in evidence.provenance { sourceOf[k.lowercased()] = v }
-        let observed = evidence.indicators.map { $0.value.lowercased() } + evidence.fileHashes.map { $0.lowercased() }
+        let observed =
+            evidence.indicators.map { (type: $0.type, value: $0.value) } + evidence.fileHashes.map { (type: "file", value: $0) }
         var unmatchedIndicators = 0
-        for v in observed {
-            guard let actors = graph.indicatorActors[v] else {
+        for (type, v) in observed {
+            // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
+            // holds the address, `LIKE` and `MATCHES` apply), each actor counted once per observed value.
+            var byActor: [String: String] = [:]
+            for ordinal in graph.matchingIndicators(type: type, value: v) {
+                let link = graph.indicatorLinks[Int(ordinal)]
+                for actor in link.actors where byActor[actor] == nil { byActor[actor] = link.pattern }
+            }
+            guard !byActor.isEmpty else {
                 unmatchedIndicators += 1
                 continue
             }
-            for k in 0..<n where actors.contains(graph.actors[actorIndex[k]].id) {
+            for k in 0..<n {
+                guard let pattern = byActor[graph.actors[actorIndex[k]].id] else { continue }
                 scores[k] += parameters.indicatorWeight
                 extra[k].append(
                     EvidenceContribution(
                         kind: "indicator", value: v, weight: parameters.indicatorWeight,
-                        explanation: "a knowledge-base indicator for this actor matches \(v); infrastructure can be shared or spoofed",
-                        source: sourceOf[v], reliability: "low"))
+                        explanation:
+                            "\(v) matches the knowledge-base indicator \(pattern) for this actor; infrastructure can be shared or spoofed",
+                        source: sourceOf[v.lowercased()], reliability: "low"))
             }
         }
         if unmatchedIndicators > 0 {

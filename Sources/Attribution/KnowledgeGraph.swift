@@ -1,3 +1,4 @@
+import Indicators
 import JSON
 import Knowledge
 import STIX
@@ -48,8 +49,15 @@ public struct KnowledgeGraph: Sendable {
     /// Group actor id → umbrella actor id (e.g. APT38 → Lazarus Group), from MISP entries that merged into
     /// the umbrella and name the subgroup as a synonym.
     public var umbrella: [String: String]
-    /// Indicator values (lowercased literals of STIX patterns) → actors the indicator `indicates`.
+    /// Indicator values (lowercased literals of STIX patterns) → actors the indicator `indicates`; used
+    /// for TLSH digests, which are compared by distance rather than matched.
     public var indicatorActors: [String: Set<String>]
+    /// The indicators that `indicate` an actor, indexed by their STIX patterns: an observed address,
+    /// domain, URL or hash is matched with the patterning engine's semantics (CIDR blocks, `LIKE`,
+    /// `MATCHES`, equality), without evaluating every indicator.
+    public var indicatorIndex: IndicatorIndex
+    /// For each indicator of ``indicatorIndex`` (by ordinal): its id, pattern and the actors it indicates.
+    public var indicatorLinks: [(id: String, pattern: String, actors: Set<String>)]
 
     /// Reads the graph from a store: visible actors, techniques, software, campaigns and their relationships.
     public init(store: KnowledgeStore) throws {
@@ -95,16 +103,57 @@ public struct KnowledgeGraph: Sendable {
         }
         self.umbrella = umbrella
         // Indicators linked to actors: `indicator --indicates--> intrusion-set`.
-        var indicatorValues: [String: [String]] = [:]
-        for o in try store.currentObjects(types: ["indicator"]) {
-            if let p = o["pattern"]?.stringValue { indicatorValues[o.id] = Self.literals(in: p) }
+        var actorsOfIndicator: [String: Set<String>] = [:]
+        for (s, t) in indicates {
+            if let actor = memberMap[t] { actorsOfIndicator[s, default: []].insert(actor) }
         }
         var links: [String: Set<String>] = [:]
-        for (s, t) in indicates {
-            guard let values = indicatorValues[s], let actor = memberMap[t] else { continue }
-            for v in values { links[v, default: []].insert(actor) }
+        var index = IndicatorIndex()
+        var indexed: [(id: String, pattern: String, actors: Set<String>)] = []
+        for o in try store.currentObjects(types: ["indicator"]) {
+            guard let p = o["pattern"]?.stringValue, let actors = actorsOfIndicator[o.id] else { continue }
+            for v in Self.literals(in: p) { links[v, default: []].formUnion(actors) }
+            guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else { continue }
+            // Ordinals count every pattern added, the invalid ones too (they never match).
+            _ = index.add(id: o.id, pattern: p)
+            indexed.append((id: o.id, pattern: p, actors: actors))
         }
         indicatorActors = links
+        indicatorIndex = index
+        indicatorLinks = indexed
+    }
+
+    /// Observed objects to look up for an observed value: an address, domain or URL as its SCO (domains
+    /// also lowercased: DNS names are not case-sensitive), a hash as a file's MD5, SHA-1 or SHA-256 (by
+    /// length) in lower and upper case (hex digits have no case).
+    static func observedObjects(type: String, value: String) -> [JSONObject] {
+        func sco(_ t: String, _ v: String) -> JSONObject {
+            JSONObject([JSONMember(key: "type", value: .string(t)), JSONMember(key: "value", value: .string(v))])
+        }
+        if type == "file" {
+            let algorithm: String
+            switch value.utf8.count {
+            case 32: algorithm = "MD5"
+            case 40: algorithm = "SHA-1"
+            case 64: algorithm = "SHA-256"
+            default: return []
+            }
+            return Set([value.lowercased(), value.uppercased()]).sorted().map { v in
+                JSONObject([
+                    JSONMember(key: "type", value: .string("file")),
+                    JSONMember(key: "hashes", value: .object(JSONObject([JSONMember(key: algorithm, value: .string(v))]))),
+                ])
+            }
+        }
+        if type == "domain-name" && value.lowercased() != value { return [sco(type, value), sco(type, value.lowercased())] }
+        return [sco(type, value)]
+    }
+
+    /// The indicators (ordinals of ``indicatorIndex``) an observed value matches.
+    public func matchingIndicators(type: String, value: String) -> [Int32] {
+        var out: [Int32] = []
+        for o in Self.observedObjects(type: type, value: value) { out += indicatorIndex.matches(o) }
+        return Array(Set(out)).sorted()
     }
 
     /// The quoted string literals of a STIX pattern, lowercased (`[ipv4-addr:value = '1.2.3.4']` → `1.2.3.4`).

@@ -14,6 +14,8 @@ enum World {
     static let campaign = "campaign--e0000000-0000-4000-8000-000000000005"
     static let indicator = "indicator--f0000000-0000-4000-8000-000000000006"
     static let sample = "indicator--f0000000-0000-4000-8000-000000000007"
+    static let range = "indicator--f0000000-0000-4000-8000-000000000008"
+    static let hash = "indicator--f0000000-0000-4000-8000-000000000009"
     /// A TLSH digest of a Charlie sample (from the corpus's vectors).
     static let tlsh = "T1B39002004689C744126445A980250DAA58A801492A04F415790A5497509592963246D1"
 
@@ -52,6 +54,12 @@ enum World {
         rel("indicates", indicator, b)
         objects.append(#"{"type": "indicator", "id": "\#(sample)", \#(common), "pattern": "[file:hashes.TLSH = '\#(tlsh)']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
         rel("indicates", sample, c)
+        // A CIDR block (the address literal alone would never equal an observed address) and an
+        // upper-case hash (Sysmon and many feeds differ in the case of hex digits).
+        objects.append(#"{"type": "indicator", "id": "\#(range)", \#(common), "pattern": "[ipv4-addr:value ISSUBSET '210.52.109.0/24'] OR [domain-name:value LIKE '%.star-n.example']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", range, a)
+        objects.append(#"{"type": "indicator", "id": "\#(hash)", \#(common), "pattern": "[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", hash, c)
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
@@ -131,6 +139,26 @@ enum World {
         #expect(r.candidates.first?.name == "Bravo")
         #expect(r.candidates.first?.evidence.contains { $0.kind == "indicator" } == true)
         #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
+    }
+
+    @Test func indicatorsMatchWithPatternSemanticsThroughTheIndex() throws {
+        let model = try World.model()
+        var e = Evidence()
+        e.indicators = [
+            .init(type: "ipv4-addr", value: "210.52.109.77"), .init(type: "domain-name", value: "cdn.STAR-N.example"),
+            .init(type: "ipv4-addr", value: "210.52.110.1"),
+        ]
+        e.fileHashes = ["d41d8cd98f00b204e9800998ecf8427e"]
+        let r = model.attribute(e)
+        let alpha = try #require(r.candidates.first { $0.name == "Alpha" })
+        let alphaHits = alpha.evidence.filter { $0.kind == "indicator" }
+        #expect(alphaHits.map(\.value).sorted() == ["210.52.109.77", "cdn.STAR-N.example"])
+        #expect(alphaHits.allSatisfy { $0.explanation.contains("ISSUBSET '210.52.109.0/24'") })
+        let charlie = try #require(r.candidates.first { $0.name == "Charlie" })
+        #expect(charlie.evidence.contains { $0.kind == "indicator" && $0.value == "d41d8cd98f00b204e9800998ecf8427e" })
+        // Outside the /24: no actor.
+        #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
+        #expect(!r.candidates.contains { c in c.evidence.contains { $0.value == "210.52.110.1" } })
     }
 
     @Test func nearTLSHDigestsPointAtTheSamplesActor() throws {
