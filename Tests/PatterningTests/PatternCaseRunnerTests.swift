@@ -87,6 +87,48 @@ import Testing
         for (fast, slow) in Self.bothPaths(lines + lines) { #expect(fast == slow) }
     }
 
+    /// Broken lines (truncated, a byte changed, a structural byte inserted or removed, white space added)
+    /// exercise the tape's scanner on invalid JSON: both paths must still write the same line.
+    @Test func tapePathAgreesWithDecodingOnMutatedLines() {
+        var generator = PatternCaseGenerator(seed: 91)
+        var state: UInt64 = 0x5EED
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(max(n, 1)))
+        }
+        let specials: [UInt8] = Array(#"{}[]:,"\ 0-etfn."#.utf8) + [0x00, 0x0A, 0x1F, 0x80, 0xC3, 0xFF]
+        var runner = PatternCaseRunner()
+        var fast: [UInt8] = []
+        var slow: [UInt8] = []
+        var disagreements = 0
+        for _ in 0..<2000 {
+            var b = Array(generator.nextCase().line.utf8)
+            for _ in 0...next(3) {
+                let at = next(b.count)
+                switch next(5) {
+                case 0: b.removeSubrange(at...)
+                case 1: if at < b.count { b[at] = specials[next(specials.count)] }
+                case 2: b.insert(specials[next(specials.count)], at: at)
+                case 3: if at < b.count { b.remove(at: at) }
+                default: b.insert(contentsOf: [0x20, 0x0A, 0x09], at: at)
+                }
+            }
+            fast.removeAll()
+            slow.removeAll()
+            b.withUnsafeBytes {
+                runner.evaluate(line: $0, into: &fast)
+                PatternCaseRunner.evaluateDecoded(line: $0, into: &slow)
+            }
+            if fast != slow {
+                disagreements += 1
+                if disagreements <= 3 {
+                    Issue.record("\(String(decoding: b, as: UTF8.self))\n  tape: \(String(decoding: fast, as: UTF8.self))  decoded: \(String(decoding: slow, as: UTF8.self))")
+                }
+            }
+        }
+        #expect(disagreements == 0)
+    }
+
     @Test func tapePathAgreesWithDecodingOnUnusualInput() {
         let sco = #"{"type":"ipv4-addr","id":"ipv4-addr--1","value":"175.45.178.19"}"#
         func od(_ extra: String = "", refs: String = #""object_refs":["ipv4-addr--1"]"#) -> String {
