@@ -68,7 +68,8 @@ let package = Package(
 
         // The main job: hunt → campaigns → attribution.
         .target(
-            name: "Investigation", dependencies: ["Hunting", "Sigma", "Events", "Attribution", "Knowledge", "STIX"],
+            name: "Investigation",
+            dependencies: ["Hunting", "Sigma", "Events", "Attribution", "Knowledge", "STIX", "Patterning"],
             resources: [.copy("Rules")], swiftSettings: swiftSettings),
 
         // Renders results for people (aligned tables) and machines (JSON).
@@ -114,7 +115,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "InvestigationTests",
-            dependencies: ["Investigation", "Hunting", "Sigma", "Attribution", "Knowledge", "Events", "STIX", "TestSupport"],
+            dependencies: [
+                "Investigation", "Hunting", "Sigma", "Attribution", "Knowledge", "Events", "STIX", "Patterning", "TestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SightlineCLITests", dependencies: ["sightline", "TestSupport", "JSON"], swiftSettings: swiftSettings),

@@ -22,6 +22,10 @@ public struct Investigation: Sendable {
     public var skippedFiles: [(path: String, reason: String)]
     public var skippedRecords: Int
     public var rulesLoaded: Int
+    /// Of those, rules made from the knowledge base's indicators, and the indicators whose patterns are
+    /// not plain value searches (left out of the sweep; attribution still matches them).
+    public var indicatorRules: Int = 0
+    public var indicatorsNotExpressible: Int = 0
     public var ruleFailures: [String]
     public var problems: [String]
 }
@@ -44,6 +48,8 @@ public struct Investigator: Sendable {
     /// evidence.
     public var victimSectors: [String] = []
     public var victimCountries: [String] = []
+    /// Sweep every event for the knowledge base's indicators (``IndicatorRules``) along with the rules.
+    public var sweepsIndicators = true
 
     public init(
         rules: RuleCollection, model: AttributionModel, mapping: LogSourceMapping = .windows,
@@ -57,10 +63,16 @@ public struct Investigator: Sendable {
     }
 
     public func investigate(paths: [String], threads: Int) async -> Investigation {
+        var collection = ruleCollection
+        var indicatorRules = IndicatorRules.Made(rules: RuleCollection(), notExpressible: 0)
+        if sweepsIndicators {
+            indicatorRules = IndicatorRules.make(from: model.graph)
+            collection.merge(indicatorRules.rules)
+        }
         let set = RuleSet(
-            rules: ruleCollection.rules, filters: ruleCollection.filters, mapping: mapping, variant: variant,
+            rules: collection.rules, filters: collection.filters, mapping: mapping, variant: variant,
             minimumLevel: .informational)
-        let hunter = Hunter(ruleSet: set, correlations: ruleCollection.correlations)
+        let hunter = Hunter(ruleSet: set, correlations: collection.correlations)
         let result = await hunter.hunt(paths: paths, threads: threads)
         let findings = result.sightings.map(Self.finding)
         let campaigns = CampaignBuilder.campaigns(from: findings).map { c in
@@ -72,7 +84,8 @@ public struct Investigator: Sendable {
         return Investigation(
             campaigns: campaigns, sightingCount: result.sightings.count, events: result.events, files: result.files.count,
             skippedFiles: result.skippedFiles, skippedRecords: result.skippedRecords,
-            rulesLoaded: ruleCollection.rules.count, ruleFailures: ruleCollection.failures.map { "\($0)" },
+            rulesLoaded: collection.rules.count, indicatorRules: indicatorRules.rules.rules.count,
+            indicatorsNotExpressible: indicatorRules.notExpressible, ruleFailures: collection.failures.map { "\($0)" },
             problems: result.problems)
     }
 

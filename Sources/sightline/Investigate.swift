@@ -14,7 +14,8 @@ struct Investigate: AsyncParsableCommand {
         abstract: "Hunt the evidence, group detections into campaigns, and say who did it, how sure, and why.",
         discussion: """
             PATH is files or folders of .evtx and JSON event logs. Sightline's own Sigma rules always run \
-            (Sources/Investigation/Rules); --rules adds yours. Formats: table (people), json (machines), \
+            (Sources/Investigation/Rules); --rules adds yours; the knowledge base's indicators (addresses, domains, \
+            file hashes) are swept for in the same pass. Formats: table (people), json (machines), \
             stix (a STIX 2.1 bundle: report, campaigns, sightings, indicators, attributed-to relationships).
             """)
 
@@ -27,6 +28,8 @@ struct Investigate: AsyncParsableCommand {
     var victimCountries: [String] = []
     @Option(name: .customLong("victim-sector"), help: "A victim's sector, e.g. 'financial services' (repeatable); weighs in attribution.")
     var victimSectors: [String] = []
+    @Flag(help: "Do not sweep the events for the knowledge base's indicators (addresses, domains, hashes).")
+    var noIndicatorSweep = false
     @Option(help: "Worker threads (default: the number of cores).") var threads: Int?
     @Option(help: "Write the output to FILE instead of standard output.") var out: String?
 
@@ -46,6 +49,7 @@ struct Investigate: AsyncParsableCommand {
         var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)), top: top)
         investigator.victimCountries = victimCountries
         investigator.victimSectors = victimSectors
+        investigator.sweepsIndicators = !noIndicatorSweep
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let result = await investigator.investigate(paths: paths, threads: max(1, workers))
         let text: String

@@ -2,8 +2,9 @@ import Attribution
 import Events
 import Foundation
 import Hunting
-import Investigation
+@testable import Investigation
 import Knowledge
+import Patterning
 import STIX
 import Sigma
 import TestSupport
@@ -72,3 +73,66 @@ import Testing
         #expect(top.evidence.allSatisfy { ["high", "medium", "low", "derived"].contains($0.reliability) })
     }
 }
+
+/// The knowledge base's indicators are swept for in the same pass as the rules.
+@Suite struct IndicatorSweepTests {
+    static func intel(_ objects: [String]) -> String {
+        #"{"type": "bundle", "id": "bundle--1b2c3d4e-0000-4000-8000-000000000001", "objects": [\#(objects.joined(separator: ","))]}"#
+    }
+    static func indicator(_ n: Int, _ pattern: String) -> String {
+        #"{"type": "indicator", "spec_version": "2.1", "id": "indicator--1b2c3d4e-0000-4000-8000-00000000000\#(n)", "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "pattern": "\#(pattern)", "pattern_type": "stix", "valid_from": "2013-03-20T00:00:00Z"}"#
+    }
+    static func indicates(_ n: Int, _ target: String) -> String {
+        #"{"type": "relationship", "spec_version": "2.1", "id": "relationship--1b2c3d4e-0000-4000-8000-00000000001\#(n)", "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "relationship_type": "indicates", "source_ref": "indicator--1b2c3d4e-0000-4000-8000-00000000000\#(n)", "target_ref": "\#(target)"}"#
+    }
+
+    @Test func plainValueSearchesBecomeRulesAndTheRestAreCounted() throws {
+        func search(_ p: String) throws -> IndicatorRules.Search? { IndicatorRules.search(try Patterning.Pattern.parse(p).root) }
+        let cidr = try #require(try search("[ipv4-addr:value ISSUBSET '175.45.176.0/22']"))
+        #expect(cidr.items.map(\.field) == IndicatorRules.addressFields.map { $0 + "|cidr" })
+        let hashes = try #require(try search("[file:hashes.'SHA-256' = 'AB01'] OR [file:hashes.MD5 IN ('cd', 'ef')]"))
+        #expect(hashes.items.map(\.values) == [["SHA256=AB01"], ["SHA256=AB01"], ["MD5=cd", "MD5=ef"], ["MD5=cd", "MD5=ef"]])
+        let domain = try #require(try search("[domain-name:value = 'evil.example.com' OR domain-name:value = 'b.example']"))
+        #expect(domain.items.count == 4)
+        for p in [
+            "[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'a.example']",  // two observations together
+            "[ipv4-addr:value = '1.2.3.4'] WITHIN 5 SECONDS",  // a qualifier
+            "[ipv4-addr:value != '1.2.3.4']", "[ipv4-addr:value NOT = '1.2.3.4']",  // not a value
+            "[file:name = 'a.exe' AND file:size = 3]", "[url:value = 'http://a.example/']",  // no such log field
+            "[domain-name:value = 'a b']", "[file:hashes.MD5 = 'not hex']", "[file:hashes.TLSH = 'T1AB']",
+        ] {
+            #expect(try search(p) == nil, "\(p)")
+        }
+        #expect(IndicatorRules.quoted("it's") == "'it''s'")
+    }
+
+    @Test func investigationDetectsKnownIndicatorsAndAttributesThem() async throws {
+        let lazarus = "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
+        let dir = try Corpus.temporaryDirectory()
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)  // with the built-in pack
+        let bundle = Self.intel([
+            Self.indicator(2, "[file:hashes.MD5 = 'DB4BBDC36A78A8807AD9B15A562515C4']"), Self.indicates(2, lazarus),
+            Self.indicator(3, "[ipv4-addr:value ISSUBSET '10.10.1.0/24'] WITHIN 60 SECONDS"), Self.indicates(3, lazarus),
+        ])
+        let report = try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json")
+        #expect(report.total.rejected == 0)
+        let logs = Corpus.packageRoot.appendingPathComponent("examples/darkseoul/logs").path
+        let collection = RuleLoader.load(paths: [try #require(BuiltinRules.folder)])
+        var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        let result = await investigator.investigate(paths: [logs], threads: 2)
+        #expect(result.indicatorRules == 1 && result.indicatorsNotExpressible == 1)
+        #expect(result.rulesLoaded == 11)
+        // The wiper's hash is on six hosts' process events: six more detections than the rules alone make.
+        #expect(result.sightingCount == 47)
+        let c = try #require(result.campaigns.first)
+        #expect(c.campaign.findings.filter { $0.title.hasPrefix("Known indicator of Lazarus Group") }.count == 6)
+        let top = try #require(c.attribution.candidates.first)
+        #expect(top.name == "Lazarus Group")
+        #expect(top.evidence.contains { $0.kind == "indicator" && $0.value == "db4bbdc36a78a8807ad9b15a562515c4" })
+
+        investigator.sweepsIndicators = false
+        let without = await investigator.investigate(paths: [logs], threads: 2)
+        #expect(without.sightingCount == 41 && without.indicatorRules == 0)
+    }
+}
+
