@@ -34,20 +34,29 @@ public enum IndicatorRules {
         var items: [(field: String, values: [String])] = []
     }
 
+    /// Rules for the indicators that `indicate` an actor in the knowledge base.
     public static func make(from graph: KnowledgeGraph) -> Made {
+        make(
+            from: graph.indicatorLinks.map { link in
+                (id: link.id, pattern: link.pattern, actors: graph.actors.filter { link.actors.contains($0.id) }.map(\.name).sorted())
+            })
+    }
+
+    /// Rules for indicators given as id, pattern and the names of the actors they indicate (none for
+    /// indicators of unknown origin, such as a partner's list given to `hunt --indicators`).
+    public static func make(from indicators: [(id: String, pattern: String, actors: [String])]) -> Made {
         var yaml = ""
         var notExpressible = 0
         var made = 0
-        for link in graph.indicatorLinks {
-            guard let pattern = try? Pattern.parse(link.pattern), let search = search(pattern.root) else {
+        for i in indicators {
+            guard let pattern = try? Pattern.parse(i.pattern), let search = search(pattern.root) else {
                 notExpressible += 1
                 continue
             }
-            let actors = graph.actors.filter { link.actors.contains($0.id) }.map(\.name).sorted()
-            yaml += document(for: link.id, pattern: link.pattern, actors: actors, search: search)
+            yaml += document(for: i.id, pattern: i.pattern, actors: i.actors, search: search)
             made += 1
         }
-        var rules = made == 0 ? RuleCollection() : RuleLoader.load(text: yaml, file: "<knowledge-base indicators>")
+        var rules = made == 0 ? RuleCollection() : RuleLoader.load(text: yaml, file: "<indicators>")
         rules.files = 0
         return Made(rules: rules, notExpressible: notExpressible)
     }
@@ -151,13 +160,20 @@ public enum IndicatorRules {
     static func document(for id: String, pattern: String, actors: [String], search: Search) -> String {
         let ruleID = STIXIdentifier.uuid5(namespace: STIXIdentifier.sightlineNamespace, name: "indicator-rule:" + id)
         let shown = pattern.count > 120 ? String(pattern.prefix(117)) + "…" : pattern
-        let who = actors.isEmpty ? "an actor" : actors.joined(separator: ", ")
+        let who = actors.joined(separator: ", ")
         var out = "---\n"
-        out += "title: \(quoted("Known indicator of \(who): \(shown)"))\n"
-        out += "id: \(ruleID)\n"
-        out += "status: experimental\n"
-        out += "description: \(quoted("STIX indicator \(id) from the knowledge base, which links it to \(who). Infrastructure can be shared or reused; the match says the value was seen, not who used it."))\n"
-        out += "author: Sightline (made from the knowledge base's indicators)\n"
+        if actors.isEmpty {
+            out += "title: \(quoted("Indicator match: \(shown)"))\n"
+            out += "id: \(ruleID)\n"
+            out += "status: experimental\n"
+            out += "description: \(quoted("STIX indicator \(id). The match says the value was seen, not who used it."))\n"
+        } else {
+            out += "title: \(quoted("Known indicator of \(who): \(shown)"))\n"
+            out += "id: \(ruleID)\n"
+            out += "status: experimental\n"
+            out += "description: \(quoted("STIX indicator \(id) from the knowledge base, which links it to \(who). Infrastructure can be shared or reused; the match says the value was seen, not who used it."))\n"
+        }
+        out += "author: Sightline (made from STIX indicators)\n"
         out += "logsource:\n    product: windows\n"
         out += "detection:\n    selection:\n"
         for item in search.items {

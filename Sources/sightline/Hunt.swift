@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hunting
+import Investigation
 import Sigma
 import Synchronization
 
@@ -18,7 +19,9 @@ struct Hunt: AsyncParsableCommand {
             PATH is files or folders (walked recursively) of .evtx and JSON / JSON-lines logs; the format is \
             detected per file. Rules load from folders or files (multi-document YAML included); a rule that \
             cannot load is reported with its file and reason, and the others run. See docs/SIGMA.md for the \
-            log-source table and the --logsource-map file format.
+            log-source table and the --logsource-map file format. --indicators FILE (a STIX 2.1 bundle) adds \
+            its indicators that are plain value searches (=, IN, ISSUBSET on addresses, domains, file hashes) \
+            as rules over the fields that hold such values.
             Exit status: 0 ok, 1 when no input could be read or no rule loaded, 2 usage.
             """)
 
@@ -27,6 +30,9 @@ struct Hunt: AsyncParsableCommand {
 
     @Option(name: .long, help: "A Sigma rule file or folder (repeatable).")
     var rules: [String] = []
+
+    @Option(name: .long, help: "A file of STIX 2.1 indicators to sweep for (repeatable).")
+    var indicators: [String] = []
 
     @Option(help: "Built-in log-source variant: sysmon, security or both.")
     var logsource: String = "both"
@@ -54,7 +60,9 @@ struct Hunt: AsyncParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("at least one PATH is required") }
-        if rules.isEmpty { throw ValidationError("at least one --rules DIR is required") }
+        if rules.isEmpty && indicators.isEmpty {
+            throw ValidationError("at least one --rules DIR (or --indicators FILE) is required")
+        }
         if LogSourceVariant(rawValue: logsource) == nil { throw ValidationError("--logsource must be sysmon, security or both") }
         if SigmaLevel(name: minLevel) == nil {
             throw ValidationError("--min-level must be informational, low, medium, high or critical")
@@ -78,8 +86,27 @@ struct Hunt: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let collection = RuleLoader.load(paths: rules)
+        var collection = RuleLoader.load(paths: rules)
         for f in collection.failures { stderr("sightline: rule skipped: \(f)\n") }
+        for file in indicators {
+            let loaded: Pattern.Match.Loaded
+            do {
+                loaded = try Pattern.Match.load(file)
+            } catch {
+                stderr("sightline: \(error)\n")
+                throw ExitCode(1)
+            }
+            let made = IndicatorRules.make(from: loaded.indicators.map { (id: $0.id, pattern: $0.pattern, actors: []) })
+            collection.merge(made.rules)
+            var note = "sightline: \(file): \(made.rules.rules.count) indicator(s) swept for"
+            var left: [String] = []
+            if made.notExpressible > 0 { left.append("\(made.notExpressible) not plain value searches (or invalid)") }
+            if loaded.otherLanguages > 0 { left.append("\(loaded.otherLanguages) in other pattern languages") }
+            if !loaded.errors.isEmpty { left.append("\(loaded.errors.count) invalid object(s)") }
+            if !left.isEmpty { note += "; left out: " + left.joined(separator: ", ") }
+            stderr(note + "\n")
+            for e in loaded.errors.prefix(5) { stderr("sightline:   \(e)\n") }
+        }
         for c in collection.correlations {
             let missing = Correlator.unresolved(for: c, in: collection.rules)
             if !missing.isEmpty {

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import JSON
+import TestSupport
 import Testing
 
 @testable import sightline
@@ -8,6 +11,31 @@ import Testing
 #endif
 
 @Suite struct HuntCommandTests {
+    @Test func sweepsForTheIndicatorsOfAFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sightline-hunt-ioc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("intel.json")
+        let objects = [
+            PatternMatchCommandTests.indicator(1, "[file:hashes.MD5 = 'DB4BBDC36A78A8807AD9B15A562515C4']"),
+            PatternMatchCommandTests.indicator(2, "[ipv4-addr:value ISSUBSET '10.10.1.0/24'] WITHIN 60 SECONDS"),
+            PatternMatchCommandTests.indicator(3, "[ipv4-addr:value = '10.10.1.5'] OR [domain-name:value = 'nothing.example']"),
+        ]
+        try #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": [\#(objects.joined(separator: ","))]}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let logs = Corpus.packageRoot.appendingPathComponent("examples/darkseoul/logs").path
+        let r = try CLI.run(["hunt", logs, "--indicators", file.path, "--format", "jsonl", "--threads", "1"])
+        #expect(r.status == 0)
+        let titles = r.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONParser.parse(String(line)))?.objectValue?["title"]?.stringValue
+        }
+        // The wiper's hash on six hosts; the deployment server's address in six connections.
+        #expect(titles.filter { $0.contains("DB4BBDC36A78A8807AD9B15A562515C4") }.count == 6)
+        #expect(titles.filter { $0.contains("10.10.1.5") }.count == 6)
+        #expect(titles.allSatisfy { $0.hasPrefix("Indicator match: ") })
+        #expect(r.stderr.contains("2 indicator(s) swept for; left out: 1 not plain value searches"))
+    }
+
     @Test func validatesArguments() {
         #expect(throws: (any Error).self) { try Sightline.parseAsRoot(["hunt", "logs"]) }  // no --rules
         #expect(throws: (any Error).self) { try Sightline.parseAsRoot(["hunt", "--rules", "r"]) }  // no PATH
