@@ -506,7 +506,12 @@ public struct AttributionModel: Sendable {
         }
         var verdict: String?
         if fs.isEmpty && times.isEmpty && observed.isEmpty && evidence.tlsh.isEmpty {
-            verdict = "insufficient evidence"
+            // Nothing to rank on: no candidate, umbrella or country is named (a ranking of equal scores
+            // would only echo the knowledge base's order).
+            return AttributionResult(
+                candidates: [], unknownActorConfidence: unknown, umbrellas: [], countries: [],
+                notes: notes + ["no usable evidence: no known technique, software, indicator, hash or activity time"],
+                verdict: "insufficient evidence")
         } else if unknown >= 0.5 {
             // "Unknown actor" is more likely than all the known actors together.
             verdict = "unknown actor"
