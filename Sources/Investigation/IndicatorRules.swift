@@ -10,14 +10,17 @@ import Sigma
 ///
 /// Only patterns that say "this value" translate to a log search: one observation (or an `OR` of
 /// them) whose tests, joined by `OR`, are `=`, `IN` or `ISSUBSET` on `ipv4-addr:value`,
-/// `ipv6-addr:value`, `domain-name:value` or a file hash. Each becomes a product-wide Windows rule over
-/// the fields where Sysmon and the Security log record such values; the rest are counted as not
-/// expressible. The detections carry the values, so attribution then matches them against the same
-/// indicators with the patterning engine's full semantics.
+/// `ipv6-addr:value`, `domain-name:value` or a file hash. Their values go into product-wide Windows
+/// rules over the fields where Sysmon and the Security log record such values, one rule per set of
+/// actors and kind of value; the rest are counted as not expressible. The detections carry the values,
+/// so attribution then matches them against the same indicators with the patterning engine's full
+/// semantics, and `pattern match` names the indicator.
 public enum IndicatorRules {
     /// What was made.
     public struct Made: Sendable {
         public var rules: RuleCollection
+        /// Indicators swept for (their values are in the rules).
+        public var swept: Int
         /// Indicators whose pattern is not a plain value search (counted, left out).
         public var notExpressible: Int
     }
@@ -44,21 +47,61 @@ public enum IndicatorRules {
 
     /// Rules for indicators given as id, pattern and the names of the actors they indicate (none for
     /// indicators of unknown origin, such as a partner's list given to `hunt --indicators`).
-    public static func make(from indicators: [(id: String, pattern: String, actors: [String])]) -> Made {
-        var yaml = ""
+    ///
+    /// Indicators are grouped, not made into a rule each: per set of actors, one rule per kind of value
+    /// (addresses, network blocks, domains, hashes) holding every value of that kind. A rule per
+    /// indicator made 31,000 rules of a 31,000-indicator feed (`cidr` rules, which no literal prefilter
+    /// can skip, were evaluated on every event: 4,400 events/s and 264 MB); grouped, the equality rules
+    /// are evaluated only on events where the literal prefilter sees one of their values.
+    public static func make(
+        from indicators: [(id: String, pattern: String, actors: [String])], source: String = "the knowledge base"
+    ) -> Made {
+        // Per set of actors: each field's values in first-seen order, once each.
+        struct Group {
+            var fields: [String] = []
+            var values: [String: [String]] = [:]
+            var seen: [String: Set<String>] = [:]
+            var indicators = 0
+        }
+        var groups: [[String]: Group] = [:]
         var notExpressible = 0
-        var made = 0
         for i in indicators {
             guard let pattern = try? Pattern.parse(i.pattern), let search = search(pattern.root) else {
                 notExpressible += 1
                 continue
             }
-            yaml += document(for: i.id, pattern: i.pattern, actors: i.actors, search: search)
-            made += 1
+            groups[i.actors, default: Group()].indicators += 1
+            for item in search.items {
+                if groups[i.actors]!.values[item.field] == nil { groups[i.actors]!.fields.append(item.field) }
+                for v in item.values where groups[i.actors]!.seen[item.field, default: []].insert(v).inserted {
+                    groups[i.actors]!.values[item.field, default: []].append(v)
+                }
+            }
         }
-        var rules = made == 0 ? RuleCollection() : RuleLoader.load(text: yaml, file: "<indicators>")
+        var documents: [YAMLNode] = []
+        for actors in groups.keys.sorted(by: { $0.joined(separator: ",") < $1.joined(separator: ",") }) {
+            let g = groups[actors]!
+            // One rule per kind of value.
+            for kind in ["address", "network", "domain", "hash"] {
+                let items = g.fields.filter { Self.kind(of: $0) == kind }.map { (field: $0, values: g.values[$0]!) }
+                guard !items.isEmpty else { continue }
+                documents.append(
+                    document(kind: kind, actors: actors, values: items[0].values.count, source: source, items: items))
+            }
+        }
+        // Made as nodes, not YAML text: a feed's tens of thousands of values would take seconds to parse.
+        var rules =
+            documents.isEmpty ? RuleCollection() : RuleLoader.load(documents: documents, file: "<indicators from \(source)>")
         rules.files = 0
-        return Made(rules: rules, notExpressible: notExpressible)
+        return Made(rules: rules, swept: groups.values.reduce(0) { $0 + $1.indicators }, notExpressible: notExpressible)
+    }
+
+    /// The kind of value a rule field holds.
+    static func kind(of field: String) -> String {
+        if field.hasSuffix("|cidr") { return "network" }
+        if field.hasSuffix("|contains") { return "hash" }
+        if domainFields.contains(field) { return "domain" }
+        return "address"
     }
 
     /// The search an observation expression stands for, or `nil` when it is not a plain value search.
@@ -152,36 +195,32 @@ public enum IndicatorRules {
             }
     }
 
-    /// A YAML single-quoted scalar.
-    static func quoted(_ s: String) -> String {
-        "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
-    }
-
-    static func document(for id: String, pattern: String, actors: [String], search: Search) -> String {
-        let ruleID = STIXIdentifier.uuid5(namespace: STIXIdentifier.sightlineNamespace, name: "indicator-rule:" + id)
-        let shown = pattern.count > 120 ? String(pattern.prefix(117)) + "…" : pattern
+    static func document(
+        kind: String, actors: [String], values: Int, source: String, items: [(field: String, values: [String])]
+    ) -> YAMLNode {
+        func text(_ s: String) -> YAMLNode { .scalar(s, plain: false) }
         let who = actors.joined(separator: ", ")
-        var out = "---\n"
-        if actors.isEmpty {
-            out += "title: \(quoted("Indicator match: \(shown)"))\n"
-            out += "id: \(ruleID)\n"
-            out += "status: experimental\n"
-            out += "description: \(quoted("STIX indicator \(id). The match says the value was seen, not who used it."))\n"
-        } else {
-            out += "title: \(quoted("Known indicator of \(who): \(shown)"))\n"
-            out += "id: \(ruleID)\n"
-            out += "status: experimental\n"
-            out += "description: \(quoted("STIX indicator \(id) from the knowledge base, which links it to \(who). Infrastructure can be shared or reused; the match says the value was seen, not who used it."))\n"
-        }
-        out += "author: Sightline (made from STIX indicators)\n"
-        out += "logsource:\n    product: windows\n"
-        out += "detection:\n    selection:\n"
-        for item in search.items {
-            out += "        - \(item.field):\n"
-            for v in item.values { out += "              - \(quoted(v))\n" }
-        }
-        out += "    condition: selection\n"
-        out += "level: high\n"
-        return out
+        let ruleID = STIXIdentifier.uuid5(
+            namespace: STIXIdentifier.sightlineNamespace, name: "indicator-rule:\(source):\(who):\(kind)")
+        let title = actors.isEmpty ? "Indicator match (\(kind)) from \(source)" : "Known indicator of \(who) (\(kind))"
+        let links = actors.isEmpty ? "" : ", which links them to \(who)"
+        let description =
+            "\(values) \(kind) value(s) of the STIX indicators in \(source)\(links). Infrastructure can be shared or "
+            + "reused; a match says the value was seen, not who used it."
+        let selection = YAMLNode.sequence(
+            items.map { item in .mapping([(key: item.field, value: .sequence(item.values.map(text)))]) })
+        return .mapping([
+            (key: "title", value: text(title)),
+            (key: "id", value: text(ruleID)),
+            (key: "status", value: text("experimental")),
+            (key: "description", value: text(description)),
+            (key: "author", value: text("Sightline (made from STIX indicators)")),
+            (key: "logsource", value: .mapping([(key: "product", value: text("windows"))])),
+            (
+                key: "detection",
+                value: .mapping([(key: "selection", value: selection), (key: "condition", value: text("selection"))])
+            ),
+            (key: "level", value: text("high")),
+        ])
     }
 }

@@ -22,9 +22,10 @@ public struct Investigation: Sendable {
     public var skippedFiles: [(path: String, reason: String)]
     public var skippedRecords: Int
     public var rulesLoaded: Int
-    /// Of those, rules made from the knowledge base's indicators, and the indicators whose patterns are
-    /// not plain value searches (left out of the sweep; attribution still matches them).
-    public var indicatorRules: Int = 0
+    /// The knowledge base's indicators swept for (in rules of their own, not counted in `rulesLoaded`),
+    /// and those whose patterns are not plain value searches (left out of the sweep; attribution still
+    /// matches them).
+    public var indicatorsSwept: Int = 0
     public var indicatorsNotExpressible: Int = 0
     public var ruleFailures: [String]
     public var problems: [String]
@@ -64,7 +65,7 @@ public struct Investigator: Sendable {
 
     public func investigate(paths: [String], threads: Int) async -> Investigation {
         var collection = ruleCollection
-        var indicatorRules = IndicatorRules.Made(rules: RuleCollection(), notExpressible: 0)
+        var indicatorRules = IndicatorRules.Made(rules: RuleCollection(), swept: 0, notExpressible: 0)
         if sweepsIndicators {
             indicatorRules = IndicatorRules.make(from: model.graph)
             collection.merge(indicatorRules.rules)
@@ -84,7 +85,7 @@ public struct Investigator: Sendable {
         return Investigation(
             campaigns: campaigns, sightingCount: result.sightings.count, events: result.events, files: result.files.count,
             skippedFiles: result.skippedFiles, skippedRecords: result.skippedRecords,
-            rulesLoaded: collection.rules.count, indicatorRules: indicatorRules.rules.rules.count,
+            rulesLoaded: ruleCollection.rules.count, indicatorsSwept: indicatorRules.swept,
             indicatorsNotExpressible: indicatorRules.notExpressible, ruleFailures: collection.failures.map { "\($0)" },
             problems: result.problems)
     }

@@ -21,7 +21,7 @@ public enum InvestigationRendering {
 
     public static func text(_ inv: Investigation) -> String {
         var out = "Investigated \(inv.files) file(s), \(inv.events) events with \(inv.rulesLoaded) rules"
-        if inv.indicatorRules > 0 { out += " (\(inv.indicatorRules) from knowledge-base indicators)" }
+        if inv.indicatorsSwept > 0 { out += " and \(inv.indicatorsSwept) knowledge-base indicator(s)" }
         out += ": \(inv.sightingCount) detections in \(inv.campaigns.count) campaign(s).\n"
         if inv.indicatorsNotExpressible > 0 {
             out += "Note: \(inv.indicatorsNotExpressible) knowledge-base indicator(s) are not plain value searches and "
@@ -58,7 +58,7 @@ public enum InvestigationRendering {
             "summary": [
                 "files": .int(Int64(inv.files)), "events": .int(Int64(inv.events)), "detections": .int(Int64(inv.sightingCount)),
                 "rules_loaded": .int(Int64(inv.rulesLoaded)), "rules_failed": strings(inv.ruleFailures),
-                "indicator_rules": .int(Int64(inv.indicatorRules)),
+                "indicators_swept": .int(Int64(inv.indicatorsSwept)),
                 "indicators_not_swept": .int(Int64(inv.indicatorsNotExpressible)),
                 "skipped_files": .array(inv.skippedFiles.map { ["path": .string($0.path), "reason": .string($0.reason)] }),
                 "skipped_records": .int(Int64(inv.skippedRecords)), "problems": strings(inv.problems),

@@ -11,7 +11,11 @@ enum Evaluator {
             return t.matchers.contains { if case .null = $0 { return true } else { return false } }
         }
         let result: Bool
-        if t.requireAll {
+        if let networks = t.networks {
+            result = values.contains { v in
+                CIDRSet.parse(v.raw).map(networks.contains) ?? false
+            }
+        } else if t.requireAll {
             result = t.groups.allSatisfy { g in t.matchers[g].contains { m in values.contains { match(m, $0, view) } } }
         } else {
             result = t.matchers.contains { m in values.contains { match(m, $0, view) } }
@@ -29,7 +33,7 @@ enum Evaluator {
             guard let x = number(v) else { return false }
             return op.holds(x, n)
         case .cidr(let c):
-            guard let a = CIDRRange.parseAddress(String(decoding: v.raw, as: UTF8.self)) else { return false }
+            guard let a = CIDRSet.parse(v.raw) else { return false }
             return c.contains(a)
         case .null:
             // `null` is an absent or null field, not an empty string (as pySigma's `IS NULL`).

@@ -66,16 +66,25 @@ public enum RuleLoader {
     public static func load(text: String, file: String = "<text>", options: CompileOptions = CompileOptions())
         -> RuleCollection
     {
-        var out = RuleCollection()
         let documents: [YAMLNode]
         do {
             documents = try YAMLNode.documents(text)
         } catch {
             var e = error
             e.file = file
+            var out = RuleCollection()
             out.failures.append(e)
             return out
         }
+        return load(documents: documents, file: file, options: options)
+    }
+
+    /// Loads rules from documents already parsed (or made without YAML text, as `investigate` makes
+    /// rules from STIX indicators); `file` names them in errors and results.
+    public static func load(documents: [YAMLNode], file: String, options: CompileOptions = CompileOptions())
+        -> RuleCollection
+    {
+        var out = RuleCollection()
         // Sigma v1 collections: `action: global` is merged into the documents that follow,
         // `action: reset` clears it, `action: repeat` repeats the previous document with changes.
         var global: YAMLNode?

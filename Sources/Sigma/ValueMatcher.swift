@@ -165,6 +165,70 @@ public struct FieldTest: Sendable {
     public var groups: [Range<Int>]
     /// The field's slot in a compiled ``RuleSet`` (-1 until bound).
     var slot: Int = -1
+    /// When every value is a `cidr` network (and not `all`): the networks by prefix length, so that a
+    /// field value is parsed once and looked up once per length, instead of parsed and compared once per
+    /// network (a sweep for a feed's thousand network blocks did the latter on every event).
+    var networks: CIDRSet?
+}
+
+/// Networks grouped by family and prefix length; an address is in the set when, masked to one of the
+/// lengths, it is one of that length's networks.
+struct CIDRSet: Sendable {
+    /// (bytes of the family: 4 or 16, prefix length) → masked addresses.
+    var byLength: [(family: Int, prefix: Int, members: Set<[UInt8]>)] = []
+
+    init(_ ranges: [CIDRRange]) {
+        var index: [Int: Int] = [:]
+        for r in ranges {
+            let key = r.address.count * 1000 + r.prefix
+            let masked = CIDRSet.mask(r.address, r.prefix)
+            if let k = index[key] {
+                byLength[k].members.insert(masked)
+            } else {
+                index[key] = byLength.count
+                byLength.append((r.address.count, r.prefix, [masked]))
+            }
+        }
+    }
+
+    /// The address bytes of a field value, as ``CIDRRange/parseAddress(_:)`` reads them.
+    static func parse(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        // An IP address has at most 45 characters, plus brackets and a zone: longer values are not one.
+        guard raw.count >= 2, raw.count <= 128 else { return nil }
+        return CIDRRange.parseAddress(String(decoding: raw, as: UTF8.self))
+    }
+
+    static func mask(_ a: [UInt8], _ prefix: Int) -> [UInt8] {
+        var out = a
+        var bits = prefix
+        for i in 0..<out.count {
+            if bits >= 8 {
+                bits -= 8
+            } else {
+                out[i] &= bits <= 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+                bits = 0
+            }
+        }
+        return out
+    }
+
+    /// True when `address` (4 or 16 bytes) is in one of the networks; an IPv4-mapped IPv6 address
+    /// (::ffff:a.b.c.d) counts as IPv4, as in ``CIDRRange/contains(_:)``.
+    func contains(_ address: [UInt8]) -> Bool {
+        var a = address
+        if a.count == 16, a[0..<10].allSatisfy({ $0 == 0 }), a[10] == 0xFF, a[11] == 0xFF,
+            byLength.contains(where: { $0.family == 4 })
+        {
+            if byLength.contains(where: { $0.family == 16 && $0.members.contains(CIDRSet.mask(a, $0.prefix)) }) {
+                return true
+            }
+            a = Array(a[12..<16])
+        }
+        for g in byLength where g.family == a.count {
+            if g.members.contains(CIDRSet.mask(a, g.prefix)) { return true }
+        }
+        return false
+    }
 }
 
 /// A value as written in a rule.
@@ -230,6 +294,9 @@ extension FieldTest {
         }
         self.matchers = matchers
         self.groups = groups
+        // Many networks: a set by prefix length (a few are as quick compared one by one).
+        let ranges = matchers.compactMap { m -> CIDRRange? in if case .cidr(let c) = m { return c } else { return nil } }
+        if !requireAll && ranges.count == matchers.count && ranges.count >= 8 { networks = CIDRSet(ranges) }
     }
 
     static func compile(

@@ -96,9 +96,11 @@ struct Hunt: AsyncParsableCommand {
                 stderr("sightline: \(error)\n")
                 throw ExitCode(1)
             }
-            let made = IndicatorRules.make(from: loaded.indicators.map { (id: $0.id, pattern: $0.pattern, actors: []) })
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            let made = IndicatorRules.make(
+                from: loaded.indicators.map { (id: $0.id, pattern: $0.pattern, actors: []) }, source: name)
             collection.merge(made.rules)
-            var note = "sightline: \(file): \(made.rules.rules.count) indicator(s) swept for"
+            var note = "sightline: \(file): \(made.swept) indicator(s) swept for"
             var left: [String] = []
             if made.notExpressible > 0 { left.append("\(made.notExpressible) not plain value searches (or invalid)") }
             if loaded.otherLanguages > 0 { left.append("\(loaded.otherLanguages) in other pattern languages") }

@@ -103,7 +103,26 @@ import Testing
         ] {
             #expect(try search(p) == nil, "\(p)")
         }
-        #expect(IndicatorRules.quoted("it's") == "'it''s'")
+    }
+
+    @Test func indicatorsAreGroupedByActorsAndKindOfValue() {
+        let made = IndicatorRules.make(
+            from: [
+                (id: "indicator--1", pattern: "[ipv4-addr:value = '1.2.3.4']", actors: ["A"]),
+                (id: "indicator--2", pattern: "[ipv4-addr:value IN ('1.2.3.4', '5.6.7.8')]", actors: ["A"]),
+                (id: "indicator--3", pattern: "[ipv4-addr:value ISSUBSET '9.9.9.0/24'] OR [file:hashes.MD5 = 'ab']", actors: ["A"]),
+                (id: "indicator--4", pattern: "[domain-name:value = 'x.example']", actors: ["B"]),
+                (id: "indicator--5", pattern: "[ipv4-addr:value = '1.2.3.4'] AND [ipv4-addr:value = '5.6.7.8']", actors: ["B"]),
+            ], source: "feed.json")
+        #expect(made.swept == 4 && made.notExpressible == 1)
+        #expect(made.rules.failures.isEmpty)
+        #expect(
+            made.rules.rules.map(\.title).sorted() == [
+                "Known indicator of A (address)", "Known indicator of A (hash)", "Known indicator of A (network)",
+                "Known indicator of B (domain)",
+            ])
+        let anonymous = IndicatorRules.make(from: [(id: "indicator--6", pattern: "[ipv4-addr:value = '1.2.3.4']", actors: [])], source: "feed.json")
+        #expect(anonymous.rules.rules.map(\.title) == ["Indicator match (address) from feed.json"])
     }
 
     @Test func investigationDetectsKnownIndicatorsAndAttributesThem() async throws {
@@ -120,19 +139,19 @@ import Testing
         let collection = RuleLoader.load(paths: [try #require(BuiltinRules.folder)])
         var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
         let result = await investigator.investigate(paths: [logs], threads: 2)
-        #expect(result.indicatorRules == 1 && result.indicatorsNotExpressible == 1)
-        #expect(result.rulesLoaded == 11)
+        #expect(result.indicatorsSwept == 1 && result.indicatorsNotExpressible == 1)
+        #expect(result.rulesLoaded == 10)
         // The wiper's hash is on six hosts' process events: six more detections than the rules alone make.
         #expect(result.sightingCount == 47)
         let c = try #require(result.campaigns.first)
-        #expect(c.campaign.findings.filter { $0.title.hasPrefix("Known indicator of Lazarus Group") }.count == 6)
+        #expect(c.campaign.findings.filter { $0.title == "Known indicator of Lazarus Group (hash)" }.count == 6)
         let top = try #require(c.attribution.candidates.first)
         #expect(top.name == "Lazarus Group")
         #expect(top.evidence.contains { $0.kind == "indicator" && $0.value == "db4bbdc36a78a8807ad9b15a562515c4" })
 
         investigator.sweepsIndicators = false
         let without = await investigator.investigate(paths: [logs], threads: 2)
-        #expect(without.sightingCount == 41 && without.indicatorRules == 0)
+        #expect(without.sightingCount == 41 && without.indicatorsSwept == 0)
     }
 }
 
