@@ -37,6 +37,16 @@ public struct EVTXRecord: ~Copyable {
         return result
     }
 
+    /// The record's compiled field layout, when it is read through one (see
+    /// ``EVTXChunkParser/readsLayouts``): its leaves are then read through ``leafReader`` while the record
+    /// is current, without building its tree.
+    public var layout: EventLayout? {
+        parser.decoder.recordLayout()
+    }
+
+    /// Reads the leaves of ``layout`` for this record (valid during the callback).
+    public var leafReader: any EventLeafReader { parser }
+
     /// The record as an ``Events/Event`` read from `file`.
     public func event(file: String) -> Event {
         Event(
@@ -56,6 +66,12 @@ public final class EVTXChunkParser {
     var eventBuilder = EventShapeBuilder()
     /// Rendered output of the current chunk (``EVTXReader`` renders into it).
     var output = OutputBytes(capacity: 1 << 16)
+    /// Read records that are one template instance through compiled layouts (``EVTXRecord/layout``): their
+    /// trees are decoded only when asked for (``EVTXRecord/fields``). Off by default.
+    public var readsLayouts: Bool {
+        get { decoder.rendersShapes }
+        set { decoder.rendersShapes = newValue }
+    }
     /// Verify the CRC32 of chunk headers and record areas (a mismatch is counted, the records are still read).
     public var verifiesChecksums = true
     /// Also carve intact records from the slack after the chunk's declared last record (older records of a

@@ -60,8 +60,14 @@ public final class Hunter: Sendable {
     /// Chunks per work item.
     public let chunksPerItem: Int
 
-    public init(ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8) {
+    /// Read every field of every event even when no rule tests it (to measure what reading costs).
+    public let readsAllFields: Bool
+
+    public init(
+        ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8, readsAllFields: Bool = false
+    ) {
         self.ruleSet = ruleSet
+        self.readsAllFields = readsAllFields
         self.correlations = correlations
         self.chunksPerItem = max(1, chunksPerItem)
         var fields: [Int: Set<String>] = [:]
@@ -311,11 +317,20 @@ public final class Hunter: Sendable {
             if chunks.lowerBound == 0 {
                 for e in file.headerErrors where !e.isWarning { r.problems.append("\(e)") }
             }
+            parser.readsLayouts = true
             for c in chunks {
                 let summary = parser.parse(file, chunk: c) { record in
-                    let event = record.event(file: path)
                     r.events += 1
-                    self.process(event, rules: rules, view: view, into: &r)
+                    // Records of a compiled layout are matched without building their tree; the tree is
+                    // built only for a record that matches (its sightings report its fields).
+                    if let layout = record.layout {
+                        view.reset(layout: layout, reader: record.leafReader)
+                        if self.readsAllFields { view.readAllLeaves() }
+                        let matched = rules.matches(view)
+                        if !matched.isEmpty { self.report(matched, record.event(file: path), view: view, into: &r) }
+                    } else {
+                        self.process(record.event(file: path), rules: rules, view: view, into: &r)
+                    }
                 }
                 for e in summary.errors where !e.isWarning {
                     r.skipped += 1
@@ -342,6 +357,11 @@ public final class Hunter: Sendable {
         view.reset(event)
         let matched = rules.matches(view)
         if matched.isEmpty { return }
+        report(matched, event, view: view, into: &r)
+    }
+
+    /// Sightings (and correlation events) for the rules `matched` by the view's current event, `event`.
+    func report(_ matched: [Int], _ event: Event, view: EventView, into r: inout ItemResult) {
         for i in matched {
             let rule = ruleSet.rules[i]
             if let need = correlationFields[i] {

@@ -7,10 +7,23 @@ struct FieldText {
     var raw: UnsafeBufferPointer<UInt8>
     var folded: UnsafeBufferPointer<UInt8>
 
-    init(_ value: EventValue, text: String, arena: TextArena) {
+    /// A placeholder (no text).
+    static var empty: FieldText { FieldText(value: .null) }
+
+    private init(value: EventValue) {
         self.value = value
+        raw = UnsafeBufferPointer(start: nil, count: 0)
+        folded = raw
+    }
+
+    init(_ value: EventValue, text: String, arena: TextArena) {
         var text = text
-        raw = text.withUTF8 { arena.copy($0) }
+        self = text.withUTF8 { FieldText(value, bytes: $0, arena: arena) }
+    }
+
+    init(_ value: EventValue, bytes: UnsafeBufferPointer<UInt8>, arena: TextArena) {
+        self.value = value
+        raw = arena.copy(bytes)
         var ascii = true
         var upper = false
         for b in raw {
@@ -32,12 +45,58 @@ struct FieldText {
     }
 }
 
+/// Per layout, for one view: the field slots of its rule set resolved to leaves, and the leaves of the
+/// fields every event is indexed by.
+final class LayoutTables {
+    /// Per slot: -2 while not resolved, -1 when the layout has no such field, else where its leaves are
+    /// listed in ``lists`` (a count, then the leaf ids; -1 for a null).
+    var slots: [Int32]
+    var lists: [Int32] = []
+    let channel: EventLayout.Shape?
+    let eventID: EventLayout.Shape?
+    let provider: EventLayout.Shape?
+
+    init(_ layout: EventLayout, slotCount: Int) {
+        slots = [Int32](repeating: -2, count: slotCount)
+        channel = layout.value(forField: "Channel")
+        eventID = layout.value(forField: "EventID")
+        provider = layout.value(forField: "Provider_Name")
+    }
+
+    /// Resolves `slot` (field `name`) in `layout`.
+    func resolve(_ slot: Int, name: FieldName, in layout: EventLayout) -> Int32 {
+        var at: Int32 = -1
+        if name.name != RuleSet.keywordSlotName, let node = layout.value(forField: name.name) {
+            var leaves: [Int32] = []
+            EventLayout.flatten(node, into: &leaves)
+            at = Int32(lists.count)
+            lists.append(Int32(leaves.count))
+            lists += leaves
+        }
+        slots[slot] = at
+        return at
+    }
+}
+
 /// An event being matched, with the values of the fields rules ask for cached by slot.
 ///
-/// One view per thread is reused from event to event (``reset(_:)``); a field is looked up and
-/// folded at most once per event however many rules test it.
+/// One view per thread is reused from event to event. It reads either an ``Events/Event`` (``reset(_:)``)
+/// or a record of a compiled ``Events/EventLayout`` (``reset(layout:reader:)``): then field names are
+/// resolved to leaves once per layout, and only the leaves that rules test are read, each at most once
+/// per event. A field is looked up and folded at most once per event however many rules test it.
 public final class EventView {
+    /// The current event; empty while the view reads a layout's record.
     public private(set) var event: Event
+    /// The current record's layout and reader (layout mode), `nil` for an ``Events/Event``.
+    private(set) var layout: EventLayout?
+    private(set) var reader: (any EventLeafReader)?
+    var tables: LayoutTables?
+    /// Per leaf of the current layout: the generation in which its text was read, and the text.
+    var leafGeneration: [UInt32] = []
+    var leafTexts: [FieldText] = []
+    var leafScratch: [UInt8] = []
+    var lastRawChannelBytes: [UInt8] = []
+    var lastRawProviderBytes: [UInt8] = []
     let slotNames: [String]
     let slotFields: [FieldName]
     /// The current event's containers, for lookups by slot.
@@ -61,8 +120,6 @@ public final class EventView {
     public private(set) var provider: String = ""
     /// The event has an `EventID` field (``eventID`` is -1 when it is not a single number).
     public private(set) var hasEventID = false
-    var lastRawChannel = ""
-    var lastRawProvider = ""
     var candidatesValid = false
     var candidatesOwner: ObjectIdentifier?
     var cachedCandidates: [Int: RuleSet.Candidates]?
@@ -102,6 +159,65 @@ public final class EventView {
     /// Points the view at a new event.
     public func reset(_ event: Event) {
         self.event = event
+        layout = nil
+        reader = nil
+        tables = nil
+        advance()
+        // Consecutive events mostly share their channel and provider: fold them only when they change.
+        parts = WindowsEventParts(event)
+        let rawChannel = parts.value(EventView.channelField, in: event)?.text ?? ""
+        setChannel(rawChannel.utf8)
+        if let v = parts.value(EventView.eventIDField, in: event) {
+            eventID = v.intValue.map { Int($0) } ?? Int(v.text ?? "") ?? -1
+            hasEventID = true
+        } else {
+            eventID = -1
+            hasEventID = false
+        }
+        setProvider((parts.value(EventView.providerField, in: event)?.text ?? "").utf8)
+    }
+
+    /// Points the view at the current record of `reader`, whose layout is `layout`.
+    public func reset(layout: EventLayout, reader: any EventLeafReader) {
+        if self.layout == nil { event = EventView.emptyEvent }
+        self.layout = layout
+        self.reader = reader
+        parts = WindowsEventParts()
+        advance()
+        let t: LayoutTables
+        if layout.consumer == ObjectIdentifier(self), let cached = layout.consumerState as? LayoutTables {
+            t = cached
+        } else {
+            t = LayoutTables(layout, slotCount: slotNames.count)
+            layout.consumerState = t
+            layout.consumer = ObjectIdentifier(self)
+        }
+        tables = t
+        let count = layout.leaves.count
+        if leafGeneration.count < count {
+            leafGeneration += [UInt32](repeating: 0, count: count - leafGeneration.count)
+            leafTexts += [FieldText](repeating: FieldText.empty, count: count - leafTexts.count)
+        }
+        withText(of: t.channel) { setChannel($0) }
+        if let node = t.eventID {
+            hasEventID = true
+            if case .leaf(let i) = node, i >= 0 {
+                let v = leafText(Int(i))
+                eventID = v.value.intValue.map { Int($0) } ?? Int(String(decoding: v.raw, as: UTF8.self)) ?? -1
+            } else {
+                eventID = -1
+                withText(of: node) { eventID = Int(String(decoding: $0, as: UTF8.self)) ?? -1 }
+            }
+        } else {
+            eventID = -1
+            hasEventID = false
+        }
+        withText(of: t.provider) { setProvider($0) }
+    }
+
+    static let emptyEvent = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
+
+    func advance() {
         generation &+= 1
         if generation == 0 {
             generation = 1
@@ -110,29 +226,86 @@ public final class EventView {
             for i in passedGeneration.indices { passedGeneration[i] = 0 }
             for i in literalGeneration.indices { literalGeneration[i] = 0 }
             for i in activeKeys.indices { activeKeys[i] = 0 }
+            for i in leafGeneration.indices { leafGeneration[i] = 0 }
             keywordGeneration = 0
         }
         arena.reset()
-        // Consecutive events mostly share their channel and provider: fold them only when they change.
-        parts = WindowsEventParts(event)
-        let rawChannel = parts.value(EventView.channelField, in: event)?.text ?? ""
-        if rawChannel != lastRawChannel {
-            lastRawChannel = rawChannel
-            channel = rawChannel.lowercased()
+    }
+
+    func setChannel<C: Collection<UInt8>>(_ raw: C) {
+        if !raw.elementsEqual(lastRawChannelBytes) {
+            lastRawChannelBytes = Array(raw)
+            channel = String(decoding: raw, as: UTF8.self).lowercased()
             candidatesValid = false
         }
-        if let v = parts.value(EventView.eventIDField, in: event) {
-            eventID = v.intValue.map { Int($0) } ?? Int(v.text ?? "") ?? -1
-            hasEventID = true
-        } else {
-            eventID = -1
-            hasEventID = false
+    }
+
+    func setProvider<C: Collection<UInt8>>(_ raw: C) {
+        if !raw.elementsEqual(lastRawProviderBytes) {
+            lastRawProviderBytes = Array(raw)
+            provider = String(decoding: raw, as: UTF8.self).lowercased()
         }
-        let rawProvider = parts.value(EventView.providerField, in: event)?.text ?? ""
-        if rawProvider != lastRawProvider {
-            lastRawProvider = rawProvider
-            provider = rawProvider.lowercased()
+    }
+
+    /// Calls `body` with the UTF-8 of what ``Events/EventValue/text`` gives for `node` (empty when it
+    /// gives nothing or there is no node).
+    func withText(of node: EventLayout.Shape?, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let node else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        switch node {
+        case .leaf(let i):
+            body(leafText(Int(i)).raw)
+        case .object:
+            body(UnsafeBufferPointer(start: nil, count: 0))
+        case .array:
+            var bytes: [UInt8] = []
+            appendText(of: node, into: &bytes)
+            bytes.withUnsafeBufferPointer(body)
         }
+    }
+
+    /// Appends ``Events/EventValue/text`` of `node`; false when it is `nil` (an object).
+    @discardableResult
+    func appendText(of node: EventLayout.Shape, into out: inout [UInt8]) -> Bool {
+        switch node {
+        case .leaf(let i):
+            out += leafText(Int(i)).raw
+            return true
+        case .object:
+            return false
+        case .array(let items):
+            var first = true
+            for item in items {
+                var text: [UInt8] = []
+                guard appendText(of: item, into: &text) else { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out += text
+            }
+            return true
+        }
+    }
+
+    /// The prepared text of leaf `i` of the current layout (-1: a null), read at most once per event.
+    func leafText(_ i: Int) -> FieldText {
+        guard i >= 0, let layout else { return FieldText(.null, text: "", arena: arena) }
+        if leafGeneration[i] == generation { return leafTexts[i] }
+        let t: FieldText = layout.leaves.withUnsafeBufferPointer { leaves in
+            if let v = leaves[i].value {
+                return leaves[i].text.withUnsafeBufferPointer { FieldText(v, bytes: $0, arena: arena) }
+            }
+            leafScratch.removeAll(keepingCapacity: true)
+            let v = reader!.appendText(ofLeaf: i, in: layout, into: &leafScratch)
+            return leafScratch.withUnsafeBufferPointer { FieldText(v, bytes: $0, arena: arena) }
+        }
+        leafGeneration[i] = generation
+        leafTexts[i] = t
+        return t
+    }
+
+    /// Reads every leaf of the current record (what a reader does to deliver all of an event's values).
+    public func readAllLeaves() {
+        guard let layout else { return }
+        for i in layout.leaves.indices { _ = leafText(i) }
     }
 
     /// The index entries of the event's channel (cached while the channel stays the same).
@@ -150,7 +323,18 @@ public final class EventView {
         if slotGeneration[slot] != generation {
             slotGeneration[slot] = generation
             slotValues[slot].removeAll(keepingCapacity: true)
-            if let value = parts.value(slotFields[slot], in: event) {
+            if let tables, let layout {
+                var at = tables.slots[slot]
+                if at == -2 { at = tables.resolve(slot, name: slotFields[slot], in: layout) }
+                if at >= 0 {
+                    slotPresent[slot] = true
+                    let start = Int(at) + 1
+                    let end = start + Int(tables.lists[Int(at)])
+                    for k in start..<end { slotValues[slot].append(leafText(Int(tables.lists[k]))) }
+                } else {
+                    slotPresent[slot] = false
+                }
+            } else if let value = parts.value(slotFields[slot], in: event) {
                 slotPresent[slot] = true
                 flatten(value, into: &slotValues[slot])
             } else {
@@ -162,6 +346,12 @@ public final class EventView {
 
     /// Values of a field looked up by name (not cached: `fieldref` and correlations).
     func lookup(_ name: String) -> [FieldText]? {
+        if let layout {
+            guard let node = layout.value(forField: name) else { return nil }
+            var leaves: [Int32] = []
+            EventLayout.flatten(node, into: &leaves)
+            return leaves.map { leafText(Int($0)) }
+        }
         guard let value = event.value(forField: name) else { return nil }
         var out: [FieldText] = []
         flatten(value, into: &out)
@@ -187,6 +377,14 @@ public final class EventView {
         if keywordGeneration == generation { return keywordTexts }
         keywordGeneration = generation
         keywordTexts.removeAll(keepingCapacity: true)
+        if let layout {
+            for i in layout.leaves.indices where layout.leaves[i].kind != .null || layout.leaves[i].value == nil {
+                let t = leafText(i)
+                if case .null = t.value { continue }
+                keywordTexts.append(t)
+            }
+            return keywordTexts
+        }
         func walk(_ v: EventValue) {
             switch v {
             case .object(let o): for m in o { walk(m.value) }
@@ -202,7 +400,11 @@ public final class EventView {
 
     /// The text of a field (first value), for reports and correlations.
     public func text(ofField name: String) -> String? {
-        event.value(forField: name).flatMap { v in
+        if layout != nil {
+            guard let values = lookup(name), !values.isEmpty else { return nil }
+            return values.map { String(decoding: $0.raw, as: UTF8.self) }.joined(separator: ",")
+        }
+        return event.value(forField: name).flatMap { v in
             var out: [FieldText] = []
             flatten(v, into: &out)
             return out.isEmpty ? nil : out.map { String(decoding: $0.raw, as: UTF8.self) }.joined(separator: ",")

@@ -477,6 +477,30 @@ public final class RuleSet: @unchecked Sendable {
                 var s = v.text ?? ""
                 s.withUTF8(scanText)
             }
+            if let layout = view.layout {
+                // The same values, leaf by leaf; only the leaves of the kinds scanned are read.
+                for i in layout.leaves.indices {
+                    let scanned: Bool
+                    switch layout.leaves[i].kind {
+                    case .null: scanned = false
+                    case .text, .timeOrText: scanned = true
+                    case .integer: scanned = kinds.integers
+                    case .double: scanned = kinds.doubles
+                    case .timestamp: scanned = kinds.timestamps
+                    case .binary: scanned = kinds.binary
+                    case .boolean: scanned = kinds.booleans
+                    }
+                    guard scanned else { continue }
+                    let t = view.leafText(i)
+                    switch t.value {
+                    case .null: continue
+                    case .timestamp: if !kinds.timestamps { continue }
+                    default: break
+                    }
+                    automaton.scan(t.folded, mark)
+                }
+                return
+            }
             walk(.object(view.event.fields))
         }
         view.hits = hits
