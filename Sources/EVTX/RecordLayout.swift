@@ -33,6 +33,8 @@ struct LayoutRecorder: ShapeSink {
     var pendingKey: String? = nil
     var result: Members = []
     var leaves: [EventLayout.Leaf] = []
+    var leafValues: [EventValue?] = []
+    var leafText: [UInt8] = []
     var parts: [EventLayout.Part] = []
     var partText: [UInt8] = []
     var scratch: [UInt8] = []
@@ -69,7 +71,11 @@ struct LayoutRecorder: ShapeSink {
             for m in o { out.append((m.key, shape(of: m.value))) }
             return .object(out)
         default:
-            leaves.append(EventLayout.Leaf(fixed: v))
+            let start = Int32(leafText.count)
+            leafText += Array((v.text ?? "").utf8)
+            let range = start..<Int32(leafText.count)
+            leaves.append(EventLayout.Leaf(kind: EventLayout.Leaf.kind(of: v), isFixed: true, typed: false, range: range))
+            leafValues.append(v)
             return .leaf(Int32(leaves.count - 1))
         }
     }
@@ -105,7 +111,8 @@ struct LayoutRecorder: ShapeSink {
         }
         let p = Int32(parts.count)
         parts.append(EventLayout.Part(value: Int32(index), item: Int32(item)))
-        leaves.append(EventLayout.Leaf(kind: LayoutRecorder.kind(n.type), parts: p..<(p + 1), typed: true))
+        leaves.append(EventLayout.Leaf(kind: LayoutRecorder.kind(n.type), isFixed: false, typed: true, range: p..<(p + 1)))
+        leafValues.append(nil)
         return .leaf(Int32(leaves.count - 1))
     }
 
@@ -212,7 +219,9 @@ struct LayoutRecorder: ShapeSink {
             fixed(.string(s))
             return
         }
-        leaves.append(EventLayout.Leaf(kind: .text, parts: Int32(start)..<Int32(parts.count), typed: false))
+        let range = Int32(start)..<Int32(parts.count)
+        leaves.append(EventLayout.Leaf(kind: .text, isFixed: false, typed: false, range: range))
+        leafValues.append(nil)
         put(.leaf(Int32(leaves.count - 1)))
     }
 }
@@ -231,7 +240,11 @@ extension BinXMLDecoder {
         var r = LayoutRecorder(values: shapeValues)
         renderShape(root: root, into: &r)
         let layout =
-            r.failed ? nil : EventLayout(fields: r.result, leaves: r.leaves, parts: r.parts, partText: r.partText)
+            r.failed
+            ? nil
+            : EventLayout(
+                fields: r.result, leaves: r.leaves, values: r.leafValues, text: r.leafText, parts: r.parts,
+                partText: r.partText)
         template.layouts[signatureHash] = RecordLayout(signature: Array(signature.bytes), layout: layout)
         compiledLayouts += 1
         return layout
@@ -257,7 +270,7 @@ extension BinXMLDecoder {
             layout.parts.withUnsafeBufferPointer { parts in
                 let leaf = leaves[i]
                 if leaf.typed {
-                    guard let n = node(parts[Int(leaf.parts.lowerBound)]) else { return .string("") }
+                    guard let n = node(parts[Int(leaf.range.lowerBound)]) else { return .string("") }
                     switch n.type {
                     case ValueType.int8...ValueType.uint64, ValueType.bool:
                         appendScalarText(n, into: &out, escape: .none)
@@ -273,7 +286,7 @@ extension BinXMLDecoder {
                         return .string("")
                     }
                 }
-                for k in leaf.parts {
+                for k in leaf.range {
                     let p = parts[Int(k)]
                     if p.value < 0 {
                         layout.partText.withUnsafeBufferPointer {

@@ -33,41 +33,33 @@ public final class EventLayout {
 
     /// One leaf.
     public struct Leaf {
-        /// The value of a fixed leaf; `nil` when the leaf is read from the record.
-        public var value: EventValue?
-        /// A fixed leaf's text (``EventValue/text``) as UTF-8.
-        public var text: [UInt8]
         public var kind: Kind
-        /// A substituted leaf: its parts in ``parts``.
-        public var parts: Range<Int32>
+        /// A fixed leaf: its value is in ``values``, its text at ``range`` in ``text``. Otherwise the leaf
+        /// is read from the record, from its ``parts`` at ``range``.
+        public var isFixed: Bool
         /// A substituted leaf that is one value read with its type; otherwise the concatenated text of its
         /// parts, a string.
         public var typed: Bool
+        public var range: Range<Int32>
 
-        /// A fixed leaf.
-        public init(fixed value: EventValue) {
-            self.value = value
-            text = Array((value.text ?? "").utf8)
-            switch value {
-            case .null: kind = .null
-            case .int, .uint: kind = .integer
-            case .double: kind = .double
-            case .timestamp: kind = .timestamp
-            case .binary: kind = .binary
-            case .bool: kind = .boolean
-            default: kind = .text
-            }
-            parts = 0..<0
-            typed = false
+        public init(kind: Kind, isFixed: Bool, typed: Bool, range: Range<Int32>) {
+            self.kind = kind
+            self.isFixed = isFixed
+            self.typed = typed
+            self.range = range
         }
 
-        /// A leaf read from the record.
-        public init(kind: Kind, parts: Range<Int32>, typed: Bool) {
-            value = nil
-            text = []
-            self.kind = kind
-            self.parts = parts
-            self.typed = typed
+        /// The kind of a fixed value.
+        public static func kind(of value: EventValue) -> Kind {
+            switch value {
+            case .null: return .null
+            case .int, .uint: return .integer
+            case .double: return .double
+            case .timestamp: return .timestamp
+            case .binary: return .binary
+            case .bool: return .boolean
+            default: return .text
+            }
         }
     }
 
@@ -91,6 +83,10 @@ public final class EventLayout {
     public let fields: [(key: String, value: Shape)]
     /// The leaves, in document order.
     public let leaves: [Leaf]
+    /// Per leaf: a fixed leaf's value (`nil` for the others).
+    public let values: [EventValue?]
+    /// The text (``EventValue/text``) of the fixed leaves, as UTF-8.
+    public let text: [UInt8]
     public let parts: [Part]
     public let partText: [UInt8]
     /// For the one consumer that reads records of this layout (a matcher's per-layout tables), with the
@@ -98,9 +94,14 @@ public final class EventLayout {
     public var consumerState: AnyObject?
     public var consumer: ObjectIdentifier?
 
-    public init(fields: [(key: String, value: Shape)], leaves: [Leaf], parts: [Part], partText: [UInt8]) {
+    public init(
+        fields: [(key: String, value: Shape)], leaves: [Leaf], values: [EventValue?], text: [UInt8], parts: [Part],
+        partText: [UInt8]
+    ) {
         self.fields = fields
         self.leaves = leaves
+        self.values = values
+        self.text = text
         self.parts = parts
         self.partText = partText
     }

@@ -1,53 +1,128 @@
 import Events
 
-/// One field value prepared for matching: its raw UTF-8 text and the case-folded text, both in the
-/// view's ``TextArena`` (valid until the view moves to the next event).
-struct FieldText {
-    var value: EventValue
-    var raw: UnsafeBufferPointer<UInt8>
-    var folded: UnsafeBufferPointer<UInt8>
+/// The typed part of a field value that matchers use (null, numbers, booleans, times); everything else is
+/// matched as text. Plain data: copying it touches no reference counts.
+enum FieldScalar {
+    case null
+    case text
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case bool(Bool)
+    case timestamp(Timestamp)
 
-    /// A placeholder (no text).
-    static var empty: FieldText { FieldText(value: .null) }
-
-    private init(value: EventValue) {
-        self.value = value
-        raw = UnsafeBufferPointer(start: nil, count: 0)
-        folded = raw
-    }
-
-    init(_ value: EventValue, text: String, arena: TextArena) {
-        var text = text
-        self = text.withUTF8 { FieldText(value, bytes: $0, arena: arena) }
-    }
-
-    init(_ value: EventValue, bytes: UnsafeBufferPointer<UInt8>, arena: TextArena) {
-        self.value = value
-        raw = arena.copy(bytes)
-        var ascii = true
-        var upper = false
-        for b in raw {
-            if b >= 0x80 {
-                ascii = false
-                break
-            }
-            if b &- 0x41 < 26 { upper = true }
+    init(_ v: EventValue) {
+        switch v {
+        case .null: self = .null
+        case .int(let i): self = .int(i)
+        case .uint(let u): self = .uint(u)
+        case .double(let d): self = .double(d)
+        case .bool(let b): self = .bool(b)
+        case .timestamp(let t): self = .timestamp(t)
+        default: self = .text
         }
-        if ascii && !upper {
-            folded = raw
-        } else if ascii {
-            let p = arena.allocate(raw.count)
-            for (i, b) in raw.enumerated() { p[i] = b &- 0x41 < 26 ? b | 0x20 : b }
-            folded = UnsafeBufferPointer(start: p, count: raw.count)
-        } else {
-            folded = CaseFolding.fold(Array(raw)).withUnsafeBufferPointer { arena.copy($0) }
+    }
+
+    /// ``Events/EventValue/intValue`` of the value whose text is `text`.
+    func intValue(text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        switch self {
+        case .int(let i): return i
+        case .uint(let u): return u <= UInt64(Int64.max) ? Int64(u) : nil
+        case .bool(let b): return b ? 1 : 0
+        case .text: return Int64(String(decoding: text, as: UTF8.self))
+        default: return nil
         }
     }
 }
 
-/// Per layout, for one view: the field slots of its rule set resolved to leaves, and the leaves of the
-/// fields every event is indexed by.
+/// One field value prepared for matching: its raw UTF-8 text and the case-folded text, both in the
+/// view's ``TextArena`` (valid until the view moves to the next event). Plain data.
+struct FieldText {
+    var value: FieldScalar
+    var raw: UnsafeBufferPointer<UInt8>
+    var folded: UnsafeBufferPointer<UInt8>
+
+    init(_ value: EventValue, text: String, arena: TextArena) {
+        var text = text
+        self = text.withUTF8 { FieldText(FieldScalar(value), bytes: $0, arena: arena) }
+    }
+
+    init(_ value: FieldScalar, bytes: UnsafeBufferPointer<UInt8>, arena: TextArena) {
+        self.value = value
+        raw = arena.copy(bytes)
+        let n = raw.count
+        guard let base = raw.baseAddress, n > 0 else {
+            folded = raw
+            return
+        }
+        // ASCII, and upper-case letters, eight bytes at a time (bytes below 0x80 add without carries).
+        let text = UnsafeRawPointer(base)
+        var ascii = true
+        var upper = false
+        var i = 0
+        while i &+ 8 <= n {
+            let w = text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if w & 0x8080_8080_8080_8080 != 0 {
+                ascii = false
+                break
+            }
+            if FieldText.upperCase(w) != 0 { upper = true }
+            i &+= 8
+        }
+        if ascii {
+            while i < n {
+                let b = base[i]
+                if b >= 0x80 {
+                    ascii = false
+                    break
+                }
+                if b &- 0x41 < 26 { upper = true }
+                i &+= 1
+            }
+        }
+        if ascii && !upper {
+            folded = raw
+        } else if ascii {
+            let p = arena.allocate(n)
+            let out = UnsafeMutableRawPointer(p)
+            var i = 0
+            while i &+ 8 <= n {
+                let w = text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                out.storeBytes(of: w | FieldText.upperCase(w) >> 2, toByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
+            while i < n {
+                let b = base[i]
+                p[i] = b &- 0x41 < 26 ? b | 0x20 : b
+                i &+= 1
+            }
+            folded = UnsafeBufferPointer(start: p, count: n)
+        } else {
+            folded = CaseFolding.fold(Array(raw)).withUnsafeBufferPointer { arena.copy($0) }
+        }
+    }
+
+    /// 0x80 in each byte of `w` (all bytes below 0x80) that is an upper-case ASCII letter.
+    @inline(__always)
+    static func upperCase(_ w: UInt64) -> UInt64 {
+        let atLeastA = w &+ 0x3F3F_3F3F_3F3F_3F3F
+        let pastZ = w &+ 0x2525_2525_2525_2525
+        return atLeastA & ~pastZ & 0x8080_8080_8080_8080
+    }
+}
+
+/// Per layout, for one view: the field slots of its rule set resolved to leaves, the fixed leaves' values,
+/// and the leaves of the fields every event is indexed by.
 final class LayoutTables {
+    /// A leaf as the view reads it (plain data).
+    struct LeafInfo {
+        var isFixed: Bool
+        var kind: EventLayout.Kind
+        var scalar: FieldScalar
+        /// A fixed leaf's text in the layout's ``Events/EventLayout/text``.
+        var text: Range<Int32>
+    }
+
     /// Per slot: -2 while not resolved, -1 when the layout has no such field, else where its leaves are
     /// listed in ``lists`` (a count, then the leaf ids; -1 for a null).
     var slots: [Int32]
@@ -55,12 +130,29 @@ final class LayoutTables {
     let channel: EventLayout.Shape?
     let eventID: EventLayout.Shape?
     let provider: EventLayout.Shape?
+    let leafCount: Int
+    let leaves: UnsafeMutablePointer<LeafInfo>
+    /// The fixed leaves' text (the layout's, copied: read without reference counting).
+    let text: UnsafeMutablePointer<UInt8>
 
     init(_ layout: EventLayout, slotCount: Int) {
         slots = [Int32](repeating: -2, count: slotCount)
         channel = layout.value(forField: "Channel")
         eventID = layout.value(forField: "EventID")
         provider = layout.value(forField: "Provider_Name")
+        leafCount = layout.leaves.count
+        leaves = .allocate(capacity: max(1, leafCount))
+        for (i, leaf) in layout.leaves.enumerated() {
+            let scalar = layout.values[i].map(FieldScalar.init) ?? .text
+            (leaves + i).initialize(to: LeafInfo(isFixed: leaf.isFixed, kind: leaf.kind, scalar: scalar, text: leaf.range))
+        }
+        text = .allocate(capacity: max(1, layout.text.count))
+        for (i, b) in layout.text.enumerated() { text[i] = b }
+    }
+
+    deinit {
+        leaves.deallocate()
+        text.deallocate()
     }
 
     /// Resolves `slot` (field `name`) in `layout`.
@@ -87,13 +179,16 @@ final class LayoutTables {
 public final class EventView {
     /// The current event; empty while the view reads a layout's record.
     public private(set) var event: Event
-    /// The current record's layout and reader (layout mode), `nil` for an ``Events/Event``.
-    private(set) var layout: EventLayout?
-    private(set) var reader: (any EventLeafReader)?
-    var tables: LayoutTables?
+    /// The current record's layout and reader (layout mode), `nil` for an ``Events/Event``. Not retained:
+    /// both are only used while the record is current, and the reader's caches own the layout.
+    private(set) unowned(unsafe) var layout: EventLayout?
+    private(set) unowned(unsafe) var reader: (any EventLeafReader)?
+    /// The current layout's tables (owned by the layout).
+    unowned(unsafe) var tables: LayoutTables?
     /// Per leaf of the current layout: the generation in which its text was read, and the text.
-    var leafGeneration: [UInt32] = []
-    var leafTexts: [FieldText] = []
+    var leafCapacity = 0
+    var leafGeneration: UnsafeMutablePointer<UInt32>
+    var leafTexts: UnsafeMutablePointer<FieldText>
     var leafScratch: [UInt8] = []
     var lastRawChannelBytes: [UInt8] = []
     var lastRawProviderBytes: [UInt8] = []
@@ -104,14 +199,17 @@ public final class EventView {
     static let channelField = FieldName("Channel")
     static let eventIDField = FieldName("EventID")
     static let providerField = FieldName("Provider_Name")
-    var slotGeneration: [UInt32]
-    /// Per slot, the values of the current event when ``slotPresent`` says so (arrays reused).
-    var slotValues: [[FieldText]]
-    var slotPresent: [Bool]
+    /// Per slot: the generation in which its values were read, and the values (in the arena) when
+    /// ``slotPresent`` says the event has the field.
+    let slotGeneration: UnsafeMutablePointer<UInt32>
+    let slotValues: UnsafeMutablePointer<UnsafeBufferPointer<FieldText>>
+    let slotPresent: UnsafeMutablePointer<Bool>
+    /// Reused while an ``Events/Event``'s values are flattened.
+    var flattened: [FieldText] = []
     /// The bytes of the current event's prepared values.
     let arena = TextArena()
     var generation: UInt32 = 1
-    var keywordTexts: [FieldText] = []
+    var keywordTexts = UnsafeBufferPointer<FieldText>(start: nil, count: 0)
     var keywordGeneration: UInt32 = 0
     let scratch = RegexScratch()
     /// The event's channel (lower-cased) and event id, read once.
@@ -150,11 +248,27 @@ public final class EventView {
         scannedGeneration = [UInt32](repeating: 0, count: slotNames.count)
         passedGeneration = [UInt32](repeating: 0, count: unitCount)
         passedBits = [UInt8](repeating: 0, count: unitCount)
-        slotGeneration = [UInt32](repeating: 0, count: slotNames.count)
-        slotValues = [[FieldText]](repeating: [], count: slotNames.count)
-        slotPresent = [Bool](repeating: false, count: slotNames.count)
-        event = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
+        let slots = max(1, slotNames.count)
+        slotGeneration = .allocate(capacity: slots)
+        slotGeneration.initialize(repeating: 0, count: slots)
+        slotValues = .allocate(capacity: slots)
+        slotValues.initialize(repeating: UnsafeBufferPointer(start: nil, count: 0), count: slots)
+        slotPresent = .allocate(capacity: slots)
+        slotPresent.initialize(repeating: false, count: slots)
+        leafGeneration = .allocate(capacity: 1)
+        leafTexts = .allocate(capacity: 1)
+        event = EventView.emptyEvent
     }
+
+    deinit {
+        slotGeneration.deallocate()
+        slotValues.deallocate()
+        slotPresent.deallocate()
+        leafGeneration.deallocate()
+        leafTexts.deallocate()
+    }
+
+    static let emptyEvent = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
 
     /// Points the view at a new event.
     public func reset(_ event: Event) {
@@ -178,6 +292,9 @@ public final class EventView {
     }
 
     /// Points the view at the current record of `reader`, whose layout is `layout`.
+    ///
+    /// `reader` and `layout` must stay alive while the view reads this record (the reader's own caches
+    /// hold its layouts).
     public func reset(layout: EventLayout, reader: any EventLeafReader) {
         if self.layout == nil { event = EventView.emptyEvent }
         self.layout = layout
@@ -193,17 +310,13 @@ public final class EventView {
             layout.consumer = ObjectIdentifier(self)
         }
         tables = t
-        let count = layout.leaves.count
-        if leafGeneration.count < count {
-            leafGeneration += [UInt32](repeating: 0, count: count - leafGeneration.count)
-            leafTexts += [FieldText](repeating: FieldText.empty, count: count - leafTexts.count)
-        }
+        if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
         withText(of: t.channel) { setChannel($0) }
         if let node = t.eventID {
             hasEventID = true
-            if case .leaf(let i) = node, i >= 0 {
+            if case .leaf(let i) = node {
                 let v = leafText(Int(i))
-                eventID = v.value.intValue.map { Int($0) } ?? Int(String(decoding: v.raw, as: UTF8.self)) ?? -1
+                eventID = v.value.intValue(text: v.raw).map { Int($0) } ?? Int(String(decoding: v.raw, as: UTF8.self)) ?? -1
             } else {
                 eventID = -1
                 withText(of: node) { eventID = Int(String(decoding: $0, as: UTF8.self)) ?? -1 }
@@ -215,21 +328,39 @@ public final class EventView {
         withText(of: t.provider) { setProvider($0) }
     }
 
-    static let emptyEvent = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
+    func growLeaves(_ count: Int) {
+        let capacity = max(count, leafCapacity * 2, 64)
+        leafGeneration.deallocate()
+        leafTexts.deallocate()
+        leafGeneration = .allocate(capacity: capacity)
+        leafGeneration.initialize(repeating: 0, count: capacity)
+        leafTexts = .allocate(capacity: capacity)
+        leafCapacity = capacity
+    }
 
     func advance() {
         generation &+= 1
         if generation == 0 {
             generation = 1
-            for i in slotGeneration.indices { slotGeneration[i] = 0 }
+            for i in 0..<slotNames.count { slotGeneration[i] = 0 }
             for i in scannedGeneration.indices { scannedGeneration[i] = 0 }
             for i in passedGeneration.indices { passedGeneration[i] = 0 }
             for i in literalGeneration.indices { literalGeneration[i] = 0 }
             for i in activeKeys.indices { activeKeys[i] = 0 }
-            for i in leafGeneration.indices { leafGeneration[i] = 0 }
+            for i in 0..<leafCapacity { leafGeneration[i] = 0 }
             keywordGeneration = 0
         }
         arena.reset()
+    }
+
+    /// The index entries of the event's channel (cached while the channel stays the same).
+    func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.Candidates]? {
+        if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
+            cachedCandidates = rules.byChannelAndID[channel]
+            candidatesOwner = ObjectIdentifier(rules)
+            candidatesValid = true
+        }
+        return cachedCandidates
     }
 
     func setChannel<C: Collection<UInt8>>(_ raw: C) {
@@ -285,58 +416,78 @@ public final class EventView {
         }
     }
 
+    /// A null value (no text).
+    func nullText() -> FieldText {
+        FieldText(.null, bytes: UnsafeBufferPointer(start: nil, count: 0), arena: arena)
+    }
+
     /// The prepared text of leaf `i` of the current layout (-1: a null), read at most once per event.
+    @inline(__always)
     func leafText(_ i: Int) -> FieldText {
-        guard i >= 0, let layout else { return FieldText(.null, text: "", arena: arena) }
+        guard i >= 0, let tables else { return nullText() }
         if leafGeneration[i] == generation { return leafTexts[i] }
-        let t: FieldText = layout.leaves.withUnsafeBufferPointer { leaves in
-            if let v = leaves[i].value {
-                return leaves[i].text.withUnsafeBufferPointer { FieldText(v, bytes: $0, arena: arena) }
-            }
-            leafScratch.removeAll(keepingCapacity: true)
-            let v = reader!.appendText(ofLeaf: i, in: layout, into: &leafScratch)
-            return leafScratch.withUnsafeBufferPointer { FieldText(v, bytes: $0, arena: arena) }
+        let info = tables.leaves[i]
+        let t: FieldText
+        if info.isFixed {
+            let text = UnsafeBufferPointer(start: tables.text + Int(info.text.lowerBound), count: info.text.count)
+            t = FieldText(info.scalar, bytes: text, arena: arena)
+        } else {
+            t = readLeaf(i)
         }
         leafGeneration[i] = generation
-        leafTexts[i] = t
+        (leafTexts + i).initialize(to: t)
         return t
     }
 
-    /// Reads every leaf of the current record (what a reader does to deliver all of an event's values).
-    public func readAllLeaves() {
-        guard let layout else { return }
-        for i in layout.leaves.indices { _ = leafText(i) }
+    /// Reads substituted leaf `i` from the record.
+    @inline(never)
+    func readLeaf(_ i: Int) -> FieldText {
+        leafScratch.removeAll(keepingCapacity: true)
+        let v = reader!.appendText(ofLeaf: i, in: layout!, into: &leafScratch)
+        return leafScratch.withUnsafeBufferPointer { FieldText(FieldScalar(v), bytes: $0, arena: arena) }
     }
 
-    /// The index entries of the event's channel (cached while the channel stays the same).
-    func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.Candidates]? {
-        if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
-            cachedCandidates = rules.byChannelAndID[channel]
-            candidatesOwner = ObjectIdentifier(rules)
-            candidatesValid = true
+    /// Reads every substituted leaf of the current record (what a reader does to deliver all of an
+    /// event's values), without preparing them for matching.
+    public func readAllLeaves() {
+        guard let tables, let reader, let layout else { return }
+        for i in 0..<tables.leafCount where !tables.leaves[i].isFixed {
+            leafScratch.removeAll(keepingCapacity: true)
+            _ = reader.appendText(ofLeaf: i, in: layout, into: &leafScratch)
         }
-        return cachedCandidates
+    }
+
+    /// `values` copied into the arena (valid until the next event).
+    func store(_ values: [FieldText]) -> UnsafeBufferPointer<FieldText> {
+        let p = arena.allocate(FieldText.self, count: values.count)
+        for (k, v) in values.enumerated() { (p + k).initialize(to: v) }
+        return UnsafeBufferPointer(start: p, count: values.count)
     }
 
     /// The values of the field in `slot`, or `nil` when the event does not have it.
-    func values(_ slot: Int) -> [FieldText]? {
+    func values(_ slot: Int) -> UnsafeBufferPointer<FieldText>? {
         if slotGeneration[slot] != generation {
             slotGeneration[slot] = generation
-            slotValues[slot].removeAll(keepingCapacity: true)
             if let tables, let layout {
                 var at = tables.slots[slot]
                 if at == -2 { at = tables.resolve(slot, name: slotFields[slot], in: layout) }
                 if at >= 0 {
                     slotPresent[slot] = true
                     let start = Int(at) + 1
-                    let end = start + Int(tables.lists[Int(at)])
-                    for k in start..<end { slotValues[slot].append(leafText(Int(tables.lists[k]))) }
+                    let count = Int(tables.lists[Int(at)])
+                    let p = arena.allocate(FieldText.self, count: count)
+                    tables.lists.withUnsafeBufferPointer { lists in
+                        for k in 0..<count { (p + k).initialize(to: leafText(Int(lists[start + k]))) }
+                    }
+                    slotValues[slot] = UnsafeBufferPointer(start: p, count: count)
                 } else {
                     slotPresent[slot] = false
                 }
             } else if let value = parts.value(slotFields[slot], in: event) {
                 slotPresent[slot] = true
-                flatten(value, into: &slotValues[slot])
+                flattened.removeAll(keepingCapacity: true)
+                flatten(value, into: &flattened)
+                slotValues[slot] = store(flattened)
             } else {
                 slotPresent[slot] = false
             }
@@ -345,26 +496,26 @@ public final class EventView {
     }
 
     /// Values of a field looked up by name (not cached: `fieldref` and correlations).
-    func lookup(_ name: String) -> [FieldText]? {
+    func lookup(_ name: String) -> UnsafeBufferPointer<FieldText>? {
         if let layout {
             guard let node = layout.value(forField: name) else { return nil }
             var leaves: [Int32] = []
             EventLayout.flatten(node, into: &leaves)
-            return leaves.map { leafText(Int($0)) }
+            return store(leaves.map { leafText(Int($0)) })
         }
         guard let value = event.value(forField: name) else { return nil }
         var out: [FieldText] = []
         flatten(value, into: &out)
-        return out
+        return store(out)
     }
 
     func flatten(_ value: EventValue, into out: inout [FieldText]) {
         switch value {
         case .array(let items):
-            if items.isEmpty { out.append(FieldText(.null, text: "", arena: arena)) }
+            if items.isEmpty { out.append(nullText()) }
             for i in items { flatten(i, into: &out) }
         case .object(let o):
-            if let t = o["#text"] { flatten(t, into: &out) } else { out.append(FieldText(.null, text: "", arena: arena)) }
+            if let t = o["#text"] { flatten(t, into: &out) } else { out.append(nullText()) }
         case .string(let s):
             out.append(FieldText(value, text: s, arena: arena))
         default:
@@ -373,41 +524,35 @@ public final class EventView {
     }
 
     /// Every leaf value of the event, for keyword searches.
-    func keywords() -> [FieldText] {
+    func keywords() -> UnsafeBufferPointer<FieldText> {
         if keywordGeneration == generation { return keywordTexts }
         keywordGeneration = generation
-        keywordTexts.removeAll(keepingCapacity: true)
-        if let layout {
-            for i in layout.leaves.indices where layout.leaves[i].kind != .null || layout.leaves[i].value == nil {
+        var texts: [FieldText] = []
+        if let tables {
+            for i in 0..<tables.leafCount where !(tables.leaves[i].isFixed && tables.leaves[i].kind == .null) {
                 let t = leafText(i)
                 if case .null = t.value { continue }
-                keywordTexts.append(t)
+                texts.append(t)
             }
-            return keywordTexts
-        }
-        func walk(_ v: EventValue) {
-            switch v {
-            case .object(let o): for m in o { walk(m.value) }
-            case .array(let items): for i in items { walk(i) }
-            case .null: break
-            case .string(let s): keywordTexts.append(FieldText(v, text: s, arena: arena))
-            default: keywordTexts.append(FieldText(v, text: v.text ?? "", arena: arena))
+        } else {
+            func walk(_ v: EventValue) {
+                switch v {
+                case .object(let o): for m in o { walk(m.value) }
+                case .array(let items): for i in items { walk(i) }
+                case .null: break
+                case .string(let s): texts.append(FieldText(v, text: s, arena: arena))
+                default: texts.append(FieldText(v, text: v.text ?? "", arena: arena))
+                }
             }
+            walk(.object(event.fields))
         }
-        walk(.object(event.fields))
+        keywordTexts = store(texts)
         return keywordTexts
     }
 
     /// The text of a field (first value), for reports and correlations.
     public func text(ofField name: String) -> String? {
-        if layout != nil {
-            guard let values = lookup(name), !values.isEmpty else { return nil }
-            return values.map { String(decoding: $0.raw, as: UTF8.self) }.joined(separator: ",")
-        }
-        return event.value(forField: name).flatMap { v in
-            var out: [FieldText] = []
-            flatten(v, into: &out)
-            return out.isEmpty ? nil : out.map { String(decoding: $0.raw, as: UTF8.self) }.joined(separator: ",")
-        }
+        guard let values = lookup(name), !values.isEmpty else { return nil }
+        return values.map { String(decoding: $0.raw, as: UTF8.self) }.joined(separator: ",")
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A multi-pattern matcher (Aho–Corasick, compiled to a DFA over byte classes) for one field slot.
 ///
 /// Built from the required literals of every rule that tests the field; one pass over the field's folded
@@ -183,4 +189,248 @@ final class AhoCorasick: @unchecked Sendable {
 
     /// Memory held by the tables, in bytes.
     var byteCount: Int { table16.count * 2 + table32.count * 4 + outputs.count * 4 + outputStart.count * 4 + 256 }
+}
+
+/// Finds which of many literals occur in a text, for one field slot's prefilter: the literals' keys (as
+/// ``AhoCorasick/key(_:)`` cuts them) are found exactly, as the automaton finds them, but with tables that
+/// stay in the first-level cache whatever the number of literals.
+///
+/// Each key of four bytes or more is anchored on one of its 4-byte substrings, the one fewest keys share
+/// (`.exe` and `powe` are in hundreds of keys, so they are rarely anchors); shorter keys are their own
+/// anchors. A scan looks up every 1-, 2-, 3- and 4-byte window of the text in a bit set per window length,
+/// and only where a bit is set looks the window up in the anchor table and compares the keys anchored there.
+/// Keys with bytes above 0x7F go to an ``AhoCorasick`` automaton (which treats every such byte alike).
+///
+/// The text must be case-folded (``CaseFolding/fold(_:)``): keys are lower-cased ASCII.
+final class LiteralScanner: @unchecked Sendable {
+    // Sendable: immutable after init.
+
+    /// The patterns, as given (to check that a copy of a rule set may share this scanner).
+    let patterns: [[UInt8]]
+    /// Keys with bytes above 0x7F: their automaton, and their pattern ids.
+    let fallback: AhoCorasick?
+    let fallbackIDs: [Int32]
+    /// Per anchor length 1...4 (index 0...3): a bit set of the anchors' hashes (at ``bitStarts`` in
+    /// ``bits``), and its hash shift.
+    let bits: UnsafeMutablePointer<UInt64>
+    let bitStarts: (Int, Int, Int, Int)
+    let shifts: [UInt32]
+    /// Anchor lengths present (bit `n - 1` for length `n`).
+    let lengths: UInt8
+    /// Open-addressing table of anchors (`length << 32 | bytes`, 0 for an empty slot), with each anchor's
+    /// range in ``entries``.
+    let tableKeys: UnsafeMutablePointer<UInt64>
+    let tableStarts: UnsafeMutablePointer<Int32>
+    let tableMask: Int
+    /// Per anchored key: its pattern id and the anchor's offset in the key (`id << 32 | offset`), each
+    /// anchor's run ended by -1.
+    let entries: UnsafeMutablePointer<Int64>
+    /// Keys by pattern id, flat.
+    let keyBytes: UnsafeMutablePointer<UInt8>
+    let keyStarts: UnsafeMutablePointer<Int32>
+    /// The tables are read through pointers: a scan touches no reference counts.
+    private let storage: [UnsafeMutableRawPointer]
+
+    deinit {
+        for p in storage { p.deallocate() }
+    }
+
+    /// A copy of `array` that this scanner owns.
+    private static func own<T>(_ array: [T], _ storage: inout [UnsafeMutableRawPointer]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
+        _ = UnsafeMutableBufferPointer(start: p, count: array.count).initialize(from: array)
+        storage.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    static let multiplier: UInt32 = 0x9E37_79B1
+
+    @inline(__always)
+    static func hash(_ gram: UInt32, shift: UInt32) -> Int {
+        Int((gram &* multiplier) >> shift)
+    }
+
+    @inline(__always)
+    static func slot(_ key: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
+    init(patterns: [[UInt8]]) {
+        self.patterns = patterns
+        var keys: [[UInt8]] = []
+        var fallbackPatterns: [[UInt8]] = []
+        var fallbackIDs: [Int32] = []
+        var keyBytes: [UInt8] = []
+        var keyStarts: [Int32] = [0]
+        for (id, p) in patterns.enumerated() {
+            let key = AhoCorasick.key(p).map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+            if key.isEmpty || key.contains(where: { $0 >= 0x80 }) {
+                fallbackPatterns.append(p)
+                fallbackIDs.append(Int32(id))
+                keys.append([])
+            } else {
+                keys.append(key)
+            }
+            keyBytes += keys[id]
+            keyStarts.append(Int32(keyBytes.count))
+        }
+        var storage: [UnsafeMutableRawPointer] = []
+        self.keyBytes = LiteralScanner.own(keyBytes, &storage)
+        self.keyStarts = LiteralScanner.own(keyStarts, &storage)
+        self.fallbackIDs = fallbackIDs
+        fallback = fallbackPatterns.isEmpty ? nil : AhoCorasick(patterns: fallbackPatterns)
+        @inline(__always) func gram(_ k: [UInt8], _ at: Int, _ n: Int) -> UInt32 {
+            var g: UInt32 = 0
+            for j in 0..<n { g |= UInt32(k[at + j]) << (8 * UInt32(j)) }
+            return g
+        }
+        // How many keys hold each 4-byte string: the rarest one of a key is its anchor.
+        var shared: [UInt32: Int] = [:]
+        for k in keys where k.count >= 4 {
+            var seen = Set<UInt32>()
+            for at in 0...(k.count - 4) where seen.insert(gram(k, at, 4)).inserted { shared[gram(k, at, 4), default: 0] += 1 }
+        }
+        var anchors: [UInt64: [Int64]] = [:]
+        var order: [UInt64] = []
+        for (id, k) in keys.enumerated() where !k.isEmpty {
+            let length = min(4, k.count)
+            var best = 0
+            if k.count > 4 {
+                for at in 1...(k.count - 4) where shared[gram(k, at, 4)]! < shared[gram(k, best, 4)]! { best = at }
+            }
+            let anchor = UInt64(length) << 32 | UInt64(gram(k, best, length))
+            if anchors[anchor] == nil { order.append(anchor) }
+            anchors[anchor, default: []].append(Int64(id) << 32 | Int64(best))
+        }
+        var perLength = [Int](repeating: 0, count: 4)
+        for a in order { perLength[Int(a >> 32) - 1] += 1 }
+        var bits: [[UInt64]] = []
+        var shifts: [UInt32] = []
+        var lengths: UInt8 = 0
+        for n in 0..<4 {
+            // About 16 bits per anchor, so few windows pass the bit test by chance.
+            var log2 = 10
+            while log2 < 19 && (1 << log2) < perLength[n] * 16 { log2 += 1 }
+            if n == 1 { log2 = 16 }  // two bytes index the set directly
+            if n == 0 { log2 = 8 }
+            bits.append([UInt64](repeating: 0, count: (1 << log2) / 64))
+            shifts.append(UInt32(32 - log2))
+            if perLength[n] > 0 { lengths |= 1 << UInt8(n) }
+        }
+        var size = 16
+        while size < order.count * 2 { size <<= 1 }
+        var tableKeys = [UInt64](repeating: 0, count: size)
+        var tableStarts = [Int32](repeating: 0, count: size)
+        var entries: [Int64] = []
+        for a in order {
+            let n = Int(a >> 32) - 1
+            let g = UInt32(truncatingIfNeeded: a)
+            let h = LiteralScanner.index(g, length: n + 1, shift: shifts[n])
+            bits[n][h >> 6] |= 1 << UInt64(h & 63)
+            var s = LiteralScanner.slot(a, mask: size - 1)
+            while tableKeys[s] != 0 { s = (s + 1) & (size - 1) }
+            tableKeys[s] = a
+            tableStarts[s] = Int32(entries.count)
+            entries += anchors[a]!
+            // Each anchor's entries end where the next one's start: a terminator keeps them apart.
+            entries.append(-1)
+        }
+        let flat = bits[0] + bits[1] + bits[2] + bits[3]
+        self.bits = LiteralScanner.own(flat, &storage)
+        bitStarts = (0, bits[0].count, bits[0].count + bits[1].count, bits[0].count + bits[1].count + bits[2].count)
+        self.shifts = shifts
+        self.lengths = lengths
+        self.tableKeys = LiteralScanner.own(tableKeys, &storage)
+        self.tableStarts = LiteralScanner.own(tableStarts, &storage)
+        self.tableMask = size - 1
+        self.entries = LiteralScanner.own(entries, &storage)
+        self.storage = storage
+    }
+
+    /// The bit of a window of `length` bytes (`gram`, little-endian) in its set.
+    @inline(__always)
+    static func index(_ gram: UInt32, length: Int, shift: UInt32) -> Int {
+        switch length {
+        case 1, 2: return Int(gram)
+        default: return hash(gram, shift: shift)
+        }
+    }
+
+    /// Calls `found` with the id of every pattern whose key occurs in `text` (possibly more than once).
+    ///
+    /// `text` is case-folded.
+    @inline(__always)
+    func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int32) -> Void) {
+        if let fallback {
+            fallbackIDs.withUnsafeBufferPointer { ids in fallback.scan(text) { found(ids[Int($0)]) } }
+        }
+        guard lengths != 0, let base = text.baseAddress, text.count > 0 else { return }
+        run(base, text.count, bits + bitStarts.0, bits + bitStarts.1, bits + bitStarts.2, bits + bitStarts.3, found)
+    }
+
+    @inline(__always)
+    private func run(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ b1: UnsafeMutablePointer<UInt64>, _ b2: UnsafeMutablePointer<UInt64>,
+        _ b3: UnsafeMutablePointer<UInt64>, _ b4: UnsafeMutablePointer<UInt64>, _ found: (Int32) -> Void
+    ) {
+        let s3 = shifts[2]
+        let s4 = shifts[3]
+        let has1 = lengths & 1 != 0
+        let has2 = lengths & 2 != 0
+        let has3 = lengths & 4 != 0
+        let has4 = lengths & 8 != 0
+        @inline(__always) func test(_ b: UnsafeMutablePointer<UInt64>, _ h: Int) -> Bool {
+            b[h &>> 6] & (1 &<< UInt64(h & 63)) != 0
+        }
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        // Windows of four bytes (and the shorter ones starting at the same place).
+        while i &+ 4 <= n {
+            let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+            if has4 && test(b4, LiteralScanner.hash(w, shift: s4)) { verify(4, w, at: i, p, n, found) }
+            if has1 && test(b1, Int(w & 0xFF)) { verify(1, w & 0xFF, at: i, p, n, found) }
+            if has2 && test(b2, Int(w & 0xFFFF)) { verify(2, w & 0xFFFF, at: i, p, n, found) }
+            if has3 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3)) {
+                verify(3, w & 0xFF_FFFF, at: i, p, n, found)
+            }
+            i &+= 1
+        }
+        // The last windows, shorter than four bytes.
+        while i < n {
+            let left = n &- i
+            var w = UInt32(p[i])
+            if left > 1 { w |= UInt32(p[i &+ 1]) << 8 }
+            if left > 2 { w |= UInt32(p[i &+ 2]) << 16 }
+            if has1 && test(b1, Int(w & 0xFF)) { verify(1, w & 0xFF, at: i, p, n, found) }
+            if has2 && left > 1 && test(b2, Int(w & 0xFFFF)) { verify(2, w & 0xFFFF, at: i, p, n, found) }
+            if has3 && left > 2 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3)) {
+                verify(3, w & 0xFF_FFFF, at: i, p, n, found)
+            }
+            i &+= 1
+        }
+    }
+
+    /// The keys anchored on window `gram` (`length` bytes at `i`) that occur where the anchor puts them.
+    @inline(never)
+    private func verify(
+        _ length: UInt64, _ gram: UInt32, at i: Int, _ p: UnsafePointer<UInt8>, _ n: Int, _ found: (Int32) -> Void
+    ) {
+        let key = length << 32 | UInt64(gram)
+        var s = LiteralScanner.slot(key, mask: tableMask)
+        while tableKeys[s] != key {
+            if tableKeys[s] == 0 { return }
+            s = (s &+ 1) & tableMask
+        }
+        var e = Int(tableStarts[s])
+        while entries[e] >= 0 {
+            let id = Int(entries[e] >> 32)
+            let start = i &- Int(entries[e] & 0xFFFF_FFFF)
+            e &+= 1
+            let k0 = Int(keyStarts[id])
+            let count = Int(keyStarts[id &+ 1]) &- k0
+            if start < 0 || start &+ count > n { continue }
+            if count > Int(length) && memcmp(p + start, keyBytes + k0, count) != 0 { continue }
+            found(Int32(id))
+        }
+    }
 }

@@ -98,9 +98,9 @@ final class FieldNode: ProgramNode {
             // Literals found by the slot's automaton answer `contains` without searching again.
             let g = view.generation
             if view.scannedGeneration[slot] != g { view.scanner?.scan(slot, view) }
-            guard let values = view.values(slot) else { return false }
+            guard let vb = view.values(slot) else { return false }
             return view.literalGeneration.withUnsafeBufferPointer { found in
-                values.withUnsafeBufferPointer { vb in
+                do {
                     for (gi, group) in groups.enumerated() {
                         let ids = literalIndices[gi]
                         var groupHit = false
@@ -126,8 +126,8 @@ final class FieldNode: ProgramNode {
             }
         }
         if let groups {
-            guard let values = view.values(slot) else { return false }
-            return values.withUnsafeBufferPointer { vb in
+            guard let vb = view.values(slot) else { return false }
+            do {
                 for g in groups {
                     let groupHit = g.withUnsafeBufferPointer { pb -> Bool in
                         for i in 0..<vb.count {

@@ -39,7 +39,7 @@ public final class RuleSet: @unchecked Sendable {
 
     /// The multi-pattern prefilter of one slot: its automaton and, per pattern, the units requiring it.
     struct SlotFilter {
-        var automaton: AhoCorasick
+        var automaton: LiteralScanner
         var units: [[Int32]]
         /// Where this slot's literals start in the flat literal table of ``EventView``.
         var literalBase: Int
@@ -79,7 +79,7 @@ public final class RuleSet: @unchecked Sendable {
     let keyCount: Int
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
-    let automata: [AhoCorasick?]
+    let automata: [LiteralScanner?]
     let literalBases: [Int]
     /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it, as
     /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
@@ -279,7 +279,7 @@ public final class RuleSet: @unchecked Sendable {
             // A copy for another worker builds the same patterns in the same order: it shares the
             // (read-only, large) automata of the original.
             let shared = source?.slotFilters[slot]?.automaton
-            let automaton = shared.flatMap { $0.patterns == entry.patterns ? $0 : nil } ?? AhoCorasick(patterns: entry.patterns)
+            let automaton = shared.flatMap { $0.patterns == entry.patterns ? $0 : nil } ?? LiteralScanner(patterns: entry.patterns)
             slotFilters[slot] = SlotFilter(automaton: automaton, units: entry.units, literalBase: literalBase)
             literalBase += entry.patterns.count
         }
@@ -385,10 +385,8 @@ public final class RuleSet: @unchecked Sendable {
         let base = literalBases[slot]
         var hits = view.hits
         view.hits = []
-        values.withUnsafeBufferPointer { values in
-            withMarks(view, base: base, hits: &hits) { mark in
-                for i in values.indices { automaton.scan(values[i].folded, mark) }
-            }
+        withMarks(view, base: base, hits: &hits) { mark in
+            for i in values.indices { automaton.scan(values[i].folded, mark) }
         }
         view.hits = hits
     }
@@ -443,11 +441,15 @@ public final class RuleSet: @unchecked Sendable {
         withMarks(view, base: literalBases[slot], hits: &hits) { mark in
             func scanText(_ text: UnsafeBufferPointer<UInt8>) {
                 var ascii = true
-                for b in text where b >= 0x80 {
-                    ascii = false
-                    break
+                var upper = false
+                for b in text {
+                    if b >= 0x80 {
+                        ascii = false
+                        break
+                    }
+                    if b &- 0x41 < 26 { upper = true }
                 }
-                if ascii {
+                if ascii && !upper {
                     automaton.scan(text, mark)
                 } else {
                     CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
@@ -477,11 +479,11 @@ public final class RuleSet: @unchecked Sendable {
                 var s = v.text ?? ""
                 s.withUTF8(scanText)
             }
-            if let layout = view.layout {
+            if let tables = view.tables {
                 // The same values, leaf by leaf; only the leaves of the kinds scanned are read.
-                for i in layout.leaves.indices {
+                for i in 0..<tables.leafCount {
                     let scanned: Bool
-                    switch layout.leaves[i].kind {
+                    switch tables.leaves[i].kind {
                     case .null: scanned = false
                     case .text, .timeOrText: scanned = true
                     case .integer: scanned = kinds.integers
