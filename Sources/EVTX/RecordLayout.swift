@@ -91,6 +91,9 @@ struct LayoutRecorder: ShapeSink {
         case ValueType.binary: return .binary
         case ValueType.filetime: return .timestamp
         case ValueType.systemtime: return .timeOrText
+        case ValueType.guid: return .guid
+        case ValueType.sid: return .sid
+        case ValueType.sizeT, ValueType.hexInt32, ValueType.hexInt64: return .hex
         default: return .text
         }
     }
@@ -302,6 +305,21 @@ extension BinXMLDecoder {
     }
 }
 
+extension BinXMLDecoder {
+    /// The UTF-16LE bytes of substituted leaf `i` when it is one string value; see
+    /// ``Events/EventLeafReader``.
+    mutating func utf16TextInPlace(ofLeaf i: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
+        layout.leaves.withUnsafeBufferPointer { leaves in
+            let leaf = leaves[i]
+            guard leaf.typed, !leaf.isFixed else { return nil }
+            guard let n = layout.parts.withUnsafeBufferPointer({ node($0[Int(leaf.range.lowerBound)]) }),
+                n.kind == .value, n.type == ValueType.string
+            else { return nil }
+            return UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
+        }
+    }
+}
+
 extension Template {
     /// Whether a stored signature is the current one.
     @inline(__always)
@@ -329,5 +347,9 @@ extension Template {
 extension EVTXChunkParser: EventLeafReader {
     public func appendText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout [UInt8]) -> EventValue {
         decoder.appendTextInPlace(ofLeaf: leaf, in: layout, into: &out)
+    }
+
+    public func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
+        decoder.utf16TextInPlace(ofLeaf: leaf, in: layout)
     }
 }

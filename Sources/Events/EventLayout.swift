@@ -20,8 +20,14 @@ public final class EventLayout {
     /// What kind of ``EventValue`` a leaf holds (known from the value types, not the values).
     public enum Kind: UInt8 {
         case null
-        /// A string, GUID or SID (or text made of several values).
+        /// A string (or text made of several values).
         case text
+        /// A GUID (upper-case hex digits and dashes).
+        case guid
+        /// A SID (`S-1-…`).
+        case sid
+        /// A hexadecimal integer (`0x…`).
+        case hex
         case integer
         case double
         case timestamp
@@ -58,6 +64,8 @@ public final class EventLayout {
             case .timestamp: return .timestamp
             case .binary: return .binary
             case .bool: return .boolean
+            case .guid: return .guid
+            case .sid: return .sid
             default: return .text
             }
         }
@@ -191,4 +199,9 @@ public protocol EventLeafReader: AnyObject {
     /// ``EventValue/text`` gives for the value an ``Event`` would hold there) and returns that value's
     /// kind: the value itself for numbers, booleans, times and binary; `.string("")` for text of any kind.
     func appendText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout [UInt8]) -> EventValue
+
+    /// The UTF-16LE bytes of substituted leaf `leaf` of `layout` for the current record when the leaf is
+    /// one string value (its text is these units up to the first NUL, unpaired surrogates replaced), else
+    /// `nil`. Valid while the record is current.
+    func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer?
 }

@@ -327,7 +327,12 @@ public final class Hunter: Sendable {
                         view.reset(layout: layout, reader: record.leafReader)
                         if self.readsAllFields { view.readAllLeaves() }
                         let matched = rules.matches(view)
-                        if !matched.isEmpty { self.report(matched, record.event(file: path), view: view, into: &r) }
+                        if !matched.isEmpty {
+                            let source = EventSource(file: path, recordID: record.recordID, offset: record.offset)
+                            self.report(matched, timestamp: record.timestamp, source: source, view: view, into: &r) {
+                                view.dataFields()
+                            }
+                        }
                     } else {
                         self.process(record.event(file: path), rules: rules, view: view, into: &r)
                     }
@@ -362,25 +367,38 @@ public final class Hunter: Sendable {
 
     /// Sightings (and correlation events) for the rules `matched` by the view's current event, `event`.
     func report(_ matched: [Int], _ event: Event, view: EventView, into r: inout ItemResult) {
+        report(matched, timestamp: event.timestamp, source: event.source, view: view, into: &r) {
+            Hunter.dataFields(event)
+        }
+    }
+
+    /// Sightings for the rules `matched` by the view's current event, which happened at `timestamp` and
+    /// came from `source`; `fields` gives its data fields (asked once, and only when a sighting is made).
+    func report(
+        _ matched: [Int], timestamp: Timestamp?, source: EventSource, view: EventView, into r: inout ItemResult,
+        fields: () -> [(String, String)]
+    ) {
+        var dataFields: [(String, String)]?
         for i in matched {
             let rule = ruleSet.rules[i]
             if let need = correlationFields[i] {
                 var values: [String: String] = [:]
                 for f in need { values[f] = view.text(ofField: f) }
                 r.correlationEvents.append(
-                    CorrelationEvent(rule: i, timestamp: event.timestamp, values: values, reference: r.correlationRecords.count))
+                    CorrelationEvent(rule: i, timestamp: timestamp, values: values, reference: r.correlationRecords.count))
                 r.correlationRecords.append(
-                    (SightingRecord(file: event.source.file, recordID: event.source.recordID, line: event.source.line),
+                    (SightingRecord(file: source.file, recordID: source.recordID, line: source.line),
                         view.text(ofField: "Computer") ?? ""))
             }
             if suppressed.contains(i) { continue }
+            if dataFields == nil { dataFields = fields() }
             r.sightings.append(
                 Sighting(
                     ruleID: rule.id ?? rule.name ?? rule.title, title: rule.title, level: rule.level ?? .informational,
-                    tags: rule.tags, attack: rule.attackTechniques, timestamp: event.timestamp,
+                    tags: rule.tags, attack: rule.attackTechniques, timestamp: timestamp,
                     computer: view.text(ofField: "Computer") ?? "", channel: view.text(ofField: "Channel") ?? "",
-                    eventID: view.eventID >= 0 ? view.eventID : nil, recordID: event.source.recordID,
-                    file: event.source.file, fields: Hunter.dataFields(event)))
+                    eventID: view.eventID >= 0 ? view.eventID : nil, recordID: source.recordID,
+                    file: source.file, fields: dataFields ?? []))
         }
     }
 
@@ -400,7 +418,8 @@ public final class Hunter: Sendable {
     }
 
     /// The event's data fields as text: `EventData`/`UserData` members for Windows events, the top-level
-    /// members (and `winlog.event_data`) otherwise.
+    /// members (and `winlog.event_data`) otherwise. (``Sigma/EventView/dataFields()`` reads the same from a
+    /// layout's record.)
     public static func dataFields(_ event: Event) -> [(String, String)] {
         var out: [(String, String)] = []
         func add(_ o: EventObject, prefix: String = "") {

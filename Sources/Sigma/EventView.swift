@@ -155,6 +155,22 @@ final class LayoutTables {
         text.deallocate()
     }
 
+    /// Per fixed leaf: 0 while not known, 1 when its text holds no keyword literal, 2 when it may.
+    var keywordStates: [UInt8] = []
+
+    /// Whether fixed leaf `i`'s text holds none of the literals of `keywords` (the keyword scanner).
+    func keywordFree(_ i: Int, _ keywords: LiteralScanner) -> Bool {
+        if keywordStates.isEmpty { keywordStates = [UInt8](repeating: 0, count: leafCount) }
+        if keywordStates[i] == 0 {
+            var found = false
+            let r = leaves[i].text
+            let folded = CaseFolding.fold(Array(UnsafeBufferPointer(start: text + Int(r.lowerBound), count: r.count)))
+            folded.withUnsafeBufferPointer { keywords.scan($0) { _ in found = true } }
+            keywordStates[i] = found ? 2 : 1
+        }
+        return keywordStates[i] == 1
+    }
+
     /// Resolves `slot` (field `name`) in `layout`.
     func resolve(_ slot: Int, name: FieldName, in layout: EventLayout) -> Int32 {
         var at: Int32 = -1
@@ -548,6 +564,37 @@ public final class EventView {
         }
         keywordTexts = store(texts)
         return keywordTexts
+    }
+
+    /// The data fields of the current layout's record as text, as `Hunter.dataFields` reads them from an
+    /// ``Events/Event``: the members of `EventData` and of each `UserData` child, an object's `#text`
+    /// standing for it, other objects (but `#attributes`) giving dotted names. Empty for an ``Events/Event``.
+    public func dataFields() -> [(String, String)] {
+        var out: [(String, String)] = []
+        guard let layout, case .object(let root)? = layout.fields.first?.value else { return out }
+        func text(_ node: EventLayout.Shape) -> String {
+            var bytes: [UInt8] = []
+            appendText(of: node, into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        func add(_ o: [(key: String, value: EventLayout.Shape)], prefix: String = "") {
+            for m in o {
+                if case .object(let inner) = m.value {
+                    if let t = inner.first(where: { $0.key == "#text" }) {
+                        out.append((prefix + m.key, text(t.value)))
+                    } else if m.key != "#attributes" {
+                        add(inner, prefix: prefix + m.key + ".")
+                    }
+                } else {
+                    out.append((prefix + m.key, text(m.value)))
+                }
+            }
+        }
+        if case .object(let d)? = root.first(where: { $0.key == "EventData" })?.value { add(d) }
+        if case .object(let u)? = root.first(where: { $0.key == "UserData" })?.value {
+            for child in u { if case .object(let o) = child.value { add(o) } }
+        }
+        return out
     }
 
     /// The text of a field (first value), for reports and correlations.

@@ -230,13 +230,16 @@ final class LiteralScanner: @unchecked Sendable {
     let keyStarts: UnsafeMutablePointer<Int32>
     /// The tables are read through pointers: a scan touches no reference counts.
     private let storage: [UnsafeMutableRawPointer]
+    /// For text still in UTF-16LE: a filter on the keys' anchors (when every key is ASCII, at least four
+    /// bytes long).
+    let utf16: UTF16Filter?
 
     deinit {
         for p in storage { p.deallocate() }
     }
 
     /// A copy of `array` that this scanner owns.
-    private static func own<T>(_ array: [T], _ storage: inout [UnsafeMutableRawPointer]) -> UnsafeMutablePointer<T> {
+    static func own<T>(_ array: [T], _ storage: inout [UnsafeMutableRawPointer]) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
         _ = UnsafeMutableBufferPointer(start: p, count: array.count).initialize(from: array)
         storage.append(UnsafeMutableRawPointer(p))
@@ -344,6 +347,11 @@ final class LiteralScanner: @unchecked Sendable {
         self.tableStarts = LiteralScanner.own(tableStarts, &storage)
         self.tableMask = size - 1
         self.entries = LiteralScanner.own(entries, &storage)
+        if fallbackPatterns.isEmpty && !keys.isEmpty && keys.allSatisfy({ $0.count >= 4 }) {
+            utf16 = UTF16Filter(keys.map { Array($0.prefix(4)) }, &storage)
+        } else {
+            utf16 = nil
+        }
         self.storage = storage
     }
 
@@ -432,5 +440,81 @@ final class LiteralScanner: @unchecked Sendable {
             if count > Int(length) && memcmp(p + start, keyBytes + k0, count) != 0 { continue }
             found(Int32(id))
         }
+    }
+}
+
+/// Tells whether UTF-16LE text may hold one of a set of ASCII keys (each at least four characters long),
+/// without decoding it: each key's first four characters are an anchor, and every four-character window
+/// of the text is looked up among the anchors, its letters folded by setting bit 0x20 (a folding that
+/// maps both cases of a letter alike, and some other characters together: a necessary condition). Text
+/// with a character above 0x7F (whose case folding may produce ASCII) always may.
+struct UTF16Filter {
+    let bits: UnsafeMutablePointer<UInt64>
+    let shift: UInt64
+    /// The anchors (folded windows), open addressing; 0 for an empty slot.
+    let anchors: UnsafeMutablePointer<UInt64>
+    let mask: Int
+
+    static let fold: UInt64 = 0x0020_0020_0020_0020
+
+    init(_ windows: [[UInt8]], _ storage: inout [UnsafeMutableRawPointer]) {
+        var values = Set<UInt64>()
+        for w in windows {
+            var v: UInt64 = 0
+            for (k, b) in w.enumerated() { v |= UInt64(b | 0x20) << (16 * UInt64(k)) }
+            values.insert(v)
+        }
+        var log2 = 10
+        while log2 < 16 && (1 << log2) < values.count * 64 { log2 += 1 }
+        shift = UInt64(64 - log2)
+        var bits = [UInt64](repeating: 0, count: (1 << log2) / 64)
+        var size = 16
+        while size < values.count * 2 { size <<= 1 }
+        var table = [UInt64](repeating: 0, count: size)
+        for v in values.sorted() {
+            let h = UTF16Filter.hash(v, shift: shift)
+            bits[h >> 6] |= 1 << UInt64(h & 63)
+            var s = UTF16Filter.hash(v, shift: 40) & (size - 1)
+            while table[s] != 0 { s = (s + 1) & (size - 1) }
+            table[s] = v
+        }
+        self.bits = LiteralScanner.own(bits, &storage)
+        anchors = LiteralScanner.own(table, &storage)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    static func hash(_ v: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// Whether `text` (UTF-16LE) may hold a key: false only when it certainly holds none.
+    @inline(__always)
+    func mayContain(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        let units = text.count / 2
+        var j = 0
+        while j &+ 4 <= units {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt64.self))
+            if w & 0xFF80_FF80_FF80_FF80 != 0 { return true }
+            let v = w | UTF16Filter.fold
+            let h = UTF16Filter.hash(v, shift: shift)
+            if bits[h &>> 6] & (1 &<< UInt64(h & 63)) != 0 && isAnchor(v) { return true }
+            j &+= 1
+        }
+        while j < units {
+            if base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt16.self) >= 0x80 { return true }
+            j &+= 1
+        }
+        return false
+    }
+
+    func isAnchor(_ v: UInt64) -> Bool {
+        var s = UTF16Filter.hash(v, shift: 40) & mask
+        while anchors[s] != 0 {
+            if anchors[s] == v { return true }
+            s = (s &+ 1) & mask
+        }
+        return false
     }
 }

@@ -486,6 +486,9 @@ public final class RuleSet: @unchecked Sendable {
                     switch tables.leaves[i].kind {
                     case .null: scanned = false
                     case .text, .timeOrText: scanned = true
+                    case .guid: scanned = kinds.guids
+                    case .sid: scanned = kinds.sids
+                    case .hex: scanned = kinds.hex
                     case .integer: scanned = kinds.integers
                     case .double: scanned = kinds.doubles
                     case .timestamp: scanned = kinds.timestamps
@@ -493,6 +496,15 @@ public final class RuleSet: @unchecked Sendable {
                     case .boolean: scanned = kinds.booleans
                     }
                     guard scanned else { continue }
+                    if tables.leaves[i].isFixed {
+                        // The template's own text: scanned once per layout.
+                        if tables.keywordFree(i, automaton) { continue }
+                    } else if let filter = automaton.utf16, let text = view.reader?.utf16Text(ofLeaf: i, in: view.layout!),
+                        !filter.mayContain(text)
+                    {
+                        // A string value still in UTF-16 that cannot hold a literal is not decoded.
+                        continue
+                    }
                     let t = view.leafText(i)
                     switch t.value {
                     case .null: continue
@@ -516,6 +528,9 @@ public final class RuleSet: @unchecked Sendable {
         var timestamps = true
         var binary = true
         var booleans = true
+        var guids = true
+        var sids = true
+        var hex = true
 
         init() {}
 
@@ -529,6 +544,9 @@ public final class RuleSet: @unchecked Sendable {
             timestamps = within("0123456789-:.tz")
             binary = within("0123456789abcdef")
             booleans = within("truefals")
+            guids = within("0123456789abcdef-")
+            sids = within("s0123456789-")
+            hex = within("0123456789abcdefx")
         }
     }
 
