@@ -45,7 +45,7 @@ public struct EVTXRecord: ~Copyable {
     }
 
     /// Reads the leaves of ``layout`` for this record (valid during the callback).
-    public var leafReader: any EventLeafReader { parser }
+    public var leafReader: EventLeafReader { parser }
 
     /// The record as an ``Events/Event`` read from `file`.
     public func event(file: String) -> Event {
@@ -59,7 +59,7 @@ public struct EVTXRecord: ~Copyable {
 }
 
 /// Parses chunks of EVTX files; one parser per thread, reused from chunk to chunk.
-public final class EVTXChunkParser {
+public final class EVTXChunkParser: EventLeafReader {
     let buffer: UnsafeMutableRawBufferPointer
     var decoder = BinXMLDecoder()
     /// Builds typed fields (``EVTXRecord/fields``); kept for its buffers.
@@ -79,9 +79,17 @@ public final class EVTXChunkParser {
     public var recoversSlack = false
 
     /// Makes a parser with its own 64 KiB chunk buffer and decoder caches.
-    public init() {
+    public override init() {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EVTXFile.chunkSize, alignment: 16)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    public override func writeText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout LeafTextBuffer) -> EventScalar {
+        decoder.appendTextInPlace(ofLeaf: leaf, in: layout, into: &out)
+    }
+
+    public override func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
+        decoder.utf16TextInPlace(ofLeaf: leaf, in: layout)
     }
 
     deinit {

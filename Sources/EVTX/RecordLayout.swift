@@ -262,31 +262,30 @@ extension BinXMLDecoder {
 
     /// ``appendText(ofLeaf:in:into:)`` through a modify access: on the decoder stored in its parser (a
     /// class), a non-mutating call would copy the whole decoder first.
-    mutating func appendTextInPlace(ofLeaf i: Int, in layout: EventLayout, into out: inout [UInt8]) -> EventValue {
+    mutating func appendTextInPlace(ofLeaf i: Int, in layout: EventLayout, into out: inout LeafTextBuffer) -> EventScalar {
         appendText(ofLeaf: i, in: layout, into: &out)
     }
 
     /// Appends the text of substituted leaf `i` of `layout` for the current record; see
     /// ``Events/EventLeafReader``.
-    func appendText(ofLeaf i: Int, in layout: EventLayout, into out: inout [UInt8]) -> EventValue {
+    func appendText<O: ByteSink>(ofLeaf i: Int, in layout: EventLayout, into out: inout O) -> EventScalar {
         layout.leaves.withUnsafeBufferPointer { leaves in
             layout.parts.withUnsafeBufferPointer { parts in
                 let leaf = leaves[i]
                 if leaf.typed {
-                    guard let n = node(parts[Int(leaf.range.lowerBound)]) else { return .string("") }
+                    guard let n = node(parts[Int(leaf.range.lowerBound)]) else { return .text }
                     switch n.type {
                     case ValueType.int8...ValueType.uint64, ValueType.bool:
                         appendScalarText(n, into: &out, escape: .none)
-                        return typedValue(n)
+                        return EventScalar(typedValue(n))
                     case ValueType.real32, ValueType.real64, ValueType.filetime, ValueType.systemtime:
                         // `EventValue.text` writes these unlike the JSON text (digits, fraction).
                         let v = typedValue(n)
                         out.append(contentsOf: (v.text ?? "").utf8)
-                        if case .string = v { return .string("") }
-                        return v
+                        return EventScalar(v)
                     default:
                         appendScalarText(n, into: &out, escape: .none)
-                        return .string("")
+                        return .text
                     }
                 }
                 for k in leaf.range {
@@ -299,7 +298,7 @@ extension BinXMLDecoder {
                         appendText(n, into: &out, escape: .none)
                     }
                 }
-                return .string("")
+                return .text
             }
         }
     }
@@ -344,12 +343,36 @@ extension Template {
     }
 }
 
-extension EVTXChunkParser: EventLeafReader {
-    public func appendText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout [UInt8]) -> EventValue {
-        decoder.appendTextInPlace(ofLeaf: leaf, in: layout, into: &out)
+extension LeafTextBuffer: ByteSink {
+    /// An empty buffer (no room).
+    public init() {
+        self.init(base: UnsafeMutablePointer(bitPattern: 0x10)!, capacity: 0)
     }
 
-    public func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
-        decoder.utf16TextInPlace(ofLeaf: leaf, in: layout)
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count < capacity { base[count] = byte }
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(bytes: UnsafeRawBufferPointer) {
+        append(bytes)
+    }
+
+    mutating func append<S: Sequence>(contentsOf s: S) where S.Element == UInt8 {
+        for b in s { append(b) }
+    }
+
+    @inline(__always)
+    mutating func write(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if count + maxCount <= capacity {
+            count += body(base + count)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Swift.max(1, maxCount)) { tmp in
+            let n = body(tmp.baseAddress!)
+            append(UnsafeRawBufferPointer(start: tmp.baseAddress, count: n))
+        }
     }
 }

@@ -193,15 +193,71 @@ public final class EventLayout {
     }
 }
 
+/// The typed part of a leaf's value that matchers use (null, numbers, booleans, times); anything else is
+/// read as text. Plain data: copying it touches no reference counts.
+public enum EventScalar: Sendable {
+    case null
+    case text
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case bool(Bool)
+    case timestamp(Timestamp)
+
+    /// The scalar part of `v` (`.text` for strings, GUIDs, SIDs, binary, arrays and objects).
+    public init(_ v: EventValue) {
+        switch v {
+        case .null: self = .null
+        case .int(let i): self = .int(i)
+        case .uint(let u): self = .uint(u)
+        case .double(let d): self = .double(d)
+        case .bool(let b): self = .bool(b)
+        case .timestamp(let t): self = .timestamp(t)
+        default: self = .text
+        }
+    }
+}
+
+/// Where a reader writes a leaf's text: a fixed buffer. ``count`` is the length of the text, which may
+/// exceed ``capacity``: then only the first ``capacity`` bytes were kept, and the caller asks again with
+/// room for ``count``.
+public struct LeafTextBuffer {
+    public let base: UnsafeMutablePointer<UInt8>
+    public let capacity: Int
+    public var count = 0
+
+    public init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    /// Appends `bytes` (keeping what fits).
+    @inline(__always)
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        let n = min(bytes.count, max(0, capacity - count))
+        if n > 0 { UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        count += bytes.count
+    }
+}
+
 /// Renders the leaves of the current record of a reader whose records have ``EventLayout``s.
-public protocol EventLeafReader: AnyObject {
-    /// Appends the UTF-8 text of substituted leaf `leaf` of `layout` for the current record (what
+///
+/// A class rather than a protocol so that a matcher can hold one without reference counting
+/// (`Unmanaged`) while it reads a record's leaves one by one.
+open class EventLeafReader {
+    public init() {}
+
+    /// Writes the UTF-8 text of substituted leaf `leaf` of `layout` for the current record (what
     /// ``EventValue/text`` gives for the value an ``Event`` would hold there) and returns that value's
-    /// kind: the value itself for numbers, booleans, times and binary; `.string("")` for text of any kind.
-    func appendText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout [UInt8]) -> EventValue
+    /// scalar part.
+    open func writeText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout LeafTextBuffer) -> EventScalar {
+        .text
+    }
 
     /// The UTF-16LE bytes of substituted leaf `leaf` of `layout` for the current record when the leaf is
     /// one string value (its text is these units up to the first NUL, unpaired surrogates replaced), else
     /// `nil`. Valid while the record is current.
-    func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer?
+    open func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
+        nil
+    }
 }

@@ -1,28 +1,8 @@
 import Events
 
-/// The typed part of a field value that matchers use (null, numbers, booleans, times); everything else is
-/// matched as text. Plain data: copying it touches no reference counts.
-enum FieldScalar {
-    case null
-    case text
-    case int(Int64)
-    case uint(UInt64)
-    case double(Double)
-    case bool(Bool)
-    case timestamp(Timestamp)
+typealias FieldScalar = EventScalar
 
-    init(_ v: EventValue) {
-        switch v {
-        case .null: self = .null
-        case .int(let i): self = .int(i)
-        case .uint(let u): self = .uint(u)
-        case .double(let d): self = .double(d)
-        case .bool(let b): self = .bool(b)
-        case .timestamp(let t): self = .timestamp(t)
-        default: self = .text
-        }
-    }
-
+extension EventScalar {
     /// ``Events/EventValue/intValue`` of the value whose text is `text`.
     func intValue(text: UnsafeBufferPointer<UInt8>) -> Int64? {
         switch self {
@@ -48,8 +28,13 @@ struct FieldText {
     }
 
     init(_ value: FieldScalar, bytes: UnsafeBufferPointer<UInt8>, arena: TextArena) {
+        self.init(value, raw: arena.copy(bytes), arena: arena)
+    }
+
+    /// A value whose text `raw` is in the arena already.
+    init(_ value: FieldScalar, raw: UnsafeBufferPointer<UInt8>, arena: TextArena) {
         self.value = value
-        raw = arena.copy(bytes)
+        self.raw = raw
         let n = raw.count
         guard let base = raw.baseAddress, n > 0 else {
             folded = raw
@@ -198,14 +183,18 @@ public final class EventView {
     /// The current record's layout and reader (layout mode), `nil` for an ``Events/Event``. Not retained:
     /// both are only used while the record is current, and the reader's caches own the layout.
     private(set) unowned(unsafe) var layout: EventLayout?
-    private(set) unowned(unsafe) var reader: (any EventLeafReader)?
+    private(set) unowned(unsafe) var reader: EventLeafReader?
+    /// The same two, for calls that must not retain them.
+    var unmanagedLayout: Unmanaged<EventLayout>?
+    var unmanagedReader: Unmanaged<EventLeafReader>?
+    /// Room asked for a leaf's text (grows to the longest text seen).
+    var leafRoom = 256
     /// The current layout's tables (owned by the layout).
     unowned(unsafe) var tables: LayoutTables?
     /// Per leaf of the current layout: the generation in which its text was read, and the text.
     var leafCapacity = 0
     var leafGeneration: UnsafeMutablePointer<UInt32>
     var leafTexts: UnsafeMutablePointer<FieldText>
-    var leafScratch: [UInt8] = []
     var lastRawChannelBytes: [UInt8] = []
     var lastRawProviderBytes: [UInt8] = []
     let slotNames: [String]
@@ -291,6 +280,8 @@ public final class EventView {
         self.event = event
         layout = nil
         reader = nil
+        unmanagedLayout = nil
+        unmanagedReader = nil
         tables = nil
         advance()
         // Consecutive events mostly share their channel and provider: fold them only when they change.
@@ -311,10 +302,12 @@ public final class EventView {
     ///
     /// `reader` and `layout` must stay alive while the view reads this record (the reader's own caches
     /// hold its layouts).
-    public func reset(layout: EventLayout, reader: any EventLeafReader) {
+    public func reset(layout: EventLayout, reader: EventLeafReader) {
         if self.layout == nil { event = EventView.emptyEvent }
         self.layout = layout
         self.reader = reader
+        unmanagedLayout = Unmanaged.passUnretained(layout)
+        unmanagedReader = Unmanaged.passUnretained(reader)
         parts = WindowsEventParts()
         advance()
         let t: LayoutTables
@@ -455,22 +448,49 @@ public final class EventView {
         return t
     }
 
-    /// Reads substituted leaf `i` from the record.
+    /// Reads substituted leaf `i` from the record and prepares it for matching.
     @inline(never)
     func readLeaf(_ i: Int) -> FieldText {
-        leafScratch.removeAll(keepingCapacity: true)
-        let v = reader!.appendText(ofLeaf: i, in: layout!, into: &leafScratch)
-        return leafScratch.withUnsafeBufferPointer { FieldText(FieldScalar(v), bytes: $0, arena: arena) }
+        let (v, raw) = writeLeaf(i)
+        return FieldText(v, raw: raw, arena: arena)
+    }
+
+    /// Writes the text of substituted leaf `i` straight into the arena.
+    @inline(__always)
+    func writeLeaf(_ i: Int) -> (EventScalar, UnsafeBufferPointer<UInt8>) {
+        guard let unmanagedReader, let unmanagedLayout else { return (.null, UnsafeBufferPointer(start: nil, count: 0)) }
+        while true {
+            let room = leafRoom
+            let p = arena.allocate(room)
+            var out = LeafTextBuffer(base: p, capacity: room)
+            let v = unmanagedReader._withUnsafeGuaranteedRef { reader in
+                unmanagedLayout._withUnsafeGuaranteedRef { reader.writeText(ofLeaf: i, in: $0, into: &out) }
+            }
+            if out.count <= room {
+                arena.giveBack(room - out.count)
+                return (v, UnsafeBufferPointer(start: p, count: out.count))
+            }
+            // Longer than any text so far: ask again with room for it.
+            arena.giveBack(room)
+            leafRoom = out.count
+        }
+    }
+
+    /// The UTF-16 bytes of leaf `i` when it is one string value of the record (see
+    /// ``Events/EventLeafReader/utf16Text(ofLeaf:in:)``).
+    @inline(__always)
+    func utf16Text(ofLeaf i: Int) -> UnsafeRawBufferPointer? {
+        guard let unmanagedReader, let unmanagedLayout else { return nil }
+        return unmanagedReader._withUnsafeGuaranteedRef { reader in
+            unmanagedLayout._withUnsafeGuaranteedRef { reader.utf16Text(ofLeaf: i, in: $0) }
+        }
     }
 
     /// Reads every substituted leaf of the current record (what a reader does to deliver all of an
     /// event's values), without preparing them for matching.
     public func readAllLeaves() {
-        guard let tables, let reader, let layout else { return }
-        for i in 0..<tables.leafCount where !tables.leaves[i].isFixed {
-            leafScratch.removeAll(keepingCapacity: true)
-            _ = reader.appendText(ofLeaf: i, in: layout, into: &leafScratch)
-        }
+        guard let tables else { return }
+        for i in 0..<tables.leafCount where !tables.leaves[i].isFixed { _ = writeLeaf(i) }
     }
 
     /// `values` copied into the arena (valid until the next event).

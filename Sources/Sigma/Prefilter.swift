@@ -199,7 +199,8 @@ final class AhoCorasick: @unchecked Sendable {
 /// (`.exe` and `powe` are in hundreds of keys, so they are rarely anchors); shorter keys are their own
 /// anchors. A scan looks up every 1-, 2-, 3- and 4-byte window of the text in a bit set per window length,
 /// and only where a bit is set looks the window up in the anchor table and compares the keys anchored there.
-/// Keys with bytes above 0x7F go to an ``AhoCorasick`` automaton (which treats every such byte alike).
+/// Keys that folded text may hold in another form (``foldsInContext(_:)``) go to an ``AhoCorasick``
+/// automaton (which treats every byte above 0x7F alike).
 ///
 /// The text must be case-folded (``CaseFolding/fold(_:)``): keys are lower-cased ASCII.
 final class LiteralScanner: @unchecked Sendable {
@@ -248,6 +249,16 @@ final class LiteralScanner: @unchecked Sendable {
 
     static let multiplier: UInt32 = 0x9E37_79B1
 
+    /// Whether folded text may hold `key` in another form than the key folded alone: a Greek sigma, the
+    /// one letter whose lower case depends on its neighbours (or a key cut inside a character). Such keys
+    /// go to the automaton, which matches any byte above 0x7F with any other.
+    static func foldsInContext(_ key: [UInt8]) -> Bool {
+        guard key.contains(where: { $0 >= 0x80 }) else { return false }
+        if key[0] & 0xC0 == 0x80 { return true }
+        for i in 0..<(key.count - 1) where key[i] == 0xCF && (key[i + 1] == 0x82 || key[i + 1] == 0x83) { return true }
+        return false
+    }
+
     @inline(__always)
     static func hash(_ gram: UInt32, shift: UInt32) -> Int {
         Int((gram &* multiplier) >> shift)
@@ -267,7 +278,7 @@ final class LiteralScanner: @unchecked Sendable {
         var keyStarts: [Int32] = [0]
         for (id, p) in patterns.enumerated() {
             let key = AhoCorasick.key(p).map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
-            if key.isEmpty || key.contains(where: { $0 >= 0x80 }) {
+            if key.isEmpty || LiteralScanner.foldsInContext(key) {
                 fallbackPatterns.append(p)
                 fallbackIDs.append(Int32(id))
                 keys.append([])
@@ -347,7 +358,7 @@ final class LiteralScanner: @unchecked Sendable {
         self.tableStarts = LiteralScanner.own(tableStarts, &storage)
         self.tableMask = size - 1
         self.entries = LiteralScanner.own(entries, &storage)
-        if fallbackPatterns.isEmpty && !keys.isEmpty && keys.allSatisfy({ $0.count >= 4 }) {
+        if fallbackPatterns.isEmpty && !keys.isEmpty && keys.allSatisfy({ $0.count >= 4 && $0.allSatisfy { $0 < 0x80 } }) {
             utf16 = UTF16Filter(keys.map { Array($0.prefix(4)) }, &storage)
         } else {
             utf16 = nil

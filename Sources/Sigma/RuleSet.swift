@@ -404,6 +404,8 @@ public final class RuleSet: @unchecked Sendable {
                             view.passedBits.withUnsafeMutableBufferPointer { bits in
                                 body { id in
                                     let literal = base &+ Int(id)
+                                    // Found again in the same event: its units are marked already.
+                                    if found[literal] == g { return }
                                     found[literal] = g
                                     for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
                                         let entry = Int(units[j])
@@ -499,7 +501,7 @@ public final class RuleSet: @unchecked Sendable {
                     if tables.leaves[i].isFixed {
                         // The template's own text: scanned once per layout.
                         if tables.keywordFree(i, automaton) { continue }
-                    } else if let filter = automaton.utf16, let text = view.reader?.utf16Text(ofLeaf: i, in: view.layout!),
+                    } else if let filter = automaton.utf16, let text = view.utf16Text(ofLeaf: i),
                         !filter.mayContain(text)
                     {
                         // A string value still in UTF-16 that cannot hold a literal is not decoded.

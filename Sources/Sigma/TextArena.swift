@@ -42,6 +42,11 @@ final class TextArena {
         return UnsafeMutableRawPointer(bitPattern: address)!.bindMemory(to: T.self, capacity: max(count, 1))
     }
 
+    /// Returns the last `count` bytes of the latest allocation (which must have been at least that long).
+    func giveBack(_ count: Int) {
+        used -= count
+    }
+
     /// A copy of `bytes`, valid until the next ``reset()``.
     func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         let p = allocate(bytes.count)
