@@ -379,6 +379,14 @@ public final class Hunter: Sendable {
         fields: () -> [(String, String)]
     ) {
         var dataFields: [(String, String)]?
+        var computerText: String?
+        var channelText: String?
+        func computer() -> String {
+            if let computerText { return computerText }
+            let t = view.text(ofField: "Computer") ?? ""
+            computerText = t
+            return t
+        }
         for i in matched {
             let rule = ruleSet.rules[i]
             if let need = correlationFields[i] {
@@ -387,16 +395,16 @@ public final class Hunter: Sendable {
                 r.correlationEvents.append(
                     CorrelationEvent(rule: i, timestamp: timestamp, values: values, reference: r.correlationRecords.count))
                 r.correlationRecords.append(
-                    (SightingRecord(file: source.file, recordID: source.recordID, line: source.line),
-                        view.text(ofField: "Computer") ?? ""))
+                    (SightingRecord(file: source.file, recordID: source.recordID, line: source.line), computer()))
             }
             if suppressed.contains(i) { continue }
             if dataFields == nil { dataFields = fields() }
+            if channelText == nil { channelText = view.text(ofField: "Channel") ?? "" }
             r.sightings.append(
                 Sighting(
                     ruleID: rule.id ?? rule.name ?? rule.title, title: rule.title, level: rule.level ?? .informational,
                     tags: rule.tags, attack: rule.attackTechniques, timestamp: timestamp,
-                    computer: view.text(ofField: "Computer") ?? "", channel: view.text(ofField: "Channel") ?? "",
+                    computer: computer(), channel: channelText ?? "",
                     eventID: view.eventID >= 0 ? view.eventID : nil, recordID: source.recordID,
                     file: source.file, fields: dataFields ?? []))
         }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Events
 
 typealias FieldScalar = EventScalar
@@ -196,6 +201,9 @@ public final class EventView {
     var leafGeneration: UnsafeMutablePointer<UInt32>
     var leafTexts: UnsafeMutablePointer<FieldText>
     var lastRawChannelBytes: [UInt8] = []
+    /// The UTF-16 of the last layout record's channel and provider, when each was one string value.
+    var lastChannelUTF16: [UInt8]?
+    var lastProviderUTF16: [UInt8]?
     var lastRawProviderBytes: [UInt8] = []
     let slotNames: [String]
     let slotFields: [FieldName]
@@ -283,6 +291,8 @@ public final class EventView {
         unmanagedLayout = nil
         unmanagedReader = nil
         tables = nil
+        lastChannelUTF16 = nil
+        lastProviderUTF16 = nil
         advance()
         // Consecutive events mostly share their channel and provider: fold them only when they change.
         parts = WindowsEventParts(event)
@@ -320,7 +330,7 @@ public final class EventView {
         }
         tables = t
         if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
-        withText(of: t.channel) { setChannel($0) }
+        if !sameUTF16(t.channel, as: &lastChannelUTF16) { withText(of: t.channel) { setChannel($0) } }
         if let node = t.eventID {
             hasEventID = true
             if case .leaf(let i) = node {
@@ -334,7 +344,26 @@ public final class EventView {
             eventID = -1
             hasEventID = false
         }
-        withText(of: t.provider) { setProvider($0) }
+        if !sameUTF16(t.provider, as: &lastProviderUTF16) { withText(of: t.provider) { setProvider($0) } }
+    }
+
+    /// Whether `node` is one string value whose UTF-16 is `last` (the channel or provider of the event
+    /// before, unchanged: nothing to read); remembers it in `last` otherwise (`nil` when it is not one
+    /// string value).
+    func sameUTF16(_ node: EventLayout.Shape?, as last: inout [UInt8]?) -> Bool {
+        guard case .leaf(let i)? = node, i >= 0, let tables, !tables.leaves[Int(i)].isFixed,
+            let raw = utf16Text(ofLeaf: Int(i))
+        else {
+            last = nil
+            return false
+        }
+        if let previous = last, previous.count == raw.count,
+            previous.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
+        {
+            return true
+        }
+        last = Array(raw)
+        return false
     }
 
     func growLeaves(_ count: Int) {
