@@ -115,8 +115,10 @@ final class LayoutTables {
 
     /// Per slot: -2 while not resolved, -1 when the layout has no such field, else where its leaves are
     /// listed in ``lists`` (a count, then the leaf ids; -1 for a null).
-    var slots: [Int32]
-    var lists: [Int32] = []
+    let slots: UnsafeMutablePointer<Int32>
+    private(set) var lists: UnsafeMutablePointer<Int32>
+    var listCount = 0
+    var listCapacity = 64
     let channel: EventLayout.Shape?
     let eventID: EventLayout.Shape?
     let provider: EventLayout.Shape?
@@ -126,7 +128,9 @@ final class LayoutTables {
     let text: UnsafeMutablePointer<UInt8>
 
     init(_ layout: EventLayout, slotCount: Int) {
-        slots = [Int32](repeating: -2, count: slotCount)
+        slots = .allocate(capacity: max(1, slotCount))
+        slots.initialize(repeating: -2, count: max(1, slotCount))
+        lists = .allocate(capacity: listCapacity)
         channel = layout.value(forField: "Channel")
         eventID = layout.value(forField: "EventID")
         provider = layout.value(forField: "Provider_Name")
@@ -143,6 +147,8 @@ final class LayoutTables {
     deinit {
         leaves.deallocate()
         text.deallocate()
+        slots.deallocate()
+        lists.deallocate()
     }
 
     /// Per fixed leaf: 0 while not known, 1 when its text holds no keyword literal, 2 when it may.
@@ -161,15 +167,24 @@ final class LayoutTables {
         return keywordStates[i] == 1
     }
 
-    /// Resolves `slot` (field `name`) in `layout`.
+    /// Resolves `slot` (field `name`) in `layout` (``lists`` may move).
     func resolve(_ slot: Int, name: FieldName, in layout: EventLayout) -> Int32 {
         var at: Int32 = -1
         if name.name != RuleSet.keywordSlotName, let node = layout.value(forField: name.name) {
             var leaves: [Int32] = []
             EventLayout.flatten(node, into: &leaves)
-            at = Int32(lists.count)
-            lists.append(Int32(leaves.count))
-            lists += leaves
+            if listCount + leaves.count + 1 > listCapacity {
+                let capacity = max(listCapacity * 2, listCount + leaves.count + 1)
+                let moved = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+                moved.update(from: lists, count: listCount)
+                lists.deallocate()
+                lists = moved
+                listCapacity = capacity
+            }
+            at = Int32(listCount)
+            lists[listCount] = Int32(leaves.count)
+            for (k, l) in leaves.enumerated() { lists[listCount + 1 + k] = l }
+            listCount += leaves.count + 1
         }
         slots[slot] = at
         return at
@@ -196,6 +211,11 @@ public final class EventView {
     var leafRoom = 256
     /// The current layout's tables (owned by the layout).
     unowned(unsafe) var tables: LayoutTables?
+    /// The tables' arrays, read on the hot path without retaining the tables (`nil` for an ``Events/Event``).
+    var currentLeaves: UnsafeMutablePointer<LayoutTables.LeafInfo>?
+    var currentText: UnsafeMutablePointer<UInt8>?
+    var currentSlots: UnsafeMutablePointer<Int32>?
+    var currentLists: UnsafeMutablePointer<Int32>?
     /// Per leaf of the current layout: the generation in which its text was read, and the text.
     var leafCapacity = 0
     var leafGeneration: UnsafeMutablePointer<UInt32>
@@ -293,6 +313,10 @@ public final class EventView {
         tables = nil
         lastChannelUTF16 = nil
         lastProviderUTF16 = nil
+        currentLeaves = nil
+        currentText = nil
+        currentSlots = nil
+        currentLists = nil
         advance()
         // Consecutive events mostly share their channel and provider: fold them only when they change.
         parts = WindowsEventParts(event)
@@ -329,6 +353,10 @@ public final class EventView {
             layout.consumer = ObjectIdentifier(self)
         }
         tables = t
+        currentLeaves = t.leaves
+        currentText = t.text
+        currentSlots = t.slots
+        currentLists = t.lists
         if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
         if !sameUTF16(t.channel, as: &lastChannelUTF16) { withText(of: t.channel) { setChannel($0) } }
         if let node = t.eventID {
@@ -462,13 +490,13 @@ public final class EventView {
     /// The prepared text of leaf `i` of the current layout (-1: a null), read at most once per event.
     @inline(__always)
     func leafText(_ i: Int) -> FieldText {
-        guard i >= 0, let tables else { return nullText() }
+        guard i >= 0, let leaves = currentLeaves, let text = currentText else { return nullText() }
         if leafGeneration[i] == generation { return leafTexts[i] }
-        let info = tables.leaves[i]
+        let info = leaves[i]
         let t: FieldText
         if info.isFixed {
-            let text = UnsafeBufferPointer(start: tables.text + Int(info.text.lowerBound), count: info.text.count)
-            t = FieldText(info.scalar, bytes: text, arena: arena)
+            let bytes = UnsafeBufferPointer(start: text + Int(info.text.lowerBound), count: info.text.count)
+            t = FieldText(info.scalar, bytes: bytes, arena: arena)
         } else {
             t = readLeaf(i)
         }
@@ -533,17 +561,15 @@ public final class EventView {
     func values(_ slot: Int) -> UnsafeBufferPointer<FieldText>? {
         if slotGeneration[slot] != generation {
             slotGeneration[slot] = generation
-            if let tables, let layout {
-                var at = tables.slots[slot]
-                if at == -2 { at = tables.resolve(slot, name: slotFields[slot], in: layout) }
-                if at >= 0 {
+            if let slots = currentSlots {
+                var at = slots[slot]
+                if at == -2 { at = resolve(slot) }
+                if at >= 0, let lists = currentLists {
                     slotPresent[slot] = true
                     let start = Int(at) + 1
-                    let count = Int(tables.lists[Int(at)])
+                    let count = Int(lists[Int(at)])
                     let p = arena.allocate(FieldText.self, count: count)
-                    tables.lists.withUnsafeBufferPointer { lists in
-                        for k in 0..<count { (p + k).initialize(to: leafText(Int(lists[start + k]))) }
-                    }
+                    for k in 0..<count { (p + k).initialize(to: leafText(Int(lists[start + k]))) }
                     slotValues[slot] = UnsafeBufferPointer(start: p, count: count)
                 } else {
                     slotPresent[slot] = false
@@ -558,6 +584,15 @@ public final class EventView {
             }
         }
         return slotPresent[slot] ? slotValues[slot] : nil
+    }
+
+    /// Resolves `slot` in the current layout (once per layout).
+    @inline(never)
+    func resolve(_ slot: Int) -> Int32 {
+        guard let tables, let layout else { return -1 }
+        let at = tables.resolve(slot, name: slotFields[slot], in: layout)
+        currentLists = tables.lists
+        return at
     }
 
     /// Values of a field looked up by name (not cached: `fieldref` and correlations).
