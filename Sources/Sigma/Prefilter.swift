@@ -398,34 +398,59 @@ final class LiteralScanner: @unchecked Sendable {
         let has2 = lengths & 2 != 0
         let has3 = lengths & 4 != 0
         let has4 = lengths & 8 != 0
+        let shortKeys = lengths & 7 != 0
         @inline(__always) func test(_ b: UnsafeMutablePointer<UInt64>, _ h: Int) -> Bool {
             b[h &>> 6] & (1 &<< UInt64(h & 63)) != 0
         }
         let raw = UnsafeRawPointer(p)
-        var i = 0
-        // Windows of four bytes (and the shorter ones starting at the same place).
-        while i &+ 4 <= n {
-            let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-            if has4 && test(b4, LiteralScanner.hash(w, shift: s4)) { verify(4, w, at: i, p, n, found) }
-            if has1 && test(b1, Int(w & 0xFF)) { verify(1, w & 0xFF, at: i, p, n, found) }
-            if has2 && test(b2, Int(w & 0xFFFF)) { verify(2, w & 0xFFFF, at: i, p, n, found) }
-            if has3 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3)) {
-                verify(3, w & 0xFF_FFFF, at: i, p, n, found)
+        // A key shorter than four bytes is its own anchor: once its window has been looked up, the same
+        // window later in the text finds nothing new. Such windows are remembered (one-byte ones in a copy
+        // of their bit set, the others in a short list).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { local1 in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { seen in
+                let one = local1.baseAddress!
+                for k in 0..<4 { one[k] = b1[k] }
+                var seenCount = 0
+                @inline(__always) func firstTime(_ window: UInt32) -> Bool {
+                    for k in 0..<seenCount where seen[k] == window { return false }
+                    if seenCount < 16 {
+                        seen[seenCount] = window
+                        seenCount &+= 1
+                    }
+                    return true
+                }
+                @inline(__always) func short(_ w: UInt32, _ left: Int) {
+                    if has1 && test(one, Int(w & 0xFF)) {
+                        one[Int(w & 0xFF) &>> 6] &= ~(1 &<< UInt64(w & 63))
+                        verify(1, w & 0xFF, at: i, p, n, found)
+                    }
+                    if has2 && left > 1 && test(b2, Int(w & 0xFFFF)) && firstTime(2 << 24 | w & 0xFFFF) {
+                        verify(2, w & 0xFFFF, at: i, p, n, found)
+                    }
+                    if has3 && left > 2 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3))
+                        && firstTime(3 << 24 | w & 0xFF_FFFF)
+                    {
+                        verify(3, w & 0xFF_FFFF, at: i, p, n, found)
+                    }
+                }
+                var i = 0
+                // Windows of four bytes (and the shorter ones starting at the same place).
+                while i &+ 4 <= n {
+                    let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    if has4 && test(b4, LiteralScanner.hash(w, shift: s4)) { verify(4, w, at: i, p, n, found) }
+                    if shortKeys { short(w, 4) }
+                    i &+= 1
+                }
+                // The last windows, shorter than four bytes.
+                while i < n {
+                    let left = n &- i
+                    var w = UInt32(p[i])
+                    if left > 1 { w |= UInt32(p[i &+ 1]) << 8 }
+                    if left > 2 { w |= UInt32(p[i &+ 2]) << 16 }
+                    short(w, left)
+                    i &+= 1
+                }
             }
-            i &+= 1
-        }
-        // The last windows, shorter than four bytes.
-        while i < n {
-            let left = n &- i
-            var w = UInt32(p[i])
-            if left > 1 { w |= UInt32(p[i &+ 1]) << 8 }
-            if left > 2 { w |= UInt32(p[i &+ 2]) << 16 }
-            if has1 && test(b1, Int(w & 0xFF)) { verify(1, w & 0xFF, at: i, p, n, found) }
-            if has2 && left > 1 && test(b2, Int(w & 0xFFFF)) { verify(2, w & 0xFFFF, at: i, p, n, found) }
-            if has3 && left > 2 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3)) {
-                verify(3, w & 0xFF_FFFF, at: i, p, n, found)
-            }
-            i &+= 1
         }
     }
 
