@@ -151,6 +151,8 @@ final class LayoutTables {
         lists.deallocate()
     }
 
+    /// The leaves the keyword scan reads (see ``RuleSet/scanKeywords(_:_:)``), once known.
+    var keywordLeaves: [Int32]?
     /// Per fixed leaf: 0 while not known, 1 when its text holds no keyword literal, 2 when it may.
     var keywordStates: [UInt8] = []
 
@@ -255,19 +257,19 @@ public final class EventView {
     var candidatesOwner: ObjectIdentifier?
     var cachedCandidates: [Int: RuleSet.Candidates]?
     /// Per index key: the generation in which the current event selected it.
-    var activeKeys: [UInt32]
+    let activeKeys: UnsafeMutableBufferPointer<UInt32>
 
     /// Per slot: the generation in which the slot's prefilter last ran.
-    var scannedGeneration: [UInt32]
+    let scannedGeneration: UnsafeMutableBufferPointer<UInt32>
     /// Per unit: the generation in which its prefilter literals were found.
-    var passedGeneration: [UInt32]
+    let passedGeneration: UnsafeMutableBufferPointer<UInt32>
     /// Per unit, valid when ``passedGeneration`` is current: the requirements seen (bits 0 and 1), or
     /// 0x80 once the unit is a hit.
-    var passedBits: [UInt8]
+    let passedBits: UnsafeMutableBufferPointer<UInt8>
     /// Units whose prefilter literals were found in this event, in the order found.
     var hits: [Int32] = []
     /// Per slot-literal (flat table of the rule set's automata): the generation in which it was found.
-    var literalGeneration: [UInt32]
+    let literalGeneration: UnsafeMutableBufferPointer<UInt32>
     /// The rule set whose automata scan slots on demand.
     unowned(unsafe) var scanner: RuleSet?
     /// Rule evaluations made through this view (for measurements).
@@ -276,11 +278,18 @@ public final class EventView {
     init(slotNames: [String], unitCount: Int = 0, literalCount: Int = 0, keyCount: Int = 0) {
         self.slotNames = slotNames
         slotFields = slotNames.map(FieldName.init)
-        activeKeys = [UInt32](repeating: 0, count: keyCount)
-        literalGeneration = [UInt32](repeating: 0, count: literalCount)
-        scannedGeneration = [UInt32](repeating: 0, count: slotNames.count)
-        passedGeneration = [UInt32](repeating: 0, count: unitCount)
-        passedBits = [UInt8](repeating: 0, count: unitCount)
+        // Plain buffers (owned by the view): the hot path reads and writes them without exclusivity
+        // checks or reference counting.
+        func zeroed<T: FixedWidthInteger>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
+            b.initialize(repeating: 0)
+            return b
+        }
+        activeKeys = zeroed(keyCount)
+        literalGeneration = zeroed(literalCount)
+        scannedGeneration = zeroed(slotNames.count)
+        passedGeneration = zeroed(unitCount)
+        passedBits = zeroed(unitCount)
         let slots = max(1, slotNames.count)
         slotGeneration = .allocate(capacity: slots)
         slotGeneration.initialize(repeating: 0, count: slots)
@@ -294,6 +303,11 @@ public final class EventView {
     }
 
     deinit {
+        activeKeys.deallocate()
+        literalGeneration.deallocate()
+        scannedGeneration.deallocate()
+        passedGeneration.deallocate()
+        passedBits.deallocate()
         slotGeneration.deallocate()
         slotValues.deallocate()
         slotPresent.deallocate()

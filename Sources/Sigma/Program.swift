@@ -99,7 +99,8 @@ final class FieldNode: ProgramNode {
             let g = view.generation
             if view.scannedGeneration[slot] != g { view.scanner?.scan(slot, view) }
             guard let vb = view.values(slot) else { return false }
-            return view.literalGeneration.withUnsafeBufferPointer { found in
+            let found = view.literalGeneration
+            do {
                 do {
                     for (gi, group) in groups.enumerated() {
                         let ids = literalIndices[gi]

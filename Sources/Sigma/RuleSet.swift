@@ -342,7 +342,8 @@ public final class RuleSet: @unchecked Sendable {
         let c2 = anyChannel.isEmpty ? nil : anyChannel[id]
         let c3 = id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1]
         units.withUnsafeBufferPointer { units in
-            view.activeKeys.withUnsafeMutableBufferPointer { active in
+            let active = view.activeKeys
+            do {
                 func consider(_ c: Candidates?) {
                     guard let c else { return }
                     active[Int(c.key)] = g
@@ -399,9 +400,12 @@ public final class RuleSet: @unchecked Sendable {
         literalUnitStarts.withUnsafeBufferPointer { starts in
             literalUnits.withUnsafeBufferPointer { units in
                 requiredBits.withUnsafeBufferPointer { required in
-                    view.literalGeneration.withUnsafeMutableBufferPointer { found in
-                        view.passedGeneration.withUnsafeMutableBufferPointer { passed in
-                            view.passedBits.withUnsafeMutableBufferPointer { bits in
+                    let found = view.literalGeneration
+                    let passed = view.passedGeneration
+                    let bits = view.passedBits
+                    do {
+                        do {
+                            do {
                                 body { id in
                                     let literal = base &+ Int(id)
                                     // Found again in the same event: its units are marked already.
@@ -482,26 +486,33 @@ public final class RuleSet: @unchecked Sendable {
                 s.withUTF8(scanText)
             }
             if let tables = view.tables {
-                // The same values, leaf by leaf; only the leaves of the kinds scanned are read.
-                for i in 0..<tables.leafCount {
-                    let scanned: Bool
-                    switch tables.leaves[i].kind {
-                    case .null: scanned = false
-                    case .text, .timeOrText: scanned = true
-                    case .guid: scanned = kinds.guids
-                    case .sid: scanned = kinds.sids
-                    case .hex: scanned = kinds.hex
-                    case .integer: scanned = kinds.integers
-                    case .double: scanned = kinds.doubles
-                    case .timestamp: scanned = kinds.timestamps
-                    case .binary: scanned = kinds.binary
-                    case .boolean: scanned = kinds.booleans
+                // The same values, leaf by leaf: only the leaves of the kinds scanned, and of the template's
+                // own text only those holding a literal (both decided once per layout).
+                if tables.keywordLeaves == nil {
+                    var list: [Int32] = []
+                    for i in 0..<tables.leafCount {
+                        let scanned: Bool
+                        switch tables.leaves[i].kind {
+                        case .null: scanned = false
+                        case .text, .timeOrText: scanned = true
+                        case .guid: scanned = kinds.guids
+                        case .sid: scanned = kinds.sids
+                        case .hex: scanned = kinds.hex
+                        case .integer: scanned = kinds.integers
+                        case .double: scanned = kinds.doubles
+                        case .timestamp: scanned = kinds.timestamps
+                        case .binary: scanned = kinds.binary
+                        case .boolean: scanned = kinds.booleans
+                        }
+                        if scanned && !(tables.leaves[i].isFixed && tables.keywordFree(i, automaton)) {
+                            list.append(Int32(i))
+                        }
                     }
-                    guard scanned else { continue }
-                    if tables.leaves[i].isFixed {
-                        // The template's own text: scanned once per layout.
-                        if tables.keywordFree(i, automaton) { continue }
-                    } else if let filter = automaton.utf16, let text = view.utf16Text(ofLeaf: i),
+                    tables.keywordLeaves = list
+                }
+                for k in tables.keywordLeaves! {
+                    let i = Int(k)
+                    if !tables.leaves[i].isFixed, let filter = automaton.utf16, let text = view.utf16Text(ofLeaf: i),
                         !filter.mayContain(text)
                     {
                         // A string value still in UTF-16 that cannot hold a literal is not decoded.
