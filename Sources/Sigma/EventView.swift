@@ -122,6 +122,10 @@ final class LayoutTables {
     let channel: EventLayout.Shape?
     let eventID: EventLayout.Shape?
     let provider: EventLayout.Shape?
+    /// The same when each is one leaf (its id), else -1.
+    let channelLeaf: Int32
+    let eventIDLeaf: Int32
+    let providerLeaf: Int32
     let leafCount: Int
     let leaves: UnsafeMutablePointer<LeafInfo>
     /// The fixed leaves' text (the layout's, copied: read without reference counting).
@@ -134,6 +138,13 @@ final class LayoutTables {
         channel = layout.value(forField: "Channel")
         eventID = layout.value(forField: "EventID")
         provider = layout.value(forField: "Provider_Name")
+        func leaf(_ node: EventLayout.Shape?) -> Int32 {
+            if case .leaf(let i)? = node { return i }
+            return -1
+        }
+        channelLeaf = leaf(channel)
+        eventIDLeaf = leaf(eventID)
+        providerLeaf = leaf(provider)
         leafCount = layout.leaves.count
         leaves = .allocate(capacity: max(1, leafCount))
         for (i, leaf) in layout.leaves.enumerated() {
@@ -218,6 +229,8 @@ public final class EventView {
     var currentText: UnsafeMutablePointer<UInt8>?
     var currentSlots: UnsafeMutablePointer<Int32>?
     var currentLists: UnsafeMutablePointer<Int32>?
+    /// The layout the tables above belong to.
+    var currentLayout: ObjectIdentifier?
     /// Per leaf of the current layout: the generation in which its text was read, and the text.
     var leafCapacity = 0
     var leafGeneration: UnsafeMutablePointer<UInt32>
@@ -331,6 +344,7 @@ public final class EventView {
         currentText = nil
         currentSlots = nil
         currentLists = nil
+        currentLayout = nil
         advance()
         // Consecutive events mostly share their channel and provider: fold them only when they change.
         parts = WindowsEventParts(event)
@@ -351,51 +365,61 @@ public final class EventView {
     /// `reader` and `layout` must stay alive while the view reads this record (the reader's own caches
     /// hold its layouts).
     public func reset(layout: EventLayout, reader: EventLeafReader) {
-        if self.layout == nil { event = EventView.emptyEvent }
+        if self.layout == nil {
+            event = EventView.emptyEvent
+            parts = WindowsEventParts()
+        }
         self.layout = layout
         self.reader = reader
         unmanagedLayout = Unmanaged.passUnretained(layout)
         unmanagedReader = Unmanaged.passUnretained(reader)
-        parts = WindowsEventParts()
         advance()
-        let t: LayoutTables
-        if layout.consumer == ObjectIdentifier(self), let cached = layout.consumerState as? LayoutTables {
-            t = cached
-        } else {
-            t = LayoutTables(layout, slotCount: slotNames.count)
-            layout.consumerState = t
-            layout.consumer = ObjectIdentifier(self)
-        }
-        tables = t
-        currentLeaves = t.leaves
-        currentText = t.text
-        currentSlots = t.slots
-        currentLists = t.lists
-        if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
-        if !sameUTF16(t.channel, as: &lastChannelUTF16) { withText(of: t.channel) { setChannel($0) } }
-        if let node = t.eventID {
-            hasEventID = true
-            if case .leaf(let i) = node {
-                let v = leafText(Int(i))
-                eventID = v.value.intValue(text: v.raw).map { Int($0) } ?? Int(String(decoding: v.raw, as: UTF8.self)) ?? -1
+        // The same layout as the record before (and still this view's): its tables are current.
+        if ObjectIdentifier(layout) != currentLayout || layout.consumer != ObjectIdentifier(self) {
+            let t: LayoutTables
+            if layout.consumer == ObjectIdentifier(self), let cached = layout.consumerState {
+                t = unsafeDowncast(cached, to: LayoutTables.self)
             } else {
-                eventID = -1
-                withText(of: node) { eventID = Int(String(decoding: $0, as: UTF8.self)) ?? -1 }
+                t = LayoutTables(layout, slotCount: slotNames.count)
+                layout.consumerState = t
+                layout.consumer = ObjectIdentifier(self)
             }
+            tables = t
+            currentLayout = ObjectIdentifier(layout)
+            currentLeaves = t.leaves
+            currentText = t.text
+            currentSlots = t.slots
+            currentLists = t.lists
+            if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
+        }
+        let t = tables.unsafelyUnwrapped
+        if t.channelLeaf < 0 || !sameUTF16(Int(t.channelLeaf), as: &lastChannelUTF16) {
+            withText(of: t.channel) { setChannel($0) }
+        }
+        if t.eventIDLeaf >= 0 {
+            hasEventID = true
+            do {
+                let v = leafText(Int(t.eventIDLeaf))
+                eventID = v.value.intValue(text: v.raw).map { Int($0) } ?? Int(String(decoding: v.raw, as: UTF8.self)) ?? -1
+            }
+        } else if let node = t.eventID {
+            hasEventID = true
+            eventID = -1
+            withText(of: node) { eventID = Int(String(decoding: $0, as: UTF8.self)) ?? -1 }
         } else {
             eventID = -1
             hasEventID = false
         }
-        if !sameUTF16(t.provider, as: &lastProviderUTF16) { withText(of: t.provider) { setProvider($0) } }
+        if t.providerLeaf < 0 || !sameUTF16(Int(t.providerLeaf), as: &lastProviderUTF16) {
+            withText(of: t.provider) { setProvider($0) }
+        }
     }
 
-    /// Whether `node` is one string value whose UTF-16 is `last` (the channel or provider of the event
+    /// Whether leaf `i` is one string value whose UTF-16 is `last` (the channel or provider of the event
     /// before, unchanged: nothing to read); remembers it in `last` otherwise (`nil` when it is not one
     /// string value).
-    func sameUTF16(_ node: EventLayout.Shape?, as last: inout [UInt8]?) -> Bool {
-        guard case .leaf(let i)? = node, i >= 0, let tables, !tables.leaves[Int(i)].isFixed,
-            let raw = utf16Text(ofLeaf: Int(i))
-        else {
+    func sameUTF16(_ i: Int, as last: inout [UInt8]?) -> Bool {
+        guard let leaves = currentLeaves, !leaves[i].isFixed, let raw = utf16Text(ofLeaf: i) else {
             last = nil
             return false
         }
