@@ -220,8 +220,8 @@ public final class EventView {
     /// The same two, for calls that must not retain them.
     var unmanagedLayout: Unmanaged<EventLayout>?
     var unmanagedReader: Unmanaged<EventLeafReader>?
-    /// Room asked for a leaf's text (grows to the longest text seen).
-    var leafRoom = 256
+    /// Room asked for a leaf's text at first.
+    static let leafRoom = 4096
     /// The current layout's tables (owned by the layout).
     unowned(unsafe) var tables: LayoutTables?
     /// The tables' arrays, read on the hot path without retaining the tables (`nil` for an ``Events/Event``).
@@ -554,8 +554,10 @@ public final class EventView {
     @inline(__always)
     func writeLeaf(_ i: Int) -> (EventScalar, UnsafeBufferPointer<UInt8>) {
         guard let unmanagedReader, let unmanagedLayout else { return (.null, UnsafeBufferPointer(start: nil, count: 0)) }
+        // Room for most texts first; a longer text is written again into room of its exact length (so a
+        // huge value costs its own size, not that size for every later value).
+        var room = EventView.leafRoom
         while true {
-            let room = leafRoom
             let p = arena.allocate(room)
             var out = LeafTextBuffer(base: p, capacity: room)
             let v = unmanagedReader._withUnsafeGuaranteedRef { reader in
@@ -565,9 +567,8 @@ public final class EventView {
                 arena.giveBack(room - out.count)
                 return (v, UnsafeBufferPointer(start: p, count: out.count))
             }
-            // Longer than any text so far: ask again with room for it.
             arena.giveBack(room)
-            leafRoom = out.count
+            room = out.count
         }
     }
 
