@@ -3,8 +3,8 @@
 #
 # Hunts with every Windows Sigma rule of the corpus over the corpus's EVTX files, repeated (as symbolic
 # links, so no disk is used) until the input reaches TARGET_MB (default 1024 MB), and prints on the same
-# files: events/s hunting, events/s parsing only (the same reader and pipeline with no rules), their
-# ratio, and the peak memory of each run (/usr/bin/time -v).
+# files: events/s hunting, events/s parsing only (the same reader and pipeline with no rules, reading every
+# value of every event), their ratio, and the peak memory of each run (/usr/bin/time -v).
 #
 # Environment: CORPUS (default ../shared/corpus), TARGET_MB (1024), THREADS (all cores), KEEP=1 keeps the
 # symlink tree.

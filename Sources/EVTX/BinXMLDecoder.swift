@@ -72,6 +72,8 @@ struct BinXMLDecoder {
     var signatureHash: UInt64 = 0
     /// Shapes compiled into the cached templates (bounded by ``TemplateShape/maxPerDecoder``).
     var compiledShapes = 0
+    /// Field layouts compiled into the cached templates (bounded by ``RecordLayout/maxPerDecoder``).
+    var compiledLayouts = 0
     /// The last ``Template/serial`` given out.
     var templateSerial: UInt32 = 0
 
@@ -121,6 +123,7 @@ struct BinXMLDecoder {
             nameKeyStarts.append(0)
             sharedTemplates.removeAll(keepingCapacity: true)
             compiledShapes = 0
+            compiledLayouts = 0
         }
     }
 

@@ -161,6 +161,8 @@ final class Template {
     /// Compiled JSON shapes of its instances, by the hash of their substitution signature (see
     /// ``TemplateShape``).
     var shapes: [UInt64: TemplateShape] = [:]
+    /// Compiled field layouts of its instances, by the same hash (see ``RecordLayout``).
+    var layouts: [UInt64: RecordLayout] = [:]
     /// Identifies the template in shape signatures (unique per decoder).
     var serial: UInt32 = 0
 

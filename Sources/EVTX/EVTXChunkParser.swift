@@ -37,6 +37,16 @@ public struct EVTXRecord: ~Copyable {
         return result
     }
 
+    /// The record's compiled field layout, when it is read through one (see
+    /// ``EVTXChunkParser/readsLayouts``): its leaves are then read through ``leafReader`` while the record
+    /// is current, without building its tree.
+    public var layout: EventLayout? {
+        parser.decoder.recordLayout()
+    }
+
+    /// Reads the leaves of ``layout`` for this record (valid during the callback).
+    public var leafReader: EventLeafReader { parser }
+
     /// The record as an ``Events/Event`` read from `file`.
     public func event(file: String) -> Event {
         Event(
@@ -49,13 +59,19 @@ public struct EVTXRecord: ~Copyable {
 }
 
 /// Parses chunks of EVTX files; one parser per thread, reused from chunk to chunk.
-public final class EVTXChunkParser {
+public final class EVTXChunkParser: EventLeafReader {
     let buffer: UnsafeMutableRawBufferPointer
     var decoder = BinXMLDecoder()
     /// Builds typed fields (``EVTXRecord/fields``); kept for its buffers.
     var eventBuilder = EventShapeBuilder()
     /// Rendered output of the current chunk (``EVTXReader`` renders into it).
     var output = OutputBytes(capacity: 1 << 16)
+    /// Read records that are one template instance through compiled layouts (``EVTXRecord/layout``): their
+    /// trees are decoded only when asked for (``EVTXRecord/fields``). Off by default.
+    public var readsLayouts: Bool {
+        get { decoder.rendersShapes }
+        set { decoder.rendersShapes = newValue }
+    }
     /// Verify the CRC32 of chunk headers and record areas (a mismatch is counted, the records are still read).
     public var verifiesChecksums = true
     /// Also carve intact records from the slack after the chunk's declared last record (older records of a
@@ -63,9 +79,17 @@ public final class EVTXChunkParser {
     public var recoversSlack = false
 
     /// Makes a parser with its own 64 KiB chunk buffer and decoder caches.
-    public init() {
+    public override init() {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EVTXFile.chunkSize, alignment: 16)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    public override func writeText(ofLeaf leaf: Int, in layout: EventLayout, into out: inout LeafTextBuffer) -> EventScalar {
+        decoder.appendTextInPlace(ofLeaf: leaf, in: layout, into: &out)
+    }
+
+    public override func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
+        decoder.utf16TextInPlace(ofLeaf: leaf, in: layout)
     }
 
     deinit {

@@ -57,20 +57,8 @@ struct JSONShapeRecorder: ShapeSink {
         self.values = values
     }
 
-    /// Where a value node copied from a substitution comes from: the value's index, and the item for an
-    /// item of an expanded array (-1 otherwise); `nil` for template text, index -1 when not found.
     func hole(_ d: borrowing BinXMLDecoder, _ n: Node) -> (index: Int, item: Int)? {
-        guard n.kind == .value, n.substituted else { return nil }
-        for (i, v) in values.enumerated() where v.kind == .value {
-            if v.a == n.a && v.b == n.b && v.type == n.type { return (i, -1) }
-            // An item of an expanded array lies inside the array's bytes.
-            if v.type & ValueType.array != 0 && v.type & 0x7F == n.type && n.a >= v.a && n.a < v.a + v.b {
-                for k in 0..<min(d.arrayCount(v), TemplateShape.maxArrayItems) {
-                    if let item = d.arrayItem(v, k), item.a == n.a, item.b == n.b { return (i, k) }
-                }
-            }
-        }
-        return (-1, -1)
+        d.substitution(n, in: values)
     }
 
     mutating func append(_ d: borrowing BinXMLDecoder, _ n: Node, isNumber: Bool) {
@@ -130,6 +118,23 @@ struct JSONShapeRecorder: ShapeSink {
 }
 
 extension BinXMLDecoder {
+    /// Where a value node copied from a substitution comes from: the value's index in `values` (a record's
+    /// ``shapeValues``), and the item for an item of an expanded array (-1 otherwise); `nil` for template
+    /// text, index -1 when not found.
+    func substitution(_ n: Node, in values: [Node]) -> (index: Int, item: Int)? {
+        guard n.kind == .value, n.substituted else { return nil }
+        for (i, v) in values.enumerated() where v.kind == .value {
+            if v.a == n.a && v.b == n.b && v.type == n.type { return (i, -1) }
+            // An item of an expanded array lies inside the array's bytes.
+            if v.type & ValueType.array != 0 && v.type & 0x7F == n.type && n.a >= v.a && n.a < v.a + v.b {
+                for k in 0..<min(arrayCount(v), TemplateShape.maxArrayItems) {
+                    if let item = arrayItem(v, k), item.a == n.a, item.b == n.b { return (i, k) }
+                }
+            }
+        }
+        return (-1, -1)
+    }
+
     /// Starts reading one record's BinXML (chunk range `start..<end`).
     ///
     /// With ``rendersShapes``, a record that is one template instance with plain substitution values is only
@@ -373,25 +378,8 @@ extension Template {
     func shape(_ signature: UnsafeRawBufferPointer, hash: UInt64) -> TemplateShape? {
         // A hash collision (another signature under the same hash) is a miss: that record is rendered
         // through its tree.
-        guard let s = shapes[hash], s.signature.count == signature.count else { return nil }
-        let same = s.signature.withUnsafeBytes { a in
-            var i = 0
-            while i + 8 <= a.count {
-                if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    != signature.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                {
-                    return false
-                }
-                i += 8
-            }
-            while i < a.count {
-                if a[i] != signature[i] { return false }
-                i += 1
-            }
-            return true
-        }
-        if same { return s }
-        return nil
+        guard let s = shapes[hash], Template.same(s.signature, signature) else { return nil }
+        return s
     }
 }
 

@@ -60,8 +60,14 @@ public final class Hunter: Sendable {
     /// Chunks per work item.
     public let chunksPerItem: Int
 
-    public init(ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8) {
+    /// Read every field of every event even when no rule tests it (to measure what reading costs).
+    public let readsAllFields: Bool
+
+    public init(
+        ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8, readsAllFields: Bool = false
+    ) {
         self.ruleSet = ruleSet
+        self.readsAllFields = readsAllFields
         self.correlations = correlations
         self.chunksPerItem = max(1, chunksPerItem)
         var fields: [Int: Set<String>] = [:]
@@ -311,11 +317,25 @@ public final class Hunter: Sendable {
             if chunks.lowerBound == 0 {
                 for e in file.headerErrors where !e.isWarning { r.problems.append("\(e)") }
             }
+            parser.readsLayouts = true
             for c in chunks {
                 let summary = parser.parse(file, chunk: c) { record in
-                    let event = record.event(file: path)
                     r.events += 1
-                    self.process(event, rules: rules, view: view, into: &r)
+                    // Records of a compiled layout are matched without building their tree; the tree is
+                    // built only for a record that matches (its sightings report its fields).
+                    if let layout = record.layout {
+                        view.reset(layout: layout, reader: record.leafReader)
+                        if self.readsAllFields { view.readAllLeaves() }
+                        let matched = rules.matches(view)
+                        if !matched.isEmpty {
+                            let source = EventSource(file: path, recordID: record.recordID, offset: record.offset)
+                            self.report(matched, timestamp: record.timestamp, source: source, view: view, into: &r) {
+                                view.dataFields()
+                            }
+                        }
+                    } else {
+                        self.process(record.event(file: path), rules: rules, view: view, into: &r)
+                    }
                 }
                 for e in summary.errors where !e.isWarning {
                     r.skipped += 1
@@ -342,25 +362,51 @@ public final class Hunter: Sendable {
         view.reset(event)
         let matched = rules.matches(view)
         if matched.isEmpty { return }
+        report(matched, event, view: view, into: &r)
+    }
+
+    /// Sightings (and correlation events) for the rules `matched` by the view's current event, `event`.
+    func report(_ matched: [Int], _ event: Event, view: EventView, into r: inout ItemResult) {
+        report(matched, timestamp: event.timestamp, source: event.source, view: view, into: &r) {
+            Hunter.dataFields(event)
+        }
+    }
+
+    /// Sightings for the rules `matched` by the view's current event, which happened at `timestamp` and
+    /// came from `source`; `fields` gives its data fields (asked once, and only when a sighting is made).
+    func report(
+        _ matched: [Int], timestamp: Timestamp?, source: EventSource, view: EventView, into r: inout ItemResult,
+        fields: () -> [(String, String)]
+    ) {
+        var dataFields: [(String, String)]?
+        var computerText: String?
+        var channelText: String?
+        func computer() -> String {
+            if let computerText { return computerText }
+            let t = view.text(ofField: "Computer") ?? ""
+            computerText = t
+            return t
+        }
         for i in matched {
             let rule = ruleSet.rules[i]
             if let need = correlationFields[i] {
                 var values: [String: String] = [:]
                 for f in need { values[f] = view.text(ofField: f) }
                 r.correlationEvents.append(
-                    CorrelationEvent(rule: i, timestamp: event.timestamp, values: values, reference: r.correlationRecords.count))
+                    CorrelationEvent(rule: i, timestamp: timestamp, values: values, reference: r.correlationRecords.count))
                 r.correlationRecords.append(
-                    (SightingRecord(file: event.source.file, recordID: event.source.recordID, line: event.source.line),
-                        view.text(ofField: "Computer") ?? ""))
+                    (SightingRecord(file: source.file, recordID: source.recordID, line: source.line), computer()))
             }
             if suppressed.contains(i) { continue }
+            if dataFields == nil { dataFields = fields() }
+            if channelText == nil { channelText = view.text(ofField: "Channel") ?? "" }
             r.sightings.append(
                 Sighting(
                     ruleID: rule.id ?? rule.name ?? rule.title, title: rule.title, level: rule.level ?? .informational,
-                    tags: rule.tags, attack: rule.attackTechniques, timestamp: event.timestamp,
-                    computer: view.text(ofField: "Computer") ?? "", channel: view.text(ofField: "Channel") ?? "",
-                    eventID: view.eventID >= 0 ? view.eventID : nil, recordID: event.source.recordID,
-                    file: event.source.file, fields: Hunter.dataFields(event)))
+                    tags: rule.tags, attack: rule.attackTechniques, timestamp: timestamp,
+                    computer: computer(), channel: channelText ?? "",
+                    eventID: view.eventID >= 0 ? view.eventID : nil, recordID: source.recordID,
+                    file: source.file, fields: dataFields ?? []))
         }
     }
 
@@ -380,7 +426,8 @@ public final class Hunter: Sendable {
     }
 
     /// The event's data fields as text: `EventData`/`UserData` members for Windows events, the top-level
-    /// members (and `winlog.event_data`) otherwise.
+    /// members (and `winlog.event_data`) otherwise. (``Sigma/EventView/dataFields()`` reads the same from a
+    /// layout's record.)
     public static func dataFields(_ event: Event) -> [(String, String)] {
         var out: [(String, String)] = []
         func add(_ o: EventObject, prefix: String = "") {

@@ -18,39 +18,106 @@ public enum SightingFormatter {
     /// `{"rule_id","title","level","tags","attack","timestamp","computer","channel","event_id","record_id","file","fields"}`,
     /// plus `"correlation"` and `"records"` for correlation detections.
     public static func jsonLine(_ s: Sighting, into out: inout [UInt8]) {
-        var o = JSONObject()
-        o.members.reserveCapacity(14)
-        o.members.append(JSONMember(key: "rule_id", value: .string(s.ruleID)))
-        o.members.append(JSONMember(key: "title", value: .string(s.title)))
-        o.members.append(JSONMember(key: "level", value: .string(s.level.description)))
-        o.members.append(JSONMember(key: "tags", value: .array(s.tags.map { .string($0) })))
-        o.members.append(JSONMember(key: "attack", value: .array(s.attack.map { .string($0) })))
-        o.members.append(JSONMember(key: "timestamp", value: s.timestamp.map { .string($0.iso8601) } ?? .null))
-        o.members.append(JSONMember(key: "computer", value: .string(s.computer)))
-        o.members.append(JSONMember(key: "channel", value: .string(s.channel)))
-        o.members.append(JSONMember(key: "event_id", value: s.eventID.map { .int(Int64($0)) } ?? .null))
-        o.members.append(JSONMember(key: "record_id", value: s.recordID.map { .int(Int64(clamping: $0)) } ?? .null))
-        o.members.append(JSONMember(key: "file", value: .string(s.file)))
-        var fields = JSONObject()
-        for (k, v) in s.fields { fields.members.append(JSONMember(key: k, value: .string(v))) }
-        o.members.append(JSONMember(key: "fields", value: .object(fields)))
-        if let c = s.correlation {
-            o.members.append(JSONMember(key: "correlation", value: .string(c.rawValue)))
-            o.members.append(
-                JSONMember(
-                    key: "records",
-                    value: .array(
-                        s.records.map { r in
-                            var m = JSONObject()
-                            m.members.append(JSONMember(key: "file", value: .string(r.file)))
-                            if let id = r.recordID { m.members.append(JSONMember(key: "record_id", value: .int(Int64(clamping: id)))) }
-                            if let l = r.line { m.members.append(JSONMember(key: "line", value: .int(Int64(l)))) }
-                            return .object(m)
-                        })))
-            o.members.append(
-                JSONMember(key: "record_ids", value: .array(s.records.compactMap { $0.recordID.map { .int(Int64(clamping: $0)) } })))
+        // Compact JSON written member by member (what `JSONWriter` writes for the same object).
+        func key(_ k: StaticString) {
+            out.append(0x22)
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(0x22)
+            out.append(UInt8(ascii: ":"))
         }
-        JSONWriter().write(.object(o), into: &out)
+        func string(_ v: String) { JSONWriter.writeString(v, into: &out) }
+        func strings(_ a: [String]) {
+            out.append(UInt8(ascii: "["))
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                string(v)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        func int(_ i: Int64?) {
+            if let i { out.append(contentsOf: String(i).utf8) } else { out.append(contentsOf: "null".utf8) }
+        }
+        out.append(UInt8(ascii: "{"))
+        key("rule_id")
+        string(s.ruleID)
+        out.append(UInt8(ascii: ","))
+        key("title")
+        string(s.title)
+        out.append(UInt8(ascii: ","))
+        key("level")
+        string(s.level.description)
+        out.append(UInt8(ascii: ","))
+        key("tags")
+        strings(s.tags)
+        out.append(UInt8(ascii: ","))
+        key("attack")
+        strings(s.attack)
+        out.append(UInt8(ascii: ","))
+        key("timestamp")
+        if let t = s.timestamp { string(t.iso8601) } else { out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: ","))
+        key("computer")
+        string(s.computer)
+        out.append(UInt8(ascii: ","))
+        key("channel")
+        string(s.channel)
+        out.append(UInt8(ascii: ","))
+        key("event_id")
+        int(s.eventID.map { Int64($0) })
+        out.append(UInt8(ascii: ","))
+        key("record_id")
+        int(s.recordID.map { Int64(clamping: $0) })
+        out.append(UInt8(ascii: ","))
+        key("file")
+        string(s.file)
+        out.append(UInt8(ascii: ","))
+        key("fields")
+        out.append(UInt8(ascii: "{"))
+        for (i, (k, v)) in s.fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(k)
+            out.append(UInt8(ascii: ":"))
+            string(v)
+        }
+        out.append(UInt8(ascii: "}"))
+        if let c = s.correlation {
+            out.append(UInt8(ascii: ","))
+            key("correlation")
+            string(c.rawValue)
+            out.append(UInt8(ascii: ","))
+            key("records")
+            out.append(UInt8(ascii: "["))
+            for (i, r) in s.records.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "{"))
+                key("file")
+                string(r.file)
+                if let id = r.recordID {
+                    out.append(UInt8(ascii: ","))
+                    key("record_id")
+                    int(Int64(clamping: id))
+                }
+                if let l = r.line {
+                    out.append(UInt8(ascii: ","))
+                    key("line")
+                    int(Int64(l))
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: ","))
+            key("record_ids")
+            out.append(UInt8(ascii: "["))
+            var first = true
+            for r in s.records {
+                guard let id = r.recordID else { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                int(Int64(clamping: id))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
         out.append(0x0A)
     }
 

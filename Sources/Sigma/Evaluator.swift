@@ -3,7 +3,7 @@ import Events
 /// Field tests against the values of an ``EventView`` (the general path; ``FieldNode`` has a fast path
 /// for plain case-insensitive string tests).
 enum Evaluator {
-    static func test(_ t: FieldTest, values: [FieldText]?, _ view: EventView) -> Bool {
+    static func test(_ t: FieldTest, values: UnsafeBufferPointer<FieldText>?, _ view: EventView) -> Bool {
         if case .exists(let want)? = t.matchers.first { return (values != nil) == want }
         guard let values else {
             // A missing field matches only `null`; `neq` needs the field.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A multi-pattern matcher (Aho–Corasick, compiled to a DFA over byte classes) for one field slot.
 ///
 /// Built from the required literals of every rule that tests the field; one pass over the field's folded
@@ -183,4 +189,368 @@ final class AhoCorasick: @unchecked Sendable {
 
     /// Memory held by the tables, in bytes.
     var byteCount: Int { table16.count * 2 + table32.count * 4 + outputs.count * 4 + outputStart.count * 4 + 256 }
+}
+
+/// Finds which of many literals occur in a text, for one field slot's prefilter: the literals' keys (as
+/// ``AhoCorasick/key(_:)`` cuts them) are found exactly, as the automaton finds them, but with tables that
+/// stay in the first-level cache whatever the number of literals.
+///
+/// Each key of four bytes or more is anchored on one of its 4-byte substrings, the one fewest keys share
+/// (`.exe` and `powe` are in hundreds of keys, so they are rarely anchors); shorter keys are their own
+/// anchors. A scan looks up every 1-, 2-, 3- and 4-byte window of the text in a bit set per window length,
+/// and only where a bit is set looks the window up in the anchor table and compares the keys anchored there.
+/// Keys that folded text may hold in another form (``foldsInContext(_:)``) go to an ``AhoCorasick``
+/// automaton (which treats every byte above 0x7F alike).
+///
+/// The text must be case-folded (``CaseFolding/fold(_:)``): keys are lower-cased ASCII.
+final class LiteralScanner: @unchecked Sendable {
+    // Sendable: immutable after init.
+
+    /// The patterns, as given (to check that a copy of a rule set may share this scanner).
+    let patterns: [[UInt8]]
+    /// Keys with bytes above 0x7F: their automaton, and their pattern ids.
+    let fallback: AhoCorasick?
+    let fallbackIDs: [Int32]
+    /// Per anchor length 1...4 (index 0...3): a bit set of the anchors' hashes (at ``bitStarts`` in
+    /// ``bits``), and its hash shift.
+    let bits: UnsafeMutablePointer<UInt64>
+    let bitStarts: (Int, Int, Int, Int)
+    let shifts: [UInt32]
+    /// Anchor lengths present (bit `n - 1` for length `n`).
+    let lengths: UInt8
+    /// Open-addressing table of anchors (`length << 32 | bytes`, 0 for an empty slot), with each anchor's
+    /// range in ``entries``.
+    let tableKeys: UnsafeMutablePointer<UInt64>
+    let tableStarts: UnsafeMutablePointer<Int32>
+    let tableMask: Int
+    /// Per anchored key: its pattern id and the anchor's offset in the key (`id << 32 | offset`), each
+    /// anchor's run ended by -1.
+    let entries: UnsafeMutablePointer<Int64>
+    /// Keys by pattern id, flat.
+    let keyBytes: UnsafeMutablePointer<UInt8>
+    let keyStarts: UnsafeMutablePointer<Int32>
+    /// The tables are read through pointers: a scan touches no reference counts.
+    private let storage: [UnsafeMutableRawPointer]
+    /// For text still in UTF-16LE: a filter on the keys' anchors (when every key is ASCII, at least four
+    /// bytes long).
+    let utf16: UTF16Filter?
+
+    deinit {
+        for p in storage { p.deallocate() }
+    }
+
+    /// A copy of `array` that this scanner owns.
+    static func own<T>(_ array: [T], _ storage: inout [UnsafeMutableRawPointer]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
+        _ = UnsafeMutableBufferPointer(start: p, count: array.count).initialize(from: array)
+        storage.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    static let multiplier: UInt32 = 0x9E37_79B1
+
+    /// Whether folded text may hold `key` in another form than the key folded alone: a Greek sigma, the
+    /// one letter whose lower case depends on its neighbours (or a key cut inside a character). Such keys
+    /// go to the automaton, which matches any byte above 0x7F with any other.
+    static func foldsInContext(_ key: [UInt8]) -> Bool {
+        guard key.contains(where: { $0 >= 0x80 }) else { return false }
+        if key[0] & 0xC0 == 0x80 { return true }
+        for i in 0..<(key.count - 1) where key[i] == 0xCF && (key[i + 1] == 0x82 || key[i + 1] == 0x83) { return true }
+        return false
+    }
+
+    @inline(__always)
+    static func hash(_ gram: UInt32, shift: UInt32) -> Int {
+        Int((gram &* multiplier) >> shift)
+    }
+
+    @inline(__always)
+    static func slot(_ key: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
+    init(patterns: [[UInt8]]) {
+        self.patterns = patterns
+        var keys: [[UInt8]] = []
+        var fallbackPatterns: [[UInt8]] = []
+        var fallbackIDs: [Int32] = []
+        var keyBytes: [UInt8] = []
+        var keyStarts: [Int32] = [0]
+        for (id, p) in patterns.enumerated() {
+            let key = AhoCorasick.key(p).map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+            if key.isEmpty || LiteralScanner.foldsInContext(key) {
+                fallbackPatterns.append(p)
+                fallbackIDs.append(Int32(id))
+                keys.append([])
+            } else {
+                keys.append(key)
+            }
+            keyBytes += keys[id]
+            keyStarts.append(Int32(keyBytes.count))
+        }
+        var storage: [UnsafeMutableRawPointer] = []
+        self.keyBytes = LiteralScanner.own(keyBytes, &storage)
+        self.keyStarts = LiteralScanner.own(keyStarts, &storage)
+        self.fallbackIDs = fallbackIDs
+        fallback = fallbackPatterns.isEmpty ? nil : AhoCorasick(patterns: fallbackPatterns)
+        @inline(__always) func gram(_ k: [UInt8], _ at: Int, _ n: Int) -> UInt32 {
+            var g: UInt32 = 0
+            for j in 0..<n { g |= UInt32(k[at + j]) << (8 * UInt32(j)) }
+            return g
+        }
+        // How many keys hold each 4-byte string: the rarest one of a key is its anchor.
+        var shared: [UInt32: Int] = [:]
+        for k in keys where k.count >= 4 {
+            var seen = Set<UInt32>()
+            for at in 0...(k.count - 4) where seen.insert(gram(k, at, 4)).inserted { shared[gram(k, at, 4), default: 0] += 1 }
+        }
+        var anchors: [UInt64: [Int64]] = [:]
+        var order: [UInt64] = []
+        for (id, k) in keys.enumerated() where !k.isEmpty {
+            let length = min(4, k.count)
+            var best = 0
+            if k.count > 4 {
+                for at in 1...(k.count - 4) where shared[gram(k, at, 4)]! < shared[gram(k, best, 4)]! { best = at }
+            }
+            let anchor = UInt64(length) << 32 | UInt64(gram(k, best, length))
+            if anchors[anchor] == nil { order.append(anchor) }
+            anchors[anchor, default: []].append(Int64(id) << 32 | Int64(best))
+        }
+        var perLength = [Int](repeating: 0, count: 4)
+        for a in order { perLength[Int(a >> 32) - 1] += 1 }
+        var bits: [[UInt64]] = []
+        var shifts: [UInt32] = []
+        var lengths: UInt8 = 0
+        for n in 0..<4 {
+            // About 16 bits per anchor, so few windows pass the bit test by chance.
+            var log2 = 10
+            while log2 < 19 && (1 << log2) < perLength[n] * 16 { log2 += 1 }
+            if n == 1 { log2 = 16 }  // two bytes index the set directly
+            if n == 0 { log2 = 8 }
+            bits.append([UInt64](repeating: 0, count: (1 << log2) / 64))
+            shifts.append(UInt32(32 - log2))
+            if perLength[n] > 0 { lengths |= 1 << UInt8(n) }
+        }
+        var size = 16
+        while size < order.count * 2 { size <<= 1 }
+        var tableKeys = [UInt64](repeating: 0, count: size)
+        var tableStarts = [Int32](repeating: 0, count: size)
+        var entries: [Int64] = []
+        for a in order {
+            let n = Int(a >> 32) - 1
+            let g = UInt32(truncatingIfNeeded: a)
+            let h = LiteralScanner.index(g, length: n + 1, shift: shifts[n])
+            bits[n][h >> 6] |= 1 << UInt64(h & 63)
+            var s = LiteralScanner.slot(a, mask: size - 1)
+            while tableKeys[s] != 0 { s = (s + 1) & (size - 1) }
+            tableKeys[s] = a
+            tableStarts[s] = Int32(entries.count)
+            entries += anchors[a]!
+            // Each anchor's entries end where the next one's start: a terminator keeps them apart.
+            entries.append(-1)
+        }
+        let flat = bits[0] + bits[1] + bits[2] + bits[3]
+        self.bits = LiteralScanner.own(flat, &storage)
+        bitStarts = (0, bits[0].count, bits[0].count + bits[1].count, bits[0].count + bits[1].count + bits[2].count)
+        self.shifts = shifts
+        self.lengths = lengths
+        self.tableKeys = LiteralScanner.own(tableKeys, &storage)
+        self.tableStarts = LiteralScanner.own(tableStarts, &storage)
+        self.tableMask = size - 1
+        self.entries = LiteralScanner.own(entries, &storage)
+        if fallbackPatterns.isEmpty && !keys.isEmpty && keys.allSatisfy({ $0.count >= 4 && $0.allSatisfy { $0 < 0x80 } }) {
+            utf16 = UTF16Filter(keys.map { Array($0.prefix(4)) }, &storage)
+        } else {
+            utf16 = nil
+        }
+        self.storage = storage
+    }
+
+    /// The bit of a window of `length` bytes (`gram`, little-endian) in its set.
+    @inline(__always)
+    static func index(_ gram: UInt32, length: Int, shift: UInt32) -> Int {
+        switch length {
+        case 1, 2: return Int(gram)
+        default: return hash(gram, shift: shift)
+        }
+    }
+
+    /// Calls `found` with the id of every pattern whose key occurs in `text` (possibly more than once).
+    ///
+    /// `text` is case-folded.
+    @inline(__always)
+    func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Int32) -> Void) {
+        if let fallback {
+            fallbackIDs.withUnsafeBufferPointer { ids in fallback.scan(text) { found(ids[Int($0)]) } }
+        }
+        guard lengths != 0, let base = text.baseAddress, text.count > 0 else { return }
+        run(base, text.count, bits + bitStarts.0, bits + bitStarts.1, bits + bitStarts.2, bits + bitStarts.3, found)
+    }
+
+    @inline(__always)
+    private func run(
+        _ p: UnsafePointer<UInt8>, _ n: Int, _ b1: UnsafeMutablePointer<UInt64>, _ b2: UnsafeMutablePointer<UInt64>,
+        _ b3: UnsafeMutablePointer<UInt64>, _ b4: UnsafeMutablePointer<UInt64>, _ found: (Int32) -> Void
+    ) {
+        let s3 = shifts[2]
+        let s4 = shifts[3]
+        let has1 = lengths & 1 != 0
+        let has2 = lengths & 2 != 0
+        let has3 = lengths & 4 != 0
+        let has4 = lengths & 8 != 0
+        let shortKeys = lengths & 7 != 0
+        @inline(__always) func test(_ b: UnsafeMutablePointer<UInt64>, _ h: Int) -> Bool {
+            b[h &>> 6] & (1 &<< UInt64(h & 63)) != 0
+        }
+        let raw = UnsafeRawPointer(p)
+        // A key shorter than four bytes is its own anchor: once its window has been looked up, the same
+        // window later in the text finds nothing new. Such windows are remembered (one-byte ones in a copy
+        // of their bit set, the others in a short list).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { local1 in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { seen in
+                let one = local1.baseAddress!
+                for k in 0..<4 { one[k] = b1[k] }
+                var seenCount = 0
+                @inline(__always) func firstTime(_ window: UInt32) -> Bool {
+                    for k in 0..<seenCount where seen[k] == window { return false }
+                    if seenCount < 16 {
+                        seen[seenCount] = window
+                        seenCount &+= 1
+                    }
+                    return true
+                }
+                @inline(__always) func short(_ w: UInt32, _ left: Int) {
+                    if has1 && test(one, Int(w & 0xFF)) {
+                        one[Int(w & 0xFF) &>> 6] &= ~(1 &<< UInt64(w & 63))
+                        verify(1, w & 0xFF, at: i, p, n, found)
+                    }
+                    if has2 && left > 1 && test(b2, Int(w & 0xFFFF)) && firstTime(2 << 24 | w & 0xFFFF) {
+                        verify(2, w & 0xFFFF, at: i, p, n, found)
+                    }
+                    if has3 && left > 2 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3))
+                        && firstTime(3 << 24 | w & 0xFF_FFFF)
+                    {
+                        verify(3, w & 0xFF_FFFF, at: i, p, n, found)
+                    }
+                }
+                var i = 0
+                // Windows of four bytes (and the shorter ones starting at the same place).
+                while i &+ 4 <= n {
+                    let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    if has4 && test(b4, LiteralScanner.hash(w, shift: s4)) { verify(4, w, at: i, p, n, found) }
+                    if shortKeys { short(w, 4) }
+                    i &+= 1
+                }
+                // The last windows, shorter than four bytes.
+                while i < n {
+                    let left = n &- i
+                    var w = UInt32(p[i])
+                    if left > 1 { w |= UInt32(p[i &+ 1]) << 8 }
+                    if left > 2 { w |= UInt32(p[i &+ 2]) << 16 }
+                    short(w, left)
+                    i &+= 1
+                }
+            }
+        }
+    }
+
+    /// The keys anchored on window `gram` (`length` bytes at `i`) that occur where the anchor puts them.
+    @inline(never)
+    private func verify(
+        _ length: UInt64, _ gram: UInt32, at i: Int, _ p: UnsafePointer<UInt8>, _ n: Int, _ found: (Int32) -> Void
+    ) {
+        let key = length << 32 | UInt64(gram)
+        var s = LiteralScanner.slot(key, mask: tableMask)
+        while tableKeys[s] != key {
+            if tableKeys[s] == 0 { return }
+            s = (s &+ 1) & tableMask
+        }
+        var e = Int(tableStarts[s])
+        while entries[e] >= 0 {
+            let id = Int(entries[e] >> 32)
+            let start = i &- Int(entries[e] & 0xFFFF_FFFF)
+            e &+= 1
+            let k0 = Int(keyStarts[id])
+            let count = Int(keyStarts[id &+ 1]) &- k0
+            if start < 0 || start &+ count > n { continue }
+            if count > Int(length) && memcmp(p + start, keyBytes + k0, count) != 0 { continue }
+            found(Int32(id))
+        }
+    }
+}
+
+/// Tells whether UTF-16LE text may hold one of a set of ASCII keys (each at least four characters long),
+/// without decoding it: each key's first four characters are an anchor, and every four-character window
+/// of the text is looked up among the anchors, its letters folded by setting bit 0x20 (a folding that
+/// maps both cases of a letter alike, and some other characters together: a necessary condition). Text
+/// with a character above 0x7F (whose case folding may produce ASCII) always may.
+struct UTF16Filter {
+    let bits: UnsafeMutablePointer<UInt64>
+    let shift: UInt64
+    /// The anchors (folded windows), open addressing; 0 for an empty slot.
+    let anchors: UnsafeMutablePointer<UInt64>
+    let mask: Int
+
+    static let fold: UInt64 = 0x0020_0020_0020_0020
+
+    init(_ windows: [[UInt8]], _ storage: inout [UnsafeMutableRawPointer]) {
+        var values = Set<UInt64>()
+        for w in windows {
+            var v: UInt64 = 0
+            for (k, b) in w.enumerated() { v |= UInt64(b | 0x20) << (16 * UInt64(k)) }
+            values.insert(v)
+        }
+        var log2 = 10
+        while log2 < 16 && (1 << log2) < values.count * 64 { log2 += 1 }
+        shift = UInt64(64 - log2)
+        var bits = [UInt64](repeating: 0, count: (1 << log2) / 64)
+        var size = 16
+        while size < values.count * 2 { size <<= 1 }
+        var table = [UInt64](repeating: 0, count: size)
+        for v in values.sorted() {
+            let h = UTF16Filter.hash(v, shift: shift)
+            bits[h >> 6] |= 1 << UInt64(h & 63)
+            var s = UTF16Filter.hash(v, shift: 40) & (size - 1)
+            while table[s] != 0 { s = (s + 1) & (size - 1) }
+            table[s] = v
+        }
+        self.bits = LiteralScanner.own(bits, &storage)
+        anchors = LiteralScanner.own(table, &storage)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    static func hash(_ v: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// Whether `text` (UTF-16LE) may hold a key: false only when it certainly holds none.
+    @inline(__always)
+    func mayContain(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        let units = text.count / 2
+        var j = 0
+        while j &+ 4 <= units {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt64.self))
+            if w & 0xFF80_FF80_FF80_FF80 != 0 { return true }
+            let v = w | UTF16Filter.fold
+            let h = UTF16Filter.hash(v, shift: shift)
+            if bits[h &>> 6] & (1 &<< UInt64(h & 63)) != 0 && isAnchor(v) { return true }
+            j &+= 1
+        }
+        while j < units {
+            if base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt16.self) >= 0x80 { return true }
+            j &+= 1
+        }
+        return false
+    }
+
+    func isAnchor(_ v: UInt64) -> Bool {
+        var s = UTF16Filter.hash(v, shift: 40) & mask
+        while anchors[s] != 0 {
+            if anchors[s] == v { return true }
+            s = (s &+ 1) & mask
+        }
+        return false
+    }
 }

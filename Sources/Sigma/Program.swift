@@ -98,26 +98,24 @@ final class FieldNode: ProgramNode {
             // Literals found by the slot's automaton answer `contains` without searching again.
             let g = view.generation
             if view.scannedGeneration[slot] != g { view.scanner?.scan(slot, view) }
-            guard let values = view.values(slot) else { return false }
-            return view.literalGeneration.withUnsafeBufferPointer { found in
-                values.withUnsafeBufferPointer { vb in
-                    for (gi, group) in groups.enumerated() {
-                        let ids = literalIndices[gi]
-                        var groupHit = false
-                        for (j, p) in group.enumerated() {
-                            let id = ids[j]
-                            if id >= 0 {
-                                if found[Int(id)] == g {
-                                    groupHit = true
-                                    break
+            guard let vb = view.values(slot) else { return false }
+            let found = view.literalGeneration
+            // Borrowed through buffers: no pattern or array is copied (retained) per test.
+            return groups.withUnsafeBufferPointer { gs in
+                literalIndices.withUnsafeBufferPointer { li in
+                    for gi in 0..<gs.count {
+                        let groupHit = gs[gi].withUnsafeBufferPointer { ps in
+                            li[gi].withUnsafeBufferPointer { ids -> Bool in
+                                for j in 0..<ps.count {
+                                    let id = ids[j]
+                                    if id >= 0 {
+                                        if found[Int(id)] == g { return true }
+                                        continue
+                                    }
+                                    for i in 0..<vb.count where ps[j].matches(vb[i].folded) { return true }
                                 }
-                                continue
+                                return false
                             }
-                            for i in 0..<vb.count where p.matches(vb[i].folded) {
-                                groupHit = true
-                                break
-                            }
-                            if groupHit { break }
                         }
                         if !groupHit { return false }
                     }
@@ -126,8 +124,8 @@ final class FieldNode: ProgramNode {
             }
         }
         if let groups {
-            guard let values = view.values(slot) else { return false }
-            return values.withUnsafeBufferPointer { vb in
+            guard let vb = view.values(slot) else { return false }
+            do {
                 for g in groups {
                     let groupHit = g.withUnsafeBufferPointer { pb -> Bool in
                         for i in 0..<vb.count {

@@ -39,7 +39,7 @@ public final class RuleSet: @unchecked Sendable {
 
     /// The multi-pattern prefilter of one slot: its automaton and, per pattern, the units requiring it.
     struct SlotFilter {
-        var automaton: AhoCorasick
+        var automaton: LiteralScanner
         var units: [[Int32]]
         /// Where this slot's literals start in the flat literal table of ``EventView``.
         var literalBase: Int
@@ -79,7 +79,7 @@ public final class RuleSet: @unchecked Sendable {
     let keyCount: Int
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
-    let automata: [AhoCorasick?]
+    let automata: [LiteralScanner?]
     let literalBases: [Int]
     /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it, as
     /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
@@ -279,7 +279,7 @@ public final class RuleSet: @unchecked Sendable {
             // A copy for another worker builds the same patterns in the same order: it shares the
             // (read-only, large) automata of the original.
             let shared = source?.slotFilters[slot]?.automaton
-            let automaton = shared.flatMap { $0.patterns == entry.patterns ? $0 : nil } ?? AhoCorasick(patterns: entry.patterns)
+            let automaton = shared.flatMap { $0.patterns == entry.patterns ? $0 : nil } ?? LiteralScanner(patterns: entry.patterns)
             slotFilters[slot] = SlotFilter(automaton: automaton, units: entry.units, literalBase: literalBase)
             literalBase += entry.patterns.count
         }
@@ -342,7 +342,8 @@ public final class RuleSet: @unchecked Sendable {
         let c2 = anyChannel.isEmpty ? nil : anyChannel[id]
         let c3 = id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1]
         units.withUnsafeBufferPointer { units in
-            view.activeKeys.withUnsafeMutableBufferPointer { active in
+            let active = view.activeKeys
+            do {
                 func consider(_ c: Candidates?) {
                     guard let c else { return }
                     active[Int(c.key)] = g
@@ -385,10 +386,8 @@ public final class RuleSet: @unchecked Sendable {
         let base = literalBases[slot]
         var hits = view.hits
         view.hits = []
-        values.withUnsafeBufferPointer { values in
-            withMarks(view, base: base, hits: &hits) { mark in
-                for i in values.indices { automaton.scan(values[i].folded, mark) }
-            }
+        withMarks(view, base: base, hits: &hits) { mark in
+            for i in values.indices { automaton.scan(values[i].folded, mark) }
         }
         view.hits = hits
     }
@@ -401,11 +400,16 @@ public final class RuleSet: @unchecked Sendable {
         literalUnitStarts.withUnsafeBufferPointer { starts in
             literalUnits.withUnsafeBufferPointer { units in
                 requiredBits.withUnsafeBufferPointer { required in
-                    view.literalGeneration.withUnsafeMutableBufferPointer { found in
-                        view.passedGeneration.withUnsafeMutableBufferPointer { passed in
-                            view.passedBits.withUnsafeMutableBufferPointer { bits in
+                    let found = view.literalGeneration
+                    let passed = view.passedGeneration
+                    let bits = view.passedBits
+                    do {
+                        do {
+                            do {
                                 body { id in
                                     let literal = base &+ Int(id)
+                                    // Found again in the same event: its units are marked already.
+                                    if found[literal] == g { return }
                                     found[literal] = g
                                     for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
                                         let entry = Int(units[j])
@@ -443,11 +447,15 @@ public final class RuleSet: @unchecked Sendable {
         withMarks(view, base: literalBases[slot], hits: &hits) { mark in
             func scanText(_ text: UnsafeBufferPointer<UInt8>) {
                 var ascii = true
-                for b in text where b >= 0x80 {
-                    ascii = false
-                    break
+                var upper = false
+                for b in text {
+                    if b >= 0x80 {
+                        ascii = false
+                        break
+                    }
+                    if b &- 0x41 < 26 { upper = true }
                 }
-                if ascii {
+                if ascii && !upper {
                     automaton.scan(text, mark)
                 } else {
                     CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
@@ -477,6 +485,49 @@ public final class RuleSet: @unchecked Sendable {
                 var s = v.text ?? ""
                 s.withUTF8(scanText)
             }
+            if let tables = view.tables {
+                // The same values, leaf by leaf: only the leaves of the kinds scanned, and of the template's
+                // own text only those holding a literal (both decided once per layout).
+                if tables.keywordLeaves == nil {
+                    var list: [Int32] = []
+                    for i in 0..<tables.leafCount {
+                        let scanned: Bool
+                        switch tables.leaves[i].kind {
+                        case .null: scanned = false
+                        case .text, .timeOrText: scanned = true
+                        case .guid: scanned = kinds.guids
+                        case .sid: scanned = kinds.sids
+                        case .hex: scanned = kinds.hex
+                        case .integer: scanned = kinds.integers
+                        case .double: scanned = kinds.doubles
+                        case .timestamp: scanned = kinds.timestamps
+                        case .binary: scanned = kinds.binary
+                        case .boolean: scanned = kinds.booleans
+                        }
+                        if scanned && !(tables.leaves[i].isFixed && tables.keywordFree(i, automaton)) {
+                            list.append(Int32(i))
+                        }
+                    }
+                    tables.keywordLeaves = list
+                }
+                for k in tables.keywordLeaves! {
+                    let i = Int(k)
+                    if !tables.leaves[i].isFixed, let filter = automaton.utf16, let text = view.utf16Text(ofLeaf: i),
+                        !filter.mayContain(text)
+                    {
+                        // A string value still in UTF-16 that cannot hold a literal is not decoded.
+                        continue
+                    }
+                    let t = view.leafText(i)
+                    switch t.value {
+                    case .null: continue
+                    case .timestamp: if !kinds.timestamps { continue }
+                    default: break
+                    }
+                    automaton.scan(t.folded, mark)
+                }
+                return
+            }
             walk(.object(view.event.fields))
         }
         view.hits = hits
@@ -490,6 +541,9 @@ public final class RuleSet: @unchecked Sendable {
         var timestamps = true
         var binary = true
         var booleans = true
+        var guids = true
+        var sids = true
+        var hex = true
 
         init() {}
 
@@ -503,6 +557,9 @@ public final class RuleSet: @unchecked Sendable {
             timestamps = within("0123456789-:.tz")
             binary = within("0123456789abcdef")
             booleans = within("truefals")
+            guids = within("0123456789abcdef-")
+            sids = within("s0123456789-")
+            hex = within("0123456789abcdefx")
         }
     }
 

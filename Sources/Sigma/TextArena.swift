@@ -34,6 +34,19 @@ final class TextArena {
         return p
     }
 
+    /// Room for `count` values of a plain-data type `T`, aligned, valid until the next ``reset()``.
+    func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let align = MemoryLayout<T>.alignment
+        let p = allocate(count * MemoryLayout<T>.stride + align - 1)
+        let address = (Int(bitPattern: p) + align - 1) & ~(align - 1)
+        return UnsafeMutableRawPointer(bitPattern: address)!.bindMemory(to: T.self, capacity: max(count, 1))
+    }
+
+    /// Returns the last `count` bytes of the latest allocation (which must have been at least that long).
+    func giveBack(_ count: Int) {
+        used -= count
+    }
+
     /// A copy of `bytes`, valid until the next ``reset()``.
     func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         let p = allocate(bytes.count)

@@ -123,7 +123,7 @@ struct Hunt: AsyncParsableCommand {
         let set = RuleSet(
             rules: parseOnly ? [] : collection.rules, filters: collection.filters, mapping: mapping,
             variant: LogSourceVariant(rawValue: logsource) ?? .both, minimumLevel: SigmaLevel(name: minLevel) ?? .informational)
-        let hunter = Hunter(ruleSet: set, correlations: parseOnly ? [] : collection.correlations)
+        let hunter = Hunter(ruleSet: set, correlations: parseOnly ? [] : collection.correlations, readsAllFields: parseOnly)
         let tty = isatty(2) == 1
         let compiled = monotonicSeconds()
         let compiledCPU = processCPUSeconds()

@@ -1,0 +1,64 @@
+import Testing
+
+@testable import Sigma
+
+/// The literal scanner finds exactly the keys (the last 24 bytes of each literal) that occur in a folded
+/// text, like a plain search; the UTF-16 filter never rules out a text that holds a key.
+@Suite struct LiteralScannerTests {
+    static let literals: [String] = [
+        "a", "-e", " /c", "\\", ".exe", "powershell", "\\powershell.exe", "cmd.exe /c", "mimikatz",
+        "sekurlsa::", "–enc", "\u{2014}e ", "σ", "é", "ab", "abc", "abcd", "abcde", "bcdef",
+        String(repeating: "x", count: 30) + "tail-of-a-long-literal",
+    ]
+
+    static func keys(_ literals: [[UInt8]]) -> [[UInt8]] { literals.map { Array(AhoCorasick.key($0)) } }
+
+    static func naive(_ keys: [[UInt8]], _ text: [UInt8]) -> Set<Int32> {
+        var out = Set<Int32>()
+        for (id, k) in keys.enumerated() where !k.isEmpty && k.count <= text.count {
+            for i in 0...(text.count - k.count) where Array(text[i..<(i + k.count)]) == k {
+                out.insert(Int32(id))
+                break
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -enc AAAA",
+        "cmd.exe /c whoami", "x", "", "abcdef", "privilege::debug sekurlsa::logonpasswords mimikatz",
+        "a–enc b—e c", "ΣΑΣ σ", "Éé", String(repeating: "x", count: 40) + "tail-of-a-long-literal!",
+        "\\\\\\\\ab", "zzzz",
+    ])
+    func findsWhatAPlainSearchFinds(_ text: String) {
+        let literals = LiteralScannerTests.literals.map { CaseFolding.fold(Array($0.utf8)) }
+        let scanner = LiteralScanner(patterns: literals)
+        let folded = CaseFolding.fold(Array(text.utf8))
+        var found = Set<Int32>()
+        folded.withUnsafeBufferPointer { scanner.scan($0) { found.insert($0) } }
+        let expected = LiteralScannerTests.naive(LiteralScannerTests.keys(literals), folded)
+        // Keys with a Greek sigma go to the automaton, which may also report texts with other non-ASCII
+        // bytes there: a superset, never fewer.
+        let sigma = Set(literals.indices.filter { LiteralScanner.foldsInContext(Array(AhoCorasick.key(literals[$0]))) }.map { Int32($0) })
+        #expect(found.subtracting(sigma) == expected.subtracting(sigma))
+        #expect(expected.isSubset(of: found))
+    }
+
+    @Test func utf16FilterKeepsTextsThatHoldAKey() {
+        let literals = ["mimikatz", "sekurlsa::", "kerberos::ptt", "gentilkiwi.com", "\\mimilib.dll"].map {
+            Array($0.utf8)
+        }
+        let scanner = LiteralScanner(patterns: literals)
+        let filter = try! #require(scanner.utf16)
+        func utf16(_ s: String) -> [UInt8] { s.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+        for text in ["run MIMIKATZ now", "SekurLSA::LogonPasswords", "C:\\x\\MimiLib.DLL", "gentilkiwi.com"] {
+            #expect(utf16(text).withUnsafeBytes { filter.mayContain($0) }, "\(text)")
+        }
+        // No four characters of these begin a key (the anchors are the keys' first four characters).
+        for text in ["C:\\Windows\\System32\\svchost.exe -k netsvcs", "mim", "", "ATK kiwi"] {
+            #expect(!utf16(text).withUnsafeBytes { filter.mayContain($0) }, "\(text)")
+        }
+        // Any character above 0x7F may fold to ASCII (the Kelvin sign to k): such text always may.
+        #expect(utf16("mimi\u{212A}atz").withUnsafeBytes { filter.mayContain($0) })
+    }
+}
