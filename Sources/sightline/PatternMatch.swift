@@ -36,8 +36,7 @@ extension Pattern {
             let clock = ContinuousClock()
             let started = clock.now
             let loaded = try Match.load(indicators)
-            var index = IndicatorIndex(indicators: loaded.indicators)
-            _ = index.count
+            let index = IndicatorIndex(indicators: loaded.indicators)
             let built = clock.now
             var note = "loaded \(index.count - index.rejected.count) indicator(s) from \(indicators)"
             var skips: [String] = []
