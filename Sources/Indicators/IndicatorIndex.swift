@@ -1,6 +1,12 @@
 import JSON
 import Patterning
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Finds, for one observed SCO, the STIX indicators whose patterns it matches, without evaluating
 /// every pattern.
 ///
@@ -97,6 +103,16 @@ public struct IndicatorIndex: Sendable {
     var gramPaths: Set<Int32> = []
     /// The entries that gram and prefix keys point to (the shared table stores their index as the ordinal).
     var filteredEntries: [FilteredEntry] = []
+    /// The `LIKE` operands of filtered entries: byte checks, their text, and the full patterns.
+    var likeFilters: [LikeFilter] = []
+    var likeBytes: [UInt8] = []
+    var likePatterns: [LikePattern] = []
+    /// Checks of alternatives made of simple tests (see `IndicatorIndex+Checks.swift`): each a run of
+    /// ``tests``, which use the paths of ``testPaths`` and the string constants in ``testBytes``.
+    var checks: [(start: Int32, count: Int32)] = []
+    var tests: [SimpleTest] = []
+    var testPaths: [[String]] = []
+    var testBytes: [UInt8] = []
     /// A 2^20-bit filter of the grams present, checked before each hash probe.
     var gramFilter = [UInt64](repeating: 0, count: 1 << 14)
 
@@ -317,6 +333,10 @@ public struct IndicatorIndex: Sendable {
         var anchors: [Entry] = []
         var literals: [Requirement] = []
         var starts: [Requirement] = []
+        /// The alternative each anchor, literal and prefix came from.
+        var anchorAlternatives: [ComparisonExpression] = []
+        var literalAlternatives: [ComparisonExpression] = []
+        var startAlternatives: [ComparisonExpression] = []
         var needsVerify = alternatives.isEmpty
         for alt in alternatives {
             if case .test(let t) = alt, let e = IndicatorIndex.entry(t) {
@@ -325,20 +345,20 @@ public struct IndicatorIndex: Sendable {
             }
             // An AND with one indexable conjunct: index the conjunct, verify the whole.
             if case .and(let xs) = alt,
-                let e = xs.lazy.compactMap({ x -> Entry? in
-                    if case .test(let t) = x { return IndicatorIndex.entry(t) }
-                    return nil
-                }).first
+                let e = IndicatorIndex.anchorEntry(xs)
             {
                 anchors.append(e)
+                anchorAlternatives.append(alt)
                 continue
             }
             if let lit = IndicatorIndex.requiredLiteral(alt) {
                 literals.append(lit)
+                literalAlternatives.append(alt)
                 continue
             }
             if let p = IndicatorIndex.requiredPrefix(alt) {
                 starts.append(p)
+                startAlternatives.append(alt)
                 continue
             }
             needsVerify = true
@@ -350,10 +370,23 @@ public struct IndicatorIndex: Sendable {
             setVerifier(ordinal, matcher)
             return .residual
         }
-        if !literals.isEmpty || !starts.isEmpty {
-            // Every alternative has an exact key, a required literal or prefix: candidates come from them, then verify.
+        // Anchors under verification are exact keys; a CIDR or suffix anchor is evaluated in full instead.
+        let anchorsIndexable = anchors.allSatisfy {
+            switch $0 {
+            case .key, .keys: return true
+            case .cidr, .suffix: return false
+            }
+        }
+        if (!literals.isEmpty || !starts.isEmpty || !anchors.isEmpty) && !anchorsIndexable {
+            for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
             setVerifier(ordinal, matcher)
-            for (type, keys, prefix, like) in starts {
+            return .residual
+        }
+        if !literals.isEmpty || !starts.isEmpty {
+            // Every alternative has an exact key, a required literal or prefix: candidates come from them, then
+            // verify. An alternative that is a single indexable test needs no verification.
+            setVerifier(ordinal, matcher)
+            for (i, (type, keys, prefix, like)) in starts.enumerated() {
                 let p = pathID(type, keys)
                 if !prefixPaths.contains(p) {
                     prefixPaths.insert(p)
@@ -363,32 +396,26 @@ public struct IndicatorIndex: Sendable {
                 let n = prefix.utf8.count
                 while prefixLengths.count <= Int(p) { prefixLengths.append([]) }
                 if !prefixLengths[Int(p)].contains(n) { prefixLengths[Int(p)].append(n) }
-                let entry = filteredEntry(ordinal, like)
+                let entry = filteredEntry(ordinal, like, check: compileCheck(startAlternatives[i], type))
                 prefix.withUTF8 {
                     exact.insert(
                         path: IndicatorIndex.code(.prefix, p), key: UnsafeRawBufferPointer($0), ordinal: entry,
                         verified: true)
                 }
             }
-            for (type, keys, literal, like) in literals {
+            for (i, (type, keys, literal, like)) in literals.enumerated() {
                 let p = pathID(type, keys, gram: true)
                 var l = literal
                 let g = l.withUTF8 { IndicatorIndex.gram($0, 0) }
-                let entry = filteredEntry(ordinal, like)
+                let entry = filteredEntry(ordinal, like, check: compileCheck(literalAlternatives[i], type))
                 withUnsafeBytes(of: g.littleEndian) {
                     exact.insert(path: IndicatorIndex.code(.gram, p), key: $0, ordinal: entry, verified: true)
                 }
                 let bit = IndicatorIndex.filterBit(g)
                 gramFilter[bit >> 6] |= 1 << UInt64(bit & 63)
             }
-            for e in direct + anchors {
-                guard case .ok = anchor(e, ordinal) else {
-                    for type in Set(IndicatorIndex.types(pattern.root)) {
-                        withType(type) { $0.residual.append(ordinal) }
-                    }
-                    return .residual
-                }
-            }
+            for (e, alt) in zip(anchors, anchorAlternatives) { anchor(e, alt, ordinal) }
+            for e in direct { post(e, ordinal) }
             return .substring
         }
         if anchors.isEmpty {
@@ -405,48 +432,91 @@ public struct IndicatorIndex: Sendable {
             }
             return .exact
         }
-        // Some alternatives need verification: index every alternative's key as an anchor.
+        // Some alternatives need verification: index their anchors as candidates; the others hold by their key.
         setVerifier(ordinal, matcher)
-        for e in direct + anchors {
-            guard case .ok = anchor(e, ordinal) else {
-                for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
-                return .residual
-            }
-        }
+        for (e, alt) in zip(anchors, anchorAlternatives) { anchor(e, alt, ordinal) }
+        for e in direct { post(e, ordinal) }
         return .anchored
     }
 
-    enum AnchorResult { case ok, unsupported }
+    /// The conjunct of an AND to index it by: an exact key if there is one, else any indexable test.
+    static func anchorEntry(_ xs: [ComparisonExpression]) -> Entry? {
+        var other: Entry?
+        for x in xs {
+            guard case .test(let t) = x, let e = entry(t) else { continue }
+            switch e {
+            case .key, .keys: return e
+            case .cidr, .suffix: if other == nil { other = e }
+            }
+        }
+        return other
+    }
 
-    mutating func anchor(_ e: Entry, _ ordinal: Int32) -> AnchorResult {
+    /// Indexes an exact-key anchor (``Entry/key`` or ``Entry/keys``) of `alternative` as a candidate to
+    /// verify: its slots hold a filtered entry.
+    mutating func anchor(_ e: Entry, _ alternative: ComparisonExpression, _ ordinal: Int32) {
         switch e {
         case .key(let type, let keys, let v):
-            insertExact(pathID(type, keys), v, ordinal, verified: true)
+            let entry = filteredEntry(ordinal, nil, check: compileCheck(alternative, type))
+            insertExact(pathID(type, keys), v, entry, verified: true)
         case .keys(let type, let keys, let vs):
+            let entry = filteredEntry(ordinal, nil, check: compileCheck(alternative, type))
             let p = pathID(type, keys)
-            for v in vs { insertExact(p, v, ordinal, verified: true) }
-        default:
-            // CIDR and suffix anchors under verification: evaluated in full instead.
-            return .unsupported
+            for v in vs { insertExact(p, v, entry, verified: true) }
+        case .cidr, .suffix:
+            preconditionFailure("CIDR and suffix anchors are evaluated in full")
         }
-        return .ok
     }
 
     /// What one alternative requires of the value at one plain path: the object type, the path's keys,
     /// a literal (prefix or substring), and the `LIKE` test it came from, if any (a cheap necessary
     /// condition checked before the full matcher).
-    typealias Requirement = (type: String, keys: [String], literal: String, like: LikePattern?)
+    typealias Requirement = (type: String, keys: [String], literal: String, like: String?)
 
-    /// A candidate found through a prefix or substring entry: the indicator, and the `LIKE` operand the
-    /// value must match for the entry's alternative to hold.
+    /// A candidate found through an anchor, prefix or substring entry: the indicator, the `LIKE` operand
+    /// the value must match for the entry's alternative to hold (an index into ``likeFilters`` and
+    /// ``likePatterns``, or -1), and the check that decides the alternative (an index into ``checks``),
+    /// or -1 when the indicator's full matcher must decide.
     struct FilteredEntry: Sendable {
         var ordinal: Int32
-        var like: LikePattern?
+        var like: Int32
+        var check: Int32
     }
 
-    mutating func filteredEntry(_ ordinal: Int32, _ like: LikePattern?) -> Int32 {
-        filteredEntries.append(FilteredEntry(ordinal: ordinal, like: like))
+    /// What a value must look like, byte for byte, to match a `LIKE` operand: start with the literal text
+    /// before its first wildcard and end with the text after its last (both kept in ``likeBytes``).
+    struct LikeFilter: Sendable {
+        var start: UInt32
+        var prefix: UInt32
+        var suffix: UInt32
+        /// True when the operand is `prefix%suffix` (one `%`, no `_`): passing the check is then matching.
+        /// (On UTF-8, a byte prefix or suffix that is itself whole characters is a character prefix or suffix.)
+        var exact: Bool
+    }
+
+    mutating func filteredEntry(_ ordinal: Int32, _ like: String?, check: Int32) -> Int32 {
+        filteredEntries.append(FilteredEntry(ordinal: ordinal, like: like.map { likeIndex($0) } ?? -1, check: check))
         return Int32(filteredEntries.count - 1)
+    }
+
+    /// Adds a `LIKE` operand to ``likeFilters`` and ``likePatterns``; returns its index.
+    mutating func likeIndex(_ like: String) -> Int32 {
+        let index = Int32(likeFilters.count)
+        let bytes = Array(like.utf8)
+        let wild = { (b: UInt8) in b == UInt8(ascii: "%") || b == UInt8(ascii: "_") }
+        let first = bytes.firstIndex(where: wild)
+        let last = bytes.lastIndex(where: wild)
+        let prefix = bytes[..<(first ?? bytes.count)]
+        let suffix = last.map { bytes[($0 + 1)...] } ?? []
+        let exact = first != nil && first == last && bytes[first!] == UInt8(ascii: "%")
+        likeFilters.append(
+            LikeFilter(
+                start: UInt32(likeBytes.count), prefix: UInt32(prefix.count), suffix: UInt32(suffix.count),
+                exact: exact))
+        likeBytes += prefix
+        likeBytes += suffix
+        likePatterns.append(LikePattern(like))
+        return index
     }
 
     /// A literal prefix (in characters) that the value at one plain path must start with, if there is one:
@@ -475,7 +545,7 @@ public struct IndicatorIndex: Sendable {
             default:
                 return nil
             }
-            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix, t.op == .like ? LikePattern(s) : nil)
+            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix, t.op == .like ? s : nil)
         }
         switch c {
         case .test(let t): return fromTest(t)
@@ -490,8 +560,8 @@ public struct IndicatorIndex: Sendable {
     static func requiredLiteral(_ c: ComparisonExpression) -> Requirement? {
         func fromTest(_ t: PropertyTest) -> Requirement? {
             guard let keys = plainKeys(t), let lit = PatternMatcher.requiredLiteral(of: t) else { return nil }
-            var like: LikePattern?
-            if t.op == .like, case .string(let s)? = t.value { like = LikePattern(s) }
+            var like: String?
+            if t.op == .like, case .string(let s)? = t.value { like = s }
             return (t.path.objectType, keys, lit, like)
         }
         switch c {
@@ -534,11 +604,10 @@ public struct IndicatorIndex: Sendable {
     }
 
     /// Scratch state for matching many observations in a row on one thread: the verification context and
-    /// candidate lists, so that matching an observation allocates nothing.
+    /// the candidate list (filtered entries), so that matching an observation allocates nothing.
     public final class MatchScratch {
         let context = SingleMatchContext()
         var candidates: [Int32] = []
-        var verifyLater: [Int32] = []
 
         public init() {}
     }
@@ -562,133 +631,273 @@ public struct IndicatorIndex: Sendable {
         return (try? v.matcher.matches(set!)) ?? false
     }
 
+    /// Calls `body` with the bytes of a string value, without copying it when it is stored contiguously.
+    @inline(__always)
+    static func withBytes<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var s = s
+        return s.withUTF8(body)
+    }
+
     /// Calls `body` with the ordinal of each indicator `object` matches, using `scratch` (one per thread)
     /// for the state of the look-up.
     public func matches(_ object: JSONObject, using scratch: MatchScratch, _ body: (Int32) -> Void) {
         guard case .string(let type)? = IndicatorIndex.member(object, "type") else { return }
-        // The closures below use locals rather than `self`: capturing `self` copies the whole index.
-        let exact = self.exact
-        var set: ObservationSet?
-        guard let t = typeNames.firstIndex(of: type) else {
-            if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
-            return
+        var t = -1
+        for i in 0..<typeNames.count where typeNames[i] == type {
+            t = i
+            break
         }
-        let entry = typeEntries[t]
-        for (pathID, keys) in entry.paths {
-            guard let v = IndicatorIndex.select(object, keys) else { continue }
-            scratch.verifyLater.removeAll(keepingCapacity: true)
-            func hit(_ o: Int32, _ verified: Bool) { if verified { scratch.verifyLater.append(o) } else { body(o) } }
-            switch v {
-            case .string(var s):
-                s.withUTF8 {
-                    exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit)
-                }
-            case .int(let i):
-                withUnsafeBytes(of: i.littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
-                }
-            case .double(let d):
-                guard d.rounded() == d, abs(d) < 9e18 else { continue }
-                withUnsafeBytes(of: Int64(d).littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
-                }
-            default: continue
-            }
-            if !scratch.verifyLater.isEmpty {
-                for o in scratch.verifyLater where verify(o, object, type, scratch, &set) { body(o) }
+        var set: ObservationSet?
+        if t >= 0 {
+            for p in 0..<typeEntries[t].paths.count {
+                matchExact(typeEntries[t].paths[p], object, type, scratch, &set, body)
             }
         }
         matchValue(object, type, body)
-        if !entry.gramPaths.isEmpty {
-            let filteredEntries = self.filteredEntries
+        guard t >= 0 else { return }
+        if !typeEntries[t].gramPaths.isEmpty {
             scratch.candidates.removeAll(keepingCapacity: true)
-            for (pathID, keys) in entry.gramPaths {
+            for p in 0..<typeEntries[t].gramPaths.count {
+                let (pathID, keys) = typeEntries[t].gramPaths[p]
                 guard case .string(let value)? = IndicatorIndex.select(object, keys) else { continue }
-                var text = value
-                let code = IndicatorIndex.code(.gram, pathID)
-                let gramFilter = self.gramFilter
-                text.withUTF8 { b in
-                    guard b.count >= 4 else { return }
-                    gramFilter.withUnsafeBufferPointer { filter in
-                        for i in 0...(b.count - 4) {
-                            let g = IndicatorIndex.gram(b, i)
-                            let bit = IndicatorIndex.filterBit(g)
-                            guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
-                            withUnsafeBytes(of: g.littleEndian) {
-                                exact.forEach(path: code, key: $0) { e, _ in
-                                    let entry = filteredEntries[Int(e)]
-                                    if entry.like?.matches(value) ?? true { scratch.candidates.append(entry.ordinal) }
-                                }
-                            }
-                        }
-                    }
-                }
+                IndicatorIndex.withBytes(value) { gramCandidates(pathID, $0, value, scratch) }
             }
-            if scratch.candidates.count > 1 { scratch.candidates.sort() }
-            var last: Int32 = -1
-            for o in scratch.candidates where o != last {
-                last = o
-                if verify(o, object, type, scratch, &set) { body(o) }
-            }
+            reportCandidates(object, type, scratch, &set, body)
         }
-        for (pathID, keys) in entry.prefixPaths {
+        for p in 0..<typeEntries[t].prefixPaths.count {
+            let (pathID, keys) = typeEntries[t].prefixPaths[p]
             guard Int(pathID) < prefixLengths.count,
                 case .string(let value)? = IndicatorIndex.select(object, keys)
             else { continue }
-            var text = value
-            let lengths = prefixLengths[Int(pathID)]
-            let filteredEntries = self.filteredEntries
             scratch.candidates.removeAll(keepingCapacity: true)
-            text.withUTF8 { b in
-                let raw = UnsafeRawBufferPointer(b)
-                for n in lengths where n <= b.count {
-                    exact.forEach(
-                        path: IndicatorIndex.code(.prefix, pathID),
-                        key: UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                    ) { e, _ in
-                        let entry = filteredEntries[Int(e)]
-                        if entry.like?.matches(value) ?? true { scratch.candidates.append(entry.ordinal) }
-                    }
+            IndicatorIndex.withBytes(value) { prefixCandidates(pathID, $0, value, scratch) }
+            reportCandidates(object, type, scratch, &set, body)
+        }
+        for o in typeEntries[t].residual where verify(o, object, type, scratch, &set) { body(o) }
+    }
+
+    /// Reports each indicator among the candidate entries in `scratch` once, when one of its entries holds.
+    func reportCandidates(
+        _ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ set: inout ObservationSet?,
+        _ body: (Int32) -> Void
+    ) {
+        let n = scratch.candidates.count
+        if n == 0 { return }
+        if n == 1 {
+            let entry = filteredEntries[Int(scratch.candidates[0])]
+            if holds(entry, object, type, scratch, &set) { body(entry.ordinal) }
+            return
+        }
+        let entries = filteredEntries  // captured instead of `self`, which the closure would copy
+        scratch.candidates.sort { entries[Int($0)].ordinal < entries[Int($1)].ordinal }
+        var done: Int32 = -1
+        for e in scratch.candidates {
+            let entry = filteredEntries[Int(e)]
+            if entry.ordinal != done, holds(entry, object, type, scratch, &set) {
+                done = entry.ordinal
+                body(entry.ordinal)
+            }
+        }
+    }
+
+    /// Exact-key look-up of the value at one path: direct hits go to `body`, candidates are verified.
+    @inline(__always)
+    func matchExact(
+        _ path: (Int32, [String]), _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        func hit(_ o: Int32, _ verified: Bool) {
+            if !verified {
+                body(o)
+            } else {
+                let entry = filteredEntries[Int(o)]
+                if holds(entry, object, type, scratch, &set) { body(entry.ordinal) }
+            }
+        }
+        IndicatorIndex.visit(object, path.1) { v in
+            switch v {
+            case .string(let s):
+                IndicatorIndex.withBytes(s) {
+                    exact.forEach(path: IndicatorIndex.code(.string, path.0), key: UnsafeRawBufferPointer($0), hit)
+                }
+            case .int(let i):
+                withUnsafeBytes(of: i.littleEndian) {
+                    exact.forEach(path: IndicatorIndex.code(.integer, path.0), key: $0, hit)
+                }
+            case .double(let d):
+                guard d.rounded() == d, abs(d) < 9e18 else { return }
+                withUnsafeBytes(of: Int64(d).littleEndian) {
+                    exact.forEach(path: IndicatorIndex.code(.integer, path.0), key: $0, hit)
+                }
+            default: return
+            }
+        }
+    }
+
+    /// True when `b` (the bytes of `value`) can match the `LIKE` operand of a filtered entry: the byte
+    /// check, then the full `LIKE` when the check alone does not decide.
+    @inline(__always)
+    func passesLike(_ like: Int32, _ b: UnsafeBufferPointer<UInt8>, _ value: String) -> Bool {
+        guard like >= 0 else { return true }
+        let f = likeFilters[Int(like)]
+        let prefix = Int(f.prefix)
+        let suffix = Int(f.suffix)
+        guard b.count >= prefix + suffix else { return false }
+        if prefix + suffix > 0 {
+            let same = likeBytes.withUnsafeBufferPointer { l in
+                let start = l.baseAddress! + Int(f.start)
+                return memcmp(b.baseAddress!, start, prefix) == 0
+                    && memcmp(b.baseAddress! + (b.count - suffix), start + prefix, suffix) == 0
+            }
+            guard same else { return false }
+        }
+        return f.exact || likePatterns[Int(like)].matches(value)
+    }
+
+    /// Candidates from the required-literal entries of one path: every 4-byte window of the value that
+    /// passes the filter is looked up.
+    func gramCandidates(_ pathID: Int32, _ b: UnsafeBufferPointer<UInt8>, _ value: String, _ scratch: MatchScratch) {
+        guard b.count >= 4 else { return }
+        let code = IndicatorIndex.code(.gram, pathID)
+        for i in 0...(b.count - 4) {
+            let g = IndicatorIndex.gram(b, i)
+            let bit = IndicatorIndex.filterBit(g)
+            guard gramFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
+            withUnsafeBytes(of: g.littleEndian) {
+                exact.forEach(path: code, key: $0) { e, _ in
+                    if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
                 }
             }
-            for o in scratch.candidates where verify(o, object, type, scratch, &set) { body(o) }
         }
-        for o in entry.residual where verify(o, object, type, scratch, &set) { body(o) }
+    }
+
+    /// Candidates from the literal-prefix entries of one path: each prefix length in use is looked up.
+    func prefixCandidates(_ pathID: Int32, _ b: UnsafeBufferPointer<UInt8>, _ value: String, _ scratch: MatchScratch)
+    {
+        let raw = UnsafeRawBufferPointer(b)
+        let code = IndicatorIndex.code(.prefix, pathID)
+        for k in 0..<prefixLengths[Int(pathID)].count {
+            let n = prefixLengths[Int(pathID)][k]
+            guard n <= b.count else { continue }
+            exact.forEach(path: code, key: UnsafeRawBufferPointer(rebasing: raw[0..<n])) { e, _ in
+                if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
+            }
+        }
     }
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
     func matchValue(_ object: JSONObject, _ type: String, _ body: (Int32) -> Void) {
-        let exact = self.exact
-        if (type == "ipv4-addr" && !cidr4Lengths.isEmpty) || (type == "ipv6-addr" && !cidr6Lengths.isEmpty),
-            case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
-        {
-            let lengths = net.isIPv6 ? cidr6Lengths : cidr4Lengths
-            let space: Space = net.isIPv6 ? .cidr6 : .cidr4
-            let bits = net.isIPv6 ? 128 : 32
-            for length in lengths where length <= net.prefix {
-                IndicatorIndex.withCIDRKey(net.address & IndicatorIndex.mask(length, bits: bits), isIPv6: net.isIPv6) {
-                    exact.forEach(path: IndicatorIndex.code(space, Int32(length)), key: $0) { o, _ in body(o) }
+        if type == "ipv4-addr" {
+            guard !cidr4Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value") else { return }
+            let parsed = IndicatorIndex.withBytes(s) { IndicatorIndex.parseIPv4Network($0) }
+            guard let (address, prefix) = parsed else { return }
+            for length in cidr4Lengths where length <= prefix {
+                let masked = length == 0 ? 0 : address & ~(UInt32.max >> UInt32(length))
+                withUnsafeBytes(of: masked.littleEndian) {
+                    exact.forEach(path: IndicatorIndex.code(.cidr4, Int32(length)), key: $0) { o, _ in body(o) }
                 }
             }
-        }
-        if type == "domain-name", hasSuffixes, case .string(var name)? = IndicatorIndex.member(object, "value") {
-            name.withUTF8 { b in
+        } else if type == "ipv6-addr" {
+            guard !cidr6Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value"),
+                let net = IPNetwork(s), net.isIPv6
+            else { return }
+            for length in cidr6Lengths where length <= net.prefix {
+                IndicatorIndex.withCIDRKey(net.address & IndicatorIndex.mask(length, bits: 128), isIPv6: true) {
+                    exact.forEach(path: IndicatorIndex.code(.cidr6, Int32(length)), key: $0) { o, _ in body(o) }
+                }
+            }
+        } else if type == "domain-name", hasSuffixes, case .string(let name)? = IndicatorIndex.member(object, "value") {
+            IndicatorIndex.withBytes(name) { b in
                 let raw = UnsafeRawBufferPointer(b)
                 for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
                     exact.forEach(
                         path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])
-                    ) {
-                        o, _ in body(o)
-                    }
+                    ) { o, _ in body(o) }
                 }
             }
         }
+    }
+
+    /// An IPv4 address or CIDR block, `a.b.c.d` or `a.b.c.d/n`, as ``IPNetwork`` reads one (no leading
+    /// zeros, n ≤ 32): the address and prefix length, or `nil` for anything else (IPv6 included).
+    static func parseIPv4Network(_ b: UnsafeBufferPointer<UInt8>) -> (UInt32, Int)? {
+        var value: UInt32 = 0
+        var parts = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var leadingZero = false
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else if c == UInt8(ascii: "/") {
+                break
+            } else {
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                if digits == 0 { leadingZero = c == 0x30 } else if leadingZero { return nil }
+                part = part * 10 + UInt32(c - 0x30)
+                digits += 1
+                guard part <= 255 else { return nil }
+            }
+            i += 1
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        value = value << 8 | part
+        guard i < n else { return (value, 32) }
+        // A prefix length: one to three digits, at most 32.
+        let count = n - i - 1
+        guard count >= 1, count <= 3 else { return nil }
+        var prefix = 0
+        for j in (i + 1)..<n {
+            let c = b[j]
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            prefix = prefix * 10 + Int(c - 0x30)
+        }
+        return prefix <= 32 ? (value, prefix) : nil
     }
 
     static func member(_ o: JSONObject, _ key: String) -> JSONValue? {
         let members = o.members
         for i in 0..<members.count where members[i].key == key { return members[i].value }
         return nil
+    }
+
+    /// Calls `body` with the value at `keys` in `o`, if there is one (the first member of each name),
+    /// without copying it out of the object. Inlined, so that `body` needs no context (a closure passed
+    /// to a call captures a copy of what it uses, `self` included).
+    @inline(__always)
+    static func visit(_ o: JSONObject, _ keys: [String], _ body: (JSONValue) -> Void) {
+        if keys.count == 1 {
+            let key = keys[0]
+            for i in 0..<o.members.count where o.members[i].key == key {
+                body(o.members[i].value)
+                return
+            }
+            return
+        }
+        guard let inner = parent(o, keys) else { return }
+        let key = keys[keys.count - 1]
+        for i in 0..<inner.members.count where inner.members[i].key == key {
+            body(inner.members[i].value)
+            return
+        }
+    }
+
+    /// The object holding the last key of `keys` (two or more), if there is one.
+    static func parent(_ o: JSONObject, _ keys: [String]) -> JSONObject? {
+        var current = o
+        for k in keys.dropLast() {
+            guard case .object(let inner)? = member(current, k) else { return nil }
+            current = inner
+        }
+        return current
     }
 
     static func select(_ o: JSONObject, _ keys: [String]) -> JSONValue? {
