@@ -141,6 +141,50 @@ struct ExactTable: Sendable {
         }
     }
 
+    /// A look-up in progress: where the probe sequence is, and what it is looking for.
+    struct Probe {
+        var index: Int
+        let tag: UInt8
+        let path: UInt32
+        /// The key itself when it has at most 4 bytes.
+        let word: UInt32
+    }
+
+    /// Starts a look-up of (path, key); ``next(_:_:)`` then yields its entries. (A loop over `next` needs
+    /// no closure: a closure passed to a call carries a copy of what it captures.)
+    @inline(__always)
+    func probe(path: UInt32, key: UnsafeRawBufferPointer) -> Probe {
+        let h = ExactTable.hash(path, key, seed: seed)
+        return Probe(
+            index: Int(truncatingIfNeeded: h) & (control.count - 1), tag: ExactTable.tag(h), path: path,
+            word: key.count <= 4 ? ExactTable.inlineKey(key) : 0)
+    }
+
+    /// The next entry stored under the probe's (path, `key`): the ordinal and whether it was stored
+    /// `verified`; `nil` when there are no more.
+    @inline(__always)
+    func next(_ p: inout Probe, _ key: UnsafeRawBufferPointer) -> (ordinal: Int32, verified: Bool)? {
+        let mask = control.count - 1
+        while true {
+            let b = control[p.index]
+            if b == 0 { return nil }
+            let i = p.index
+            p.index = (i + 1) & mask
+            guard b == p.tag else { continue }
+            let slot = slots[i]
+            guard slot.path & 0x7FFF_FFFF == p.path, Int(slot.length) == key.count else { continue }
+            if key.count <= 4 {
+                guard slot.offset == p.word else { continue }
+            } else {
+                let same = arena.withUnsafeBytes {
+                    memcmp($0.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
+                }
+                guard same else { continue }
+            }
+            return (slot.ordinal, slot.path & 0x8000_0000 != 0)
+        }
+    }
+
     /// Bytes held: slots and arena.
     var bytes: Int { slots.count * (MemoryLayout<Slot>.stride + 1) + arena.count }
 }

@@ -98,30 +98,30 @@ extension IndicatorIndex {
         _ entry: FilteredEntry, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
         _ set: inout ObservationSet?
     ) -> Bool {
-        if entry.check >= 0 { return check(entry.check, object) }
+        if entry.check >= 0 { return check(entry.check, object, scratch) }
         return verify(entry.ordinal, object, type, scratch, &set)
     }
 
     /// True when every test of check `c` holds for `object`.
-    func check(_ c: Int32, _ object: JSONObject) -> Bool {
+    func check(_ c: Int32, _ object: JSONObject, _ scratch: MatchScratch) -> Bool {
         let (start, count) = checks[Int(c)]
         for i in Int(start)..<Int(start + count) {
-            var r = false
-            IndicatorIndex.visit(object, testPaths[Int(tests[i].path)]) { r = evaluate(tests[i], $0) }
-            if !r { return false }
+            guard let v = IndicatorIndex.select(object, testPaths[Int(tests[i].path)]),
+                evaluate(tests[i], v, scratch)
+            else { return false }
         }
         return true
     }
 
     /// One simple test on the value at its path, as the matcher's `predicate` decides it.
-    func evaluate(_ t: SimpleTest, _ v: JSONValue) -> Bool {
+    func evaluate(_ t: SimpleTest, _ v: JSONValue, _ scratch: MatchScratch) -> Bool {
         switch t.op {
         case .equal, .notEqual:
-            var r = equal(t.constant, v)
+            var r = equal(t.constant, v, scratch)
             if t.op == .notEqual { r.toggle() }
             return t.negated ? !r : r
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
-            guard let c = order(v, t.constant) else { return false }
+            guard let c = order(v, t.constant, scratch) else { return false }
             let r: Bool
             switch t.op {
             case .less: r = c < 0
@@ -133,31 +133,38 @@ extension IndicatorIndex {
         case .like:
             guard case .like(let like) = t.constant else { return false }
             var r = false
-            if case .string(let s) = v { r = IndicatorIndex.withBytes(s) { passesLike(like, $0, s) } }
+            if case .string(let s) = v {
+                if let b = IndicatorIndex.copy(s, into: scratch.checked) {
+                    r = passesLike(like, b, s)
+                } else {
+                    r = likePatterns[Int(like)].matches(s)
+                }
+            }
             return t.negated ? !r : r
         }
     }
 
-    func equal(_ c: SimpleTest.Constant, _ v: JSONValue) -> Bool {
+    func equal(_ c: SimpleTest.Constant, _ v: JSONValue, _ scratch: MatchScratch) -> Bool {
         switch (c, v) {
         case (.integer(let i), .int(let j)): return i == j
         case (.integer(let i), .double(let d)): return Double(i) == d
         case (.float(let f), .int(let j)): return Double(j) == f
         case (.float(let f), .double(let d)): return d == f
         case (.string(let start, let count), .string(let s)):
-            return IndicatorIndex.withBytes(s) { b in
-                guard b.count == Int(count) else { return false }
-                guard count > 0 else { return true }
-                return testBytes.withUnsafeBufferPointer {
-                    memcmp(b.baseAddress!, $0.baseAddress! + Int(start), b.count) == 0
-                }
+            guard s.utf8.count == Int(count) else { return false }
+            guard count > 0 else { return true }
+            guard let b = IndicatorIndex.copy(s, into: scratch.checked) else {
+                return s.utf8.elementsEqual(testBytes[Int(start)..<Int(start + count)])
+            }
+            return testBytes.withUnsafeBufferPointer {
+                memcmp(b.baseAddress!, $0.baseAddress! + Int(start), b.count) == 0
             }
         default: return false
         }
     }
 
     /// The order of the value against the constant (value first): -1, 0 or 1; `nil` when they have none.
-    func order(_ v: JSONValue, _ c: SimpleTest.Constant) -> Int? {
+    func order(_ v: JSONValue, _ c: SimpleTest.Constant, _ scratch: MatchScratch) -> Int? {
         func order<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a == b ? 0 : 1 }
         switch (c, v) {
         case (.integer(let i), .int(let j)): return order(j, i)
@@ -165,13 +172,15 @@ extension IndicatorIndex {
         case (.float(let f), .int(let j)): return order(Double(j), f)
         case (.float(let f), .double(let d)): return order(d, f)
         case (.string(let start, let count), .string(let s)):
-            return IndicatorIndex.withBytes(s) { b in
-                testBytes.withUnsafeBufferPointer { l in
-                    let n = min(b.count, Int(count))
-                    let c = n == 0 ? 0 : memcmp(b.baseAddress!, l.baseAddress! + Int(start), n)
-                    if c != 0 { return c < 0 ? -1 : 1 }
-                    return order(b.count, Int(count))
-                }
+            let constant = testBytes[Int(start)..<Int(start + count)]
+            guard let b = IndicatorIndex.copy(s, into: scratch.checked) else {
+                return s.utf8.lexicographicallyPrecedes(constant) ? -1 : s.utf8.elementsEqual(constant) ? 0 : 1
+            }
+            return testBytes.withUnsafeBufferPointer { l in
+                let n = min(b.count, Int(count))
+                let c = n == 0 ? 0 : memcmp(b.baseAddress!, l.baseAddress! + Int(start), n)
+                if c != 0 { return c < 0 ? -1 : 1 }
+                return order(b.count, Int(count))
             }
         default: return nil
         }

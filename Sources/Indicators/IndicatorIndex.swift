@@ -603,13 +603,40 @@ public struct IndicatorIndex: Sendable {
         return out
     }
 
-    /// Scratch state for matching many observations in a row on one thread: the verification context and
-    /// the candidate list (filtered entries), so that matching an observation allocates nothing.
+    /// Scratch state for matching many observations in a row on one thread: the verification context, the
+    /// candidate list (filtered entries), and room for the bytes of the key being looked up, so that
+    /// matching an observation allocates nothing.
+    ///
+    /// Keys are copied into the room rather than read inside `withUTF8 { … }`: a closure passed to a call
+    /// that is not inlined carries a copy of what it captures, and a closure that uses the index captures
+    /// all of it (some thirty arrays to retain and release). The hot path therefore makes no closure that
+    /// uses `self`; values too long for the room are read in place by methods of their own.
     public final class MatchScratch {
         let context = SingleMatchContext()
         var candidates: [Int32] = []
+        /// ``keyLength`` bytes for a number or a 4-byte window, then two strings of up to ``capacity`` bytes:
+        /// the value being looked up, and the value a check reads.
+        let room: UnsafeMutableRawPointer
+        static let keyLength = 16
+        static let capacity = 2048
 
-        public init() {}
+        var key: UnsafeMutableRawPointer { room }
+        var value: UnsafeMutablePointer<UInt8> { (room + MatchScratch.keyLength).assumingMemoryBound(to: UInt8.self) }
+        var checked: UnsafeMutablePointer<UInt8> { value + MatchScratch.capacity }
+
+        public init() {
+            room = .allocate(byteCount: MatchScratch.keyLength + 2 * MatchScratch.capacity, alignment: 16)
+            room.initializeMemory(as: UInt8.self, repeating: 0, count: MatchScratch.keyLength + 2 * MatchScratch.capacity)
+        }
+
+        deinit { room.deallocate() }
+
+        /// `v`'s bytes in the key room.
+        @inline(__always)
+        func key<T: FixedWidthInteger>(_ v: T) -> UnsafeRawBufferPointer {
+            room.storeBytes(of: v.littleEndian, as: T.self)
+            return UnsafeRawBufferPointer(start: room, count: MemoryLayout<T>.size)
+        }
     }
 
     /// Calls `body` with the ordinal of each indicator `object` matches (an ordinal may repeat when
@@ -639,6 +666,16 @@ public struct IndicatorIndex: Sendable {
         return s.withUTF8(body)
     }
 
+    /// The bytes of `s` copied into `room` (``MatchScratch/capacity`` bytes), or `nil` when they do not fit.
+    @inline(__always)
+    static func copy(_ s: String, into room: UnsafeMutablePointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        let n = s.utf8.count
+        guard n <= MatchScratch.capacity else { return nil }
+        let (_, copied) = UnsafeMutableBufferPointer(start: room, count: n).initialize(from: s.utf8)
+        return UnsafeBufferPointer(start: room, count: copied)
+    }
+
+
     /// Calls `body` with the ordinal of each indicator `object` matches, using `scratch` (one per thread)
     /// for the state of the look-up.
     public func matches(_ object: JSONObject, using scratch: MatchScratch, _ body: (Int32) -> Void) {
@@ -654,14 +691,18 @@ public struct IndicatorIndex: Sendable {
                 matchExact(typeEntries[t].paths[p], object, type, scratch, &set, body)
             }
         }
-        matchValue(object, type, body)
+        matchValue(object, type, scratch, body)
         guard t >= 0 else { return }
         if !typeEntries[t].gramPaths.isEmpty {
             scratch.candidates.removeAll(keepingCapacity: true)
             for p in 0..<typeEntries[t].gramPaths.count {
                 let (pathID, keys) = typeEntries[t].gramPaths[p]
                 guard case .string(let value)? = IndicatorIndex.select(object, keys) else { continue }
-                IndicatorIndex.withBytes(value) { gramCandidates(pathID, $0, value, scratch) }
+                if let b = IndicatorIndex.copy(value, into: scratch.value) {
+                    gramCandidates(pathID, b, value, scratch)
+                } else {
+                    longCandidates(pathID, value, scratch, prefix: false)
+                }
             }
             reportCandidates(object, type, scratch, &set, body)
         }
@@ -671,7 +712,11 @@ public struct IndicatorIndex: Sendable {
                 case .string(let value)? = IndicatorIndex.select(object, keys)
             else { continue }
             scratch.candidates.removeAll(keepingCapacity: true)
-            IndicatorIndex.withBytes(value) { prefixCandidates(pathID, $0, value, scratch) }
+            if let b = IndicatorIndex.copy(value, into: scratch.value) {
+                prefixCandidates(pathID, b, value, scratch)
+            } else {
+                longCandidates(pathID, value, scratch, prefix: true)
+            }
             reportCandidates(object, type, scratch, &set, body)
         }
         for o in typeEntries[t].residual where verify(o, object, type, scratch, &set) { body(o) }
@@ -693,7 +738,7 @@ public struct IndicatorIndex: Sendable {
         scratch.candidates.sort { entries[Int($0)].ordinal < entries[Int($1)].ordinal }
         var done: Int32 = -1
         for e in scratch.candidates {
-            let entry = filteredEntries[Int(e)]
+            let entry = entries[Int(e)]
             if entry.ordinal != done, holds(entry, object, type, scratch, &set) {
                 done = entry.ordinal
                 body(entry.ordinal)
@@ -707,7 +752,31 @@ public struct IndicatorIndex: Sendable {
         _ path: (Int32, [String]), _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
         _ set: inout ObservationSet?, _ body: (Int32) -> Void
     ) {
-        func hit(_ o: Int32, _ verified: Bool) {
+        guard let v = IndicatorIndex.select(object, path.1) else { return }
+        switch v {
+        case .string(let s):
+            if let b = IndicatorIndex.copy(s, into: scratch.value) {
+                lookUp(IndicatorIndex.code(.string, path.0), UnsafeRawBufferPointer(b), object, type, scratch, &set, body)
+            } else {
+                lookUpLong(IndicatorIndex.code(.string, path.0), s, object, type, scratch, &set, body)
+            }
+        case .int(let i):
+            lookUp(IndicatorIndex.code(.integer, path.0), scratch.key(i), object, type, scratch, &set, body)
+        case .double(let d):
+            guard d.rounded() == d, abs(d) < 9e18 else { return }
+            lookUp(IndicatorIndex.code(.integer, path.0), scratch.key(Int64(d)), object, type, scratch, &set, body)
+        default: return
+        }
+    }
+
+    /// The entries under (`code`, `key`): direct hits go to `body`, candidates are checked.
+    @inline(__always)
+    func lookUp(
+        _ code: UInt32, _ key: UnsafeRawBufferPointer, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        var probe = exact.probe(path: code, key: key)
+        while let (o, verified) = exact.next(&probe, key) {
             if !verified {
                 body(o)
             } else {
@@ -715,22 +784,25 @@ public struct IndicatorIndex: Sendable {
                 if holds(entry, object, type, scratch, &set) { body(entry.ordinal) }
             }
         }
-        IndicatorIndex.visit(object, path.1) { v in
-            switch v {
-            case .string(let s):
-                IndicatorIndex.withBytes(s) {
-                    exact.forEach(path: IndicatorIndex.code(.string, path.0), key: UnsafeRawBufferPointer($0), hit)
-                }
-            case .int(let i):
-                withUnsafeBytes(of: i.littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.integer, path.0), key: $0, hit)
-                }
-            case .double(let d):
-                guard d.rounded() == d, abs(d) < 9e18 else { return }
-                withUnsafeBytes(of: Int64(d).littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.integer, path.0), key: $0, hit)
-                }
-            default: return
+    }
+
+    /// ``lookUp(_:_:_:_:_:_:_:)`` of a string too long for the scratch room, read in place.
+    @inline(never)
+    func lookUpLong(
+        _ code: UInt32, _ s: String, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        IndicatorIndex.withBytes(s) { lookUp(code, UnsafeRawBufferPointer($0), object, type, scratch, &set, body) }
+    }
+
+    /// Gram or prefix candidates of a string too long for the scratch room, read in place.
+    @inline(never)
+    func longCandidates(_ pathID: Int32, _ value: String, _ scratch: MatchScratch, prefix: Bool) {
+        IndicatorIndex.withBytes(value) {
+            if prefix {
+                prefixCandidates(pathID, $0, value, scratch)
+            } else {
+                gramCandidates(pathID, $0, value, scratch)
             }
         }
     }
@@ -764,10 +836,10 @@ public struct IndicatorIndex: Sendable {
             let g = IndicatorIndex.gram(b, i)
             let bit = IndicatorIndex.filterBit(g)
             guard gramFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
-            withUnsafeBytes(of: g.littleEndian) {
-                exact.forEach(path: code, key: $0) { e, _ in
-                    if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
-                }
+            let key = scratch.key(g)
+            var probe = exact.probe(path: code, key: key)
+            while let (e, _) = exact.next(&probe, key) {
+                if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
             }
         }
     }
@@ -780,43 +852,58 @@ public struct IndicatorIndex: Sendable {
         for k in 0..<prefixLengths[Int(pathID)].count {
             let n = prefixLengths[Int(pathID)][k]
             guard n <= b.count else { continue }
-            exact.forEach(path: code, key: UnsafeRawBufferPointer(rebasing: raw[0..<n])) { e, _ in
+            let key = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+            var probe = exact.probe(path: code, key: key)
+            while let (e, _) = exact.next(&probe, key) {
                 if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
             }
         }
     }
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
-    func matchValue(_ object: JSONObject, _ type: String, _ body: (Int32) -> Void) {
+    func matchValue(_ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ body: (Int32) -> Void) {
         if type == "ipv4-addr" {
             guard !cidr4Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value") else { return }
-            let parsed = IndicatorIndex.withBytes(s) { IndicatorIndex.parseIPv4Network($0) }
-            guard let (address, prefix) = parsed else { return }
+            guard let (address, prefix) = IndicatorIndex.withBytes(s, { IndicatorIndex.parseIPv4Network($0) })
+            else { return }
             for length in cidr4Lengths where length <= prefix {
-                let masked = length == 0 ? 0 : address & ~(UInt32.max >> UInt32(length))
-                withUnsafeBytes(of: masked.littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.cidr4, Int32(length)), key: $0) { o, _ in body(o) }
-                }
+                let key = scratch.key(length == 0 ? 0 : address & ~(UInt32.max >> UInt32(length)))
+                var probe = exact.probe(path: IndicatorIndex.code(.cidr4, Int32(length)), key: key)
+                while let (o, _) = exact.next(&probe, key) { body(o) }
             }
         } else if type == "ipv6-addr" {
             guard !cidr6Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value"),
                 let net = IPNetwork(s), net.isIPv6
             else { return }
             for length in cidr6Lengths where length <= net.prefix {
-                IndicatorIndex.withCIDRKey(net.address & IndicatorIndex.mask(length, bits: 128), isIPv6: true) {
-                    exact.forEach(path: IndicatorIndex.code(.cidr6, Int32(length)), key: $0) { o, _ in body(o) }
-                }
+                let key = scratch.key(net.address & IndicatorIndex.mask(length, bits: 128))
+                var probe = exact.probe(path: IndicatorIndex.code(.cidr6, Int32(length)), key: key)
+                while let (o, _) = exact.next(&probe, key) { body(o) }
             }
         } else if type == "domain-name", hasSuffixes, case .string(let name)? = IndicatorIndex.member(object, "value") {
-            IndicatorIndex.withBytes(name) { b in
-                let raw = UnsafeRawBufferPointer(b)
-                for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
-                    exact.forEach(
-                        path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])
-                    ) { o, _ in body(o) }
-                }
+            if let b = IndicatorIndex.copy(name, into: scratch.value) {
+                matchSuffixes(b, body)
+            } else {
+                matchLongSuffixes(name, body)
             }
         }
+    }
+
+    /// Domain-suffix look-ups: each suffix of the name after a dot.
+    @inline(__always)
+    func matchSuffixes(_ b: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+        let raw = UnsafeRawBufferPointer(b)
+        for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
+            let key = UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])
+            var probe = exact.probe(path: IndicatorIndex.code(.suffix, 0), key: key)
+            while let (o, _) = exact.next(&probe, key) { body(o) }
+        }
+    }
+
+    /// ``matchSuffixes(_:_:)`` of a name too long for the scratch room, read in place.
+    @inline(never)
+    func matchLongSuffixes(_ name: String, _ body: (Int32) -> Void) {
+        IndicatorIndex.withBytes(name) { matchSuffixes($0, body) }
     }
 
     /// An IPv4 address or CIDR block, `a.b.c.d` or `a.b.c.d/n`, as ``IPNetwork`` reads one (no leading
@@ -869,38 +956,14 @@ public struct IndicatorIndex: Sendable {
         return nil
     }
 
-    /// Calls `body` with the value at `keys` in `o`, if there is one (the first member of each name),
-    /// without copying it out of the object. Inlined, so that `body` needs no context (a closure passed
-    /// to a call captures a copy of what it uses, `self` included).
+    /// The value at `keys` in `o` (the first member of each name), if there is one.
     @inline(__always)
-    static func visit(_ o: JSONObject, _ keys: [String], _ body: (JSONValue) -> Void) {
-        if keys.count == 1 {
-            let key = keys[0]
-            for i in 0..<o.members.count where o.members[i].key == key {
-                body(o.members[i].value)
-                return
-            }
-            return
-        }
-        guard let inner = parent(o, keys) else { return }
-        let key = keys[keys.count - 1]
-        for i in 0..<inner.members.count where inner.members[i].key == key {
-            body(inner.members[i].value)
-            return
-        }
-    }
-
-    /// The object holding the last key of `keys` (two or more), if there is one.
-    static func parent(_ o: JSONObject, _ keys: [String]) -> JSONObject? {
-        var current = o
-        for k in keys.dropLast() {
-            guard case .object(let inner)? = member(current, k) else { return nil }
-            current = inner
-        }
-        return current
-    }
-
     static func select(_ o: JSONObject, _ keys: [String]) -> JSONValue? {
+        if keys.count == 1 { return member(o, keys[0]) }
+        return selectDeep(o, keys)
+    }
+
+    static func selectDeep(_ o: JSONObject, _ keys: [String]) -> JSONValue? {
         guard var current = member(o, keys[0]) else { return nil }
         for k in keys.dropFirst() {
             guard case .object(let obj) = current, let v = member(obj, k) else { return nil }

@@ -245,4 +245,31 @@ import Testing
         objects.append(#"{"type":"ipv4-addr"}"#)
         try expectAgreement(patterns, objects, minimumHits: 20)
     }
+
+    /// Values longer than the scratch room (2048 bytes) are read in place: every kind of look-up must still
+    /// find them.
+    @Test func longValuesAgreeWithTheMatcher() throws {
+        let long = String(repeating: "a", count: 3000)
+        let patterns = [
+            "[url:value = 'http://\(long)']",
+            "[url:value MATCHES 'evil' AND url:value > 'http://a']",
+            "[url:value LIKE 'http://a%']",
+            "[url:value LIKE 'http://\(long)%' AND url:value != 'http://x']",
+            "[domain-name:value = 'x.kr' OR domain-name:value LIKE '%.\(long).kr']",
+            "[file:hashes.MD5 = 'aa' AND file:name = '\(long)']",
+            "[file:hashes.MD5 = 'aa' AND file:name LIKE '%\(long)']",
+            "[file:hashes.MD5 = 'aa' AND file:name < '\(long)b']",
+        ]
+        var objects: [String] = []
+        for u in ["http://\(long)", "http://\(long)/evil", "http://\(long)x", "http://a", "http://x"] {
+            objects.append(#"{"type":"url","value":"\#(u)"}"#)
+        }
+        for d in ["x.kr", "w.\(long).kr", "\(long).kr", "w.\(long)a.kr"] {
+            objects.append(#"{"type":"domain-name","value":"\#(d)"}"#)
+        }
+        for n in [long, long + "b", "b" + long, "a"] {
+            objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"name":"\#(n)"}"#)
+        }
+        try expectAgreement(patterns, objects, minimumHits: 10)
+    }
 }
