@@ -625,8 +625,9 @@ public struct IndicatorIndex: Sendable {
         var checked: UnsafeMutablePointer<UInt8> { value + MatchScratch.capacity }
 
         public init() {
-            room = .allocate(byteCount: MatchScratch.keyLength + 2 * MatchScratch.capacity, alignment: 16)
-            room.initializeMemory(as: UInt8.self, repeating: 0, count: MatchScratch.keyLength + 2 * MatchScratch.capacity)
+            let size = MatchScratch.keyLength + 2 * MatchScratch.capacity
+            room = .allocate(byteCount: size, alignment: 16)
+            room.initializeMemory(as: UInt8.self, repeating: 0, count: size)
         }
 
         deinit { room.deallocate() }
@@ -752,19 +753,34 @@ public struct IndicatorIndex: Sendable {
         _ path: (Int32, [String]), _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
         _ set: inout ObservationSet?, _ body: (Int32) -> Void
     ) {
-        guard let v = IndicatorIndex.select(object, path.1) else { return }
+        if path.1.count == 1 {
+            // The common plain property: the value is read where it lies, not copied out of the object.
+            guard let i = IndicatorIndex.memberIndex(object, path.1[0]) else { return }
+            matchExact(path.0, object.members[i].value, object, type, scratch, &set, body)
+        } else if let v = IndicatorIndex.selectDeep(object, path.1) {
+            matchExact(path.0, v, object, type, scratch, &set, body)
+        }
+    }
+
+    /// Exact-key look-up of value `v` found at path `path`.
+    @inline(__always)
+    func matchExact(
+        _ path: Int32, _ v: JSONValue, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
         switch v {
         case .string(let s):
             if let b = IndicatorIndex.copy(s, into: scratch.value) {
-                lookUp(IndicatorIndex.code(.string, path.0), UnsafeRawBufferPointer(b), object, type, scratch, &set, body)
+                let key = UnsafeRawBufferPointer(b)
+                lookUp(IndicatorIndex.code(.string, path), key, object, type, scratch, &set, body)
             } else {
-                lookUpLong(IndicatorIndex.code(.string, path.0), s, object, type, scratch, &set, body)
+                lookUpLong(IndicatorIndex.code(.string, path), s, object, type, scratch, &set, body)
             }
         case .int(let i):
-            lookUp(IndicatorIndex.code(.integer, path.0), scratch.key(i), object, type, scratch, &set, body)
+            lookUp(IndicatorIndex.code(.integer, path), scratch.key(i), object, type, scratch, &set, body)
         case .double(let d):
             guard d.rounded() == d, abs(d) < 9e18 else { return }
-            lookUp(IndicatorIndex.code(.integer, path.0), scratch.key(Int64(d)), object, type, scratch, &set, body)
+            lookUp(IndicatorIndex.code(.integer, path), scratch.key(Int64(d)), object, type, scratch, &set, body)
         default: return
         }
     }
@@ -948,6 +964,13 @@ public struct IndicatorIndex: Sendable {
             prefix = prefix * 10 + Int(c - 0x30)
         }
         return prefix <= 32 ? (value, prefix) : nil
+    }
+
+    /// The index of the first member named `key`, if there is one.
+    @inline(__always)
+    static func memberIndex(_ o: JSONObject, _ key: String) -> Int? {
+        for i in 0..<o.members.count where o.members[i].key == key { return i }
+        return nil
     }
 
     static func member(_ o: JSONObject, _ key: String) -> JSONValue? {

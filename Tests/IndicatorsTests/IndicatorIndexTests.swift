@@ -199,7 +199,8 @@ import Testing
             "[url:value MATCHES 'evil'] OR [ipv4-addr:value ISSUBSET '10.0.0.0/8']",
         ]
         var objects: [String] = []
-        for name in [#""x.exe""#, #""a.exe""#, #""z""#, #""m""#, "7", "7.0", "true", "null", #"["x.exe"]"#, #"{"a":1}"#] {
+        let names = [#""x.exe""#, #""a.exe""#, #""z""#, #""m""#, "7", "7.0", "true", "null", #"["x.exe"]"#, #"{"a":1}"#]
+        for name in names {
             for size in ["7", "7.0", "100", "101", "100.5", "-1", #""7""#, "1e300"] {
                 objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"name":\#(name),"size":\#(size)}"#)
             }
