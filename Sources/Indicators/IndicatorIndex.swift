@@ -101,9 +101,11 @@ public struct IndicatorIndex: Sendable {
     /// Required-literal prefilter: (path, first four bytes of a literal every match contains) → indicators,
     /// kept in the shared table under ``Space/gram``.
     var gramPaths: Set<Int32> = []
-    /// The entries that gram and prefix keys point to (the shared table stores their index as the ordinal).
+    /// The entries that anchor, gram and prefix keys point to (the shared table stores their index as the
+    /// ordinal).
     var filteredEntries: [FilteredEntry] = []
-    /// The `LIKE` operands of filtered entries: byte checks, their text, and the full patterns.
+    /// The `LIKE` operands of filtered entries: byte checks and the full patterns; ``likeBytes`` holds the
+    /// checks' text and the literals of gram entries.
     var likeFilters: [LikeFilter] = []
     var likeBytes: [UInt8] = []
     var likePatterns: [LikePattern] = []
@@ -408,6 +410,9 @@ public struct IndicatorIndex: Sendable {
                 var l = literal
                 let g = l.withUTF8 { IndicatorIndex.gram($0, 0) }
                 let entry = filteredEntry(ordinal, like, check: compileCheck(literalAlternatives[i], type))
+                filteredEntries[Int(entry)].literalStart = UInt32(likeBytes.count)
+                filteredEntries[Int(entry)].literalCount = UInt32(literal.utf8.count)
+                likeBytes += literal.utf8
                 withUnsafeBytes(of: g.littleEndian) {
                     exact.insert(path: IndicatorIndex.code(.gram, p), key: $0, ordinal: entry, verified: true)
                 }
@@ -481,6 +486,10 @@ public struct IndicatorIndex: Sendable {
         var ordinal: Int32
         var like: Int32
         var check: Int32
+        /// For a 4-byte-window entry: the whole literal the window begins (bytes `literalStart...` of
+        /// ``likeBytes``), which must stand at the window's place in the value; count 0 otherwise.
+        var literalStart: UInt32 = 0
+        var literalCount: UInt32 = 0
     }
 
     /// What a value must look like, byte for byte, to match a `LIKE` operand: start with the literal text
@@ -855,7 +864,16 @@ public struct IndicatorIndex: Sendable {
             let key = scratch.key(g)
             var probe = exact.probe(path: code, key: key)
             while let (e, _) = exact.next(&probe, key) {
-                if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
+                let entry = filteredEntries[Int(e)]
+                // The rest of the literal must follow the window (the window is its first 4 bytes).
+                let n = Int(entry.literalCount)
+                guard n <= 4
+                    || (i + n <= b.count
+                        && likeBytes.withUnsafeBufferPointer {
+                            memcmp(b.baseAddress! + i + 4, $0.baseAddress! + Int(entry.literalStart) + 4, n - 4) == 0
+                        })
+                else { continue }
+                if passesLike(entry.like, b, value) { scratch.candidates.append(e) }
             }
         }
     }

@@ -273,4 +273,23 @@ import Testing
         }
         try expectAgreement(patterns, objects, minimumHits: 10)
     }
+
+    /// A 4-byte window hit counts only when the whole literal stands there; a literal may start where an
+    /// earlier window failed, or end the value.
+    @Test func gramLiteralsAreCheckedWhole() throws {
+        let patterns = [
+            "[url:value MATCHES '^https?://[^/]*abcdef']",
+            "[url:value LIKE '%abcdefgh%']",
+            "[url:value MATCHES 'abcd']",
+            "[url:value MATCHES 'abcdex' AND url:value LIKE 'http%']",
+        ]
+        var objects: [String] = []
+        for u in [
+            "http://abcdef.kr/", "http://abcdXabcdef/", "http://abcde/", "http://x/abcdef", "http://abcdabcdefgh",
+            "https://zabcdef", "http://abcdefg", "http://abcd", "ftp://abcdex", "http://abcdabcdex", "abcdefgh",
+        ] {
+            objects.append(#"{"type":"url","value":"\#(u)"}"#)
+        }
+        try expectAgreement(patterns, objects, minimumHits: 15)
+    }
 }
