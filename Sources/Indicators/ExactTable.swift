@@ -1,8 +1,8 @@
 /// An open-addressing hash table from (path, value bytes) to indicator ordinals, with the key bytes
 /// kept in one arena: no allocation per key, one cache line per probe in the common case.
 ///
-/// A key held by several indicators occupies several slots; a lookup walks the probe sequence to the
-/// first empty slot and reports every slot whose key matches.
+/// A key held by several indicators occupies several slots; a lookup (``probe(path:key:)``, then
+/// ``next(_:_:)``) walks the probe sequence to the first empty slot and yields every slot whose key matches.
 ///
 /// Beside the slots, one control byte per slot holds 7 bits of the key's hash (0 for an empty slot). A
 /// look-up walks the control bytes, which are small enough to stay in the CPU caches, and reads a slot
@@ -109,36 +109,6 @@ struct ExactTable: Sendable {
         slots = Array(repeating: Slot(offset: 0, length: 0, path: 0, ordinal: -1), count: old.count * 2)
         control = Array(repeating: 0, count: old.count * 2)
         for s in old where s.ordinal >= 0 { place(s, hash: hash(of: s)) }
-    }
-
-    /// Calls `body` with every ordinal stored under (path, key), and whether it was stored `verified`.
-    @inline(__always)
-    func forEach(path: UInt32, key: UnsafeRawBufferPointer, _ body: (Int32, Bool) -> Void) {
-        let h = ExactTable.hash(path, key, seed: seed)
-        let tag = ExactTable.tag(h)
-        let short = key.count <= 4
-        let word = short ? ExactTable.inlineKey(key) : 0
-        control.withUnsafeBufferPointer { c in
-            let mask = c.count - 1
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let b = c[i]
-                if b == 0 { return }
-                if b == tag {
-                    let slot = slots[i]
-                    if slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
-                        short
-                            ? slot.offset == word
-                            : arena.withUnsafeBytes({
-                                memcmp($0.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
-                            })
-                    {
-                        body(slot.ordinal, slot.path & 0x8000_0000 != 0)
-                    }
-                }
-                i = (i + 1) & mask
-            }
-        }
     }
 
     /// A look-up in progress: where the probe sequence is, and what it is looking for.
