@@ -1,8 +1,8 @@
 /// An open-addressing hash table from (path, value bytes) to indicator ordinals, with the key bytes
 /// kept in one arena: no allocation per key, one cache line per probe in the common case.
 ///
-/// A key held by several indicators occupies several slots; a lookup walks the probe sequence to the
-/// first empty slot and reports every slot whose key matches.
+/// A key held by several indicators occupies several slots; a lookup (``probe(path:key:)``, then
+/// ``next(_:_:)``) walks the probe sequence to the first empty slot and yields every slot whose key matches.
 ///
 /// Beside the slots, one control byte per slot holds 7 bits of the key's hash (0 for an empty slot). A
 /// look-up walks the control bytes, which are small enough to stay in the CPU caches, and reads a slot
@@ -111,33 +111,47 @@ struct ExactTable: Sendable {
         for s in old where s.ordinal >= 0 { place(s, hash: hash(of: s)) }
     }
 
-    /// Calls `body` with every ordinal stored under (path, key), and whether it was stored `verified`.
+    /// A look-up in progress: where the probe sequence is, and what it is looking for.
+    struct Probe {
+        var index: Int
+        let tag: UInt8
+        let path: UInt32
+        /// The key itself when it has at most 4 bytes.
+        let word: UInt32
+    }
+
+    /// Starts a look-up of (path, key); ``next(_:_:)`` then yields its entries. (A loop over `next` needs
+    /// no closure: a closure passed to a call carries a copy of what it captures.)
     @inline(__always)
-    func forEach(path: UInt32, key: UnsafeRawBufferPointer, _ body: (Int32, Bool) -> Void) {
+    func probe(path: UInt32, key: UnsafeRawBufferPointer) -> Probe {
         let h = ExactTable.hash(path, key, seed: seed)
-        let tag = ExactTable.tag(h)
-        let short = key.count <= 4
-        let word = short ? ExactTable.inlineKey(key) : 0
-        control.withUnsafeBufferPointer { c in
-            let mask = c.count - 1
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let b = c[i]
-                if b == 0 { return }
-                if b == tag {
-                    let slot = slots[i]
-                    if slot.path & 0x7FFF_FFFF == path, Int(slot.length) == key.count,
-                        short
-                            ? slot.offset == word
-                            : arena.withUnsafeBytes({
-                                memcmp($0.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
-                            })
-                    {
-                        body(slot.ordinal, slot.path & 0x8000_0000 != 0)
-                    }
+        return Probe(
+            index: Int(truncatingIfNeeded: h) & (control.count - 1), tag: ExactTable.tag(h), path: path,
+            word: key.count <= 4 ? ExactTable.inlineKey(key) : 0)
+    }
+
+    /// The next entry stored under the probe's (path, `key`): the ordinal and whether it was stored
+    /// `verified`; `nil` when there are no more.
+    @inline(__always)
+    func next(_ p: inout Probe, _ key: UnsafeRawBufferPointer) -> (ordinal: Int32, verified: Bool)? {
+        let mask = control.count - 1
+        while true {
+            let b = control[p.index]
+            if b == 0 { return nil }
+            let i = p.index
+            p.index = (i + 1) & mask
+            guard b == p.tag else { continue }
+            let slot = slots[i]
+            guard slot.path & 0x7FFF_FFFF == p.path, Int(slot.length) == key.count else { continue }
+            if key.count <= 4 {
+                guard slot.offset == p.word else { continue }
+            } else {
+                let same = arena.withUnsafeBytes {
+                    memcmp($0.baseAddress! + Int(slot.offset), key.baseAddress!, key.count) == 0
                 }
-                i = (i + 1) & mask
+                guard same else { continue }
             }
+            return (slot.ordinal, slot.path & 0x8000_0000 != 0)
         }
     }
 

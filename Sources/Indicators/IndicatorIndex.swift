@@ -1,6 +1,12 @@
 import JSON
 import Patterning
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Finds, for one observed SCO, the STIX indicators whose patterns it matches, without evaluating
 /// every pattern.
 ///
@@ -95,8 +101,20 @@ public struct IndicatorIndex: Sendable {
     /// Required-literal prefilter: (path, first four bytes of a literal every match contains) → indicators,
     /// kept in the shared table under ``Space/gram``.
     var gramPaths: Set<Int32> = []
-    /// The entries that gram and prefix keys point to (the shared table stores their index as the ordinal).
+    /// The entries that anchor, gram and prefix keys point to (the shared table stores their index as the
+    /// ordinal).
     var filteredEntries: [FilteredEntry] = []
+    /// The `LIKE` operands of filtered entries: byte checks and the full patterns; ``likeBytes`` holds the
+    /// checks' text and the literals of gram entries.
+    var likeFilters: [LikeFilter] = []
+    var likeBytes: [UInt8] = []
+    var likePatterns: [LikePattern] = []
+    /// Checks of alternatives made of simple tests (see `IndicatorIndex+Checks.swift`): each a run of
+    /// ``tests``, which use the paths of ``testPaths`` and the string constants in ``testBytes``.
+    var checks: [(start: Int32, count: Int32)] = []
+    var tests: [SimpleTest] = []
+    var testPaths: [[String]] = []
+    var testBytes: [UInt8] = []
     /// A 2^20-bit filter of the grams present, checked before each hash probe.
     var gramFilter = [UInt64](repeating: 0, count: 1 << 14)
 
@@ -317,6 +335,10 @@ public struct IndicatorIndex: Sendable {
         var anchors: [Entry] = []
         var literals: [Requirement] = []
         var starts: [Requirement] = []
+        /// The alternative each anchor, literal and prefix came from.
+        var anchorAlternatives: [ComparisonExpression] = []
+        var literalAlternatives: [ComparisonExpression] = []
+        var startAlternatives: [ComparisonExpression] = []
         var needsVerify = alternatives.isEmpty
         for alt in alternatives {
             if case .test(let t) = alt, let e = IndicatorIndex.entry(t) {
@@ -325,20 +347,20 @@ public struct IndicatorIndex: Sendable {
             }
             // An AND with one indexable conjunct: index the conjunct, verify the whole.
             if case .and(let xs) = alt,
-                let e = xs.lazy.compactMap({ x -> Entry? in
-                    if case .test(let t) = x { return IndicatorIndex.entry(t) }
-                    return nil
-                }).first
+                let e = IndicatorIndex.anchorEntry(xs)
             {
                 anchors.append(e)
+                anchorAlternatives.append(alt)
                 continue
             }
             if let lit = IndicatorIndex.requiredLiteral(alt) {
                 literals.append(lit)
+                literalAlternatives.append(alt)
                 continue
             }
             if let p = IndicatorIndex.requiredPrefix(alt) {
                 starts.append(p)
+                startAlternatives.append(alt)
                 continue
             }
             needsVerify = true
@@ -350,10 +372,23 @@ public struct IndicatorIndex: Sendable {
             setVerifier(ordinal, matcher)
             return .residual
         }
-        if !literals.isEmpty || !starts.isEmpty {
-            // Every alternative has an exact key, a required literal or prefix: candidates come from them, then verify.
+        // Anchors under verification are exact keys; a CIDR or suffix anchor is evaluated in full instead.
+        let anchorsIndexable = anchors.allSatisfy {
+            switch $0 {
+            case .key, .keys: return true
+            case .cidr, .suffix: return false
+            }
+        }
+        if (!literals.isEmpty || !starts.isEmpty || !anchors.isEmpty) && !anchorsIndexable {
+            for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
             setVerifier(ordinal, matcher)
-            for (type, keys, prefix, like) in starts {
+            return .residual
+        }
+        if !literals.isEmpty || !starts.isEmpty {
+            // Every alternative has an exact key, a required literal or prefix: candidates come from them, then
+            // verify. An alternative that is a single indexable test needs no verification.
+            setVerifier(ordinal, matcher)
+            for (i, (type, keys, prefix, like)) in starts.enumerated() {
                 let p = pathID(type, keys)
                 if !prefixPaths.contains(p) {
                     prefixPaths.insert(p)
@@ -363,32 +398,29 @@ public struct IndicatorIndex: Sendable {
                 let n = prefix.utf8.count
                 while prefixLengths.count <= Int(p) { prefixLengths.append([]) }
                 if !prefixLengths[Int(p)].contains(n) { prefixLengths[Int(p)].append(n) }
-                let entry = filteredEntry(ordinal, like)
+                let entry = filteredEntry(ordinal, like, check: compileCheck(startAlternatives[i], type))
                 prefix.withUTF8 {
                     exact.insert(
                         path: IndicatorIndex.code(.prefix, p), key: UnsafeRawBufferPointer($0), ordinal: entry,
                         verified: true)
                 }
             }
-            for (type, keys, literal, like) in literals {
+            for (i, (type, keys, literal, like)) in literals.enumerated() {
                 let p = pathID(type, keys, gram: true)
                 var l = literal
                 let g = l.withUTF8 { IndicatorIndex.gram($0, 0) }
-                let entry = filteredEntry(ordinal, like)
+                let entry = filteredEntry(ordinal, like, check: compileCheck(literalAlternatives[i], type))
+                filteredEntries[Int(entry)].literalStart = UInt32(likeBytes.count)
+                filteredEntries[Int(entry)].literalCount = UInt32(literal.utf8.count)
+                likeBytes += literal.utf8
                 withUnsafeBytes(of: g.littleEndian) {
                     exact.insert(path: IndicatorIndex.code(.gram, p), key: $0, ordinal: entry, verified: true)
                 }
                 let bit = IndicatorIndex.filterBit(g)
                 gramFilter[bit >> 6] |= 1 << UInt64(bit & 63)
             }
-            for e in direct + anchors {
-                guard case .ok = anchor(e, ordinal) else {
-                    for type in Set(IndicatorIndex.types(pattern.root)) {
-                        withType(type) { $0.residual.append(ordinal) }
-                    }
-                    return .residual
-                }
-            }
+            for (e, alt) in zip(anchors, anchorAlternatives) { anchor(e, alt, ordinal) }
+            for e in direct { post(e, ordinal) }
             return .substring
         }
         if anchors.isEmpty {
@@ -405,48 +437,95 @@ public struct IndicatorIndex: Sendable {
             }
             return .exact
         }
-        // Some alternatives need verification: index every alternative's key as an anchor.
+        // Some alternatives need verification: index their anchors as candidates; the others hold by their key.
         setVerifier(ordinal, matcher)
-        for e in direct + anchors {
-            guard case .ok = anchor(e, ordinal) else {
-                for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }
-                return .residual
-            }
-        }
+        for (e, alt) in zip(anchors, anchorAlternatives) { anchor(e, alt, ordinal) }
+        for e in direct { post(e, ordinal) }
         return .anchored
     }
 
-    enum AnchorResult { case ok, unsupported }
+    /// The conjunct of an AND to index it by: an exact key if there is one, else any indexable test.
+    static func anchorEntry(_ xs: [ComparisonExpression]) -> Entry? {
+        var other: Entry?
+        for x in xs {
+            guard case .test(let t) = x, let e = entry(t) else { continue }
+            switch e {
+            case .key, .keys: return e
+            case .cidr, .suffix: if other == nil { other = e }
+            }
+        }
+        return other
+    }
 
-    mutating func anchor(_ e: Entry, _ ordinal: Int32) -> AnchorResult {
+    /// Indexes an exact-key anchor (``Entry/key`` or ``Entry/keys``) of `alternative` as a candidate to
+    /// verify: its slots hold a filtered entry.
+    mutating func anchor(_ e: Entry, _ alternative: ComparisonExpression, _ ordinal: Int32) {
         switch e {
         case .key(let type, let keys, let v):
-            insertExact(pathID(type, keys), v, ordinal, verified: true)
+            let entry = filteredEntry(ordinal, nil, check: compileCheck(alternative, type))
+            insertExact(pathID(type, keys), v, entry, verified: true)
         case .keys(let type, let keys, let vs):
+            let entry = filteredEntry(ordinal, nil, check: compileCheck(alternative, type))
             let p = pathID(type, keys)
-            for v in vs { insertExact(p, v, ordinal, verified: true) }
-        default:
-            // CIDR and suffix anchors under verification: evaluated in full instead.
-            return .unsupported
+            for v in vs { insertExact(p, v, entry, verified: true) }
+        case .cidr, .suffix:
+            preconditionFailure("CIDR and suffix anchors are evaluated in full")
         }
-        return .ok
     }
 
     /// What one alternative requires of the value at one plain path: the object type, the path's keys,
     /// a literal (prefix or substring), and the `LIKE` test it came from, if any (a cheap necessary
     /// condition checked before the full matcher).
-    typealias Requirement = (type: String, keys: [String], literal: String, like: LikePattern?)
+    typealias Requirement = (type: String, keys: [String], literal: String, like: String?)
 
-    /// A candidate found through a prefix or substring entry: the indicator, and the `LIKE` operand the
-    /// value must match for the entry's alternative to hold.
+    /// A candidate found through an anchor, prefix or substring entry: the indicator, the `LIKE` operand
+    /// the value must match for the entry's alternative to hold (an index into ``likeFilters`` and
+    /// ``likePatterns``, or -1), and the check that decides the alternative (an index into ``checks``),
+    /// or -1 when the indicator's full matcher must decide.
     struct FilteredEntry: Sendable {
         var ordinal: Int32
-        var like: LikePattern?
+        var like: Int32
+        var check: Int32
+        /// For a 4-byte-window entry: the whole literal the window begins (bytes `literalStart...` of
+        /// ``likeBytes``), which must stand at the window's place in the value; count 0 otherwise.
+        var literalStart: UInt32 = 0
+        var literalCount: UInt32 = 0
     }
 
-    mutating func filteredEntry(_ ordinal: Int32, _ like: LikePattern?) -> Int32 {
-        filteredEntries.append(FilteredEntry(ordinal: ordinal, like: like))
+    /// What a value must look like, byte for byte, to match a `LIKE` operand: start with the literal text
+    /// before its first wildcard and end with the text after its last (both kept in ``likeBytes``).
+    struct LikeFilter: Sendable {
+        var start: UInt32
+        var prefix: UInt32
+        var suffix: UInt32
+        /// True when the operand is `prefix%suffix` (one `%`, no `_`): passing the check is then matching.
+        /// (On UTF-8, a byte prefix or suffix that is itself whole characters is a character prefix or suffix.)
+        var exact: Bool
+    }
+
+    mutating func filteredEntry(_ ordinal: Int32, _ like: String?, check: Int32) -> Int32 {
+        filteredEntries.append(FilteredEntry(ordinal: ordinal, like: like.map { likeIndex($0) } ?? -1, check: check))
         return Int32(filteredEntries.count - 1)
+    }
+
+    /// Adds a `LIKE` operand to ``likeFilters`` and ``likePatterns``; returns its index.
+    mutating func likeIndex(_ like: String) -> Int32 {
+        let index = Int32(likeFilters.count)
+        let bytes = Array(like.utf8)
+        let wild = { (b: UInt8) in b == UInt8(ascii: "%") || b == UInt8(ascii: "_") }
+        let first = bytes.firstIndex(where: wild)
+        let last = bytes.lastIndex(where: wild)
+        let prefix = bytes[..<(first ?? bytes.count)]
+        let suffix = last.map { bytes[($0 + 1)...] } ?? []
+        let exact = first != nil && first == last && bytes[first!] == UInt8(ascii: "%")
+        likeFilters.append(
+            LikeFilter(
+                start: UInt32(likeBytes.count), prefix: UInt32(prefix.count), suffix: UInt32(suffix.count),
+                exact: exact))
+        likeBytes += prefix
+        likeBytes += suffix
+        likePatterns.append(LikePattern(like))
+        return index
     }
 
     /// A literal prefix (in characters) that the value at one plain path must start with, if there is one:
@@ -475,7 +554,7 @@ public struct IndicatorIndex: Sendable {
             default:
                 return nil
             }
-            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix, t.op == .like ? LikePattern(s) : nil)
+            return prefix.isEmpty ? nil : (t.path.objectType, keys, prefix, t.op == .like ? s : nil)
         }
         switch c {
         case .test(let t): return fromTest(t)
@@ -490,8 +569,8 @@ public struct IndicatorIndex: Sendable {
     static func requiredLiteral(_ c: ComparisonExpression) -> Requirement? {
         func fromTest(_ t: PropertyTest) -> Requirement? {
             guard let keys = plainKeys(t), let lit = PatternMatcher.requiredLiteral(of: t) else { return nil }
-            var like: LikePattern?
-            if t.op == .like, case .string(let s)? = t.value { like = LikePattern(s) }
+            var like: String?
+            if t.op == .like, case .string(let s)? = t.value { like = s }
             return (t.path.objectType, keys, lit, like)
         }
         switch c {
@@ -533,14 +612,41 @@ public struct IndicatorIndex: Sendable {
         return out
     }
 
-    /// Scratch state for matching many observations in a row on one thread: the verification context and
-    /// candidate lists, so that matching an observation allocates nothing.
+    /// Scratch state for matching many observations in a row on one thread: the verification context, the
+    /// candidate list (filtered entries), and room for the bytes of the key being looked up, so that
+    /// matching an observation allocates nothing.
+    ///
+    /// Keys are copied into the room rather than read inside `withUTF8 { … }`: a closure passed to a call
+    /// that is not inlined carries a copy of what it captures, and a closure that uses the index captures
+    /// all of it (some thirty arrays to retain and release). The hot path therefore makes no closure that
+    /// uses `self`; values too long for the room are read in place by methods of their own.
     public final class MatchScratch {
         let context = SingleMatchContext()
         var candidates: [Int32] = []
-        var verifyLater: [Int32] = []
+        /// ``keyLength`` bytes for a number or a 4-byte window, then two strings of up to ``capacity`` bytes:
+        /// the value being looked up, and the value a check reads.
+        let room: UnsafeMutableRawPointer
+        static let keyLength = 16
+        static let capacity = 2048
 
-        public init() {}
+        var key: UnsafeMutableRawPointer { room }
+        var value: UnsafeMutablePointer<UInt8> { (room + MatchScratch.keyLength).assumingMemoryBound(to: UInt8.self) }
+        var checked: UnsafeMutablePointer<UInt8> { value + MatchScratch.capacity }
+
+        public init() {
+            let size = MatchScratch.keyLength + 2 * MatchScratch.capacity
+            room = .allocate(byteCount: size, alignment: 16)
+            room.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        }
+
+        deinit { room.deallocate() }
+
+        /// `v`'s bytes in the key room.
+        @inline(__always)
+        func key<T: FixedWidthInteger>(_ v: T) -> UnsafeRawBufferPointer {
+            room.storeBytes(of: v.littleEndian, as: T.self)
+            return UnsafeRawBufferPointer(start: room, count: MemoryLayout<T>.size)
+        }
     }
 
     /// Calls `body` with the ordinal of each indicator `object` matches (an ordinal may repeat when
@@ -562,127 +668,327 @@ public struct IndicatorIndex: Sendable {
         return (try? v.matcher.matches(set!)) ?? false
     }
 
+    /// Calls `body` with the bytes of a string value, without copying it when it is stored contiguously.
+    @inline(__always)
+    static func withBytes<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var s = s
+        return s.withUTF8(body)
+    }
+
+    /// The bytes of `s` copied into `room` (``MatchScratch/capacity`` bytes), or `nil` when they do not fit.
+    @inline(__always)
+    static func copy(_ s: String, into room: UnsafeMutablePointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        let n = s.utf8.count
+        guard n <= MatchScratch.capacity else { return nil }
+        let (_, copied) = UnsafeMutableBufferPointer(start: room, count: n).initialize(from: s.utf8)
+        return UnsafeBufferPointer(start: room, count: copied)
+    }
+
+
     /// Calls `body` with the ordinal of each indicator `object` matches, using `scratch` (one per thread)
     /// for the state of the look-up.
     public func matches(_ object: JSONObject, using scratch: MatchScratch, _ body: (Int32) -> Void) {
         guard case .string(let type)? = IndicatorIndex.member(object, "type") else { return }
-        // The closures below use locals rather than `self`: capturing `self` copies the whole index.
-        let exact = self.exact
+        var t = -1
+        for i in 0..<typeNames.count where typeNames[i] == type {
+            t = i
+            break
+        }
         var set: ObservationSet?
-        guard let t = typeNames.firstIndex(of: type) else {
-            if type == "ipv4-addr" || type == "ipv6-addr" || type == "domain-name" { matchValue(object, type, body) }
-            return
-        }
-        let entry = typeEntries[t]
-        for (pathID, keys) in entry.paths {
-            guard let v = IndicatorIndex.select(object, keys) else { continue }
-            scratch.verifyLater.removeAll(keepingCapacity: true)
-            func hit(_ o: Int32, _ verified: Bool) { if verified { scratch.verifyLater.append(o) } else { body(o) } }
-            switch v {
-            case .string(var s):
-                s.withUTF8 {
-                    exact.forEach(path: IndicatorIndex.code(.string, pathID), key: UnsafeRawBufferPointer($0), hit)
-                }
-            case .int(let i):
-                withUnsafeBytes(of: i.littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
-                }
-            case .double(let d):
-                guard d.rounded() == d, abs(d) < 9e18 else { continue }
-                withUnsafeBytes(of: Int64(d).littleEndian) {
-                    exact.forEach(path: IndicatorIndex.code(.integer, pathID), key: $0, hit)
-                }
-            default: continue
-            }
-            if !scratch.verifyLater.isEmpty {
-                for o in scratch.verifyLater where verify(o, object, type, scratch, &set) { body(o) }
+        if t >= 0 {
+            for p in 0..<typeEntries[t].paths.count {
+                matchExact(typeEntries[t].paths[p], object, type, scratch, &set, body)
             }
         }
-        matchValue(object, type, body)
-        if !entry.gramPaths.isEmpty {
-            let filteredEntries = self.filteredEntries
+        matchValue(object, type, scratch, body)
+        guard t >= 0 else { return }
+        if !typeEntries[t].gramPaths.isEmpty {
             scratch.candidates.removeAll(keepingCapacity: true)
-            for (pathID, keys) in entry.gramPaths {
+            for p in 0..<typeEntries[t].gramPaths.count {
+                let (pathID, keys) = typeEntries[t].gramPaths[p]
                 guard case .string(let value)? = IndicatorIndex.select(object, keys) else { continue }
-                var text = value
-                let code = IndicatorIndex.code(.gram, pathID)
-                let gramFilter = self.gramFilter
-                text.withUTF8 { b in
-                    guard b.count >= 4 else { return }
-                    gramFilter.withUnsafeBufferPointer { filter in
-                        for i in 0...(b.count - 4) {
-                            let g = IndicatorIndex.gram(b, i)
-                            let bit = IndicatorIndex.filterBit(g)
-                            guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
-                            withUnsafeBytes(of: g.littleEndian) {
-                                exact.forEach(path: code, key: $0) { e, _ in
-                                    let entry = filteredEntries[Int(e)]
-                                    if entry.like?.matches(value) ?? true { scratch.candidates.append(entry.ordinal) }
-                                }
-                            }
-                        }
-                    }
+                if let b = IndicatorIndex.copy(value, into: scratch.value) {
+                    gramCandidates(pathID, b, value, scratch)
+                } else {
+                    longCandidates(pathID, value, scratch, prefix: false)
                 }
             }
-            if scratch.candidates.count > 1 { scratch.candidates.sort() }
-            var last: Int32 = -1
-            for o in scratch.candidates where o != last {
-                last = o
-                if verify(o, object, type, scratch, &set) { body(o) }
-            }
+            reportCandidates(object, type, scratch, &set, body)
         }
-        for (pathID, keys) in entry.prefixPaths {
+        for p in 0..<typeEntries[t].prefixPaths.count {
+            let (pathID, keys) = typeEntries[t].prefixPaths[p]
             guard Int(pathID) < prefixLengths.count,
                 case .string(let value)? = IndicatorIndex.select(object, keys)
             else { continue }
-            var text = value
-            let lengths = prefixLengths[Int(pathID)]
-            let filteredEntries = self.filteredEntries
             scratch.candidates.removeAll(keepingCapacity: true)
-            text.withUTF8 { b in
-                let raw = UnsafeRawBufferPointer(b)
-                for n in lengths where n <= b.count {
-                    exact.forEach(
-                        path: IndicatorIndex.code(.prefix, pathID),
-                        key: UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                    ) { e, _ in
-                        let entry = filteredEntries[Int(e)]
-                        if entry.like?.matches(value) ?? true { scratch.candidates.append(entry.ordinal) }
-                    }
-                }
+            if let b = IndicatorIndex.copy(value, into: scratch.value) {
+                prefixCandidates(pathID, b, value, scratch)
+            } else {
+                longCandidates(pathID, value, scratch, prefix: true)
             }
-            for o in scratch.candidates where verify(o, object, type, scratch, &set) { body(o) }
+            reportCandidates(object, type, scratch, &set, body)
         }
-        for o in entry.residual where verify(o, object, type, scratch, &set) { body(o) }
+        for o in typeEntries[t].residual where verify(o, object, type, scratch, &set) { body(o) }
+    }
+
+    /// Reports each indicator among the candidate entries in `scratch` once, when one of its entries holds.
+    func reportCandidates(
+        _ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ set: inout ObservationSet?,
+        _ body: (Int32) -> Void
+    ) {
+        let n = scratch.candidates.count
+        if n == 0 { return }
+        if n == 1 {
+            let entry = filteredEntries[Int(scratch.candidates[0])]
+            if holds(entry, object, type, scratch, &set) { body(entry.ordinal) }
+            return
+        }
+        let entries = filteredEntries  // captured instead of `self`, which the closure would copy
+        scratch.candidates.sort { entries[Int($0)].ordinal < entries[Int($1)].ordinal }
+        var done: Int32 = -1
+        for e in scratch.candidates {
+            let entry = entries[Int(e)]
+            if entry.ordinal != done, holds(entry, object, type, scratch, &set) {
+                done = entry.ordinal
+                body(entry.ordinal)
+            }
+        }
+    }
+
+    /// Exact-key look-up of the value at one path: direct hits go to `body`, candidates are verified.
+    @inline(__always)
+    func matchExact(
+        _ path: (Int32, [String]), _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        if path.1.count == 1 {
+            // The common plain property: the value is read where it lies, not copied out of the object.
+            guard let i = IndicatorIndex.memberIndex(object, path.1[0]) else { return }
+            matchExact(path.0, object.members[i].value, object, type, scratch, &set, body)
+        } else if let v = IndicatorIndex.selectDeep(object, path.1) {
+            matchExact(path.0, v, object, type, scratch, &set, body)
+        }
+    }
+
+    /// Exact-key look-up of value `v` found at path `path`.
+    @inline(__always)
+    func matchExact(
+        _ path: Int32, _ v: JSONValue, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        switch v {
+        case .string(let s):
+            if let b = IndicatorIndex.copy(s, into: scratch.value) {
+                let key = UnsafeRawBufferPointer(b)
+                lookUp(IndicatorIndex.code(.string, path), key, object, type, scratch, &set, body)
+            } else {
+                lookUpLong(IndicatorIndex.code(.string, path), s, object, type, scratch, &set, body)
+            }
+        case .int(let i):
+            lookUp(IndicatorIndex.code(.integer, path), scratch.key(i), object, type, scratch, &set, body)
+        case .double(let d):
+            guard d.rounded() == d, abs(d) < 9e18 else { return }
+            lookUp(IndicatorIndex.code(.integer, path), scratch.key(Int64(d)), object, type, scratch, &set, body)
+        default: return
+        }
+    }
+
+    /// The entries under (`code`, `key`): direct hits go to `body`, candidates are checked.
+    @inline(__always)
+    func lookUp(
+        _ code: UInt32, _ key: UnsafeRawBufferPointer, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        var probe = exact.probe(path: code, key: key)
+        while let (o, verified) = exact.next(&probe, key) {
+            if !verified {
+                body(o)
+            } else {
+                let entry = filteredEntries[Int(o)]
+                if holds(entry, object, type, scratch, &set) { body(entry.ordinal) }
+            }
+        }
+    }
+
+    /// ``lookUp(_:_:_:_:_:_:_:)`` of a string too long for the scratch room, read in place.
+    @inline(never)
+    func lookUpLong(
+        _ code: UInt32, _ s: String, _ object: JSONObject, _ type: String, _ scratch: MatchScratch,
+        _ set: inout ObservationSet?, _ body: (Int32) -> Void
+    ) {
+        IndicatorIndex.withBytes(s) { lookUp(code, UnsafeRawBufferPointer($0), object, type, scratch, &set, body) }
+    }
+
+    /// Gram or prefix candidates of a string too long for the scratch room, read in place.
+    @inline(never)
+    func longCandidates(_ pathID: Int32, _ value: String, _ scratch: MatchScratch, prefix: Bool) {
+        IndicatorIndex.withBytes(value) {
+            if prefix {
+                prefixCandidates(pathID, $0, value, scratch)
+            } else {
+                gramCandidates(pathID, $0, value, scratch)
+            }
+        }
+    }
+
+    /// True when `b` (the bytes of `value`) can match the `LIKE` operand of a filtered entry: the byte
+    /// check, then the full `LIKE` when the check alone does not decide.
+    @inline(__always)
+    func passesLike(_ like: Int32, _ b: UnsafeBufferPointer<UInt8>, _ value: String) -> Bool {
+        guard like >= 0 else { return true }
+        let f = likeFilters[Int(like)]
+        let prefix = Int(f.prefix)
+        let suffix = Int(f.suffix)
+        guard b.count >= prefix + suffix else { return false }
+        if prefix + suffix > 0 {
+            let same = likeBytes.withUnsafeBufferPointer { l in
+                let start = l.baseAddress! + Int(f.start)
+                return memcmp(b.baseAddress!, start, prefix) == 0
+                    && memcmp(b.baseAddress! + (b.count - suffix), start + prefix, suffix) == 0
+            }
+            guard same else { return false }
+        }
+        return f.exact || likePatterns[Int(like)].matches(value)
+    }
+
+    /// Candidates from the required-literal entries of one path: every 4-byte window of the value that
+    /// passes the filter is looked up.
+    func gramCandidates(_ pathID: Int32, _ b: UnsafeBufferPointer<UInt8>, _ value: String, _ scratch: MatchScratch) {
+        guard b.count >= 4 else { return }
+        let code = IndicatorIndex.code(.gram, pathID)
+        for i in 0...(b.count - 4) {
+            let g = IndicatorIndex.gram(b, i)
+            let bit = IndicatorIndex.filterBit(g)
+            guard gramFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
+            let key = scratch.key(g)
+            var probe = exact.probe(path: code, key: key)
+            while let (e, _) = exact.next(&probe, key) {
+                let entry = filteredEntries[Int(e)]
+                // The rest of the literal must follow the window (the window is its first 4 bytes).
+                let n = Int(entry.literalCount)
+                guard n <= 4
+                    || (i + n <= b.count
+                        && likeBytes.withUnsafeBufferPointer {
+                            memcmp(b.baseAddress! + i + 4, $0.baseAddress! + Int(entry.literalStart) + 4, n - 4) == 0
+                        })
+                else { continue }
+                if passesLike(entry.like, b, value) { scratch.candidates.append(e) }
+            }
+        }
+    }
+
+    /// Candidates from the literal-prefix entries of one path: each prefix length in use is looked up.
+    func prefixCandidates(_ pathID: Int32, _ b: UnsafeBufferPointer<UInt8>, _ value: String, _ scratch: MatchScratch)
+    {
+        let raw = UnsafeRawBufferPointer(b)
+        let code = IndicatorIndex.code(.prefix, pathID)
+        for k in 0..<prefixLengths[Int(pathID)].count {
+            let n = prefixLengths[Int(pathID)][k]
+            guard n <= b.count else { continue }
+            let key = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+            var probe = exact.probe(path: code, key: key)
+            while let (e, _) = exact.next(&probe, key) {
+                if passesLike(filteredEntries[Int(e)].like, b, value) { scratch.candidates.append(e) }
+            }
+        }
     }
 
     /// CIDR and domain-suffix lookups on an address or domain `value`.
-    func matchValue(_ object: JSONObject, _ type: String, _ body: (Int32) -> Void) {
-        let exact = self.exact
-        if (type == "ipv4-addr" && !cidr4Lengths.isEmpty) || (type == "ipv6-addr" && !cidr6Lengths.isEmpty),
-            case .string(let s)? = IndicatorIndex.member(object, "value"), let net = IPNetwork(s)
-        {
-            let lengths = net.isIPv6 ? cidr6Lengths : cidr4Lengths
-            let space: Space = net.isIPv6 ? .cidr6 : .cidr4
-            let bits = net.isIPv6 ? 128 : 32
-            for length in lengths where length <= net.prefix {
-                IndicatorIndex.withCIDRKey(net.address & IndicatorIndex.mask(length, bits: bits), isIPv6: net.isIPv6) {
-                    exact.forEach(path: IndicatorIndex.code(space, Int32(length)), key: $0) { o, _ in body(o) }
-                }
+    func matchValue(_ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ body: (Int32) -> Void) {
+        if type == "ipv4-addr" {
+            guard !cidr4Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value") else { return }
+            guard let (address, prefix) = IndicatorIndex.withBytes(s, { IndicatorIndex.parseIPv4Network($0) })
+            else { return }
+            for length in cidr4Lengths where length <= prefix {
+                let key = scratch.key(length == 0 ? 0 : address & ~(UInt32.max >> UInt32(length)))
+                var probe = exact.probe(path: IndicatorIndex.code(.cidr4, Int32(length)), key: key)
+                while let (o, _) = exact.next(&probe, key) { body(o) }
+            }
+        } else if type == "ipv6-addr" {
+            guard !cidr6Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value"),
+                let net = IPNetwork(s), net.isIPv6
+            else { return }
+            for length in cidr6Lengths where length <= net.prefix {
+                let key = scratch.key(net.address & IndicatorIndex.mask(length, bits: 128))
+                var probe = exact.probe(path: IndicatorIndex.code(.cidr6, Int32(length)), key: key)
+                while let (o, _) = exact.next(&probe, key) { body(o) }
+            }
+        } else if type == "domain-name", hasSuffixes, case .string(let name)? = IndicatorIndex.member(object, "value") {
+            if let b = IndicatorIndex.copy(name, into: scratch.value) {
+                matchSuffixes(b, body)
+            } else {
+                matchLongSuffixes(name, body)
             }
         }
-        if type == "domain-name", hasSuffixes, case .string(var name)? = IndicatorIndex.member(object, "value") {
-            name.withUTF8 { b in
-                let raw = UnsafeRawBufferPointer(b)
-                for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
-                    exact.forEach(
-                        path: IndicatorIndex.code(.suffix, 0), key: UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])
-                    ) {
-                        o, _ in body(o)
-                    }
-                }
-            }
+    }
+
+    /// Domain-suffix look-ups: each suffix of the name after a dot.
+    @inline(__always)
+    func matchSuffixes(_ b: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+        let raw = UnsafeRawBufferPointer(b)
+        for i in 0..<b.count where b[i] == UInt8(ascii: ".") {
+            let key = UnsafeRawBufferPointer(rebasing: raw[(i + 1)...])
+            var probe = exact.probe(path: IndicatorIndex.code(.suffix, 0), key: key)
+            while let (o, _) = exact.next(&probe, key) { body(o) }
         }
+    }
+
+    /// ``matchSuffixes(_:_:)`` of a name too long for the scratch room, read in place.
+    @inline(never)
+    func matchLongSuffixes(_ name: String, _ body: (Int32) -> Void) {
+        IndicatorIndex.withBytes(name) { matchSuffixes($0, body) }
+    }
+
+    /// An IPv4 address or CIDR block, `a.b.c.d` or `a.b.c.d/n`, as ``IPNetwork`` reads one (no leading
+    /// zeros, n ≤ 32): the address and prefix length, or `nil` for anything else (IPv6 included).
+    static func parseIPv4Network(_ b: UnsafeBufferPointer<UInt8>) -> (UInt32, Int)? {
+        var value: UInt32 = 0
+        var parts = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var leadingZero = false
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else if c == UInt8(ascii: "/") {
+                break
+            } else {
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                if digits == 0 { leadingZero = c == 0x30 } else if leadingZero { return nil }
+                part = part * 10 + UInt32(c - 0x30)
+                digits += 1
+                guard part <= 255 else { return nil }
+            }
+            i += 1
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        value = value << 8 | part
+        guard i < n else { return (value, 32) }
+        // A prefix length: one to three digits, at most 32.
+        let count = n - i - 1
+        guard count >= 1, count <= 3 else { return nil }
+        var prefix = 0
+        for j in (i + 1)..<n {
+            let c = b[j]
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            prefix = prefix * 10 + Int(c - 0x30)
+        }
+        return prefix <= 32 ? (value, prefix) : nil
+    }
+
+    /// The index of the first member named `key`, if there is one.
+    @inline(__always)
+    static func memberIndex(_ o: JSONObject, _ key: String) -> Int? {
+        for i in 0..<o.members.count where o.members[i].key == key { return i }
+        return nil
     }
 
     static func member(_ o: JSONObject, _ key: String) -> JSONValue? {
@@ -691,7 +997,14 @@ public struct IndicatorIndex: Sendable {
         return nil
     }
 
+    /// The value at `keys` in `o` (the first member of each name), if there is one.
+    @inline(__always)
     static func select(_ o: JSONObject, _ keys: [String]) -> JSONValue? {
+        if keys.count == 1 { return member(o, keys[0]) }
+        return selectDeep(o, keys)
+    }
+
+    static func selectDeep(_ o: JSONObject, _ keys: [String]) -> JSONValue? {
         guard var current = member(o, keys[0]) else { return nil }
         for k in keys.dropFirst() {
             guard case .object(let obj) = current, let v = member(obj, k) else { return nil }

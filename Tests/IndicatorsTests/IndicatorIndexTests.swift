@@ -155,5 +155,141 @@ import Testing
         }
         #expect(hits >= 40)
     }
-}
 
+    /// The index's answers for `patterns` on `objects`, against evaluating each pattern in full.
+    func expectAgreement(_ patterns: [String], _ objects: [String], minimumHits: Int) throws {
+        let index = IndicatorIndex(indicators: patterns.enumerated().map { (id: "p\($0.offset)", pattern: $0.element) })
+        let matchers = patterns.map { try? PatternMatcher($0) }
+        var hits = 0
+        for json in objects {
+            let object = try #require(try JSONParser.parse(json).objectValue)
+            guard let type = object["type"]?.stringValue else { continue }
+            let single = ObservationSet(single: object, type: type)
+            var expected: [Int32] = []
+            for (i, m) in matchers.enumerated() where (try? m?.matches(single)) == true { expected.append(Int32(i)) }
+            let got = index.matches(object)
+            hits += got.count
+            #expect(got == expected, "\(json)")
+        }
+        #expect(hits >= minimumHits)
+    }
+
+    /// Alternatives made of simple tests are decided by the index itself; every kind of value, missing
+    /// properties and NOT must come out as the matcher has them.
+    @Test func simpleChecksAgreeWithTheMatcher() throws {
+        let patterns = [
+            "[file:hashes.MD5 = 'aa' AND file:size > 100]",
+            "[file:hashes.MD5 = 'aa' AND file:size <= 100.5]",
+            "[file:hashes.MD5 = 'aa' AND file:name != 'x.exe']",
+            "[file:hashes.MD5 = 'aa' AND file:name NOT = 'x.exe']",
+            "[file:hashes.MD5 = 'aa' AND file:name < 'm']",
+            "[file:hashes.MD5 = 'aa' AND file:name NOT >= 'm']",
+            "[file:hashes.MD5 = 'aa' AND file:size NOT < 7]",
+            "[file:hashes.MD5 = 'aa' AND file:size = 7]",
+            "[file:hashes.MD5 = 'aa' AND file:name LIKE '%.exe']",
+            "[file:hashes.MD5 = 'aa' AND file:name NOT LIKE 'x_%']",
+            "[file:hashes.MD5 = 'aa' AND file:parent.name = 'p']",
+            "[file:hashes.MD5 = 'aa' AND process:name = 'p']",
+            "[file:hashes.MD5 = 'aa' AND file:name MATCHES '^x']",
+            "[file:hashes.MD5 = 'aa' AND file:name = 'x.exe'] OR [file:size = 7]",
+            "[domain-name:value LIKE 'd12%.kr' AND domain-name:value != 'd12.kr']",
+            "[domain-name:value LIKE 'd12%' AND domain-name:value NOT LIKE '%.cn']",
+            "[url:value MATCHES 'evil' AND url:value > 'http://m']",
+            "[url:value LIKE '%/evil/%' AND url:value NOT = 'http://a/evil/']",
+            "[url:value MATCHES 'evil'] OR [ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+        ]
+        var objects: [String] = []
+        let names = [#""x.exe""#, #""a.exe""#, #""z""#, #""m""#, "7", "7.0", "true", "null", #"["x.exe"]"#, #"{"a":1}"#]
+        for name in names {
+            for size in ["7", "7.0", "100", "101", "100.5", "-1", #""7""#, "1e300"] {
+                objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"name":\#(name),"size":\#(size)}"#)
+            }
+            objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"name":\#(name)}"#)
+        }
+        objects.append(#"{"type":"file","hashes":{"MD5":"aa"}}"#)
+        objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"size":7,"parent":{"name":"p"}}"#)
+        objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"size":7,"parent":"p"}"#)
+        objects.append(#"{"type":"file","size":7}"#)
+        for d in ["d12.kr", "d123.kr", "d12x.cn", "d12", "d1.kr", "xd12.kr"] {
+            objects.append(#"{"type":"domain-name","value":"\#(d)"}"#)
+        }
+        for u in ["http://a/evil/", "http://z/evil/x", "http://a/evil", "http://evil.example/"] {
+            objects.append(#"{"type":"url","value":"\#(u)"}"#)
+        }
+        objects.append(#"{"type":"ipv4-addr","value":"10.1.2.3"}"#)
+        try expectAgreement(patterns, objects, minimumHits: 100)
+        let index = IndicatorIndex(indicators: patterns.enumerated().map { (id: "p\($0.offset)", pattern: $0.element) })
+        #expect(index.kinds.last == .substring)
+    }
+
+    /// CIDR look-ups read the address in place: every spelling must be taken or refused as the matcher does,
+    /// and an address of the other family never matches.
+    @Test func cidrLookupsAgreeWithTheMatcher() throws {
+        let patterns = [
+            "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+            "[ipv4-addr:value ISSUBSET '10.1.2.0/24']",
+            "[ipv4-addr:value ISSUBSET '0.0.0.0/0']",
+            "[ipv4-addr:value ISSUBSET '10.1.2.3/32']",
+            "[ipv6-addr:value ISSUBSET '2001:db8::/32']",
+            "[ipv6-addr:value ISSUBSET '::/0']",
+        ]
+        var objects: [String] = []
+        for v in [
+            "10.1.2.3", "10.1.2.3/32", "10.1.2.3/24", "10.1.2.0/24", "10.1.0.0/16", "10.1.2.3/33", "10.1.2.3/",
+            "10.1.2.3/024", "10.1.2.3/0", "010.1.2.3", "10.1.2.03", "10.1.2", "10.1.2.3.4", "10.1.2.256", "10..2.3",
+            "10.1.2.3 ", "", "2001:db8::1", "::ffff:10.1.2.3", "2001:db8::/16",
+        ] {
+            objects.append(#"{"type":"ipv4-addr","value":"\#(v)"}"#)
+            objects.append(#"{"type":"ipv6-addr","value":"\#(v)"}"#)
+        }
+        objects.append(#"{"type":"ipv4-addr","value":167837955}"#)
+        objects.append(#"{"type":"ipv4-addr"}"#)
+        try expectAgreement(patterns, objects, minimumHits: 20)
+    }
+
+    /// Values longer than the scratch room (2048 bytes) are read in place: every kind of look-up must still
+    /// find them.
+    @Test func longValuesAgreeWithTheMatcher() throws {
+        let long = String(repeating: "a", count: 3000)
+        let patterns = [
+            "[url:value = 'http://\(long)']",
+            "[url:value MATCHES 'evil' AND url:value > 'http://a']",
+            "[url:value LIKE 'http://a%']",
+            "[url:value LIKE 'http://\(long)%' AND url:value != 'http://x']",
+            "[domain-name:value = 'x.kr' OR domain-name:value LIKE '%.\(long).kr']",
+            "[file:hashes.MD5 = 'aa' AND file:name = '\(long)']",
+            "[file:hashes.MD5 = 'aa' AND file:name LIKE '%\(long)']",
+            "[file:hashes.MD5 = 'aa' AND file:name < '\(long)b']",
+        ]
+        var objects: [String] = []
+        for u in ["http://\(long)", "http://\(long)/evil", "http://\(long)x", "http://a", "http://x"] {
+            objects.append(#"{"type":"url","value":"\#(u)"}"#)
+        }
+        for d in ["x.kr", "w.\(long).kr", "\(long).kr", "w.\(long)a.kr"] {
+            objects.append(#"{"type":"domain-name","value":"\#(d)"}"#)
+        }
+        for n in [long, long + "b", "b" + long, "a"] {
+            objects.append(#"{"type":"file","hashes":{"MD5":"aa"},"name":"\#(n)"}"#)
+        }
+        try expectAgreement(patterns, objects, minimumHits: 10)
+    }
+
+    /// A 4-byte window hit counts only when the whole literal stands there; a literal may start where an
+    /// earlier window failed, or end the value.
+    @Test func gramLiteralsAreCheckedWhole() throws {
+        let patterns = [
+            "[url:value MATCHES '^https?://[^/]*abcdef']",
+            "[url:value LIKE '%abcdefgh%']",
+            "[url:value MATCHES 'abcd']",
+            "[url:value MATCHES 'abcdex' AND url:value LIKE 'http%']",
+        ]
+        var objects: [String] = []
+        for u in [
+            "http://abcdef.kr/", "http://abcdXabcdef/", "http://abcde/", "http://x/abcdef", "http://abcdabcdefgh",
+            "https://zabcdef", "http://abcdefg", "http://abcd", "ftp://abcdex", "http://abcdabcdex", "abcdefgh",
+        ] {
+            objects.append(#"{"type":"url","value":"\#(u)"}"#)
+        }
+        try expectAgreement(patterns, objects, minimumHits: 15)
+    }
+}
