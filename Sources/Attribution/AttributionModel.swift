@@ -394,20 +394,27 @@ public struct AttributionModel: Sendable {
             var byActor: [String: String] = [:]
             for ordinal in graph.matchingIndicators(type: type, value: v) {
                 let link = graph.indicatorLinks[Int(ordinal)]
-                for actor in link.actors where byActor[actor] == nil { byActor[actor] = link.pattern }
+                for actor in link.actors where byActor[actor] == nil {
+                    byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor"
+                }
+            }
+            // Indicators one observed value cannot satisfy on its own (several observations, other
+            // properties, hash algorithms without a fixed length) still count when the value is one of
+            // their literals, as a weaker statement.
+            for actor in graph.indicatorActors[v.lowercased()] ?? [] where byActor[actor] == nil {
+                byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor"
             }
             guard !byActor.isEmpty else {
                 unmatchedIndicators += 1
                 continue
             }
             for k in 0..<n {
-                guard let pattern = byActor[graph.actors[actorIndex[k]].id] else { continue }
+                guard let why = byActor[graph.actors[actorIndex[k]].id] else { continue }
                 scores[k] += parameters.indicatorWeight
                 extra[k].append(
                     EvidenceContribution(
                         kind: "indicator", value: v, weight: parameters.indicatorWeight,
-                        explanation:
-                            "\(v) matches the knowledge-base indicator \(pattern) for this actor; infrastructure can be shared or spoofed",
+                        explanation: why + "; infrastructure can be shared or spoofed",
                         source: sourceOf[v.lowercased()], reliability: "low"))
             }
         }

@@ -272,6 +272,14 @@ extension BinXMLDecoder {
         layout.leaves.withUnsafeBufferPointer { leaves in
             layout.parts.withUnsafeBufferPointer { parts in
                 let leaf = leaves[i]
+                if leaf.isFixed {
+                    // A fixed leaf's range is into the layout's text, not its parts (callers read fixed
+                    // leaves from the layout; this keeps the method total).
+                    layout.text.withUnsafeBufferPointer {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(leaf.range.lowerBound)..<Int(leaf.range.upperBound)]))
+                    }
+                    return layout.values[i].map(EventScalar.init) ?? .text
+                }
                 if leaf.typed {
                     guard let n = node(parts[Int(leaf.range.lowerBound)]) else { return .text }
                     switch n.type {

@@ -154,8 +154,16 @@ public enum IndicatorRules {
                 guard steps.count == 1, case .key("value") = steps[0],
                     values.allSatisfy({ IPNetwork($0) != nil })
                 else { return false }
-                let suffix = t.op == .isSubset ? "|cidr" : ""
-                for f in addressFields { s.items.append((f + suffix, values)) }
+                if t.op == .isSubset {
+                    for f in addressFields { s.items.append((f + "|cidr", values)) }
+                    break
+                }
+                // IPv4 also as the Security log's IPv4-mapped spelling; IPv6 as a one-address network,
+                // since logs spell IPv6 addresses in several ways (compressed or not).
+                let v4 = values.filter { !$0.contains(":") }
+                let v6 = values.filter { $0.contains(":") }
+                if !v4.isEmpty { for f in addressFields { s.items.append((f, v4 + v4.map { "::ffff:" + $0 })) } }
+                if !v6.isEmpty { for f in addressFields { s.items.append((f + "|cidr", v6)) } }
             case "domain-name":
                 guard t.op != .isSubset, steps.count == 1, case .key("value") = steps[0],
                     values.allSatisfy(isHostName)
@@ -163,7 +171,8 @@ public enum IndicatorRules {
                 for f in domainFields { s.items.append((f, values)) }
             case "file":
                 guard t.op != .isSubset, steps.count == 2, case .key("hashes") = steps[0], case .key(let algorithm) = steps[1],
-                    let name = sysmonName(algorithm), values.allSatisfy(isHex)
+                    let name = sysmonName(algorithm), let length = hexLength(name),
+                    values.allSatisfy({ isHex($0) && $0.utf8.count == length })
                 else { return false }
                 for f in hashFields { s.items.append((f + "|contains", values.map { "\(name)=\($0)" })) }
             default:
@@ -179,6 +188,16 @@ public enum IndicatorRules {
         case "MD5": return "MD5"
         case "SHA-1", "SHA1": return "SHA1"
         case "SHA-256", "SHA256": return "SHA256"
+        default: return nil
+        }
+    }
+
+    /// Hex digits of a hash (a shorter value would match the start of another hash: `contains`).
+    static func hexLength(_ sysmonName: String) -> Int? {
+        switch sysmonName {
+        case "MD5": return 32
+        case "SHA1": return 40
+        case "SHA256": return 64
         default: return nil
         }
     }

@@ -99,6 +99,7 @@ struct Hunt: AsyncParsableCommand {
             let name = URL(fileURLWithPath: file).lastPathComponent
             let made = IndicatorRules.make(
                 from: loaded.indicators.map { (id: $0.id, pattern: $0.pattern, actors: []) }, source: name)
+            for f in made.rules.failures { stderr("sightline: \(file): indicator rule skipped: \(f)\n") }
             collection.merge(made.rules)
             var note = "sightline: \(file): \(made.swept) indicator(s) swept for"
             var left: [String] = []

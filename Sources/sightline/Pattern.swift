@@ -86,11 +86,16 @@ struct Pattern: AsyncParsableCommand {
                 """)
 
         func run() async throws {
-            Eval.evaluateLines()
+            let failure = Eval.evaluateLines()
+            if failure != 0 {
+                Match.warn("sightline: standard input: read failed: \(String(cString: strerror(failure)))")
+                throw ExitCode(1)
+            }
         }
 
-        /// Reads cases from standard input and writes result lines to standard output until the input ends.
-        static func evaluateLines() {
+        /// Reads cases from standard input and writes result lines to standard output until the input ends;
+        /// returns the `errno` of a failed read, or 0.
+        static func evaluateLines() -> Int32 {
             let reader = LineReader(fd: 0)
             var runner = PatternCaseRunner()
             var out: [UInt8] = []
@@ -106,6 +111,7 @@ struct Pattern: AsyncParsableCommand {
                 }
             }
             writeAll(out)
+            return reader.readError
         }
 
         static func writeAll(_ bytes: [UInt8]) {
@@ -133,6 +139,8 @@ final class LineReader {
     private var start = 0
     private var end = 0
     private var eof = false
+    /// The `errno` of a failed read (the input then ends there), or 0.
+    private(set) var readError: Int32 = 0
 
     init(fd: Int32) {
         self.fd = fd
@@ -170,6 +178,7 @@ final class LineReader {
             }
             let n = read(fd, buffer + end, capacity - end)
             if n < 0 && errno == EINTR { continue }
+            if n < 0 { readError = errno }
             if n <= 0 { eof = true } else { end += n }
         }
     }

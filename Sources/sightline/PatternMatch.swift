@@ -38,11 +38,15 @@ extension Pattern {
             let loaded = try Match.load(indicators)
             let index = IndicatorIndex(indicators: loaded.indicators)
             let built = clock.now
-            var note = "loaded \(index.count - index.rejected.count) indicator(s) from \(indicators)"
+            let several = index.census[.multiObservation] ?? 0
+            var note = "loaded \(index.count - index.rejected.count - several) indicator(s) from \(indicators)"
             var skips: [String] = []
             if loaded.otherObjects > 0 { skips.append("\(loaded.otherObjects) other object(s)") }
             if loaded.otherLanguages > 0 { skips.append("\(loaded.otherLanguages) indicator(s) in other pattern languages") }
             if !index.rejected.isEmpty { skips.append("\(index.rejected.count) invalid pattern(s)") }
+            if several > 0 {
+                skips.append("\(several) that need several observations (one object never matches them)")
+            }
             if !loaded.errors.isEmpty { skips.append("\(loaded.errors.count) invalid object(s)") }
             if !skips.isEmpty { note += "; left out: " + skips.joined(separator: ", ") }
             Match.warn(note + " (\(Match.format(built - started)))")
@@ -111,6 +115,10 @@ extension Pattern {
                 }
             }
             Eval.writeAll(out)
+            if reader.readError != 0 {
+                Match.warn("sightline: \(input ?? "standard input"): read failed: \(String(cString: strerror(reader.readError)))")
+                throw ExitCode(1)
+            }
             let elapsed = clock.now - built
             Match.warn(
                 "\(observations) observation(s), \(matched) matched at least one indicator"

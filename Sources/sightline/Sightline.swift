@@ -16,7 +16,11 @@ struct Sightline: AsyncParsableCommand {
         // `pattern eval` serves one process per batch of cases (benchmarks, the differential test): it
         // takes no options, so it skips argument parsing, whose reflection costs a few milliseconds.
         if CommandLine.arguments.dropFirst().elementsEqual(["pattern", "eval"]) {
-            Pattern.Eval.evaluateLines()
+            let failure = Pattern.Eval.evaluateLines()
+            if failure != 0 {
+                Pattern.Match.warn("sightline: standard input: read failed: \(String(cString: strerror(failure)))")
+                Foundation.exit(1)
+            }
             return
         }
         do {

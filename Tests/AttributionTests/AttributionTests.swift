@@ -16,6 +16,7 @@ enum World {
     static let sample = "indicator--f0000000-0000-4000-8000-000000000007"
     static let range = "indicator--f0000000-0000-4000-8000-000000000008"
     static let hash = "indicator--f0000000-0000-4000-8000-000000000009"
+    static let compound = "indicator--f0000000-0000-4000-8000-000000000010"
     /// A TLSH digest of a Charlie sample (from the corpus's vectors).
     static let tlsh = "T1B39002004689C744126445A980250DAA58A801492A04F415790A5497509592963246D1"
 
@@ -60,6 +61,9 @@ enum World {
         rel("indicates", range, a)
         objects.append(#"{"type": "indicator", "id": "\#(hash)", \#(common), "pattern": "[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
         rel("indicates", hash, c)
+        // Two properties of one file: a hash alone cannot satisfy it, but is one of its literals.
+        objects.append(#"{"type": "indicator", "id": "\#(compound)", \#(common), "pattern": "[file:name = 'w.exe' AND file:hashes.'SHA-256' = '\#(String(repeating: "5a", count: 32))']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", compound, b)
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
@@ -159,6 +163,12 @@ enum World {
         #expect(alphaHits.allSatisfy { $0.explanation.contains("ISSUBSET '210.52.109.0/24'") })
         let charlie = try #require(r.candidates.first { $0.name == "Charlie" })
         #expect(charlie.evidence.contains { $0.kind == "indicator" && $0.value == "d41d8cd98f00b204e9800998ecf8427e" })
+        // A literal of an indicator that one value cannot satisfy still counts, said as such.
+        var f = Evidence()
+        f.fileHashes = [String(repeating: "5A", count: 32)]
+        let bravo = try #require(model.attribute(f).candidates.first)
+        #expect(bravo.name == "Bravo")
+        #expect(bravo.evidence.contains { $0.kind == "indicator" && $0.explanation.contains("appears in a knowledge-base indicator") })
         // Outside the /24: no actor.
         #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
         #expect(!r.candidates.contains { c in c.evidence.contains { $0.value == "210.52.110.1" } })

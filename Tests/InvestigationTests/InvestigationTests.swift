@@ -90,8 +90,20 @@ import Testing
         func search(_ p: String) throws -> IndicatorRules.Search? { IndicatorRules.search(try Patterning.Pattern.parse(p).root) }
         let cidr = try #require(try search("[ipv4-addr:value ISSUBSET '175.45.176.0/22']"))
         #expect(cidr.items.map(\.field) == IndicatorRules.addressFields.map { $0 + "|cidr" })
-        let hashes = try #require(try search("[file:hashes.'SHA-256' = 'AB01'] OR [file:hashes.MD5 IN ('cd', 'ef')]"))
-        #expect(hashes.items.map(\.values) == [["SHA256=AB01"], ["SHA256=AB01"], ["MD5=cd", "MD5=ef"], ["MD5=cd", "MD5=ef"]])
+        let sha = String(repeating: "AB", count: 32)
+        let md5a = String(repeating: "c", count: 32)
+        let md5b = String(repeating: "e", count: 32)
+        let hashes = try #require(try search("[file:hashes.'SHA-256' = '\(sha)'] OR [file:hashes.MD5 IN ('\(md5a)', '\(md5b)')]"))
+        #expect(
+            hashes.items.map(\.values) == [
+                ["SHA256=\(sha)"], ["SHA256=\(sha)"], ["MD5=\(md5a)", "MD5=\(md5b)"], ["MD5=\(md5a)", "MD5=\(md5b)"],
+            ])
+        // IPv4 also in the Security log's IPv4-mapped spelling; IPv6 as a one-address network (logs spell
+        // IPv6 addresses in several ways).
+        let v4 = try #require(try search("[ipv4-addr:value = '1.2.3.4']"))
+        #expect(v4.items.first?.values == ["1.2.3.4", "::ffff:1.2.3.4"])
+        let v6 = try #require(try search("[ipv6-addr:value = '2001:db8::1']"))
+        #expect(v6.items.map(\.field) == IndicatorRules.addressFields.map { $0 + "|cidr" })
         let domain = try #require(try search("[domain-name:value = 'evil.example.com' OR domain-name:value = 'b.example']"))
         #expect(domain.items.count == 4)
         for p in [
@@ -100,6 +112,7 @@ import Testing
             "[ipv4-addr:value != '1.2.3.4']", "[ipv4-addr:value NOT = '1.2.3.4']",  // not a value
             "[file:name = 'a.exe' AND file:size = 3]", "[url:value = 'http://a.example/']",  // no such log field
             "[domain-name:value = 'a b']", "[file:hashes.MD5 = 'not hex']", "[file:hashes.TLSH = 'T1AB']",
+            "[file:hashes.MD5 = 'd41d8cd9']",  // too short: `contains` would match the start of other hashes
         ] {
             #expect(try search(p) == nil, "\(p)")
         }
@@ -110,7 +123,11 @@ import Testing
             from: [
                 (id: "indicator--1", pattern: "[ipv4-addr:value = '1.2.3.4']", actors: ["A"]),
                 (id: "indicator--2", pattern: "[ipv4-addr:value IN ('1.2.3.4', '5.6.7.8')]", actors: ["A"]),
-                (id: "indicator--3", pattern: "[ipv4-addr:value ISSUBSET '9.9.9.0/24'] OR [file:hashes.MD5 = 'ab']", actors: ["A"]),
+                (
+                    id: "indicator--3",
+                    pattern: "[ipv4-addr:value ISSUBSET '9.9.9.0/24'] OR [file:hashes.MD5 = '\(String(repeating: "ab", count: 16))']",
+                    actors: ["A"]
+                ),
                 (id: "indicator--4", pattern: "[domain-name:value = 'x.example']", actors: ["B"]),
                 (id: "indicator--5", pattern: "[ipv4-addr:value = '1.2.3.4'] AND [ipv4-addr:value = '5.6.7.8']", actors: ["B"]),
             ], source: "feed.json")
