@@ -13,10 +13,6 @@ import Patterning
 /// the path makes the test false, with or without `NOT`; strings compare byte for byte; numbers of
 /// different kinds compare as doubles; an ordering between kinds that have none is false even under `NOT`.
 struct SimpleTest: Sendable {
-    enum Op: UInt8, Sendable {
-        case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual, like
-    }
-
     enum Constant: Sendable {
         /// Bytes `start..<start+count` of ``IndicatorIndex/testBytes``.
         case string(start: UInt32, count: UInt32)
@@ -28,7 +24,8 @@ struct SimpleTest: Sendable {
 
     /// An index into ``IndicatorIndex/testPaths``.
     var path: Int32
-    var op: Op
+    /// `=`, `!=`, `<`, `<=`, `>`, `>=` or `LIKE` (the others are left to the matcher).
+    var op: ComparisonOperator
     var negated: Bool
     var constant: Constant
 }
@@ -54,15 +51,9 @@ extension IndicatorIndex {
             guard t.path.objectType == type, let keys = IndicatorIndex.plainKeys(t), !keys.isEmpty,
                 let value = t.value
             else { return -1 }
-            let op: SimpleTest.Op
-            switch t.op {
-            case .equal: op = .equal
-            case .notEqual: op = .notEqual
-            case .less: op = .less
-            case .lessOrEqual: op = .lessOrEqual
-            case .greater: op = .greater
-            case .greaterOrEqual: op = .greaterOrEqual
-            case .like: op = .like
+            let op = t.op
+            switch op {
+            case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .like: break
             default: return -1
             }
             let constant: SimpleTest.Constant
@@ -122,13 +113,7 @@ extension IndicatorIndex {
             return t.negated ? !r : r
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             guard let c = order(v, t.constant, scratch) else { return false }
-            let r: Bool
-            switch t.op {
-            case .less: r = c < 0
-            case .lessOrEqual: r = c <= 0
-            case .greater: r = c > 0
-            default: r = c >= 0
-            }
+            let r = t.op.holds(order: c)
             return t.negated ? !r : r
         case .like:
             guard case .like(let like) = t.constant else { return false }
@@ -141,6 +126,8 @@ extension IndicatorIndex {
                 }
             }
             return t.negated ? !r : r
+        default:
+            return false  // not made by `simpleTests` (see `SimpleTest.op`)
         }
     }
 

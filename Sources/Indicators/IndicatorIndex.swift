@@ -898,8 +898,10 @@ public struct IndicatorIndex: Sendable {
     func matchValue(_ object: JSONObject, _ type: String, _ scratch: MatchScratch, _ body: (Int32) -> Void) {
         if type == "ipv4-addr" {
             guard !cidr4Lengths.isEmpty, case .string(let s)? = IndicatorIndex.member(object, "value") else { return }
-            guard let (address, prefix) = IndicatorIndex.withBytes(s, { IndicatorIndex.parseIPv4Network($0) })
-            else { return }
+            // Read in place (no `String` copy), as `IPNetwork(_:)` reads it; an IPv6 value is not an IPv4 one.
+            guard let net = IndicatorIndex.withBytes(s, { IPNetwork.parse($0) }), !net.isIPv6 else { return }
+            let address = UInt32(truncatingIfNeeded: net.address)
+            let prefix = net.prefix
             for length in cidr4Lengths where length <= prefix {
                 let key = scratch.key(length == 0 ? 0 : address & ~(UInt32.max >> UInt32(length)))
                 var probe = exact.probe(path: IndicatorIndex.code(.cidr4, Int32(length)), key: key)
@@ -938,50 +940,6 @@ public struct IndicatorIndex: Sendable {
     @inline(never)
     func matchLongSuffixes(_ name: String, _ body: (Int32) -> Void) {
         IndicatorIndex.withBytes(name) { matchSuffixes($0, body) }
-    }
-
-    /// An IPv4 address or CIDR block, `a.b.c.d` or `a.b.c.d/n`, as ``IPNetwork`` reads one (no leading
-    /// zeros, n ≤ 32): the address and prefix length, or `nil` for anything else (IPv6 included).
-    static func parseIPv4Network(_ b: UnsafeBufferPointer<UInt8>) -> (UInt32, Int)? {
-        var value: UInt32 = 0
-        var parts = 0
-        var part: UInt32 = 0
-        var digits = 0
-        var leadingZero = false
-        var i = 0
-        let n = b.count
-        while i < n {
-            let c = b[i]
-            if c == UInt8(ascii: ".") {
-                guard digits > 0, parts < 3 else { return nil }
-                value = value << 8 | part
-                parts += 1
-                part = 0
-                digits = 0
-            } else if c == UInt8(ascii: "/") {
-                break
-            } else {
-                guard c >= 0x30 && c <= 0x39 else { return nil }
-                if digits == 0 { leadingZero = c == 0x30 } else if leadingZero { return nil }
-                part = part * 10 + UInt32(c - 0x30)
-                digits += 1
-                guard part <= 255 else { return nil }
-            }
-            i += 1
-        }
-        guard digits > 0, parts == 3 else { return nil }
-        value = value << 8 | part
-        guard i < n else { return (value, 32) }
-        // A prefix length: one to three digits, at most 32.
-        let count = n - i - 1
-        guard count >= 1, count <= 3 else { return nil }
-        var prefix = 0
-        for j in (i + 1)..<n {
-            let c = b[j]
-            guard c >= 0x30 && c <= 0x39 else { return nil }
-            prefix = prefix * 10 + Int(c - 0x30)
-        }
-        return prefix <= 32 ? (value, prefix) : nil
     }
 
     /// The index of the first member named `key`, if there is one.

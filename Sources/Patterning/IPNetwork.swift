@@ -25,7 +25,8 @@ public struct IPNetwork: Sendable, Equatable, Hashable {
         self = v
     }
 
-    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> IPNetwork? {
+    /// Parses the UTF-8 bytes of `address` or `address/prefix` in place; `nil` when malformed.
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> IPNetwork? {
         var end = b.count
         var prefix: Int?
         if let slash = b.firstIndex(of: UInt8(ascii: "/")) {

@@ -212,13 +212,7 @@ extension PatternMatcher {
             switch compare(v, t.literal!, ctx) {
             case .incomparable: return false
             case .unconvertible: r = false
-            case .ordered(let c):
-                switch t.op {
-                case .less: r = c < 0
-                case .lessOrEqual: r = c <= 0
-                case .greater: r = c > 0
-                default: r = c >= 0
-                }
+            case .ordered(let c): r = t.op.holds(order: c)
             }
             return t.negated ? !r : r
         case .in:

@@ -66,6 +66,19 @@ public enum ComparisonOperator: String, Sendable, Equatable {
     case exists = "EXISTS"
 }
 
+extension ComparisonOperator {
+    /// For `<`, `<=`, `>`, `>=`: whether an ordering result `c` (negative, zero, positive: the value
+    /// against the literal) satisfies the operator.
+    public func holds(order c: Int) -> Bool {
+        switch self {
+        case .less: return c < 0
+        case .lessOrEqual: return c <= 0
+        case .greater: return c > 0
+        default: return c >= 0
+        }
+    }
+}
+
 /// One property test: `path [NOT] op value`, or `[NOT] EXISTS path`.
 public struct PropertyTest: Sendable, Equatable {
     public var path: ObjectPath
