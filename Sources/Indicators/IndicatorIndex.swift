@@ -365,7 +365,14 @@ public struct IndicatorIndex: Sendable {
             }
             needsVerify = true
         }
-        guard let matcher = try? PatternMatcher(pattern) else { return .rejected }
+        let matcher: PatternMatcher
+        do {
+            matcher = try PatternMatcher(pattern)
+        } catch {
+            // A pattern that parses but cannot compile (a bad regex or CIDR operand) is rejected too.
+            rejected.append((ordinal, error))
+            return .rejected
+        }
         if needsVerify {
             // Evaluated in full for every observation of a type the pattern names.
             for type in Set(IndicatorIndex.types(pattern.root)) { withType(type) { $0.residual.append(ordinal) } }

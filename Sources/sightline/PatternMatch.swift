@@ -156,9 +156,12 @@ extension Pattern {
                                 loaded.otherObjects += 1
                                 return
                             }
-                            let language = o["pattern_type"]?.stringValue ?? "stix"
-                            guard language == "stix", let pattern = o["pattern"]?.stringValue else {
+                            guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else {
                                 loaded.otherLanguages += 1
+                                return
+                            }
+                            guard let pattern = o["pattern"]?.stringValue else {
+                                loaded.errors.append("\(path): object \(item.index) at byte \(item.offset): indicator \(o.id) has no pattern")
                                 return
                             }
                             loaded.indicators.append((id: o.id, pattern: pattern))

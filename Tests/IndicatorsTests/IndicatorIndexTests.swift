@@ -53,6 +53,17 @@ import Testing
         #expect(Self.index.rejected.map(\.ordinal) == [9])
     }
 
+    @Test func patternsThatParseButCannotCompileAreRejectedWithTheirError() {
+        let index = IndicatorIndex(indicators: [
+            (id: "a", pattern: "[ipv4-addr:value ISSUBSET '10.0.0.0/99']"),
+            (id: "b", pattern: "[domain-name:value MATCHES '(']"),
+            (id: "c", pattern: "[ipv4-addr:value = '10.0.0.1']"),
+        ])
+        #expect(index.rejected.map(\.ordinal) == [0, 1])
+        #expect(index.kinds == [.rejected, .rejected, .exact])
+        #expect("\(index.rejected[0].error)".contains("CIDR"))
+    }
+
     @Test func matchesSingleObservations() throws {
         #expect(try ids(#"{"type":"ipv4-addr","value":"175.45.178.19"}"#) == ["i0", "i11", "i12"])
         #expect(try ids(#"{"type":"ipv4-addr","value":"210.52.109.77"}"#) == ["i1"])
