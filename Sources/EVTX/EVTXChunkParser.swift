@@ -165,7 +165,7 @@ public final class EVTXChunkParser: EventLeafReader {
         let n = chunk.count
         let available = available ?? n
         if n < 8 || chunk.u64(0) != EVTXChunkParser.chunkMagic {
-            if !chunk.contains(where: { $0 != 0 }) {
+            if chunk.isAllZero() {
                 summary.isEmpty = true
             } else {
                 summary.errors.append(EVTXError(.badChunkMagic, offset: fileOffset))

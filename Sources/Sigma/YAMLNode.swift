@@ -97,7 +97,9 @@ public indirect enum YAMLNode: Sendable, Hashable {
     public static func documents(_ text: String) throws(SigmaError) -> [YAMLNode] {
         do {
             var out: [YAMLNode] = []
-            let parser = try Parser(yaml: text)
+            // The encoding is given: its default reads the whole environment for each parser (a tenth of loading
+            // SigmaHQ) and prints to standard output when YAMS_DEFAULT_ENCODING is set.
+            let parser = try Parser(yaml: text, encoding: .utf8)
             while let node = try parser.nextRoot() {
                 out.append(try convert(node, depth: 0))
             }

@@ -82,6 +82,27 @@ import Testing
         #expect(summary.damagedChunks == 1)
     }
 
+    /// A chunk without its magic is empty only when every byte is zero: one stray byte anywhere (the
+    /// zero check reads 32 bytes at a time, then the tail) makes it a damaged chunk.
+    @Test(arguments: [8, 511, 512, 40_000, 65_535])
+    func strayByteInAZeroedChunkIsDamage(at position: Int) async throws {
+        var bytes = try twoChunks()
+        for i in 4096..<(4096 + 65536) { bytes[i] = 0 }
+        bytes[4096 + position] = 0x01
+        let (lines, summary) = try await Support.dump(try Support.temporaryFile(bytes))
+        #expect(lines.count == 8)
+        #expect(summary.errors == [EVTXError(.badChunkMagic, offset: 4096)])
+        let parser = EVTXChunkParser()
+        for count in [1, 31, 33, 100] {
+            var tail = [UInt8](repeating: 0, count: count)
+            let empty = tail.withUnsafeBytes { parser.parse(bytes: $0, fileOffset: 0) { _ in } }
+            #expect(empty.isEmpty && empty.errors.isEmpty)
+            tail[count - 1] = 7
+            let damaged = tail.withUnsafeBytes { parser.parse(bytes: $0, fileOffset: 0) { _ in } }
+            #expect(!damaged.isEmpty && damaged.errors == [EVTXError(.badChunkMagic, offset: 0)])
+        }
+    }
+
     @Test func badChunkMagicSkipsOnlyThatChunk() async throws {
         var bytes = try twoChunks()
         bytes[4096 + 65536] = UInt8(ascii: "X")
