@@ -64,9 +64,18 @@ public final class EVTXFile: @unchecked Sendable {
     /// Opens `path` and reads its header.
     ///
     /// - Throws: ``EVTXError`` with kind `.io` when the file cannot be opened.
-    public init(path: String) throws(EVTXError) {
+    public convenience init(path: String) throws(EVTXError) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw EVTXError(.io(String(cString: strerror(errno))), offset: 0) }
+        try self.init(descriptor: fd, path: path)
+    }
+
+    /// Reads the header of the file open as `fd` (opened read-only from `path`), which the new value owns:
+    /// it closes it, also when this throws. A caller that opened the file to look at its first bytes
+    /// hands its descriptor over instead of opening the file again.
+    ///
+    /// - Throws: ``EVTXError`` with kind `.io` when the file's size cannot be read.
+    public init(descriptor fd: Int32, path: String) throws(EVTXError) {
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let message = String(cString: strerror(errno))

@@ -89,6 +89,15 @@ public enum FileCollector {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(Reason(message: String(cString: strerror(errno)))) }
         defer { close(fd) }
+        return detect(descriptor: fd, path: path)
+    }
+
+    /// `open(path, O_RDONLY)` (for callers whose own `open` hides the C function).
+    static func openReadOnly(_ path: String) -> Int32 { open(path, O_RDONLY) }
+
+    /// The format of the file open as `fd` (at its start), read from `path`, from its first bytes; the
+    /// descriptor stays open and its position moves.
+    static func detect(descriptor fd: Int32, path: String) -> Result<FileFormat, Reason> {
         var head = [UInt8](repeating: 0, count: 512)
         let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, 512) }
         guard n > 0 else { return .failure(Reason(message: n == 0 ? "empty file" : String(cString: strerror(errno)))) }

@@ -26,6 +26,9 @@ public struct HuntResult: Sendable {
     public var problems: [String] = []
     /// Rule evaluations after the index and the prefilter (for measurements).
     public var evaluations = 0
+    /// Prefilter cache look-ups answered from the cache, and all look-ups (for measurements).
+    public var scanCacheHits = 0
+    public var scanCacheLookups = 0
 }
 
 /// One file that was hunted.
@@ -172,7 +175,12 @@ public final class Hunter: Sendable {
                     let rules = w == 0 ? self.ruleSet : self.ruleSet.copy()
                     let view = rules.makeView()
                     var done: [(Int, ItemResult)] = []
-                    defer { state.evaluations.add(view.evaluations, ordering: .relaxed) }
+                    defer {
+                        state.evaluations.add(view.evaluations, ordering: .relaxed)
+                        let cache = view.scanCacheCounts
+                        state.scanCacheHits.add(cache.hits, ordering: .relaxed)
+                        state.scanCacheLookups.add(cache.lookups, ordering: .relaxed)
+                    }
                     while true {
                         let i = state.next.add(1, ordering: .relaxed).oldValue
                         if i >= itemCount { break }
@@ -234,6 +242,8 @@ public final class Hunter: Sendable {
             result.files.append(HuntedFile(path: f.path, format: formats[i], events: s.events, skippedRecords: s.skipped))
         }
         result.evaluations = state.evaluations.load(ordering: .relaxed)
+        result.scanCacheHits = state.scanCacheHits.load(ordering: .relaxed)
+        result.scanCacheLookups = state.scanCacheLookups.load(ordering: .relaxed)
         if !correlations.isEmpty {
             let c = correlate(correlationEvents, correlationRecords)
             if let sink { if !c.isEmpty { sink(c) } } else { result.sightings.append(contentsOf: c) }
@@ -265,16 +275,22 @@ public final class Hunter: Sendable {
     static func open(_ listed: [FileCollector.Listed], threads: Int) async -> [Opened] {
         let keepOpen = listed.count <= descriptorBudget()
         @Sendable func open(_ entry: FileCollector.Listed) -> Opened {
-            let detected = entry.problem.map(Result<FileFormat, FileCollector.Reason>.failure)
-                ?? FileCollector.detect(entry.path)
-            switch detected {
-            case .failure(let reason): return .skipped(reason.message)
-            case .success(.json): return .json
+            if let problem = entry.problem { return .skipped(problem.message) }
+            // One open per file: the descriptor that showed the format reads the EVTX file.
+            let fd = FileCollector.openReadOnly(entry.path)
+            guard fd >= 0 else { return .skipped(String(cString: strerror(errno))) }
+            switch FileCollector.detect(descriptor: fd, path: entry.path) {
+            case .failure(let reason):
+                close(fd)
+                return .skipped(reason.message)
+            case .success(.json):
+                close(fd)
+                return .json
             case .success(.evtx):
                 do {
                     // With more files than half the open-file limit, listed files stay closed until a
                     // worker reads them: a hunt must not hold a descriptor for each.
-                    let file = try EVTXFile(path: entry.path)
+                    let file = try EVTXFile(descriptor: fd, path: entry.path)
                     if !keepOpen { file.closeUntilNeeded() }
                     return .evtx(file)
                 } catch {
@@ -463,6 +479,8 @@ final class SharedState: Sendable {
     let events = Atomic<Int>(0)
     let sightings = Atomic<Int>(0)
     let evaluations = Atomic<Int>(0)
+    let scanCacheHits = Atomic<Int>(0)
+    let scanCacheLookups = Atomic<Int>(0)
     let filesDone = Atomic<Int>(0)
     let itemsDone = Mutex<[Int: Int]>([:])
     let reorder = Mutex<Reorder>(Reorder())

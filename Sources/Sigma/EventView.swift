@@ -285,12 +285,18 @@ public final class EventView {
     let literalGeneration: UnsafeMutableBufferPointer<UInt32>
     /// The rule set whose automata scan slots on demand.
     unowned(unsafe) var scanner: RuleSet?
+    /// Per slot: recent values and the literals the prefilter found in them (layout mode).
+    var scanCaches: [ScanCache?]
+    /// Literal ids found in one value while it is scanned for the cache.
+    let scanIDs = UnsafeMutablePointer<Int32>.allocate(capacity: EventView.scanIDCapacity)
+    static let scanIDCapacity = 256
     /// Rule evaluations made through this view (for measurements).
     public internal(set) var evaluations = 0
 
     init(slotNames: [String], unitCount: Int = 0, literalCount: Int = 0, keyCount: Int = 0) {
         self.slotNames = slotNames
         slotFields = slotNames.map(FieldName.init)
+        scanCaches = [ScanCache?](repeating: nil, count: slotNames.count)
         // Plain buffers (owned by the view): the hot path reads and writes them without exclusivity
         // checks or reference counting.
         func zeroed<T: FixedWidthInteger>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
@@ -326,6 +332,7 @@ public final class EventView {
         slotPresent.deallocate()
         leafGeneration.deallocate()
         leafTexts.deallocate()
+        scanIDs.deallocate()
     }
 
     static let emptyEvent = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
@@ -632,6 +639,36 @@ public final class EventView {
         let at = tables.resolve(slot, name: slotFields[slot], in: layout)
         currentLists = tables.lists
         return at
+    }
+
+    /// The leaves of `slot`'s field in the current layout (a null value is leaf -1), or nil when the
+    /// layout has no such field. Layout mode only (``currentSlots`` set). Valid until another slot is
+    /// resolved.
+    @inline(__always)
+    func slotLeaves(_ slot: Int) -> UnsafeBufferPointer<Int32>? {
+        guard let slots = currentSlots else { return nil }
+        var at = slots[slot]
+        if at == -2 { at = resolve(slot) }
+        guard at >= 0, let lists = currentLists else { return nil }
+        return UnsafeBufferPointer(start: lists + Int(at) + 1, count: Int(lists[Int(at)]))
+    }
+
+    /// The kind of leaf `i` of the current layout, and whether it is a fixed (template) leaf. Layout mode.
+    @inline(__always)
+    func leafInfo(_ i: Int) -> LayoutTables.LeafInfo { currentLeaves.unsafelyUnwrapped[i] }
+
+    /// The prefilter's cache of recent values of `slot`'s field (made on first use).
+    @inline(__always)
+    func scanCache(_ slot: Int) -> ScanCache {
+        if let c = scanCaches[slot] { return c }
+        let c = ScanCache()
+        scanCaches[slot] = c
+        return c
+    }
+
+    /// Hits and look-ups of every slot's ``ScanCache`` (for measurements).
+    public var scanCacheCounts: (hits: Int, lookups: Int) {
+        scanCaches.reduce((0, 0)) { sum, c in (sum.0 + (c?.hits ?? 0), sum.1 + (c?.lookups ?? 0)) }
     }
 
     /// Values of a field looked up by name (not cached: `fieldref` and correlations).

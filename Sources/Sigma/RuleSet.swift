@@ -382,12 +382,53 @@ public final class RuleSet: @unchecked Sendable {
             scanKeywords(slot, view)
             return
         }
-        guard let automaton = automata[slot], let values = view.values(slot) else { return }
+        guard let automaton = automata[slot] else { return }
+        if view.currentSlots != nil {
+            scanLeaves(slot, automaton, view)
+            return
+        }
+        guard let values = view.values(slot) else { return }
         let base = literalBases[slot]
         var hits = view.hits
         view.hits = []
         withMarks(view, base: base, hits: &hits) { mark in
             for i in values.indices { automaton.scan(values[i].folded, mark) }
+        }
+        view.hits = hits
+    }
+
+    /// ``scan(_:_:)`` for a record read through a layout: a string value still in UTF-16 is first looked
+    /// up in the slot's ``ScanCache``; a value found there is not decoded, and its literals are replayed.
+    func scanLeaves(_ slot: Int, _ automaton: LiteralScanner, _ view: EventView) {
+        guard let leaves = view.slotLeaves(slot) else { return }
+        let cache = view.scanCache(slot)
+        let ids = view.scanIDs
+        var hits = view.hits
+        view.hits = []
+        withMarks(view, base: literalBases[slot], hits: &hits) { mark in
+            for k in leaves.indices {
+                let leaf = Int(leaves[k])
+                if leaf >= 0, !view.leafInfo(leaf).isFixed, let raw = view.utf16Text(ofLeaf: leaf),
+                    raw.count <= ScanCache.longestValue
+                {
+                    let h = ScanCache.hash(raw) ^ (UInt64(view.leafInfo(leaf).kind.rawValue) << 1)
+                    if let known = cache.lookup(raw, hash: h) {
+                        for id in known { mark(id) }
+                        continue
+                    }
+                    var count = 0
+                    automaton.scan(view.leafText(leaf).folded) { id in
+                        if count < EventView.scanIDCapacity { ids[count] = id }
+                        count &+= 1
+                        mark(id)
+                    }
+                    if count <= EventView.scanIDCapacity {
+                        cache.store(raw, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
+                    }
+                } else {
+                    automaton.scan(view.leafText(leaf).folded, mark)
+                }
+            }
         }
         view.hits = hits
     }
@@ -510,12 +551,34 @@ public final class RuleSet: @unchecked Sendable {
                     }
                     tables.keywordLeaves = list
                 }
+                let cache = view.scanCache(slot)
+                let ids = view.scanIDs
                 for k in tables.keywordLeaves! {
                     let i = Int(k)
-                    if !tables.leaves[i].isFixed, let filter = automaton.utf16, let text = view.utf16Text(ofLeaf: i),
-                        !filter.mayContain(text)
-                    {
-                        // A string value still in UTF-16 that cannot hold a literal is not decoded.
+                    if !tables.leaves[i].isFixed, let text = view.utf16Text(ofLeaf: i) {
+                        // A string value still in UTF-16: a recent value's literals are replayed, and one
+                        // that cannot hold a literal is not decoded.
+                        let cached = text.count <= ScanCache.longestValue
+                        let h = cached ? ScanCache.hash(text) ^ (UInt64(tables.leaves[i].kind.rawValue) << 1) : 0
+                        if cached, let known = cache.lookup(text, hash: h) {
+                            for id in known { mark(id) }
+                            continue
+                        }
+                        if let filter = automaton.utf16, !filter.mayContain(text) {
+                            if cached { cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: 0)) }
+                            continue
+                        }
+                        let t = view.leafText(i)
+                        if case .null = t.value { continue }
+                        var count = 0
+                        automaton.scan(t.folded) { id in
+                            if count < EventView.scanIDCapacity { ids[count] = id }
+                            count &+= 1
+                            mark(id)
+                        }
+                        if cached && count <= EventView.scanIDCapacity {
+                            cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
+                        }
                         continue
                     }
                     let t = view.leafText(i)

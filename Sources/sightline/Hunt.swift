@@ -176,7 +176,8 @@ struct Hunt: AsyncParsableCommand {
             stderr(
                 "timing: events \(result.events) load_s \(loaded - started) compile_s \(compiled - loaded) "
                     + "hunt_s \(finished - compiled) hunt_cpu_s \(finishedCPU - compiledCPU) events_per_s \(Int(Double(result.events) / max(finished - compiled, 1e-9))) "
-                    + "units \(set.unitCount) prefiltered \(set.prefilteredUnits) evaluations \(result.evaluations)\n")
+                    + "units \(set.unitCount) prefiltered \(set.prefilteredUnits) evaluations \(result.evaluations) "
+                    + "scan_cache_hits \(result.scanCacheHits) scan_cache_lookups \(result.scanCacheLookups)\n")
         }
         if format != "table" {
             for (p, why) in result.skippedFiles { stderr("sightline: skipped \(p): \(why)\n") }

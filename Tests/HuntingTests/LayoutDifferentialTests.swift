@@ -62,5 +62,11 @@ import Testing
         for m in mismatches.prefix(20) { print("  \(m)") }
         #expect(mismatches.isEmpty)
         #expect(throughLayouts > records * 9 / 10)
+        // The layout view answered most prefilter look-ups from its cache of recent values (so the rules
+        // matched above went through the cache), the tree view never.
+        let cache = layoutView.scanCacheCounts
+        print("Prefilter cache: \(cache.hits) of \(cache.lookups) look-ups answered")
+        #expect(cache.hits > cache.lookups / 2)
+        #expect(treeView.scanCacheCounts.lookups == 0)
     }
 }

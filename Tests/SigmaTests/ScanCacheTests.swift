@@ -1,0 +1,57 @@
+import Testing
+
+@testable import Sigma
+
+/// The prefilter's cache of recent values: exact bytes in, the stored literal ids out; anything else
+/// (another value, a value whose entry was taken by another) is a miss.
+@Suite struct ScanCacheTests {
+    func withBytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        Array(text.utf16).withUnsafeBytes(body)
+    }
+
+    @Test func storedValuesReplayTheirIDs() {
+        let cache = ScanCache()
+        let values = ["C:\\Windows\\System32\\cmd.exe", "", "x", "powershell.exe -enc AAAA", "NT AUTHORITY\\SYSTEM"]
+        for (k, v) in values.enumerated() {
+            let ids: [Int32] = (0..<Int32(k)).map { $0 * 3 }
+            withBytes(v) { b in
+                let h = ScanCache.hash(b)
+                #expect(cache.lookup(b, hash: h) == nil)
+                ids.withUnsafeBufferPointer { cache.store(b, hash: h, ids: $0) }
+            }
+        }
+        var answered = 0
+        for (k, v) in values.enumerated() {
+            withBytes(v) { b in
+                // An entry may have been taken by a later value with the same slot; a hit must be exact.
+                if let ids = cache.lookup(b, hash: ScanCache.hash(b)) {
+                    answered += 1
+                    #expect(Array(ids) == (0..<Int32(k)).map { $0 * 3 })
+                }
+            }
+        }
+        #expect(answered >= values.count - 1)
+        #expect(cache.hits == answered)
+    }
+
+    @Test func aCollidingHashIsNotTakenForTheValue() {
+        let cache = ScanCache()
+        withBytes("C:\\Windows\\explorer.exe") { b in
+            let ids: [Int32] = [7]
+            ids.withUnsafeBufferPointer { cache.store(b, hash: 12345, ids: $0) }
+        }
+        // Same hash (forced), different bytes of the same length: a miss.
+        withBytes("C:\\Windows\\explorer.exf") { b in #expect(cache.lookup(b, hash: 12345) == nil) }
+        withBytes("C:\\Windows\\explorer.exe") { b in #expect(cache.lookup(b, hash: 12345).map(Array.init) == [7]) }
+    }
+
+    @Test func hashesTellNearValuesApart() {
+        var seen = Set<UInt64>()
+        for i in 0..<10_000 {
+            withBytes("C:\\Users\\user\(i)\\AppData\\Local\\Temp\\a.exe") { seen.insert(ScanCache.hash($0)) }
+        }
+        #expect(seen.count == 10_000)
+        // Never 0 (an empty entry), even for empty input.
+        #expect(ScanCache.hash(UnsafeRawBufferPointer(start: nil, count: 0)) != 0)
+    }
+}
