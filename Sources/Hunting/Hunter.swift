@@ -66,11 +66,26 @@ public final class Hunter: Sendable {
     /// Read every field of every event even when no rule tests it (to measure what reading costs).
     public let readsAllFields: Bool
 
+    /// What each rule's sightings repeat, worked out once (not per sighting).
+    struct RuleFacts: Sendable {
+        var id: String
+        var title: String
+        var level: SigmaLevel
+        var tags: [String]
+        var attack: [String]
+    }
+    let facts: [RuleFacts]
+
     public init(
         ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8, readsAllFields: Bool = false
     ) {
         self.ruleSet = ruleSet
         self.readsAllFields = readsAllFields
+        facts = ruleSet.rules.map { r in
+            RuleFacts(
+                id: r.id ?? r.name ?? r.title, title: r.title, level: r.level ?? .informational, tags: r.tags,
+                attack: r.attackTechniques)
+        }
         self.correlations = correlations
         self.chunksPerItem = max(1, chunksPerItem)
         var fields: [Int: Set<String>] = [:]
@@ -404,7 +419,6 @@ public final class Hunter: Sendable {
             return t
         }
         for i in matched {
-            let rule = ruleSet.rules[i]
             if let need = correlationFields[i] {
                 var values: [String: String] = [:]
                 for f in need { values[f] = view.text(ofField: f) }
@@ -416,10 +430,11 @@ public final class Hunter: Sendable {
             if suppressed.contains(i) { continue }
             if dataFields == nil { dataFields = fields() }
             if channelText == nil { channelText = view.text(ofField: "Channel") ?? "" }
+            let rule = facts[i]
             r.sightings.append(
                 Sighting(
-                    ruleID: rule.id ?? rule.name ?? rule.title, title: rule.title, level: rule.level ?? .informational,
-                    tags: rule.tags, attack: rule.attackTechniques, timestamp: timestamp,
+                    ruleID: rule.id, title: rule.title, level: rule.level, tags: rule.tags, attack: rule.attack,
+                    timestamp: timestamp,
                     computer: computer(), channel: channelText ?? "",
                     eventID: view.eventID >= 0 ? view.eventID : nil, recordID: source.recordID,
                     file: source.file, fields: dataFields ?? []))

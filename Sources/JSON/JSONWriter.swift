@@ -79,29 +79,53 @@ public struct JSONWriter: Sendable {
         out.append(0x22)
         var s = s
         s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
+            let n = buf.count
+            let raw = UnsafeRawPointer(base)
             var runStart = 0
-            for i in 0..<buf.count {
-                let c = buf[i]
+            var i = 0
+            while i < n {
+                // Eight bytes at a time while none needs escaping (most text: names, paths between
+                // their backslashes).
+                while i &+ 8 <= n && !JSONWriter.mayNeedEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    i &+= 8
+                }
+                if i >= n { break }
+                let c = base[i]
+                i &+= 1
                 if c >= 0x20 && c != 0x22 && c != 0x5C { continue }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                runStart = i + 1
+                if runStart < i &- 1 { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i &- 1 &- runStart)) }
+                runStart = i
+                out.append(0x5C)
                 switch c {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x22, 0x5C: out.append(c)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
                 default:
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+                    out.append(UInt8(ascii: "u"))
+                    out.append(0x30)
+                    out.append(0x30)
                     out.append(hexDigits[Int(c >> 4)])
                     out.append(hexDigits[Int(c & 0xF)])
                 }
             }
-            if runStart < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart...])) }
+            if runStart < n { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n &- runStart)) }
         }
         out.append(0x22)
+    }
+
+    /// Whether any of the eight bytes of `w` may be a quote, a backslash or a control character (false
+    /// only when none is; a true answer is checked byte by byte).
+    @inline(__always)
+    static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let control = (w &- ones &* 0x20) & ~w & highs != 0
+        return control || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C))
     }
 }
 

@@ -166,6 +166,10 @@ final class LayoutTables {
     var keywordLeaves: [Int32]?
     /// Per fixed leaf: 0 while not known, 1 when its text holds no keyword literal, 2 when it may.
     var keywordStates: [UInt8] = []
+    /// The data fields' names and shapes (see ``EventView/dataFields()``), once known.
+    var dataFieldPlan: [(name: String, node: EventLayout.Shape)]?
+    /// Per field name asked by ``EventView/text(ofField:)``: its leaves (nil when the layout lacks it).
+    var textLeaves: [String: [Int32]?] = [:]
 
     /// Whether fixed leaf `i`'s text holds none of the literals of `keywords` (the keyword scanner).
     func keywordFree(_ i: Int, _ keywords: LiteralScanner) -> Bool {
@@ -730,23 +734,35 @@ public final class EventView {
     /// ``Events/Event``: the members of `EventData` and of each `UserData` child, an object's `#text`
     /// standing for it, other objects (but `#attributes`) giving dotted names. Empty for an ``Events/Event``.
     public func dataFields() -> [(String, String)] {
+        guard let layout, let tables else { return [] }
+        // The names and shapes are the layout's: worked out once per layout, then only values are read.
+        let plan = tables.dataFieldPlan ?? EventView.dataFieldPlan(layout)
+        tables.dataFieldPlan = plan
         var out: [(String, String)] = []
-        guard let layout, case .object(let root)? = layout.fields.first?.value else { return out }
-        func text(_ node: EventLayout.Shape) -> String {
-            var bytes: [UInt8] = []
-            appendText(of: node, into: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
+        out.reserveCapacity(plan.count)
+        var bytes: [UInt8] = []
+        for (name, node) in plan {
+            bytes.removeAll(keepingCapacity: true)
+            appendRawText(of: node, into: &bytes)
+            out.append((name, String(decoding: bytes, as: UTF8.self)))
         }
+        return out
+    }
+
+    /// The `EventData` and `UserData` members of `layout` as ``dataFields()`` names them, with their shapes.
+    static func dataFieldPlan(_ layout: EventLayout) -> [(name: String, node: EventLayout.Shape)] {
+        var out: [(name: String, node: EventLayout.Shape)] = []
+        guard case .object(let root)? = layout.fields.first?.value else { return out }
         func add(_ o: [(key: String, value: EventLayout.Shape)], prefix: String = "") {
             for m in o {
                 if case .object(let inner) = m.value {
                     if let t = inner.first(where: { $0.key == "#text" }) {
-                        out.append((prefix + m.key, text(t.value)))
+                        out.append((prefix + m.key, t.value))
                     } else if m.key != "#attributes" {
                         add(inner, prefix: prefix + m.key + ".")
                     }
                 } else {
-                    out.append((prefix + m.key, text(m.value)))
+                    out.append((prefix + m.key, m.value))
                 }
             }
         }
@@ -757,8 +773,62 @@ public final class EventView {
         return out
     }
 
+    /// ``appendText(of:into:)`` for output: leaves not prepared for matching yet are read as they are,
+    /// without being case-folded or kept.
+    @discardableResult
+    func appendRawText(of node: EventLayout.Shape, into out: inout [UInt8]) -> Bool {
+        switch node {
+        case .leaf(let i):
+            appendRawLeaf(Int(i), into: &out)
+            return true
+        case .object:
+            return false
+        case .array(let items):
+            var first = true
+            for item in items {
+                if case .object = item { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                appendRawText(of: item, into: &out)
+            }
+            return true
+        }
+    }
+
+    /// Appends the text of leaf `i` of the current layout (-1: a null, no text).
+    func appendRawLeaf(_ i: Int, into out: inout [UInt8]) {
+        guard i >= 0, let leaves = currentLeaves, let text = currentText else { return }
+        if leafGeneration[i] == generation {
+            out += leafTexts[i].raw
+        } else if leaves[i].isFixed {
+            out += UnsafeBufferPointer(start: text + Int(leaves[i].text.lowerBound), count: leaves[i].text.count)
+        } else {
+            let mark = arena.mark
+            out += writeLeaf(i).1
+            arena.rewind(to: mark)
+        }
+    }
+
     /// The text of a field (first value), for reports and correlations.
     public func text(ofField name: String) -> String? {
+        if let layout, let tables {
+            let known = tables.textLeaves[name]
+            let leaves: [Int32]? =
+                known
+                ?? layout.value(forField: name).map { node in
+                    var leaves: [Int32] = []
+                    EventLayout.flatten(node, into: &leaves)
+                    return leaves
+                }
+            if known == nil { tables.textLeaves[name] = .some(leaves) }
+            guard let leaves, !leaves.isEmpty else { return nil }
+            var bytes: [UInt8] = []
+            for (k, leaf) in leaves.enumerated() {
+                if k > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendRawLeaf(Int(leaf), into: &bytes)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         guard let values = lookup(name), !values.isEmpty else { return nil }
         return values.map { String(decoding: $0.raw, as: UTF8.self) }.joined(separator: ",")
     }

@@ -42,6 +42,15 @@ final class TextArena {
         return UnsafeMutableRawPointer(bitPattern: address)!.bindMemory(to: T.self, capacity: max(count, 1))
     }
 
+    /// Where the next allocation would go (see ``rewind(to:)``).
+    var mark: (block: Int, used: Int) { (current, used) }
+
+    /// Forgets every allocation made since `mark` was taken.
+    func rewind(to mark: (block: Int, used: Int)) {
+        current = mark.block
+        used = mark.used
+    }
+
     /// Returns the last `count` bytes of the latest allocation (which must have been at least that long).
     func giveBack(_ count: Int) {
         used -= count
