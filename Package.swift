@@ -111,7 +111,7 @@ let package = Package(
             name: "HuntingTests", dependencies: ["Hunting", "Sigma", "Events", "EVTX", "JSON"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AttributionTests", dependencies: ["Attribution", "Knowledge", "JSON", "TestSupport"],
+            name: "AttributionTests", dependencies: ["Attribution", "Knowledge", "JSON", "Reports", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "InvestigationTests",

@@ -387,8 +387,9 @@ public enum AttributionBenchmark {
         let rank = (result.candidates.firstIndex { truth.contains($0.id) } ?? result.candidates.count) + 1
         let top = result.candidates.first
         let trueCountries = Set(model.graph.actors.filter { truth.contains($0.id) }.compactMap(\.countries.first))
-        // The country verdict: that of the best-ranked actor whose country is known.
-        let predicted = result.candidates.first { $0.country != nil }?.country
+        // The country verdict: the country holding the most probability, summed over its actors (what
+        // `attribute` and `investigate` answer).
+        let predicted = result.countries.first?.country
         let countryCorrect: Bool? = trueCountries.isEmpty ? nil : predicted.map { trueCountries.contains($0) } ?? false
         var notes: [String] = []
         let featureCount = model.features(of: e, notes: &notes).count

@@ -40,13 +40,16 @@ public enum AttributionRendering {
         var out = ""
         if let v = r.verdict { out += "Verdict: \(v)\n" }
         out += "Unknown actor: \(percent(r.unknownActorConfidence))\n"
-        if let best = r.candidates.first(where: { $0.country != nil }), let c = best.country {
-            // When no country holds even a third of the probability, the best-ranked actor's country is a
-            // guess, and the line says so.
-            let share = r.countries.first { $0.country == c }?.confidence ?? 0
-            let weak = (r.countries.first?.confidence ?? 0) < 1.0 / 3
-            out += "Country: \(c) (of \(best.name), the best-ranked actor whose country is known)"
-                + (weak ? "; weak: \(c) holds \(percent(share)) of the probability and no country a third\n" : "\n")
+        if let top = r.countries.first {
+            // The country holding the most probability, summed over its actors (the best-ranked actor's
+            // country when they differ is said too). When it holds less than a third, it is a guess, and
+            // the line says so.
+            let best = r.candidates.first { $0.country != nil }
+            out += "Country: \(top.country) (\(percent(top.confidence)) of the probability, summed over its actors"
+            if let best, let c = best.country, c != top.country {
+                out += "; the best-ranked actor, \(best.name), is of \(c)"
+            }
+            out += top.confidence < 1.0 / 3 ? "); weak: no country holds a third\n" : ")\n"
         }
         if !r.countries.isEmpty {
             out += "Probability by country: "
