@@ -277,7 +277,13 @@ final class LiteralScanner: @unchecked Sendable {
         var keyBytes: [UInt8] = []
         var keyStarts: [Int32] = [0]
         for (id, p) in patterns.enumerated() {
-            let key = AhoCorasick.key(p).map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+            var key = AhoCorasick.key(p).map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+            // A long pattern's key (its last bytes) cut inside a character starts at the next character
+            // instead: still a part of the pattern, and then found exactly, not by the automaton (whose
+            // scan of every value of the field cost as much as the tables' for `CommandLine`).
+            var cut = 0
+            while cut < key.count && cut < 3 && key[cut] & 0xC0 == 0x80 { cut += 1 }
+            if cut > 0 && cut < key.count { key.removeFirst(cut) }
             if key.isEmpty || LiteralScanner.foldsInContext(key) {
                 fallbackPatterns.append(p)
                 fallbackIDs.append(Int32(id))
