@@ -509,12 +509,14 @@ public final class EventView {
         }
     }
 
-    /// Appends ``Events/EventValue/text`` of `node`; false when it is `nil` (an object).
+    /// Appends ``Events/EventValue/text`` of `node`; false when it is `nil` (an object). With `raw` (for
+    /// output), leaves not prepared for matching yet are read as they are, without being case-folded or
+    /// kept.
     @discardableResult
-    func appendText(of node: EventLayout.Shape, into out: inout [UInt8]) -> Bool {
+    func appendText(of node: EventLayout.Shape, into out: inout [UInt8], raw: Bool = false) -> Bool {
         switch node {
         case .leaf(let i):
-            out += leafText(Int(i)).raw
+            if raw { appendRawLeaf(Int(i), into: &out) } else { out += leafText(Int(i)).raw }
             return true
         case .object:
             return false
@@ -522,7 +524,7 @@ public final class EventView {
             var first = true
             for item in items {
                 var text: [UInt8] = []
-                guard appendText(of: item, into: &text) else { continue }
+                guard appendText(of: item, into: &text, raw: raw) else { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 out += text
@@ -743,7 +745,7 @@ public final class EventView {
         var bytes: [UInt8] = []
         for (name, node) in plan {
             bytes.removeAll(keepingCapacity: true)
-            appendRawText(of: node, into: &bytes)
+            appendText(of: node, into: &bytes, raw: true)
             out.append((name, String(decoding: bytes, as: UTF8.self)))
         }
         return out
@@ -771,28 +773,6 @@ public final class EventView {
             for child in u { if case .object(let o) = child.value { add(o) } }
         }
         return out
-    }
-
-    /// ``appendText(of:into:)`` for output: leaves not prepared for matching yet are read as they are,
-    /// without being case-folded or kept.
-    @discardableResult
-    func appendRawText(of node: EventLayout.Shape, into out: inout [UInt8]) -> Bool {
-        switch node {
-        case .leaf(let i):
-            appendRawLeaf(Int(i), into: &out)
-            return true
-        case .object:
-            return false
-        case .array(let items):
-            var first = true
-            for item in items {
-                if case .object = item { continue }
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                appendRawText(of: item, into: &out)
-            }
-            return true
-        }
     }
 
     /// Appends the text of leaf `i` of the current layout (-1: a null, no text).
