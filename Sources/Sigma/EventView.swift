@@ -289,8 +289,10 @@ public final class EventView {
     let literalGeneration: UnsafeMutableBufferPointer<UInt32>
     /// The rule set whose automata scan slots on demand.
     unowned(unsafe) var scanner: RuleSet?
-    /// Per slot: recent values and the literals the prefilter found in them (layout mode).
+    /// Per slot: recent values and the literals the prefilter found in them (layout mode), within one
+    /// budget of bytes.
     var scanCaches: [ScanCache?]
+    let scanCacheBudget = ScanCache.Budget()
     /// Literal ids found in one value while it is scanned for the cache.
     let scanIDs = UnsafeMutablePointer<Int32>.allocate(capacity: EventView.scanIDCapacity)
     static let scanIDCapacity = 256
@@ -667,7 +669,7 @@ public final class EventView {
     @inline(__always)
     func scanCache(_ slot: Int) -> ScanCache {
         if let c = scanCaches[slot] { return c }
-        let c = ScanCache()
+        let c = ScanCache(budget: scanCacheBudget)
         scanCaches[slot] = c
         return c
     }

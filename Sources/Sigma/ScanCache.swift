@@ -15,8 +15,19 @@
 /// log's own repetition, not from having seen the whole input.
 ///
 /// Plain memory owned by the cache: each entry is one allocation holding the value's bytes, then its
-/// literal ids.
+/// literal ids. The caches of one worker share a ``Budget`` of bytes (16 MB by default): once it is
+/// spent, a new value replaces an entry only if it is no larger, so input built of long unique values in
+/// many fields cannot make the caches grow past it.
 final class ScanCache {
+    /// Bytes the caches of one worker may hold, and hold.
+    final class Budget {
+        let limit: Int
+        var used = 0
+        init(limit: Int = 16 << 20) { self.limit = limit }
+    }
+
+    unowned let budget: Budget
+
     /// Entries per field (direct-mapped on the hash's top ``indexBits`` bits).
     static let indexBits = 8
     static let capacity = 1 << indexBits
@@ -37,15 +48,23 @@ final class ScanCache {
     private(set) var hits = 0
     private(set) var lookups = 0
 
-    init() {
+    init(budget: Budget) {
+        self.budget = budget
         entries = .allocate(capacity: ScanCache.capacity)
         entries.initialize(repeating: Entry(hash: 0, storage: nil, length: 0, idCount: 0), count: ScanCache.capacity)
     }
 
     deinit {
-        for i in 0..<ScanCache.capacity { entries[i].storage?.deallocate() }
+        for i in 0..<ScanCache.capacity where entries[i].storage != nil {
+            entries[i].storage?.deallocate()
+            budget.used -= ScanCache.size(Int(entries[i].length), Int(entries[i].idCount))
+        }
         entries.deallocate()
     }
+
+    /// Bytes an entry of a `length`-byte value with `ids` literal ids holds.
+    @inline(__always)
+    static func size(_ length: Int, _ ids: Int) -> Int { max(1, idsOffset(length) + 4 * ids) }
 
     /// A 64-bit hash of every byte of `bytes`: four independent lanes of eight bytes (so the multiplies
     /// overlap instead of waiting on each other), then the last words and bytes, mixed.
@@ -112,9 +131,13 @@ final class ScanCache {
     /// Records that `bytes` (hash `hash`) holds the literals `ids`, replacing what its entry held.
     func store(_ bytes: UnsafeRawBufferPointer, hash: UInt64, ids: UnsafeBufferPointer<Int32>) {
         let i = Int(truncatingIfNeeded: hash >> UInt64(64 - ScanCache.indexBits))
+        let size = ScanCache.size(bytes.count, ids.count)
+        let old = entries[i].storage == nil ? 0 : ScanCache.size(Int(entries[i].length), Int(entries[i].idCount))
+        if budget.used - old + size > budget.limit { return }
         entries[i].storage?.deallocate()
+        budget.used += size - old
         let at = ScanCache.idsOffset(bytes.count)
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, at + 4 * ids.count), alignment: 8)
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         if let base = bytes.baseAddress, bytes.count > 0 { storage.copyMemory(from: base, byteCount: bytes.count) }
         if let base = ids.baseAddress, ids.count > 0 { (storage + at).copyMemory(from: base, byteCount: 4 * ids.count) }
         entries[i] = Entry(hash: hash, storage: storage, length: Int32(bytes.count), idCount: Int32(ids.count))

@@ -5,12 +5,14 @@ import Testing
 /// The prefilter's cache of recent values: exact bytes in, the stored literal ids out; anything else
 /// (another value, a value whose entry was taken by another) is a miss.
 @Suite struct ScanCacheTests {
+    let budget = ScanCache.Budget()
+
     func withBytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         Array(text.utf16).withUnsafeBytes(body)
     }
 
     @Test func storedValuesReplayTheirIDs() {
-        let cache = ScanCache()
+        let cache = ScanCache(budget: budget)
         let values = ["C:\\Windows\\System32\\cmd.exe", "", "x", "powershell.exe -enc AAAA", "NT AUTHORITY\\SYSTEM"]
         for (k, v) in values.enumerated() {
             let ids: [Int32] = (0..<Int32(k)).map { $0 * 3 }
@@ -35,7 +37,7 @@ import Testing
     }
 
     @Test func aCollidingHashIsNotTakenForTheValue() {
-        let cache = ScanCache()
+        let cache = ScanCache(budget: budget)
         withBytes("C:\\Windows\\explorer.exe") { b in
             let ids: [Int32] = [7]
             ids.withUnsafeBufferPointer { cache.store(b, hash: 12345, ids: $0) }
@@ -66,5 +68,37 @@ import Testing
             changed[position] ^= 0x01
             #expect(changed.withUnsafeBytes { ScanCache.hash($0) } != base, "character \(position)")
         }
+    }
+
+    @Test func theBudgetBoundsWhatIsHeld() {
+        let small = ScanCache.Budget(limit: 10_000)
+        let ids: [Int32] = [1]
+        func store(_ cache: ScanCache, _ text: String, hash: UInt64? = nil) {
+            withBytes(text) { b in ids.withUnsafeBufferPointer { cache.store(b, hash: hash ?? ScanCache.hash(b), ids: $0) } }
+        }
+        func held(_ cache: ScanCache, _ text: String, hash: UInt64? = nil) -> Bool {
+            withBytes(text) { b in cache.lookup(b, hash: hash ?? ScanCache.hash(b)) != nil }
+        }
+        do {
+            let cache = ScanCache(budget: small)
+            // Slot of hash 1 << 56 | 1: one entry of 400 bytes of text, kept aside.
+            let aside: UInt64 = 1 << 56 | 1
+            store(cache, String(repeating: "a", count: 200), hash: aside)
+            for i in 0..<1_000 {
+                store(cache, String(repeating: "x", count: 200) + "\(i)")
+                #expect(small.used <= small.limit)
+            }
+            #expect(small.used > 9_000)  // the budget was used, not refused from the start
+            // Spent: a value as large as the entry it replaces still takes its place...
+            store(cache, String(repeating: "b", count: 200), hash: aside)
+            #expect(held(cache, String(repeating: "b", count: 200), hash: aside))
+            #expect(!held(cache, String(repeating: "a", count: 200), hash: aside))
+            // ...a larger one does not.
+            store(cache, String(repeating: "c", count: 2_000), hash: aside)
+            #expect(!held(cache, String(repeating: "c", count: 2_000), hash: aside))
+            #expect(held(cache, String(repeating: "b", count: 200), hash: aside))
+        }
+        // Freed with the cache.
+        #expect(small.used == 0)
     }
 }
