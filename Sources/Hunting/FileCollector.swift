@@ -20,6 +20,10 @@ public enum FileCollector {
         var listed: [Listed] = []
         list(path, into: &listed)
         for entry in listed {
+            if entry.mayBeFolder && isFolder(entry.path) {
+                collect(entry.path, into: &found, skipped: &skipped)
+                continue
+            }
             switch entry.problem.map(Result<FileFormat, Reason>.failure) ?? detect(entry.path) {
             case .success(let f): found.append((entry.path, f))
             case .failure(let reason): skipped.append((entry.path, reason.message))
@@ -31,6 +35,22 @@ public enum FileCollector {
     public struct Listed: Sendable {
         public var path: String
         var problem: Reason?
+        /// A link (or an entry of unknown type) with a hunted extension: listed without a `stat`, which
+        /// would walk the link's target path once more than opening it does; whoever opens it checks
+        /// whether it is a folder (then hunted as one, in its place).
+        var mayBeFolder = false
+    }
+
+    /// Whether `path` is a folder (following links).
+    static func isFolder(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Whether the open file `fd` is a folder.
+    static func isFolder(descriptor fd: Int32) -> Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// The files to hunt under `path`, in order, without opening them: `path` itself when it is not a
@@ -62,19 +82,23 @@ public enum FileCollector {
         closedir(dir)
         for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
             let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            let lower = name.lowercased()
+            let hunted = [".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) })
             var isDirectory = type == UInt8(DT_DIR)
             if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
+                if hunted {
+                    // Most likely a linked log file: its opener tells a linked folder apart.
+                    listed.append(Listed(path: child, mayBeFolder: true))
+                    continue
+                }
                 var cst = stat()
                 guard stat(child, &cst) == 0 else { continue }
                 isDirectory = (cst.st_mode & S_IFMT) == S_IFDIR
             }
             if isDirectory {
                 list(child, into: &listed)
-            } else {
-                let lower = name.lowercased()
-                if [".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) }) {
-                    listed.append(Listed(path: child))
-                }
+            } else if hunted {
+                listed.append(Listed(path: child))
             }
         }
     }

@@ -143,14 +143,24 @@ public final class Hunter: Sendable {
         var result = HuntResult()
         var listed: [FileCollector.Listed] = []
         for p in paths { FileCollector.list(p, into: &listed) }
-        let opened = await Hunter.open(listed, threads: threads)
         var found: [(path: String, format: FileFormat)] = []
         var items: [Item] = []
         var formats: [String] = []
         var openFiles: [Int: EVTXFile] = [:]
-        for (entry, outcome) in zip(listed, opened) {
+        // A listed link that is a folder is hunted in its place, as if listed with its files.
+        var pending: [([FileCollector.Listed], [Opened], Int)] = [(listed, await Hunter.open(listed, threads: threads), 0)]
+        while var (listed, opened, next) = pending.popLast() {
+            guard next < listed.count else { continue }
+            let entry = listed[next]
+            let outcome = opened[next]
+            next += 1
+            pending.append((listed, opened, next))
             let i = found.count
             switch outcome {
+            case .folder:
+                var inside: [FileCollector.Listed] = []
+                FileCollector.list(entry.path, into: &inside)
+                pending.append((inside, await Hunter.open(inside, threads: threads), 0))
             case .skipped(let reason):
                 result.skippedFiles.append((entry.path, reason))
             case .unreadableEVTX(let reason):
@@ -279,6 +289,7 @@ public final class Hunter: Sendable {
 
     /// What opening one listed file gave.
     enum Opened: Sendable {
+        case folder
         case skipped(String)
         case evtx(EVTXFile)
         case unreadableEVTX(String)
@@ -294,6 +305,10 @@ public final class Hunter: Sendable {
             // One open per file: the descriptor that showed the format reads the EVTX file.
             let fd = FileCollector.openReadOnly(entry.path)
             guard fd >= 0 else { return .skipped(String(cString: strerror(errno))) }
+            if entry.mayBeFolder && FileCollector.isFolder(descriptor: fd) {
+                close(fd)
+                return .folder
+            }
             switch FileCollector.detect(descriptor: fd, path: entry.path) {
             case .failure(let reason):
                 close(fd)

@@ -1,4 +1,5 @@
 import Events
+import Foundation
 import Hunting
 import JSON
 import Sigma
@@ -36,6 +37,28 @@ import Testing
         Support.write(dir + "/garbage.json", "hello")
         let c = RuleLoader.load(text: rule)
         return (dir, Hunter(ruleSet: RuleSet(rules: c.rules)))
+    }
+
+    /// Linked files and folders: a link with a log's extension is opened without being `stat`ed first,
+    /// and one that turns out to be a folder is hunted in its place, in the same order as a real folder.
+    @Test func linkedFilesAndFoldersAreHuntedInOrder() async throws {
+        let (dir, hunter) = Self.setup()
+        let links = Support.temporaryDirectory()
+        #expect(symlink(dir + "/a.jsonl", links + "/1.jsonl") == 0)
+        #expect(symlink(dir, links + "/2-folder.evtx") == 0)  // a folder named like a log
+        #expect(symlink(dir + "/b.json", links + "/3.json") == 0)
+        #expect(symlink(dir, links + "/4-folder") == 0)
+        let r = await hunter.hunt(paths: [links], threads: 1)
+        let inside = [dir + "/a.jsonl", dir + "/a.jsonl", dir + "/b.json"]
+        #expect(
+            r.sightings.map(\.file)
+                == [links + "/1.jsonl", links + "/1.jsonl"]
+                + inside.map { $0.replacingOccurrences(of: dir, with: links + "/2-folder.evtx") }
+                + [links + "/3.json"] + inside.map { $0.replacingOccurrences(of: dir, with: links + "/4-folder") })
+        #expect(r.sightings.map(\.recordID) == [1, 3, 1, 3, 7, 7, 1, 3, 7])
+        #expect(r.skippedFiles.count == 4)  // empty.evtx and garbage.json, under each linked folder
+        let two = await hunter.hunt(paths: [links], threads: 2)
+        #expect(two.sightings.map(\.file) == r.sightings.map(\.file))
     }
 
     @Test func huntsFoldersCountsSkipsAndIsDeterministic() async throws {
