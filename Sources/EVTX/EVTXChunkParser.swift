@@ -92,6 +92,13 @@ public final class EVTXChunkParser: EventLeafReader {
         decoder.utf16TextInPlace(ofLeaf: leaf, in: layout)
     }
 
+    public override func utf16Texts(
+        ofLeaves leaves: UnsafeBufferPointer<Int32>, in layout: EventLayout,
+        into out: UnsafeMutablePointer<UnsafeRawBufferPointer?>
+    ) {
+        decoder.utf16TextsInPlace(ofLeaves: leaves, in: layout, into: out)
+    }
+
     deinit {
         buffer.deallocate()
         output.free()

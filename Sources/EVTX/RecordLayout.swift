@@ -325,6 +325,26 @@ extension BinXMLDecoder {
             return UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
         }
     }
+
+    /// ``utf16TextInPlace(ofLeaf:in:)`` for each of `ids`, into `out`.
+    mutating func utf16TextsInPlace(
+        ofLeaves ids: UnsafeBufferPointer<Int32>, in layout: EventLayout, into out: UnsafeMutablePointer<UnsafeRawBufferPointer?>
+    ) {
+        layout.leaves.withUnsafeBufferPointer { leaves in
+            layout.parts.withUnsafeBufferPointer { parts in
+                for k in 0..<ids.count {
+                    let leaf = leaves[Int(ids[k])]
+                    guard leaf.typed, !leaf.isFixed, let n = node(parts[Int(leaf.range.lowerBound)]),
+                        n.kind == .value, n.type == ValueType.string
+                    else {
+                        out[k] = nil
+                        continue
+                    }
+                    out[k] = UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
+                }
+            }
+        }
+    }
 }
 
 extension Template {

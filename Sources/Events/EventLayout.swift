@@ -260,4 +260,13 @@ open class EventLeafReader {
     open func utf16Text(ofLeaf leaf: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
         nil
     }
+
+    /// ``utf16Text(ofLeaf:in:)`` of each of `leaves` into `out` (as many places): one call per record
+    /// for a matcher that reads many leaves.
+    open func utf16Texts(
+        ofLeaves leaves: UnsafeBufferPointer<Int32>, in layout: EventLayout,
+        into out: UnsafeMutablePointer<UnsafeRawBufferPointer?>
+    ) {
+        for k in 0..<leaves.count { out[k] = utf16Text(ofLeaf: Int(leaves[k]), in: layout) }
+    }
 }

@@ -293,6 +293,9 @@ public final class EventView {
     /// budget of bytes.
     var scanCaches: [ScanCache?]
     let scanCacheBudget = ScanCache.Budget()
+    /// The UTF-16 texts of the current record's keyword leaves (``keywordTextRoom(_:)``).
+    var keywordTextPointers = UnsafeMutablePointer<UnsafeRawBufferPointer?>.allocate(capacity: 64)
+    var keywordTextCapacity = 64
     /// Literal ids found in one value while it is scanned for the cache.
     let scanIDs = UnsafeMutablePointer<Int32>.allocate(capacity: EventView.scanIDCapacity)
     static let scanIDCapacity = 256
@@ -339,6 +342,7 @@ public final class EventView {
         leafGeneration.deallocate()
         leafTexts.deallocate()
         scanIDs.deallocate()
+        keywordTextPointers.deallocate()
     }
 
     static let emptyEvent = Event(fields: EventObject(), source: EventSource(file: "", offset: 0), layout: .flat)
@@ -595,6 +599,28 @@ public final class EventView {
         return unmanagedReader._withUnsafeGuaranteedRef { reader in
             unmanagedLayout._withUnsafeGuaranteedRef { reader.utf16Text(ofLeaf: i, in: $0) }
         }
+    }
+
+    /// ``utf16Text(ofLeaf:)`` of each of `leaves`, into `out`.
+    @inline(__always)
+    func utf16Texts(ofLeaves leaves: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<UnsafeRawBufferPointer?>) {
+        guard let unmanagedReader, let unmanagedLayout else {
+            for k in 0..<leaves.count { out[k] = nil }
+            return
+        }
+        unmanagedReader._withUnsafeGuaranteedRef { reader in
+            unmanagedLayout._withUnsafeGuaranteedRef { reader.utf16Texts(ofLeaves: leaves, in: $0, into: out) }
+        }
+    }
+
+    /// Room for the UTF-16 texts of a layout's keyword leaves (see ``utf16Texts(ofLeaves:into:)``).
+    func keywordTextRoom(_ count: Int) -> UnsafeMutablePointer<UnsafeRawBufferPointer?> {
+        if keywordTextCapacity < count {
+            keywordTextPointers.deallocate()
+            keywordTextCapacity = max(count, 2 * keywordTextCapacity)
+            keywordTextPointers = .allocate(capacity: keywordTextCapacity)
+        }
+        return keywordTextPointers
     }
 
     /// Reads every substituted leaf of the current record (what a reader does to deliver all of an

@@ -553,9 +553,12 @@ public final class RuleSet: @unchecked Sendable {
                 }
                 let cache = view.scanCache(slot)
                 let ids = view.scanIDs
-                for k in tables.keywordLeaves! {
+                let list = tables.keywordLeaves!
+                let texts = view.keywordTextRoom(list.count)
+                list.withUnsafeBufferPointer { view.utf16Texts(ofLeaves: $0, into: texts) }
+                for (position, k) in list.enumerated() {
                     let i = Int(k)
-                    if !tables.leaves[i].isFixed, let text = view.utf16Text(ofLeaf: i) {
+                    if !tables.leaves[i].isFixed, let text = texts[position] {
                         // A string value still in UTF-16: a recent value's literals are replayed, and one
                         // that cannot hold a literal is not decoded.
                         let cached = text.count <= ScanCache.longestValue
