@@ -147,8 +147,16 @@ public final class Hunter: Sendable {
         var items: [Item] = []
         var formats: [String] = []
         var openFiles: [Int: EVTXFile] = [:]
+        // Files stay open from listing to reading only while the whole hunt keeps within half the
+        // open-file limit (linked folders add their files as they are found).
+        var descriptors = Hunter.descriptorBudget()
+        func open(_ batch: [FileCollector.Listed]) async -> [Opened] {
+            let keepOpen = batch.count <= descriptors
+            if keepOpen { descriptors -= batch.count }
+            return await Hunter.open(batch, threads: threads, keepOpen: keepOpen)
+        }
         // A listed link that is a folder is hunted in its place, as if listed with its files.
-        var pending: [([FileCollector.Listed], [Opened], Int)] = [(listed, await Hunter.open(listed, threads: threads), 0)]
+        var pending: [([FileCollector.Listed], [Opened], Int)] = [(listed, await open(listed), 0)]
         while var (listed, opened, next) = pending.popLast() {
             guard next < listed.count else { continue }
             let entry = listed[next]
@@ -160,7 +168,7 @@ public final class Hunter: Sendable {
             case .folder:
                 var inside: [FileCollector.Listed] = []
                 FileCollector.list(entry.path, into: &inside)
-                pending.append((inside, await Hunter.open(inside, threads: threads), 0))
+                pending.append((inside, await open(inside), 0))
             case .skipped(let reason):
                 result.skippedFiles.append((entry.path, reason))
             case .unreadableEVTX(let reason):
@@ -297,9 +305,9 @@ public final class Hunter: Sendable {
     }
 
     /// Detects the formats of `listed` and opens the EVTX files, on up to `threads` threads (a hunt over
-    /// thousands of files would otherwise spend its first seconds opening them one by one).
-    static func open(_ listed: [FileCollector.Listed], threads: Int) async -> [Opened] {
-        let keepOpen = listed.count <= descriptorBudget()
+    /// thousands of files would otherwise spend its first seconds opening them one by one). Without
+    /// `keepOpen`, each file's descriptor is closed until a worker reads it.
+    static func open(_ listed: [FileCollector.Listed], threads: Int, keepOpen: Bool) async -> [Opened] {
         @Sendable func open(_ entry: FileCollector.Listed) -> Opened {
             if let problem = entry.problem { return .skipped(problem.message) }
             // One open per file: the descriptor that showed the format reads the EVTX file.

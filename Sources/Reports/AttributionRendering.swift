@@ -47,7 +47,7 @@ public enum AttributionRendering {
             let best = r.candidates.first { $0.country != nil }
             out += "Country: \(top.country) (\(percent(top.confidence)) of the probability, summed over its actors"
             if let best, let c = best.country, c != top.country {
-                out += "; the best-ranked actor, \(best.name), is of \(c)"
+                out += "; the best-ranked actor whose country is known, \(best.name), is of \(c)"
             }
             out += top.confidence < 1.0 / 3 ? "); weak: no country holds a third\n" : ")\n"
         }

@@ -26,7 +26,8 @@ final class ScanCache {
         init(limit: Int = 16 << 20) { self.limit = limit }
     }
 
-    unowned let budget: Budget
+    /// Held strongly: a cache may outlive the view that made it.
+    let budget: Budget
 
     /// Entries per field (direct-mapped on the hash's top ``indexBits`` bits).
     static let indexBits = 8

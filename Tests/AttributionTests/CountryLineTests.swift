@@ -27,7 +27,8 @@ import Testing
             [candidate("A", "IR", 0.30), candidate("B", "CN", 0.20), candidate("C", "CN", 0.15), candidate("D", "CN", 0.10)],
             [("CN", 0.45), ("IR", 0.30)])
         #expect(
-            countryLine(r) == "Country: CN (45% of the probability, summed over its actors; the best-ranked actor, A, is of IR)")
+            countryLine(r)
+                == "Country: CN (45% of the probability, summed over its actors; the best-ranked actor whose country is known, A, is of IR)")
     }
 
     @Test func agreementAndWeakness() {

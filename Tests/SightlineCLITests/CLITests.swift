@@ -276,6 +276,39 @@ struct CLI {
         #expect(r.stdout.contains("Skipped: 0 file(s)"))
         #expect(!r.stderr.contains("Too many open files"))
     }
+
+    /// Linked folders found while listing add their files to what the hunt keeps open: each batch may
+    /// keep its files open only within what the earlier ones left of the budget.
+    @Test func linkedFoldersShareTheOpenFileBudget() throws {
+        let corpus = try #require(Corpus.file("evtx"))
+        let names = FileManager.default.enumerator(atPath: corpus.path)?.compactMap { $0 as? String } ?? []
+        let evtx = try #require(names.sorted().first { $0.hasSuffix(".evtx") })
+        let source = corpus.appendingPathComponent(evtx).path
+        let top = try Corpus.temporaryDirectory()
+        for folder in ["a", "b"] {
+            let inner = try Corpus.temporaryDirectory()
+            for i in 0..<20 {
+                try FileManager.default.createSymbolicLink(
+                    atPath: inner.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
+            }
+            // Named like a log: listed without a stat, found to be a folder when opened.
+            try FileManager.default.createSymbolicLink(
+                atPath: top.appendingPathComponent("\(folder)-linked.evtx").path, withDestinationPath: inner.path)
+        }
+        for i in 0..<20 {
+            try FileManager.default.createSymbolicLink(
+                atPath: top.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
+        }
+        let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
+        // 60 files, a limit of 48 (a budget of 24): all open at once would not fit.
+        let r = try CLI.run(
+            ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", top.path, "--rules", rules, "--threads", "1"],
+            executable: URL(fileURLWithPath: "/bin/sh"))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Hunted 60 file(s)"), "\(r.stdout)")
+        #expect(r.stdout.contains("Skipped: 0 file(s)"), "\(r.stdout)")
+        #expect(!r.stderr.contains("Too many open files"))
+    }
 }
 
 @Suite struct EventsJSONLogTests {
