@@ -29,6 +29,8 @@ public struct HuntResult: Sendable {
     /// Prefilter cache look-ups answered from the cache, and all look-ups (for measurements).
     public var scanCacheHits = 0
     public var scanCacheLookups = 0
+    /// Regex tests that neither PCRE2 engine could decide within its limits (counted as no match).
+    public var undecidedRegexTests = 0
 }
 
 /// One file that was hunted.
@@ -213,6 +215,7 @@ public final class Hunter: Sendable {
                         let cache = view.scanCacheCounts
                         state.scanCacheHits.add(cache.hits, ordering: .relaxed)
                         state.scanCacheLookups.add(cache.lookups, ordering: .relaxed)
+                        state.undecidedRegexTests.add(view.undecidedRegexTests, ordering: .relaxed)
                     }
                     while true {
                         let i = state.next.add(1, ordering: .relaxed).oldValue
@@ -277,6 +280,7 @@ public final class Hunter: Sendable {
         result.evaluations = state.evaluations.load(ordering: .relaxed)
         result.scanCacheHits = state.scanCacheHits.load(ordering: .relaxed)
         result.scanCacheLookups = state.scanCacheLookups.load(ordering: .relaxed)
+        result.undecidedRegexTests = state.undecidedRegexTests.load(ordering: .relaxed)
         if !correlations.isEmpty {
             let c = correlate(correlationEvents, correlationRecords)
             if let sink { if !c.isEmpty { sink(c) } } else { result.sightings.append(contentsOf: c) }
@@ -519,6 +523,7 @@ final class SharedState: Sendable {
     let evaluations = Atomic<Int>(0)
     let scanCacheHits = Atomic<Int>(0)
     let scanCacheLookups = Atomic<Int>(0)
+    let undecidedRegexTests = Atomic<Int>(0)
     let filesDone = Atomic<Int>(0)
     let itemsDone = Mutex<[Int: Int]>([:])
     let reorder = Mutex<Reorder>(Reorder())

@@ -28,6 +28,7 @@ enum Evaluator {
         case .string(let p):
             return p.matches(p.caseSensitive ? v.raw : v.folded)
         case .regex(let r):
+            if let runs = r.orderedRuns, !SigmaRegex.holdsInOrder(v.folded, runs) { return false }
             return r.matches(v.raw, scratch: view.scratch)
         case .compare(let op, let n):
             guard let x = number(v) else { return false }

@@ -264,6 +264,8 @@ public final class EventView {
     var keywordTexts = UnsafeBufferPointer<FieldText>(start: nil, count: 0)
     var keywordGeneration: UInt32 = 0
     let scratch = RegexScratch()
+    /// Regex tests neither engine could decide (limits), counted as no match.
+    public var undecidedRegexTests: Int { scratch.undecided }
     /// The event's channel (lower-cased) and event id, read once.
     public private(set) var channel: String = ""
     public private(set) var eventID: Int = -1

@@ -13,6 +13,13 @@ public final class SigmaRegex: @unchecked Sendable {
     /// The pattern as written in the rule.
     public let pattern: String
     let flags: (caseInsensitive: Bool, multiline: Bool, dotAll: Bool)
+    /// Runs of plain characters every match holds in order (see ``orderedRuns(_:caseInsensitive:)``),
+    /// checked on the folded text before the engine runs.
+    let orderedRuns: [[UInt8]]?
+    /// The pattern chains four or more unbounded dot repeats (`.*`, `.+`): backtracking over a long
+    /// value that holds the pieces but no match tries every way to split it (`\+.*\+.*…`, fourteen `+`,
+    /// ran into the match limit for milliseconds per value), so the DFA algorithm answers first.
+    let prefersDFA: Bool
 
     /// Compiles `pattern` with the given flags.
     ///
@@ -39,6 +46,25 @@ public final class SigmaRegex: @unchecked Sendable {
         jit = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
         self.pattern = pattern
         flags = (caseInsensitive, multiline, dotAll)
+        orderedRuns = SigmaRegex.orderedRuns(Array(pattern.utf8), caseInsensitive: caseInsensitive)
+        prefersDFA = SigmaRegex.dotRepeats(Array(pattern.utf8)) >= 4
+    }
+
+    /// Unescaped `.*`, `.+` (and their lazy forms) in `b`, outside classes.
+    static func dotRepeats(_ b: [UInt8]) -> Int {
+        var n = 0
+        var i = 0
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "\\"): i += 1
+            case UInt8(ascii: "["): i = skipClass(b[...], from: i) - 1
+            case UInt8(ascii: "."):
+                if i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") || b[i + 1] == UInt8(ascii: "+") { n += 1 }
+            default: break
+            }
+            i += 1
+        }
+        return n
     }
 
     deinit {
@@ -55,13 +81,40 @@ public final class SigmaRegex: @unchecked Sendable {
     /// Whether the expression matches anywhere in `bytes` (UTF-8).
     func matches(_ bytes: UnsafeBufferPointer<UInt8>, scratch: RegexScratch) -> Bool {
         let subject = bytes.baseAddress ?? UnsafePointer(scratch.empty)
-        let rc: Int32
+        if prefersDFA {
+            let rc = dfaMatch(subject, bytes.count, scratch)
+            if rc >= 0 { return true }
+            if rc == PCRE2_ERROR_NOMATCH { return false }
+            // A construct the DFA algorithm does not run, or too little workspace: backtracking answers.
+        }
+        var rc: Int32
         if jit {
             rc = pcre2_jit_match_8(code, subject, bytes.count, 0, 0, scratch.matchData, scratch.context)
         } else {
             rc = pcre2_match_8(code, subject, bytes.count, 0, PCRE2_NO_UTF_CHECK, scratch.matchData, scratch.context)
         }
+        if !prefersDFA && (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+            // Backtracking gave up: the DFA algorithm, which does not backtrack, decides where it can.
+            rc = dfaMatch(subject, bytes.count, scratch)
+        }
+        if rc < 0 && rc != PCRE2_ERROR_NOMATCH { scratch.undecided += 1 }
         return rc >= 0
+    }
+
+    /// The backtracking engine's own answer (JIT when compiled): ≥ 0 for a match, `PCRE2_ERROR_NOMATCH`,
+    /// or another error when it gave up (for tests that compare the engines).
+    func backtrackingMatch(_ bytes: UnsafeBufferPointer<UInt8>, scratch: RegexScratch) -> Int32 {
+        let subject = bytes.baseAddress ?? UnsafePointer(scratch.empty)
+        return jit
+            ? pcre2_jit_match_8(code, subject, bytes.count, 0, 0, scratch.matchData, scratch.context)
+            : pcre2_match_8(code, subject, bytes.count, 0, PCRE2_NO_UTF_CHECK, scratch.matchData, scratch.context)
+    }
+
+    /// `pcre2_dfa_match` for the shortest match anywhere: ≥ 0 when the expression matches.
+    func dfaMatch(_ subject: UnsafePointer<UInt8>, _ count: Int, _ scratch: RegexScratch) -> Int32 {
+        pcre2_dfa_match_8(
+            code, subject, count, 0, PCRE2_NO_UTF_CHECK | PCRE2_DFA_SHORTEST, scratch.matchData, scratch.context,
+            scratch.workspace, RegexScratch.workspaceCount)
     }
 
     /// Whether the expression matches anywhere in `text`.
@@ -76,6 +129,11 @@ public final class RegexScratch {
     let matchData: OpaquePointer
     let context: OpaquePointer
     let empty: UnsafeMutablePointer<UInt8>
+    /// Workspace of the DFA algorithm (``SigmaRegex/dfaMatch(_:_:_:)``).
+    let workspace: UnsafeMutablePointer<Int32>
+    static let workspaceCount = 4096
+    /// Matches neither engine could decide (limits, errors): counted as no match.
+    public internal(set) var undecided = 0
 
     /// A fresh scratch area; the match limit bounds backtracking on pathological expressions.
     public init(matchLimit: UInt32 = 1_000_000) {
@@ -85,11 +143,13 @@ public final class RegexScratch {
         pcre2_set_depth_limit_8(context, 10_000)
         empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
         empty.initialize(to: 0)
+        workspace = .allocate(capacity: RegexScratch.workspaceCount)
     }
 
     deinit {
         pcre2_match_data_free_8(matchData)
         pcre2_match_context_free_8(context)
         empty.deallocate()
+        workspace.deallocate()
     }
 }

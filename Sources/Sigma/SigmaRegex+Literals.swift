@@ -87,10 +87,78 @@ extension SigmaRegex {
     /// The longest run of required plain ASCII characters in one alternative, folded; nil when the
     /// alternative uses syntax this reader does not follow.
     static func longestRun(_ b: ArraySlice<UInt8>, caseless: Bool) -> [UInt8]? {
-        var best: [UInt8] = []
+        guard let all = runs(b, caseless: caseless) else { return nil }
+        return all.reduce([]) { $1.count > $0.count ? $1 : $0 }
+    }
+
+    /// The runs of required plain ASCII characters of a pattern of one alternative, folded, in the order
+    /// the pattern matches them: every text the expression matches holds them (case-folded) in this
+    /// order, without overlapping. `nil` when the pattern has top-level alternatives or syntax this
+    /// reader does not follow, or fewer than two runs (one run is what the prefilter already asks for).
+    ///
+    /// A cheap test before the regex engine: `\+.*\+.*\+…` (fourteen `+`, a SigmaHQ rule for obfuscated
+    /// command lines) backtracks for milliseconds on a long command line with a dozen `+`, and cannot
+    /// match one with fewer than fourteen.
+    static func orderedRuns(_ b: [UInt8], caseInsensitive: Bool) -> [[UInt8]]? {
+        guard requiredLiterals(b, caseInsensitive: caseInsensitive) != nil else { return nil }  // options, `x`
+        let alternatives = topLevelAlternatives(b)
+        guard alternatives.count == 1 else { return nil }
+        // Caseless anywhere (an inline `i`) makes the whole pattern caseless here, as for the prefilter.
+        var caseless = caseInsensitive
+        var i = 0
+        while i + 1 < b.count {
+            if b[i] == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
+            if b[i] == UInt8(ascii: "("), b[i + 1] == UInt8(ascii: "?") {
+                var j = i + 2
+                while j < b.count, b[j] != UInt8(ascii: ")"), b[j] != UInt8(ascii: ":") {
+                    if b[j] == UInt8(ascii: "i") { caseless = true }
+                    j += 1
+                }
+            }
+            i += 1
+        }
+        guard let all = runs(alternatives[0], caseless: caseless)?.filter({ !$0.isEmpty }), all.count >= 2 else {
+            return nil
+        }
+        return all
+    }
+
+    /// Whether `text` holds `runs` in order, without overlapping.
+    static func holdsInOrder(_ text: UnsafeBufferPointer<UInt8>, _ runs: [[UInt8]]) -> Bool {
+        guard let base = text.baseAddress else { return runs.allSatisfy(\.isEmpty) }
+        var at = 0
+        for r in runs {
+            let n = r.count
+            let first = r[0]
+            var found = -1
+            var i = at
+            while i + n <= text.count {
+                if base[i] == first {
+                    var k = 1
+                    while k < n && base[i + k] == r[k] { k += 1 }
+                    if k == n {
+                        found = i
+                        break
+                    }
+                }
+                i += 1
+            }
+            if found < 0 { return false }
+            at = found + n
+        }
+        return true
+    }
+
+    /// Every run of required plain ASCII characters in one alternative, folded, in order (possibly
+    /// empty ones); nil when the alternative uses syntax this reader does not follow.
+    static func runs(_ b: ArraySlice<UInt8>, caseless: Bool) -> [[UInt8]]? {
+        var all: [[UInt8]] = []
         var run: [UInt8] = []
         func cut() {
-            if run.count > best.count { best = run }
+            all.append(run)
             run = []
         }
         func literal(_ c: UInt8) {
@@ -171,6 +239,6 @@ extension SigmaRegex {
             }
         }
         cut()
-        return best
+        return all
     }
 }

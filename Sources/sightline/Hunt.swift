@@ -183,6 +183,11 @@ struct Hunt: AsyncParsableCommand {
             for (p, why) in result.skippedFiles { stderr("sightline: skipped \(p): \(why)\n") }
         }
         for p in result.problems.prefix(20) { stderr("sightline: \(p)\n") }
+        if result.undecidedRegexTests > 0 {
+            stderr(
+                "sightline: \(result.undecidedRegexTests) regex test(s) could not be decided within PCRE2's limits "
+                    + "and counted as no match\n")
+        }
         if result.problems.count > 20 { stderr("sightline: … \(result.problems.count - 20) more problems\n") }
         if result.files.isEmpty { throw ExitCode(1) }
     }
