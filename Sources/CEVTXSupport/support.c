@@ -119,3 +119,39 @@ size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) 
     return i;
 }
 #endif
+
+#if defined(__x86_64__)
+int sightline_all_zero(const uint8_t *data, size_t count) {
+    size_t i = 0;
+    const __m128i zero = _mm_setzero_si128();
+    while (i + 64 <= count) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(data + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(data + i + 48));
+        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) != 0xFFFF) return 0;
+        i += 64;
+    }
+    while (i < count) {
+        if (data[i] != 0) return 0;
+        i += 1;
+    }
+    return 1;
+}
+#else
+int sightline_all_zero(const uint8_t *data, size_t count) {
+    size_t i = 0;
+    while (i + 8 <= count) {
+        uint64_t w;
+        __builtin_memcpy(&w, data + i, 8);
+        if (w != 0) return 0;
+        i += 8;
+    }
+    while (i < count) {
+        if (data[i] != 0) return 0;
+        i += 1;
+    }
+    return 1;
+}
+#endif
