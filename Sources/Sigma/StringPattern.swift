@@ -200,40 +200,49 @@ public struct StringPattern: Sendable, Hashable {
     }
 
     /// Wildcard matching. Between stars, a segment (literals and `?`) is placed at its leftmost
-    /// position; only the last star backtracks, so the cost is O(pattern × text).
+    /// position; only the last star backtracks, so the cost is O(pattern × text). A star followed by a
+    /// literal moves straight to the literal's next occurrence (`memchr` on its first byte).
     static func glob(_ pieces: [Piece], _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var p = 0
-        var t = 0
-        var starP = -1
-        var starT = 0
-        while t < text.count || p < pieces.count {
-            if p < pieces.count {
-                switch pieces[p] {
-                case .star:
-                    starP = p
-                    starT = t
-                    p += 1
-                    continue
-                case .one:
-                    if t < text.count {
-                        t += min(scalarLength(text[t]), text.count - t)
+        pieces.withUnsafeBufferPointer { pieces in
+            var p = 0
+            var t = 0
+            var starP = -1
+            var starT = 0
+            while t < text.count || p < pieces.count {
+                if p < pieces.count {
+                    switch pieces[p] {
+                    case .star:
+                        starP = p
                         p += 1
+                        if p == pieces.count { return true }  // a last star takes the rest
+                        if case .literal(let l) = pieces[p] {
+                            // The literal must start at or after here: where it next occurs, the star ends.
+                            guard let at = l.withUnsafeBufferPointer({ find($0, in: text, from: t) }) else { return false }
+                            t = at
+                        }
+                        starT = t
                         continue
-                    }
-                case .literal(let l):
-                    if l.count <= text.count - t, l.withUnsafeBufferPointer({ equal($0, text, at: t) }) {
-                        t += l.count
-                        p += 1
-                        continue
+                    case .one:
+                        if t < text.count {
+                            t += min(scalarLength(text[t]), text.count - t)
+                            p += 1
+                            continue
+                        }
+                    case .literal(let l):
+                        if l.count <= text.count - t, l.withUnsafeBufferPointer({ equal($0, text, at: t) }) {
+                            t += l.count
+                            p += 1
+                            continue
+                        }
                     }
                 }
+                guard starP >= 0, starT < text.count else { return false }
+                // The last star takes one more character: back to it, one place further on.
+                p = starP
+                t = starT + 1
             }
-            guard starP >= 0, starT < text.count else { return false }
-            starT += 1
-            p = starP + 1
-            t = starT
+            return true
         }
-        return true
     }
 }
 

@@ -58,6 +58,33 @@ import Testing
         }
     }
 
+    /// The wildcard matcher against a plain recursive one, over random patterns and texts of a small
+    /// alphabet (stars, `?`, literals, repeated letters: where a star must skip false starts).
+    @Test func globAgreesWithAReference() {
+        func reference(_ p: ArraySlice<Character>, _ t: ArraySlice<Character>) -> Bool {
+            guard let c = p.first else { return t.isEmpty }
+            switch c {
+            case "*": return reference(p.dropFirst(), t) || (!t.isEmpty && reference(p, t.dropFirst()))
+            case "?": return !t.isEmpty && reference(p.dropFirst(), t.dropFirst())
+            default: return t.first == c && reference(p.dropFirst(), t.dropFirst())
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "b", "a", "*", "?", "c"]
+        var checked = 0
+        for _ in 0..<3_000 {
+            let pattern = String((0..<Int.random(in: 1...7, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let p = StringPattern(pieces: StringPattern.pieces(of: pattern), caseSensitive: true)
+            for _ in 0..<8 {
+                var text = String((0..<Int.random(in: 0...10, using: &rng)).map { _ in "abc".randomElement(using: &rng)! })
+                let want = reference(ArraySlice(Array(pattern)), ArraySlice(Array(text)))
+                #expect(text.withUTF8 { p.matches($0) } == want, "\(pattern) on \(text)")
+                checked += 1
+            }
+        }
+        #expect(checked == 24_000)
+    }
+
     @Test func casedModifier() throws {
         #expect(try Self.fires("    sel:\n        CommandLine|cased: 'Abc'\n    condition: sel", Self.cmd("Abc")))
         #expect(try !Self.fires("    sel:\n        CommandLine|cased: 'Abc'\n    condition: sel", Self.cmd("abc")))
