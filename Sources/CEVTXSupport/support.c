@@ -155,3 +155,41 @@ int sightline_all_zero(const uint8_t *data, size_t count) {
     return 1;
 }
 #endif
+
+static inline int utf16_plain(uint16_t u) { return u >= 0x01 && u < 0x80; }
+
+#if defined(__x86_64__)
+size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    size_t i = 0;
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i limit = _mm_set1_epi16(0x80);
+    while (i + 16 <= count) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(src + 2 * i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(src + 2 * i + 16));
+        /* 1 <= u < 0x80 as signed 16-bit (units from 0x8000 are negative). */
+        __m128i va = _mm_and_si128(_mm_cmpgt_epi16(a, zero), _mm_cmplt_epi16(a, limit));
+        __m128i vb = _mm_and_si128(_mm_cmpgt_epi16(b, zero), _mm_cmplt_epi16(b, limit));
+        if (_mm_movemask_epi8(_mm_and_si128(va, vb)) != 0xFFFF) break;
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_packus_epi16(a, b));
+        i += 16;
+    }
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!utf16_plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
+#else
+size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    size_t i = 0;
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!utf16_plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
+#endif

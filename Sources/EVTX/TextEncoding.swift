@@ -126,6 +126,14 @@ enum UTF16Text {
         var i = 0
         let src = bytes.baseAddress! + start
         while i < units {
+            if escape == .none {
+                // Runs of plain ASCII units (no NUL), sixteen at a time in C with SSE2.
+                let run = sightline_utf16_ascii_run(
+                    src.assumingMemoryBound(to: UInt8.self) + 2 * i, units - i, dst + n)
+                i += run
+                n += run
+                if i >= units { break }
+            }
             // Fast path: plain ASCII units (no NUL, nothing to escape), eight or four at a time. (Swift's
             // generic SIMD types were measured: much slower here than these 64-bit words.)
             if escape != .xmlText && escape != .xmlAttribute && i + 4 <= units {

@@ -19,6 +19,11 @@ size_t sightline_crc32_fold(const uint8_t *data, size_t count, uint32_t register
 /// were. `dst` must have room for `count` bytes. Eight units at a time with SSE2 on x86-64.
 size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst);
 
+/// Copies the leading run of UTF-16LE units at `src` (at most `count`) that are ASCII from 0x01 to 0x7F to
+/// `dst` as bytes, and returns how many there were. `dst` must have room for `count` bytes. Sixteen units
+/// at a time with SSE2 on x86-64.
+size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst);
+
 /// Whether all `count` bytes at `data` are zero: 64 bytes at a time with SSE2 on x86-64 (a preallocated
 /// log is mostly zeroed chunks).
 int sightline_all_zero(const uint8_t *data, size_t count);
