@@ -64,6 +64,8 @@ struct BinXMLDecoder {
     var recordStart = 0
     var recordEnd = 0
     var recordRoot: Int32 = -1
+    /// Where the items of the last string array asked for begin (see ``arrayItem(_:_:)``).
+    let stringArrayItems = StringArrayItems()
     /// When the current record is a single template instance with plain values: its template, values,
     /// their signature (``TemplateShape``) and the chunk range of the values' bytes.
     var shapeTemplate: Template? = nil
@@ -109,6 +111,7 @@ struct BinXMLDecoder {
     /// per chunk. The per-chunk maps from offsets to them are cleared here.
     mutating func reset(chunk: UnsafeRawBufferPointer) {
         bytes = chunk
+        stringArrayItems.forget()
         for o in nameOffsets { nameIDs[o] = -1 }
         nameOffsets.removeAll(keepingCapacity: true)
         templates.removeAll(keepingCapacity: true)
@@ -748,18 +751,25 @@ struct BinXMLDecoder {
         let size = Int(n.b)
         switch base {
         case ValueType.string:
-            var item = 0
-            var itemStart = 0
-            var i = 0
-            while i + 1 < size {
-                if bytes.u16(start + i) == 0 {
-                    if item == index { break }
-                    item += 1
-                    itemStart = i + 2
+            // The NULs that end the items, found once per array (asking for every item of an array
+            // one by one read it from the start each time: quadratic in its size).
+            let cache = stringArrayItems
+            if cache.start != start || cache.size != size {
+                cache.start = start
+                cache.size = size
+                cache.nuls.removeAll(keepingCapacity: true)
+                var i = 0
+                while i + 1 < size {
+                    if bytes.u16(start + i) == 0 { cache.nuls.append(Int32(i)) }
+                    i += 2
                 }
-                i += 2
+                cache.evenEnd = i
             }
-            let len = min(i, size) - itemStart
+            // Item k runs from after the k-th NUL to the next (an index past the last NUL: to the end).
+            let k = min(index, cache.nuls.count)
+            let itemStart = k == 0 ? 0 : Int(cache.nuls[k - 1]) + 2
+            let itemEnd = index < cache.nuls.count ? Int(cache.nuls[index]) : min(cache.evenEnd, size)
+            let len = itemEnd - itemStart
             if len <= 0 { return nil }
             return Node(.value, type: ValueType.string, a: Int32(start + itemStart), b: Int32(len))
         case ValueType.sid:
@@ -849,5 +859,20 @@ struct BinXMLDecoder {
             if needsExpansion(idx) { out.append(contentsOf: expand(idx)) } else { out.append(idx) }
         }
         return out
+    }
+}
+
+/// The NUL positions of one string array value (offsets from its start), kept while the chunk stays the
+/// same (a class, so that the decoder's non-mutating readers can fill it).
+final class StringArrayItems {
+    var start = -1
+    var size = -1
+    var nuls: [Int32] = []
+    /// Where the scan of the units stopped: the size rounded down to whole units.
+    var evenEnd = 0
+
+    func forget() {
+        start = -1
+        size = -1
     }
 }
