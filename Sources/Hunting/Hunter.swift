@@ -77,6 +77,18 @@ public final class Hunter: Sendable {
         var attack: [String]
     }
     let facts: [RuleFacts]
+    /// Rule-set copies for the workers after the first (see ``prepare(threads:)``).
+    let workerRuleSets = Mutex<[RuleSet]>([])
+
+    /// Compiles the rule-set copies that `threads` workers match with (each worker after the first has
+    /// its own, so that threads do not contend on reference counts), so that a caller timing the hunt
+    /// counts them as compiling; ``hunt(paths:threads:progress:sink:)`` compiles any still missing.
+    public func prepare(threads: Int) {
+        let wanted = max(0, threads - 1)
+        workerRuleSets.withLock { sets in
+            while sets.count < wanted { sets.append(ruleSet.copy()) }
+        }
+    }
 
     public init(
         ruleSet: RuleSet, correlations: [SigmaCorrelation] = [], chunksPerItem: Int = 8, readsAllFields: Bool = false
@@ -207,7 +219,8 @@ public final class Hunter: Sendable {
                     let parser = EVTXChunkParser()
                     // Each worker gets its own compiled copy: shared objects would make the threads
                     // contend on their reference counts.
-                    let rules = w == 0 ? self.ruleSet : self.ruleSet.copy()
+                    let prepared = w == 0 ? nil : self.workerRuleSets.withLock { w - 1 < $0.count ? $0[w - 1] : nil }
+                    let rules = w == 0 ? self.ruleSet : prepared ?? self.ruleSet.copy()
                     let view = rules.makeView()
                     var done: [(Int, ItemResult)] = []
                     defer {

@@ -125,11 +125,13 @@ struct Hunt: AsyncParsableCommand {
             rules: parseOnly ? [] : collection.rules, filters: collection.filters, mapping: mapping,
             variant: LogSourceVariant(rawValue: logsource) ?? .both, minimumLevel: SigmaLevel(name: minLevel) ?? .informational)
         let hunter = Hunter(ruleSet: set, correlations: parseOnly ? [] : collection.correlations, readsAllFields: parseOnly)
+        let workers = threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        // Every worker's copy of the rules is compiled here, before the hunt is timed.
+        hunter.prepare(threads: workers)
         let tty = isatty(2) == 1
         let compiled = monotonicSeconds()
         let compiledCPU = processCPUSeconds()
         let bar = HuntProgressBar(enabled: tty, started: compiled)
-        let workers = threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         var progress: (@Sendable (HuntProgress) -> Void)?
         if tty { progress = { p in bar.update(p) } }
 
