@@ -80,14 +80,27 @@ static inline int json_plain(uint16_t u) {
     return u >= 0x20 && u < 0x80 && u != 0x22 && u != 0x5C;
 }
 
-#if defined(__x86_64__)
+static inline int utf16_plain(uint16_t u) { return u >= 0x01 && u < 0x80; }
+
+/* Copies units from `i` on while `plain` says so (the tail after the SIMD loops, or all of it elsewhere). */
+static inline size_t plain_run(const uint8_t *src, size_t count, uint8_t *dst, size_t i, int (*plain)(uint16_t)) {
+    while (i < count) {
+        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (!plain(u)) break;
+        dst[i] = (uint8_t)u;
+        i += 1;
+    }
+    return i;
+}
+
 size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
+    size_t i = 0;
+#if defined(__x86_64__)
     const __m128i bias = _mm_set1_epi16((short)0x8000);
     const __m128i limit = _mm_set1_epi16((short)(0x5F ^ 0x8000));
     const __m128i space = _mm_set1_epi16(0x20);
     const __m128i quote = _mm_set1_epi16(0x22);
     const __m128i backslash = _mm_set1_epi16(0x5C);
-    size_t i = 0;
     while (i + 8 <= count) {
         __m128i v = _mm_loadu_si128((const __m128i *)(src + 2 * i));
         // Unsigned (v - 0x20) > 0x5F, through a signed compare of biased values; or a quote or backslash.
@@ -99,68 +112,13 @@ size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) 
         if (mask != 0) return i + (size_t)(__builtin_ctz((unsigned)mask) / 2);
         i += 8;
     }
-    while (i < count) {
-        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
-        if (!json_plain(u)) break;
-        dst[i] = (uint8_t)u;
-        i += 1;
-    }
-    return i;
-}
-#else
-size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
-    size_t i = 0;
-    while (i < count) {
-        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
-        if (!json_plain(u)) break;
-        dst[i] = (uint8_t)u;
-        i += 1;
-    }
-    return i;
-}
 #endif
-
-#if defined(__x86_64__)
-int sightline_all_zero(const uint8_t *data, size_t count) {
-    size_t i = 0;
-    const __m128i zero = _mm_setzero_si128();
-    while (i + 64 <= count) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 16));
-        __m128i c = _mm_loadu_si128((const __m128i *)(data + i + 32));
-        __m128i d = _mm_loadu_si128((const __m128i *)(data + i + 48));
-        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) != 0xFFFF) return 0;
-        i += 64;
-    }
-    while (i < count) {
-        if (data[i] != 0) return 0;
-        i += 1;
-    }
-    return 1;
+    return plain_run(src, count, dst, i, json_plain);
 }
-#else
-int sightline_all_zero(const uint8_t *data, size_t count) {
-    size_t i = 0;
-    while (i + 8 <= count) {
-        uint64_t w;
-        __builtin_memcpy(&w, data + i, 8);
-        if (w != 0) return 0;
-        i += 8;
-    }
-    while (i < count) {
-        if (data[i] != 0) return 0;
-        i += 1;
-    }
-    return 1;
-}
-#endif
 
-static inline int utf16_plain(uint16_t u) { return u >= 0x01 && u < 0x80; }
-
-#if defined(__x86_64__)
 size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
     size_t i = 0;
+#if defined(__x86_64__)
     const __m128i zero = _mm_setzero_si128();
     const __m128i limit = _mm_set1_epi16(0x80);
     while (i + 16 <= count) {
@@ -173,23 +131,27 @@ size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst)
         _mm_storeu_si128((__m128i *)(dst + i), _mm_packus_epi16(a, b));
         i += 16;
     }
-    while (i < count) {
-        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
-        if (!utf16_plain(u)) break;
-        dst[i] = (uint8_t)u;
-        i += 1;
-    }
-    return i;
-}
-#else
-size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst) {
-    size_t i = 0;
-    while (i < count) {
-        uint16_t u = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
-        if (!utf16_plain(u)) break;
-        dst[i] = (uint8_t)u;
-        i += 1;
-    }
-    return i;
-}
 #endif
+    return plain_run(src, count, dst, i, utf16_plain);
+}
+
+int sightline_all_zero(const uint8_t *data, size_t count) {
+    size_t i = 0;
+#if defined(__x86_64__)
+    const __m128i zero = _mm_setzero_si128();
+    while (i + 64 <= count) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(data + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(data + i + 48));
+        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) != 0xFFFF) return 0;
+        i += 64;
+    }
+#endif
+    while (i < count) {
+        if (data[i] != 0) return 0;
+        i += 1;
+    }
+    return 1;
+}

@@ -11,8 +11,19 @@ extension SigmaRegex {
     }
 
     static func requiredLiterals(_ b: [UInt8], caseInsensitive: Bool) -> [[UInt8]]? {
+        guard let caseless = caseless(b, caseInsensitive: caseInsensitive) else { return nil }
+        var out: [[UInt8]] = []
+        for alternative in topLevelAlternatives(b) {
+            guard let l = longestRun(alternative, caseless: caseless), !l.isEmpty else { return nil }
+            out.append(l)
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// Whether the pattern's letters are caseless: by its flags or an inline `i` anywhere (as taken here,
+    /// for the whole pattern); `nil` under extended mode (inline `x`: whitespace means something else).
+    static func caseless(_ b: [UInt8], caseInsensitive: Bool) -> Bool? {
         var caseless = caseInsensitive
-        // Inline options: `x` changes what whitespace means, `i` makes letters caseless.
         var i = 0
         while i + 1 < b.count {
             if b[i] == UInt8(ascii: "\\") {
@@ -29,12 +40,7 @@ extension SigmaRegex {
             }
             i += 1
         }
-        var out: [[UInt8]] = []
-        for alternative in topLevelAlternatives(b) {
-            guard let l = longestRun(alternative, caseless: caseless), !l.isEmpty else { return nil }
-            out.append(l)
-        }
-        return out.isEmpty ? nil : out
+        return caseless
     }
 
     /// The pattern split at `|` outside groups and classes.
@@ -100,26 +106,9 @@ extension SigmaRegex {
     /// command lines) backtracks for milliseconds on a long command line with a dozen `+`, and cannot
     /// match one with fewer than fourteen.
     static func orderedRuns(_ b: [UInt8], caseInsensitive: Bool) -> [[UInt8]]? {
-        guard requiredLiterals(b, caseInsensitive: caseInsensitive) != nil else { return nil }  // options, `x`
+        guard let caseless = caseless(b, caseInsensitive: caseInsensitive) else { return nil }
         let alternatives = topLevelAlternatives(b)
         guard alternatives.count == 1 else { return nil }
-        // Caseless anywhere (an inline `i`) makes the whole pattern caseless here, as for the prefilter.
-        var caseless = caseInsensitive
-        var i = 0
-        while i + 1 < b.count {
-            if b[i] == UInt8(ascii: "\\") {
-                i += 2
-                continue
-            }
-            if b[i] == UInt8(ascii: "("), b[i + 1] == UInt8(ascii: "?") {
-                var j = i + 2
-                while j < b.count, b[j] != UInt8(ascii: ")"), b[j] != UInt8(ascii: ":") {
-                    if b[j] == UInt8(ascii: "i") { caseless = true }
-                    j += 1
-                }
-            }
-            i += 1
-        }
         guard let all = runs(alternatives[0], caseless: caseless)?.filter({ !$0.isEmpty }), all.count >= 2 else {
             return nil
         }
@@ -128,26 +117,10 @@ extension SigmaRegex {
 
     /// Whether `text` holds `runs` in order, without overlapping.
     static func holdsInOrder(_ text: UnsafeBufferPointer<UInt8>, _ runs: [[UInt8]]) -> Bool {
-        guard let base = text.baseAddress else { return runs.allSatisfy(\.isEmpty) }
         var at = 0
         for r in runs {
-            let n = r.count
-            let first = r[0]
-            var found = -1
-            var i = at
-            while i + n <= text.count {
-                if base[i] == first {
-                    var k = 1
-                    while k < n && base[i + k] == r[k] { k += 1 }
-                    if k == n {
-                        found = i
-                        break
-                    }
-                }
-                i += 1
-            }
-            if found < 0 { return false }
-            at = found + n
+            guard let found = r.withUnsafeBufferPointer({ StringPattern.find($0, in: text, from: at) }) else { return false }
+            at = found + r.count
         }
         return true
     }
