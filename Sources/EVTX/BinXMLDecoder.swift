@@ -76,6 +76,9 @@ struct BinXMLDecoder {
     var compiledShapes = 0
     /// Field layouts compiled into the cached templates (bounded by ``RecordLayout/maxPerDecoder``).
     var compiledLayouts = 0
+    /// Holds the field layouts of records written without templates (see ``prepareInlineLayout()``), by
+    /// the hash of their structure; its signatures hold name ids, so it is dropped with the interned names.
+    var inlineLayouts: Template? = nil
     /// The last ``Template/serial`` given out.
     var templateSerial: UInt32 = 0
 
@@ -125,6 +128,7 @@ struct BinXMLDecoder {
             nameKeyStarts.removeAll(keepingCapacity: true)
             nameKeyStarts.append(0)
             sharedTemplates.removeAll(keepingCapacity: true)
+            inlineLayouts = nil
             compiledShapes = 0
             compiledLayouts = 0
         }

@@ -233,7 +233,8 @@ extension BinXMLDecoder {
     /// The current record's field layout, compiled on the first record of its kind; `nil` when the record
     /// is not read through a compiled shape (see ``beginRecord(start:end:)``) or its kind has no layout.
     mutating func recordLayout() -> EventLayout? {
-        guard let template = shapeTemplate else { return nil }
+        // A template instance, or a record written without templates (its layouts held apart).
+        guard let template = shapeTemplate ?? prepareInlineLayout() else { return nil }
         if let compiled = template.layouts[signatureHash] {
             // A hash collision (another signature under the same hash): read through the tree.
             guard Template.same(compiled.signature, signature.bytes) else { return nil }

@@ -168,22 +168,106 @@ extension BinXMLDecoder {
         shapeValues.removeAll(keepingCapacity: true)
         signature.count = 0
         guard let template = prepareInstance(start: start, end: end, depth: 0) else { return false }
+        shapeTemplate = template
+        signatureHash = hashSignature()
+        return true
+    }
+
+    /// FNV-1a over ``signature``, eight bytes at a time.
+    func hashSignature() -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        do {
-            let s = signature.bytes
-            var i = 0
-            while i + 8 <= s.count {
-                hash = (hash ^ s.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01B3
-                i += 8
-            }
-            while i < s.count {
-                hash = (hash ^ UInt64(s[i])) &* 0x100_0000_01B3
-                i += 1
+        let s = signature.bytes
+        var i = 0
+        while i + 8 <= s.count {
+            hash = (hash ^ s.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01B3
+            i += 8
+        }
+        while i < s.count {
+            hash = (hash ^ UInt64(s[i])) &* 0x100_0000_01B3
+            i += 1
+        }
+        return hash
+    }
+
+    /// Prepares a record written without templates (its values inline in its elements, as some tools write
+    /// them) to be read through a field layout, like a template instance: its decoded tree's values become
+    /// the substitution values, in document order, and its structure the signature — element and attribute
+    /// names, each node's kind, each value's type and whether it is empty (what the shape depends on), and
+    /// the text of `Name` attributes, which the shape uses as keys and which stay fixed text. Records of one
+    /// kind then share a layout, as the instances of one template do.
+    ///
+    /// Returns the holder of such layouts, or `nil` when the record has no tree or holds what a layout does
+    /// not take (ANSI strings, arrays).
+    mutating func prepareInlineLayout() -> Template? {
+        guard recordRoot >= 0 else { return nil }
+        shapeValues.removeAll(keepingCapacity: true)
+        signature.count = 0
+        signature.append(0xFF)
+        guard appendInlineSignature(element: recordRoot) else { return nil }
+        signatureHash = hashSignature()
+        if inlineLayouts == nil { inlineLayouts = Template(tree: Tree(), root: -1, dataStart: 0, externalNames: []) }
+        return inlineLayouts
+    }
+
+    @inline(__always)
+    mutating func appendInt32(_ v: Int32) {
+        signature.write(maxCount: 4) { p in
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt32(bitPattern: v).littleEndian, as: UInt32.self)
+            return 4
+        }
+    }
+
+    /// Appends element `e`'s structure to the signature and its values to ``shapeValues``; false when the
+    /// record cannot have a layout.
+    mutating func appendInlineSignature(element e: Int32) -> Bool {
+        let el = tree.elements[Int(e)]
+        signature.append(0x01)
+        appendInt32(el.name)
+        appendInt32(el.attrCount)
+        appendInt32(el.childCount)
+        for a in tree.attributeRange(of: e) {
+            let at = tree.attributes[a]
+            appendInt32(at.name)
+            appendInt32(at.valueCount)
+            let isName = nameKinds[Int(at.name)] == NameKind.name
+            for i in tree.values(of: a) {
+                guard appendInlineSignature(node: i, fixedText: isName) else { return false }
             }
         }
-        shapeTemplate = template
-        signatureHash = hash
+        for i in tree.children(of: e) {
+            guard appendInlineSignature(node: i, fixedText: false) else { return false }
+        }
         return true
+    }
+
+    /// One node: an element recursively; a value as a substitution value (its type and emptiness), or, as
+    /// `fixedText`, with its bytes.
+    mutating func appendInlineSignature(node i: Int, fixedText: Bool) -> Bool {
+        let n = tree.nodes[i]
+        switch n.kind {
+        case .element:
+            return appendInlineSignature(element: n.a)
+        case .entity, .charRef:
+            signature.append(n.kind == .entity ? 0x02 : 0x03)
+            appendInt32(n.a)
+            return true
+        case .ansi, .placeholder:
+            return false
+        case .value:
+            guard n.type & ValueType.array == 0, n.type != ValueType.binXML else { return false }
+            if fixedText {
+                signature.append(0x04)
+                signature.append(n.type)
+                appendInt32(n.b)
+                signature.append(bytes: UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)]))
+                return true
+            }
+            signature.append(0x05)
+            signature.append(isEmpty(n) ? n.type | TemplateShape.emptyFlag : n.type)
+            tree.nodes[i].substituted = true
+            shapeValues.append(tree.nodes[i])
+            return true
+        }
     }
 
     /// Deepest nesting of template instances (BinXML values holding an instance) on the shape path.

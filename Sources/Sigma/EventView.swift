@@ -412,7 +412,12 @@ public final class EventView {
             if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
         }
         let t = tables.unsafelyUnwrapped
-        if t.channelLeaf < 0 || !sameUTF16(Int(t.channelLeaf), as: &lastChannelUTF16) {
+        // The channel and provider are read again unless they are one string value equal to the last one
+        // read that way; one read any other way forgets that value.
+        if t.channelLeaf < 0 {
+            lastChannelUTF16 = nil
+            withText(of: t.channel) { setChannel($0) }
+        } else if !sameUTF16(Int(t.channelLeaf), as: &lastChannelUTF16) {
             withText(of: t.channel) { setChannel($0) }
         }
         if t.eventIDLeaf >= 0 {
@@ -429,7 +434,10 @@ public final class EventView {
             eventID = -1
             hasEventID = false
         }
-        if t.providerLeaf < 0 || !sameUTF16(Int(t.providerLeaf), as: &lastProviderUTF16) {
+        if t.providerLeaf < 0 {
+            lastProviderUTF16 = nil
+            withText(of: t.provider) { setProvider($0) }
+        } else if !sameUTF16(Int(t.providerLeaf), as: &lastProviderUTF16) {
             withText(of: t.provider) { setProvider($0) }
         }
     }
