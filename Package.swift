@@ -50,7 +50,7 @@ let package = Package(
 
         // Sigma rules: the only target that imports Yams (rule files are YAML).
         .target(
-            name: "Sigma", dependencies: ["Events", "JSON", "CPCRE2", .product(name: "Yams", package: "Yams")],
+            name: "Sigma", dependencies: ["Events", "JSON", "CPCRE2", "CEVTXSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: hotPathSettings),
         // Runs readers and Sigma over files and folders in parallel.
         .target(

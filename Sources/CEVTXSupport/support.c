@@ -7,6 +7,8 @@
 // 16-byte blocks are folded in the same way. The caller finishes the CRC of the 16 folded bytes and the tail.
 #include "CEVTXSupport.h"
 
+#include <string.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -133,6 +135,32 @@ size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst)
     }
 #endif
     return plain_run(src, count, dst, i, utf16_plain);
+}
+
+int sightline_utf16_is_ascii(const uint8_t *src, size_t count) {
+    size_t i = 0;
+#if defined(__x86_64__)
+    const __m128i high = _mm_set1_epi16((short)0xFF80);
+    const __m128i zero = _mm_setzero_si128();
+    while (i + 16 <= count) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(src + 2 * i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(src + 2 * i + 16));
+        __m128i any = _mm_and_si128(_mm_or_si128(a, b), high);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) != 0xFFFF) return 0;
+        i += 16;
+    }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 4 <= count; i += 4) {
+        uint64_t w;
+        memcpy(&w, src + 2 * i, 8);
+        if ((w & 0xFF80FF80FF80FF80ULL) != 0) return 0;
+    }
+#endif
+    for (; i < count; i++) {
+        if ((src[2 * i] & 0x80) != 0 || src[2 * i + 1] != 0) return 0;
+    }
+    return 1;
 }
 
 int sightline_all_zero(const uint8_t *data, size_t count) {

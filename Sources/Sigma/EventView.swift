@@ -275,6 +275,7 @@ public final class EventView {
     var candidatesValid = false
     var candidatesOwner: ObjectIdentifier?
     var cachedCandidates: [Int: RuleSet.Candidates]?
+    var cachedKeywordFilter: StridedUTF16Filter?
     /// Per index key: the generation in which the current event selected it.
     let activeKeys: UnsafeMutableBufferPointer<UInt32>
 
@@ -488,10 +489,17 @@ public final class EventView {
     func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.Candidates]? {
         if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
             cachedCandidates = rules.byChannelAndID[channel]
+            cachedKeywordFilter = rules.keywordFilters[channel] ?? rules.anyChannelKeywordFilter
             candidatesOwner = ObjectIdentifier(rules)
             candidatesValid = true
         }
         return cachedCandidates
+    }
+
+    /// The strided keyword filter for the current channel's keyword rules (see ``RuleSet/keywordFilters``).
+    func keywordFilter(_ rules: RuleSet) -> StridedUTF16Filter? {
+        _ = channelCandidates(rules)
+        return cachedKeywordFilter
     }
 
     func setChannel<C: Collection<UInt8>>(_ raw: C) {

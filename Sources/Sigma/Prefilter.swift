@@ -1,3 +1,4 @@
+import CEVTXSupport
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -559,4 +560,95 @@ struct UTF16Filter {
         }
         return false
     }
+}
+
+/// A cheaper keyword filter for the keys of the keyword rules that apply to one channel, when they are all
+/// ASCII and at least 7 bytes long: UTF-16 text (ASCII-folded like ``UTF16Filter``) is tested only at every
+/// `stride`-th 4-unit window, where `stride` is the shortest key's length less 3. A key of L ≥ stride + 3
+/// units covers L − 3 consecutive window starts, one of which is a multiple of the stride, and every 4-unit
+/// window of every key is in the set: an ASCII text holding a key (in any ASCII case) always passes. Text
+/// with a unit above 0x7F always passes (case folding can turn such a character into ASCII ones), found
+/// sixteen units at a time. For `win_alert_mimikatz_keywords`, the keyword rule every Windows event gets,
+/// the stride is 6.
+///
+/// A value of plain pointers (no reference counting where it is used, once per text value); the memory is
+/// owned by a ``PrefilterMemory`` that its creator keeps.
+struct StridedUTF16Filter: @unchecked Sendable {
+    // Sendable: immutable after init.
+    let stride: Int
+    /// The shortest key, in units: shorter ASCII text holds no key.
+    let shortest: Int
+    let bits: UnsafeMutablePointer<UInt64>
+    let shift: UInt64
+    let anchors: UnsafeMutablePointer<UInt64>
+    let mask: Int
+
+    /// `nil` when a key is not ASCII or shorter than 7 bytes (the stride would not pay), or there is none.
+    init?(keys: [[UInt8]], memory: PrefilterMemory) {
+        guard let shortest = keys.map(\.count).min(), shortest >= 7,
+            keys.allSatisfy({ $0.allSatisfy { $0 > 0 && $0 < 0x80 } })
+        else { return nil }
+        self.shortest = shortest
+        stride = shortest - 3
+        var values = Set<UInt64>()
+        for k in keys {
+            for at in 0...(k.count - 4) {
+                var v: UInt64 = 0
+                for j in 0..<4 { v |= UInt64(k[at + j] | 0x20) << (16 * UInt64(j)) }
+                values.insert(v)
+            }
+        }
+        var log2 = 10
+        while log2 < 18 && (1 << log2) < values.count * 32 { log2 += 1 }
+        shift = UInt64(64 - log2)
+        var bits = [UInt64](repeating: 0, count: (1 << log2) / 64)
+        var size = 16
+        while size < values.count * 2 { size <<= 1 }
+        var table = [UInt64](repeating: 0, count: size)
+        for v in values.sorted() {
+            let h = UTF16Filter.hash(v, shift: shift)
+            bits[h >> 6] |= 1 << UInt64(h & 63)
+            var s = UTF16Filter.hash(v, shift: 40) & (size - 1)
+            while table[s] != 0 { s = (s + 1) & (size - 1) }
+            table[s] = v
+        }
+        self.bits = LiteralScanner.own(bits, &memory.storage)
+        anchors = LiteralScanner.own(table, &memory.storage)
+        mask = size - 1
+    }
+
+    /// Whether `text` (UTF-16LE) may hold a key: false only when it certainly holds none.
+    @inline(__always)
+    func mayContain(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        let units = text.count / 2
+        let ascii = sightline_utf16_is_ascii(base.assumingMemoryBound(to: UInt8.self), units) != 0
+        if !ascii { return true }
+        if units < shortest { return false }
+        var j = 0
+        let last = units &- 4
+        while j <= last {
+            let v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt64.self)) | UTF16Filter.fold
+            let h = UTF16Filter.hash(v, shift: shift)
+            if bits[h &>> 6] & (1 &<< UInt64(h & 63)) != 0 && isAnchor(v) { return true }
+            j &+= stride
+        }
+        return false
+    }
+
+    func isAnchor(_ v: UInt64) -> Bool {
+        var s = UTF16Filter.hash(v, shift: 40) & mask
+        while anchors[s] != 0 {
+            if anchors[s] == v { return true }
+            s = (s &+ 1) & mask
+        }
+        return false
+    }
+}
+
+/// Memory that prefilter values (``StridedUTF16Filter``) point into, freed with this object.
+final class PrefilterMemory: @unchecked Sendable {
+    // Sendable: written only while its owner is being built.
+    var storage: [UnsafeMutableRawPointer] = []
+    deinit { for p in storage { p.deallocate() } }
 }

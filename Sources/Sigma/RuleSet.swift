@@ -91,6 +91,13 @@ public final class RuleSet: @unchecked Sendable {
     public let prefilteredUnits: Int
     /// Literals in all automata.
     let literalCount: Int
+    /// Per channel, the strided filter for the keys of the keyword rules that apply to it (see
+    /// ``StridedUTF16Filter``), and the one for channels with no keyword rule of their own; `nil` where the
+    /// keys do not allow one.
+    let keywordFilters: [String: StridedUTF16Filter]
+    let anyChannelKeywordFilter: StridedUTF16Filter?
+    /// Owns the memory of the keyword filters.
+    let keywordFilterMemory = PrefilterMemory()
 
     /// Compiles `rules` (and `filters`) for hunting.
     ///
@@ -305,6 +312,34 @@ public final class RuleSet: @unchecked Sendable {
                 starts.append(Int32(list.count))
             }
         }
+        // The keyword literals each channel's rules need: those of the units for any channel and those of
+        // the units for that channel.
+        var keywordFilters: [String: StridedUTF16Filter] = [:]
+        var anyChannelKeywordFilter: StridedUTF16Filter? = nil
+        if keywordSlotIndex >= 0, let f = slotFilters[keywordSlotIndex] {
+            var anyLiterals = Set<Int>()
+            var byChannel: [String: Set<Int>] = [:]
+            for i in f.automaton.patterns.indices {
+                let flat = f.literalBase + i
+                for k in Int(starts[flat])..<Int(starts[flat + 1]) {
+                    let unit = units[Int(list[k] >> 1)]
+                    if unit.channels.isEmpty {
+                        anyLiterals.insert(i)
+                    } else {
+                        for c in unit.channels { byChannel[c, default: []].insert(i) }
+                    }
+                }
+            }
+            let patterns = f.automaton.patterns
+            if !anyLiterals.isEmpty { anyChannelKeywordFilter = StridedUTF16Filter(keys: anyLiterals.sorted().map { patterns[$0] }, memory: keywordFilterMemory) }
+            for (c, literals) in byChannel {
+                if let filter = StridedUTF16Filter(keys: literals.union(anyLiterals).sorted().map { patterns[$0] }, memory: keywordFilterMemory) {
+                    keywordFilters[c] = filter
+                }
+            }
+        }
+        self.keywordFilters = keywordFilters
+        self.anyChannelKeywordFilter = anyChannelKeywordFilter
         self.automata = slotFilters.map { $0?.automaton }
         self.literalBases = slotFilters.map { $0?.literalBase ?? 0 }
         self.literalUnitStarts = starts
@@ -553,14 +588,17 @@ public final class RuleSet: @unchecked Sendable {
                 }
                 let cache = view.scanCache(slot)
                 let ids = view.scanIDs
+                let filter = view.keywordFilter(self)
                 let list = tables.keywordLeaves!
                 let texts = view.keywordTextRoom(list.count)
                 list.withUnsafeBufferPointer { view.utf16Texts(ofLeaves: $0, into: texts) }
                 for (position, k) in list.enumerated() {
                     let i = Int(k)
                     if !tables.leaves[i].isFixed, let text = texts[position] {
-                        // A string value still in UTF-16: a recent value's literals are replayed, and one
-                        // that cannot hold a literal is not decoded.
+                        // A string value still in UTF-16: one that cannot hold a key of this channel's
+                        // keyword rules is passed over, a recent value's literals are replayed, and one that
+                        // cannot hold a literal is not decoded.
+                        if let strided = filter, !strided.mayContain(text) { continue }
                         let cached = text.count <= ScanCache.longestValue
                         let h = cached ? ScanCache.hash(text) ^ (UInt64(tables.leaves[i].kind.rawValue) << 1) : 0
                         if cached, let known = cache.lookup(text, hash: h) {
