@@ -45,8 +45,12 @@ struct BinXMLDecoder {
     /// Each name as a ready JSON key (`"name":`), concatenated; `nameKeyStarts[id]..<nameKeyStarts[id + 1]`.
     var nameKeys: [UInt8] = []
     var nameKeyStarts: [Int] = [0]
-    /// Templates of the current chunk by definition offset, with the relocation from where they were parsed.
-    var templates: [UInt32: (template: Template, delta: Int32)] = [:]
+    /// Templates of the current chunk by definition offset, with the relocation from where they were parsed:
+    /// `templateSlots[offset]` indexes `chunkTemplates` (-1: not read yet; no hashing per record), and
+    /// `templateOffsets` lists the entries to clear.
+    var templateSlots = [Int32](repeating: -1, count: EVTXFile.chunkSize)
+    var chunkTemplates: [(template: Template, delta: Int32)] = []
+    var templateOffsets: [Int] = []
     /// Templates of every chunk seen, by content.
     var sharedTemplates: [TemplateKey: Template] = [:]
     /// Name ids by name text (across chunks).
@@ -117,7 +121,9 @@ struct BinXMLDecoder {
         stringArrayItems.forget()
         for o in nameOffsets { nameIDs[o] = -1 }
         nameOffsets.removeAll(keepingCapacity: true)
-        templates.removeAll(keepingCapacity: true)
+        for o in templateOffsets { templateSlots[o] = -1 }
+        templateOffsets.removeAll(keepingCapacity: true)
+        chunkTemplates.removeAll(keepingCapacity: true)
         if names.count > BinXMLDecoder.maxInternedNames || sharedTemplates.count > BinXMLDecoder.maxSharedTemplates {
             // Bound memory on hostile input: start the cross-chunk caches afresh.
             names.removeAll(keepingCapacity: true)
@@ -572,9 +578,20 @@ struct BinXMLDecoder {
         }
     }
 
+    mutating func remember(_ t: (template: Template, delta: Int32), at o: Int) {
+        // Chunks are 64 KB; a larger buffer's far templates are found by content each time.
+        guard o < templateSlots.count else { return }
+        templateSlots[o] = Int32(chunkTemplates.count)
+        templateOffsets.append(o)
+        chunkTemplates.append(t)
+    }
+
     mutating func template(at offset: UInt32, depth: Int) throws(BinXMLError) -> (template: Template, delta: Int32) {
-        if let t = templates[offset] { return t }
         let o = Int(offset)
+        if o < templateSlots.count {
+            let slot = templateSlots[o]
+            if slot >= 0 { return chunkTemplates[Int(slot)] }
+        }
         try need(o + 24, o)
         let size = Int(bytes.u32(o + 20))
         let start = o + 24
@@ -590,8 +607,8 @@ struct BinXMLDecoder {
                 break
             }
             if same {
-                let t = (shared, Int32(start - shared.dataStart))
-                templates[offset] = t
+                let t = (template: shared, delta: Int32(start - shared.dataStart))
+                remember(t, at: o)
                 return t
             }
         }
@@ -625,7 +642,7 @@ struct BinXMLDecoder {
         templateSerial &+= 1
         t.serial = templateSerial
         sharedTemplates[key] = t
-        templates[offset] = (t, 0)
+        remember((t, 0), at: o)
         return (t, 0)
     }
 

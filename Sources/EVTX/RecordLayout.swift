@@ -235,7 +235,14 @@ extension BinXMLDecoder {
     mutating func recordLayout() -> EventLayout? {
         // A template instance, or a record written without templates (its layouts held apart).
         guard let template = shapeTemplate ?? prepareInlineLayout() else { return nil }
+        // Records of one template mostly repeat its last kind: that one is checked before the dictionary.
+        if let last = template.lastLayout, template.lastLayoutHash == signatureHash {
+            guard Template.same(last.signature, signature.bytes) else { return nil }
+            return last.layout
+        }
         if let compiled = template.layouts[signatureHash] {
+            template.lastLayout = compiled
+            template.lastLayoutHash = signatureHash
             // A hash collision (another signature under the same hash): read through the tree.
             guard Template.same(compiled.signature, signature.bytes) else { return nil }
             return compiled.layout

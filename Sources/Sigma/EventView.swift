@@ -276,6 +276,15 @@ public final class EventView {
     var candidatesOwner: ObjectIdentifier?
     var cachedCandidates: [Int: RuleSet.Candidates]?
     var cachedKeywordFilter: StridedUTF16Filter?
+    /// The candidate lists of recent event ids of the current channel (see ``RuleSet/matches(_:)``),
+    /// direct-mapped by id; cleared when the channel or the rule set changes.
+    struct CandidateMemo {
+        var id: Int
+        var c0, c1, c2, c3: RuleSet.Candidates?
+    }
+    static let candidateMemoSize = 64
+    var candidateMemo = [CandidateMemo](
+        repeating: CandidateMemo(id: Int.min, c0: nil, c1: nil, c2: nil, c3: nil), count: EventView.candidateMemoSize)
     /// Per index key: the generation in which the current event selected it.
     let activeKeys: UnsafeMutableBufferPointer<UInt32>
 
@@ -488,6 +497,7 @@ public final class EventView {
     /// The index entries of the event's channel (cached while the channel stays the same).
     func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.Candidates]? {
         if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
+            for i in candidateMemo.indices { candidateMemo[i].id = Int.min }
             cachedCandidates = rules.byChannelAndID[channel]
             cachedKeywordFilter = rules.keywordFilters[channel] ?? rules.anyChannelKeywordFilter
             candidatesOwner = ObjectIdentifier(rules)

@@ -372,10 +372,16 @@ public final class RuleSet: @unchecked Sendable {
         let g = view.generation
         let id = view.eventID >= 0 ? view.eventID : (view.hasEventID ? -2 : -1)
         let byID = view.channelCandidates(self)
-        let c0 = byID?[id]
-        let c1 = id == -1 ? nil : byID?[-1]
-        let c2 = anyChannel.isEmpty ? nil : anyChannel[id]
-        let c3 = id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1]
+        // The four candidate lists of this channel and event id, from the view's memo of recent ids (four
+        // dictionary look-ups otherwise).
+        let m = id & (EventView.candidateMemoSize - 1)
+        if view.candidateMemo[m].id != id {
+            view.candidateMemo[m] = EventView.CandidateMemo(
+                id: id, c0: byID?[id], c1: id == -1 ? nil : byID?[-1], c2: anyChannel.isEmpty ? nil : anyChannel[id],
+                c3: id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1])
+        }
+        let memo = view.candidateMemo[m]
+        let (c0, c1, c2, c3) = (memo.c0, memo.c1, memo.c2, memo.c3)
         units.withUnsafeBufferPointer { units in
             let active = view.activeKeys
             do {
