@@ -35,6 +35,31 @@ final class TemplateShape {
 
     /// OR-ed onto a value's type in a signature when the value is empty (types use bits 0…5 and 7).
     static let emptyFlag: UInt8 = 0x40
+
+    /// Per value type, what ``BinXMLDecoder/plainValueNode(type:offset:size:)`` checks and how
+    /// ``BinXMLDecoder/isEmpty(_:)`` decides: the low byte is the smallest valid size, then flags.
+    static let invalidType: UInt16 = 0x100
+    static let evenSize: UInt16 = 0x200
+    static let pointerSize: UInt16 = 0x400
+    static let emptyRule: UInt16 = 0x3000
+    static let alwaysEmpty: UInt16 = 0x1000
+    static let emptyString: UInt16 = 0x2000
+    static let emptyWhenZero: UInt16 = 0x3000
+    static let typeInfo: [UInt16] = (0..<256).map { t in
+        let type = UInt8(t)
+        var info: UInt16 = 0
+        switch type {
+        case ValueType.null: info = alwaysEmpty
+        case ValueType.string: info = evenSize | emptyString
+        case ValueType.sizeT: info = pointerSize
+        case ValueType.sid: info = 8
+        default:
+            if !ValueType.isKnown(type) { return invalidType }
+            info = UInt16(ValueType.width(type))
+            if type == ValueType.binary || type == ValueType.binXML || type & ValueType.array != 0 { info |= emptyWhenZero }
+        }
+        return info
+    }
     /// Most shapes a decoder compiles (across its templates; the record template that wraps every event's
     /// data gets one shape per kind of event data); records of further kinds are rendered through the tree.
     /// About 1.5 KB each: this bounds the memory they take.
@@ -313,9 +338,9 @@ extension BinXMLDecoder {
                 signature.append(type)
                 guard prepareInstance(start: vp, end: vp + size, depth: depth + 1) != nil else { return nil }
             } else {
-                guard let v = plainValueNode(type: type, offset: vp, size: size) else { return nil }
+                guard let (v, empty) = plainValue(type: type, offset: vp, size: size) else { return nil }
                 shapeValues.append(v)
-                signature.append(isEmpty(v) ? type | TemplateShape.emptyFlag : type)
+                signature.append(empty ? type | TemplateShape.emptyFlag : type)
                 if type & ValueType.array != 0 {
                     // Expansion repeats an element per item and drops empty string items: the shape depends
                     // on the item count and on which items are missing or empty.
@@ -372,6 +397,25 @@ extension BinXMLDecoder {
             signature.append(len <= 0 ? 0 : (len < 2 ? 1 : 2))
         }
         return true
+    }
+
+    /// ``plainValueNode(type:offset:size:)`` and whether the value is empty (``isEmpty(_:)``), through one
+    /// table look-up: the switches on the type were indirect jumps the branch predictor missed per value.
+    @inline(__always)
+    func plainValue(type: UInt8, offset: Int, size: Int) -> (Node, empty: Bool)? {
+        let info = TemplateShape.typeInfo[Int(type)]
+        guard info & TemplateShape.invalidType == 0, size >= Int(info & 0xFF),
+            info & TemplateShape.evenSize == 0 || size & 1 == 0,
+            info & TemplateShape.pointerSize == 0 || size == 4 || size == 8
+        else { return nil }
+        let empty: Bool
+        switch info & TemplateShape.emptyRule {
+        case TemplateShape.alwaysEmpty: empty = true
+        case TemplateShape.emptyString: empty = size < 2 || bytes.u16(offset) == 0
+        case TemplateShape.emptyWhenZero: empty = size == 0
+        default: empty = false
+        }
+        return (type == ValueType.null ? Node.null : Node(.value, type: type, a: Int32(offset), b: Int32(size)), empty)
     }
 
     /// ``valueNode(type:offset:size:depth:)`` for the types the shape path takes (no nested BinXML, ANSI or
