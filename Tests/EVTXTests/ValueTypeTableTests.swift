@@ -17,7 +17,7 @@ import Testing
                 for offset in [0, 2] {
                     for size in 0...24 {
                         let old = decoder.plainValueNode(type: UInt8(type), offset: offset, size: size)
-                        let new = decoder.plainValue(type: UInt8(type), offset: offset, size: size)
+                        let new = decoder.plainValue(type: UInt8(type), offset: offset, size: size, table: TemplateShape.typeInfoTable)
                         #expect((old == nil) == (new == nil), "type \(type) size \(size)")
                         guard let old, let new else { continue }
                         #expect(old.kind == new.0.kind && old.type == new.0.type && old.a == new.0.a && old.b == new.0.b)

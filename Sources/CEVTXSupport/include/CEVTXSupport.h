@@ -24,7 +24,8 @@ size_t sightline_json_ascii_run(const uint8_t *src, size_t count, uint8_t *dst);
 /// at a time with SSE2 on x86-64.
 size_t sightline_utf16_ascii_run(const uint8_t *src, size_t count, uint8_t *dst);
 
-/// Whether all `count` UTF-16LE units at `src` are below 0x80: sixteen units at a time with SSE2 on x86-64.
+/// Whether all `count` UTF-16LE units at `src` are below 0x80: one pass over 8-byte words, without an early
+/// exit (the values tested are short).
 int sightline_utf16_is_ascii(const uint8_t *src, size_t count);
 /// Whether all `count` bytes at `data` are zero: 64 bytes at a time with SSE2 on x86-64 (a preallocated
 /// log is mostly zeroed chunks).
