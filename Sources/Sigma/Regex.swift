@@ -1,4 +1,7 @@
 import CPCRE2
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A compiled PCRE2 regular expression, JIT-compiled when the platform supports it.
 ///
@@ -20,6 +23,9 @@ public final class SigmaRegex: @unchecked Sendable {
     /// value that holds the pieces but no match tries every way to split it (`\+.*\+.*…`, fourteen `+`,
     /// ran into the match limit for milliseconds per value), so the DFA algorithm answers first.
     let prefersDFA: Bool
+    /// When the pattern is nothing but literal runs joined by `.*` (`\+.*\+.*…`): the runs, which decide a
+    /// match exactly without an engine (see ``chainMatches(_:)``).
+    let dotStarChain: [[UInt8]]?
 
     /// Compiles `pattern` with the given flags.
     ///
@@ -48,6 +54,85 @@ public final class SigmaRegex: @unchecked Sendable {
         flags = (caseInsensitive, multiline, dotAll)
         orderedRuns = SigmaRegex.orderedRuns(Array(pattern.utf8), caseInsensitive: caseInsensitive)
         prefersDFA = SigmaRegex.dotRepeats(Array(pattern.utf8)) >= 4
+        dotStarChain =
+            SigmaRegex.newlineIsLF ? SigmaRegex.dotStarChain(Array(pattern.utf8), caseInsensitive: caseInsensitive) : nil
+    }
+
+    /// Whether this PCRE2 library was built with LF as its newline (its default, and Debian's): then `.`
+    /// matches every character but `\n`.
+    static let newlineIsLF: Bool = {
+        var newline: UInt32 = 0
+        return pcre2_config_8(UInt32(PCRE2_CONFIG_NEWLINE), &newline) >= 0 && newline == UInt32(PCRE2_NEWLINE_LF)
+    }()
+
+    /// The literal runs of a pattern made only of literal characters and `.*` (or `.*?`) between them, or
+    /// `nil`. Literal characters: printable ASCII other than the metacharacters, or a backslash before
+    /// ASCII punctuation (which PCRE2 takes literally). Anything else — classes, groups, alternatives,
+    /// other quantifiers, anchors, escapes such as `\d`, non-ASCII — and, under `re|i`, a letter in a run
+    /// (caseless matching also takes the Kelvin sign for `k`) leaves the pattern to the engine.
+    static func dotStarChain(_ b: [UInt8], caseInsensitive: Bool) -> [[UInt8]]? {
+        var runs: [[UInt8]] = []
+        var current: [UInt8] = []
+        var separators = 0
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: ".") {
+                guard i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") else { return nil }
+                i += 2
+                if i < b.count && b[i] == UInt8(ascii: "?") { i += 1 }
+                if !current.isEmpty { runs.append(current) }
+                current = []
+                separators += 1
+                continue
+            }
+            if c == UInt8(ascii: "\\") {
+                guard i + 1 < b.count else { return nil }
+                let e = b[i + 1]
+                let punctuation = e >= 0x21 && e < 0x7F && !(e >= 0x30 && e <= 0x39) && !(e | 0x20 >= 0x61 && e | 0x20 <= 0x7A)
+                guard punctuation else { return nil }
+                current.append(e)
+                i += 2
+                continue
+            }
+            guard c >= 0x20 && c < 0x7F, !"^$.|?*+()[]{}".utf8.contains(c) else { return nil }
+            if caseInsensitive && (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) { return nil }
+            current.append(c)
+            i += 1
+        }
+        if !current.isEmpty { runs.append(current) }
+        // A single run is a plain search the prefilter and the engine already do well.
+        guard separators > 0, runs.count >= 2 else { return nil }
+        if caseInsensitive && runs.contains(where: { $0.contains { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A } }) { return nil }
+        return runs
+    }
+
+    /// The chain's answer: some line (the whole text under `re|s`) holds the runs in order. Taking each run
+    /// at its first occurrence after the one before is enough: any placement of the runs in a line leaves
+    /// the earliest one possible too.
+    func chainMatches(_ text: UnsafeBufferPointer<UInt8>, _ runs: [[UInt8]]) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        let n = text.count
+        var lineStart = 0
+        while lineStart <= n {
+            var lineEnd = n
+            if !flags.dotAll, let nl = memchr(base + lineStart, 0x0A, n - lineStart) {
+                lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            }
+            let line = UnsafeBufferPointer(start: base, count: lineEnd)
+            var at = lineStart
+            var all = true
+            for r in runs {
+                guard let found = r.withUnsafeBufferPointer({ StringPattern.find($0, in: line, from: at) }) else {
+                    all = false
+                    break
+                }
+                at = found + r.count
+            }
+            if all { return true }
+            lineStart = lineEnd + 1
+        }
+        return false
     }
 
     /// Unescaped `.*`, `.+` (and their lazy forms) in `b`, outside classes.
@@ -80,6 +165,7 @@ public final class SigmaRegex: @unchecked Sendable {
 
     /// Whether the expression matches anywhere in `bytes` (UTF-8).
     func matches(_ bytes: UnsafeBufferPointer<UInt8>, scratch: RegexScratch) -> Bool {
+        if let runs = dotStarChain { return chainMatches(bytes, runs) }
         let subject = bytes.baseAddress ?? UnsafePointer(scratch.empty)
         if prefersDFA {
             let rc = dfaMatch(subject, bytes.count, scratch)

@@ -130,4 +130,63 @@ import Testing
         #expect(nested.matches(x + "y", scratch: scratch))
         #expect(scratch.undecided == 0)
     }
+
+    /// Patterns made only of literal runs joined by `.*` are decided without an engine; the answer is the
+    /// DFA algorithm's (which never gives up on them) over random texts of lines, for the SigmaHQ chains and
+    /// made-up ones with escapes, lazy stars, `re|s` and caseless symbols.
+    @Test func dotStarChainsWithoutAnEngine() throws {
+        func chain(_ p: String, caseInsensitive: Bool = false) -> [String]? {
+            SigmaRegex.dotStarChain(Array(p.utf8), caseInsensitive: caseInsensitive)?.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(chain(#"\+.*\+.*\+"#) == ["+", "+", "+"])
+        #expect(chain(#"`.*`.*`"#) == ["`", "`", "`"])
+        #expect(chain(#"ab.*?c\.d.*e"#) == ["ab", "c.d", "e"])
+        #expect(chain(#".*ab.*cd.*"#) == ["ab", "cd"])
+        #expect(chain("ab") == nil)  // no chain
+        #expect(chain("a.+b.*c") == nil)  // `.+`
+        #expect(chain(#"a\d.*b"#) == nil)  // an escape class
+        #expect(chain("(a).*b") == nil)
+        #expect(chain("a.*b", caseInsensitive: true) == nil)  // caseless letters
+        #expect(chain(#"\{.*\{"#, caseInsensitive: true) == ["{", "{"])
+        let patterns: [(String, Bool, Bool)] = [
+            (Array(repeating: #"\+"#, count: 14).joined(separator: ".*"), false, false),
+            (Array(repeating: #"\{"#, count: 10).joined(separator: ".*"), false, false),
+            (#"\^.*\^.*\^.*\^.*\^"#, false, false), ("`.*`.*`.*`.*`", false, false),
+            (#"ab.*?c\.d.*e"#, false, false), (#"a.*b.*a"#, false, true), (#"\+\+.*-.*\+"#, true, false),
+        ]
+        var rng = SplitMix(state: 7)
+        let alphabet = Array("ab+{^`-.cde\n ")
+        let scratch = RegexScratch()
+        var decided = 0
+        var matched = 0
+        for (pattern, caseless, dotAll) in patterns {
+            let r = try SigmaRegex(pattern, caseInsensitive: caseless, multiline: false, dotAll: dotAll)
+            let runs = try #require(r.dotStarChain, "\(pattern)")
+            for _ in 0..<3_000 {
+                let text = String((0..<Int.random(in: 0...80, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+                let bytes = Array(text.utf8)
+                let dfa = bytes.withUnsafeBufferPointer { b in
+                    r.dfaMatch(b.baseAddress ?? UnsafePointer(scratch.empty), b.count, scratch)
+                }
+                guard dfa >= 0 || dfa == -1 else { continue }
+                let fast = bytes.withUnsafeBufferPointer { r.chainMatches($0, runs) }
+                #expect(fast == (dfa >= 0), "\(pattern) on \(text.debugDescription)")
+                decided += 1
+                if fast { matched += 1 }
+            }
+        }
+        #expect(decided > 20_000)
+        #expect(matched > 1_000)
+    }
+
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
 }
