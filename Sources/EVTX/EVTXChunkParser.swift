@@ -118,6 +118,10 @@ public final class EVTXChunkParser: EventLeafReader {
         public var errors: [EVTXError] = []
         /// The chunk was all zeros (never used).
         public var isEmpty = false
+        /// Past the chunk count of a cleanly closed file's header, the chunk began with 512 zero bytes and
+        /// the rest of it was not read (the log's preallocated space; ``EVTXChunkParser/recoversSlack`` reads
+        /// it all).
+        public var unread = false
     }
 
     /// Reads chunk `index` of `file` and calls `body` with each intact record, in file order.
@@ -141,6 +145,16 @@ public final class EVTXChunkParser: EventLeafReader {
                 let free = Int(header.u32(48))
                 let want = free >= 512 && free <= available ? min(available, (free + 4095) & ~4095) : available
                 if want > 512 { n = file.readChunk(index, bytes: 512..<want, into: buffer) }
+            } else if n == 512, let header = file.header, !header.isDirty, index >= Int(header.chunkCount),
+                UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<512]).isAllZero()
+            {
+                // Past the chunks the header of a cleanly closed file counts, a chunk that begins with 512
+                // zero bytes is the log's preallocated, unused space: the rest is not read (`--recover`
+                // reads it; it holds no chunk header, so no record could be read from it anyway).
+                var summary = ChunkSummary()
+                summary.isEmpty = true
+                summary.unread = true
+                return summary
             } else if n < available {
                 n = file.readChunk(index, bytes: n..<available, into: buffer)
             }

@@ -103,6 +103,36 @@ import Testing
         }
     }
 
+    /// Past the chunk count of a cleanly closed file's header, a chunk that begins with 512 zero bytes is
+    /// the log's preallocated space: the rest of it is not read, so a stray byte there is not reported.
+    /// With `--recover`, or in a file not closed cleanly (whose header may be stale), it is read and checked.
+    @Test func unusedChunkPastTheCountIsNotRead() async throws {
+        var bytes = try twoChunks()
+        Support.putU16(1, at: 42, in: &bytes)
+        Support.fixHeaderChecksum(&bytes)
+        let second = 4096 + 65536
+        for i in second..<(second + 65536) { bytes[i] = 0 }
+        bytes[second + 40_000] = 1
+        let path = try Support.temporaryFile(bytes)
+        let (lines, summary) = try await Support.dump(path)
+        #expect(lines.count == 8)
+        #expect(summary.errors.isEmpty)
+        let file = try EVTXFile(path: path)
+        let parser = EVTXChunkParser()
+        let unread = parser.parse(file, chunk: 1) { _ in }
+        #expect(unread.isEmpty && unread.unread && unread.errors.isEmpty)
+        parser.recoversSlack = true
+        let read = parser.parse(file, chunk: 1) { _ in }
+        #expect(!read.unread && read.errors == [EVTXError(.badChunkMagic, offset: second)])
+        // Not closed cleanly: read whole.
+        bytes[120] |= 0x1
+        let dirty = try EVTXFile(path: try Support.temporaryFile(bytes))
+        let plain = EVTXChunkParser()
+        let checked = plain.parse(dirty, chunk: 1) { _ in }
+        #expect(!checked.unread && checked.errors == [EVTXError(.badChunkMagic, offset: second)])
+        // Within the count, the chunk is read whole as before (see `strayByteInAZeroedChunkIsDamage`).
+    }
+
     @Test func badChunkMagicSkipsOnlyThatChunk() async throws {
         var bytes = try twoChunks()
         bytes[4096 + 65536] = UInt8(ascii: "X")
