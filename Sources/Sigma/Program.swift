@@ -68,7 +68,56 @@ final class FieldNode: ProgramNode {
     let slot: Int
     /// Per group and pattern: the pattern's index in the slot's flat literal table when the slot's
     /// automaton decides the pattern exactly (a `contains` literal), else -1. Set by ``RuleSet``.
-    var literalIndices: [[Int32]]?
+    var literalIndices: [[Int32]]? {
+        didSet { flatten() }
+    }
+    /// ``groups`` and ``literalIndices`` laid out flat in memory this node owns, read on the hot path
+    /// without reference counting (the nested arrays were retained and released at every test): per
+    /// pattern its literal index, per group where its patterns end.
+    var flatPatterns: UnsafeMutablePointer<StringPattern>? = nil
+    var flatIDs: UnsafeMutablePointer<Int32>? = nil
+    var flatGroupEnds: UnsafeMutablePointer<Int32>? = nil
+    var flatGroupCount = 0
+    var flatPatternCount = 0
+
+    func flatten() {
+        release()
+        guard let groups, let literalIndices, groups.count == literalIndices.count else { return }
+        let count = groups.reduce(0) { $0 + $1.count }
+        let patterns = UnsafeMutablePointer<StringPattern>.allocate(capacity: max(count, 1))
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+        let ends = UnsafeMutablePointer<Int32>.allocate(capacity: max(groups.count, 1))
+        var k = 0
+        for (gi, g) in groups.enumerated() {
+            for (j, p) in g.enumerated() {
+                (patterns + k).initialize(to: p)
+                ids[k] = j < literalIndices[gi].count ? literalIndices[gi][j] : -1
+                k += 1
+            }
+            ends[gi] = Int32(k)
+        }
+        flatPatterns = patterns
+        flatIDs = ids
+        flatGroupEnds = ends
+        flatPatternCount = count
+        flatGroupCount = groups.count
+    }
+
+    func release() {
+        if let p = flatPatterns {
+            p.deinitialize(count: flatPatternCount)
+            p.deallocate()
+        }
+        flatIDs?.deallocate()
+        flatGroupEnds?.deallocate()
+        flatPatterns = nil
+        flatIDs = nil
+        flatGroupEnds = nil
+        flatGroupCount = 0
+        flatPatternCount = 0
+    }
+
+    deinit { release() }
 
     override func visitFields(_ body: (FieldNode) -> Void) { body(self) }
 
@@ -94,6 +143,34 @@ final class FieldNode: ProgramNode {
     }
 
     override func evaluate(_ view: EventView) -> Bool {
+        if flatGroupCount > 0, let patterns = flatPatterns, let ids = flatIDs, let ends = flatGroupEnds {
+            // Literals found by the slot's automaton answer `contains` without searching again.
+            let g = view.generation
+            if view.scannedGeneration[slot] != g { view.scanner?.scan(slot, view) }
+            guard let vb = view.values(slot) else { return false }
+            let found = view.literalGeneration
+            var start = 0
+            for gi in 0..<flatGroupCount {
+                let end = Int(ends[gi])
+                var hit = false
+                var j = start
+                while j < end && !hit {
+                    let id = ids[j]
+                    if id >= 0 {
+                        hit = found[Int(id)] == g
+                    } else {
+                        for i in 0..<vb.count where patterns[j].matches(vb[i].folded) {
+                            hit = true
+                            break
+                        }
+                    }
+                    j += 1
+                }
+                if !hit { return false }
+                start = end
+            }
+            return true
+        }
         if let groups, let literalIndices {
             // Literals found by the slot's automaton answer `contains` without searching again.
             let g = view.generation
