@@ -274,13 +274,13 @@ public final class EventView {
     public private(set) var hasEventID = false
     var candidatesValid = false
     var candidatesOwner: ObjectIdentifier?
-    var cachedCandidates: [Int: RuleSet.Candidates]?
+    var cachedCandidates: [Int: RuleSet.CandidateRef]?
     var cachedKeywordFilter: StridedUTF16Filter?
     /// The candidate lists of recent event ids of the current channel (see ``RuleSet/matches(_:)``),
     /// direct-mapped by id; cleared when the channel or the rule set changes.
     struct CandidateMemo {
         var id: Int
-        var c0, c1, c2, c3: RuleSet.Candidates?
+        var c0, c1, c2, c3: RuleSet.CandidateRef?
     }
     static let candidateMemoSize = 64
     var candidateMemo = [CandidateMemo](
@@ -495,7 +495,7 @@ public final class EventView {
     }
 
     /// The index entries of the event's channel (cached while the channel stays the same).
-    func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.Candidates]? {
+    func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.CandidateRef]? {
         if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
             for i in candidateMemo.indices { candidateMemo[i].id = Int.min }
             cachedCandidates = rules.byChannelAndID[channel]
@@ -726,6 +726,13 @@ public final class EventView {
         let c = ScanCache(budget: scanCacheBudget)
         scanCaches[slot] = c
         return c
+    }
+
+    /// ``scanCache(_:)`` unretained (``scanCaches`` keeps it alive), for the hot path.
+    @inline(__always)
+    func scanCacheRef(_ slot: Int) -> Unmanaged<ScanCache> {
+        if let c = scanCaches[slot] { return Unmanaged.passUnretained(c) }
+        return Unmanaged.passUnretained(scanCache(slot))
     }
 
     /// Hits and look-ups of every slot's ``ScanCache`` (for measurements).

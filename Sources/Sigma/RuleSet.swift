@@ -71,15 +71,30 @@ public final class RuleSet: @unchecked Sendable {
         var slots: [Int32]
     }
 
+    /// ``Candidates`` as matching reads them: ranges of ``candidateStore`` (a plain value, so that copying
+    /// one retains nothing).
+    struct CandidateRef {
+        var key: Int32
+        var alwaysStart: Int32
+        var alwaysCount: Int32
+        var slotsStart: Int32
+        var slotsCount: Int32
+    }
+
     /// (channel, event id) → candidates; event id -1 is "any event id", -2 "an id that is not a number".
-    let byChannelAndID: [String: [Int: Candidates]]
+    let byChannelAndID: [String: [Int: CandidateRef]]
     /// Units that apply to every channel, by event id.
-    let anyChannel: [Int: Candidates]
+    let anyChannel: [Int: CandidateRef]
+    /// The units and slots of every candidate list, end to end.
+    let candidateStore: [Int32]
     /// Number of (channel, event id) keys.
     let keyCount: Int
     /// Prefilters by slot.
     let slotFilters: [SlotFilter?]
     let automata: [LiteralScanner?]
+    /// The same, unretained (``automata`` keeps them alive): the hot path reads them without reference
+    /// counting.
+    let automatonRefs: [Unmanaged<LiteralScanner>?]
     let literalBases: [Int]
     /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it, as
     /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
@@ -341,6 +356,7 @@ public final class RuleSet: @unchecked Sendable {
         self.keywordFilters = keywordFilters
         self.anyChannelKeywordFilter = anyChannelKeywordFilter
         self.automata = slotFilters.map { $0?.automaton }
+        self.automatonRefs = slotFilters.map { $0.map { Unmanaged.passUnretained($0.automaton) } }
         self.literalBases = slotFilters.map { $0?.literalBase ?? 0 }
         self.literalUnitStarts = starts
         self.requiredBits = requiredBits
@@ -349,8 +365,20 @@ public final class RuleSet: @unchecked Sendable {
         self.units = units
         self.slotNames = slotNames
         self.keywordSlot = keywordSlotIndex
-        self.byChannelAndID = index
-        self.anyChannel = anyChannel
+        var store: [Int32] = []
+        func ref(_ c: Candidates) -> CandidateRef {
+            let a = Int32(store.count)
+            store += c.always
+            let sl = Int32(store.count)
+            store += c.slots
+            return CandidateRef(
+                key: c.key, alwaysStart: a, alwaysCount: Int32(c.always.count), slotsStart: sl, slotsCount: Int32(c.slots.count))
+        }
+        var refs: [String: [Int: CandidateRef]] = [:]
+        for channel in index.keys.sorted() { refs[channel] = index[channel]!.mapValues(ref) }
+        self.byChannelAndID = refs
+        self.anyChannel = anyChannel.mapValues(ref)
+        self.candidateStore = store
         self.unmappedRules = unmapped
         self.belowLevel = below
     }
@@ -383,27 +411,32 @@ public final class RuleSet: @unchecked Sendable {
         let memo = view.candidateMemo[m]
         let (c0, c1, c2, c3) = (memo.c0, memo.c1, memo.c2, memo.c3)
         units.withUnsafeBufferPointer { units in
-            let active = view.activeKeys
-            do {
-                func consider(_ c: Candidates?) {
-                    guard let c else { return }
-                    active[Int(c.key)] = g
-                    for slot in c.slots where view.scannedGeneration[Int(slot)] != g { scan(Int(slot), view) }
-                    for u in c.always {
+            candidateStore.withUnsafeBufferPointer { store in
+                let active = view.activeKeys
+                do {
+                    func consider(_ c: CandidateRef?) {
+                        guard let c else { return }
+                        active[Int(c.key)] = g
+                        for k in Int(c.slotsStart)..<Int(c.slotsStart + c.slotsCount) {
+                            let slot = Int(store[k])
+                            if view.scannedGeneration[slot] != g { scan(slot, view) }
+                        }
+                        for k in Int(c.alwaysStart)..<Int(c.alwaysStart + c.alwaysCount) {
+                            let unit = units[Int(store[k])]
+                            if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
+                            if evaluate(unit, view) { out.append(unit.rule) }
+                        }
+                    }
+                    consider(c0)
+                    consider(c1)
+                    consider(c2)
+                    consider(c3)
+                    for u in view.hits {
                         let unit = units[Int(u)]
+                        guard unit.keys.contains(where: { active[Int($0)] == g }) else { continue }
                         if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
                         if evaluate(unit, view) { out.append(unit.rule) }
                     }
-                }
-                consider(c0)
-                consider(c1)
-                consider(c2)
-                consider(c3)
-                for u in view.hits {
-                    let unit = units[Int(u)]
-                    guard unit.keys.contains(where: { active[Int($0)] == g }) else { continue }
-                    if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-                    if evaluate(unit, view) { out.append(unit.rule) }
                 }
             }
         }
@@ -423,29 +456,33 @@ public final class RuleSet: @unchecked Sendable {
             scanKeywords(slot, view)
             return
         }
-        guard let automaton = automata[slot] else { return }
+        guard let ref = automatonRefs[slot] else { return }
         if view.currentSlots != nil {
-            scanLeaves(slot, automaton, view)
+            ref._withUnsafeGuaranteedRef { automaton in
+                view.scanCacheRef(slot)._withUnsafeGuaranteedRef { scanLeaves(slot, automaton, $0, view) }
+            }
             return
         }
+        let automaton = ref.takeUnretainedValue()
         guard let values = view.values(slot) else { return }
         let base = literalBases[slot]
-        var hits = view.hits
-        view.hits = []
+        // Taken out of the view while marks append to it (swapped: no reference counting).
+        var hits: [Int32] = []
+        swap(&hits, &view.hits)
         withMarks(view, base: base, hits: &hits) { mark in
             for i in values.indices { automaton.scan(values[i].folded, mark) }
         }
-        view.hits = hits
+        swap(&hits, &view.hits)
     }
 
     /// ``scan(_:_:)`` for a record read through a layout: a string value still in UTF-16 is first looked
     /// up in the slot's ``ScanCache``; a value found there is not decoded, and its literals are replayed.
-    func scanLeaves(_ slot: Int, _ automaton: LiteralScanner, _ view: EventView) {
+    func scanLeaves(_ slot: Int, _ automaton: LiteralScanner, _ cache: ScanCache, _ view: EventView) {
         guard let leaves = view.slotLeaves(slot) else { return }
-        let cache = view.scanCache(slot)
         let ids = view.scanIDs
-        var hits = view.hits
-        view.hits = []
+        // Taken out of the view while marks append to it (swapped: no reference counting).
+        var hits: [Int32] = []
+        swap(&hits, &view.hits)
         withMarks(view, base: literalBases[slot], hits: &hits) { mark in
             for k in leaves.indices {
                 let leaf = Int(leaves[k])
@@ -471,7 +508,7 @@ public final class RuleSet: @unchecked Sendable {
                 }
             }
         }
-        view.hits = hits
+        swap(&hits, &view.hits)
     }
 
     /// Calls `body` with a function that records a literal of the slot whose literals start at `base`
@@ -524,8 +561,9 @@ public final class RuleSet: @unchecked Sendable {
     /// reading ASCII text in place.
     func scanKeywords(_ slot: Int, _ view: EventView) {
         guard let automaton = automata[slot] else { return }
-        var hits = view.hits
-        view.hits = []
+        // Taken out of the view while marks append to it (swapped: no reference counting).
+        var hits: [Int32] = []
+        swap(&hits, &view.hits)
         withMarks(view, base: literalBases[slot], hits: &hits) { mark in
             func scanText(_ text: UnsafeBufferPointer<UInt8>) {
                 var ascii = true
@@ -640,7 +678,7 @@ public final class RuleSet: @unchecked Sendable {
             }
             walk(.object(view.event.fields))
         }
-        view.hits = hits
+        swap(&hits, &view.hits)
     }
 
     /// Which kinds of typed values a keyword literal could occur in (the text of a number, a time, binary
