@@ -324,14 +324,16 @@ extension BinXMLDecoder {
     /// The UTF-16LE bytes of substituted leaf `i` when it is one string value; see
     /// ``Events/EventLeafReader``.
     mutating func utf16TextInPlace(ofLeaf i: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
-        layout.leaves.withUnsafeBufferPointer { leaves in
-            let leaf = leaves[i]
-            guard leaf.typed, !leaf.isFixed else { return nil }
-            guard let n = layout.parts.withUnsafeBufferPointer({ node($0[Int(leaf.range.lowerBound)]) }),
-                n.kind == .value, n.type == ValueType.string
-            else { return nil }
-            return UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
-        }
+        let leaf = layout.leaves[i]
+        guard leaf.typed, !leaf.isFixed else { return nil }
+        let p = layout.parts[Int(leaf.range.lowerBound)]
+        let v = shapeValues[Int(p.value)]
+        // A whole value is read here, an array's item through ``arrayItem(_:_:)``: a call to a non-mutating
+        // method from this mutating one copies the whole decoder (336 bytes) first, and through
+        // ``node(_:)`` that copy was made for every leaf.
+        guard let n = p.item < 0 ? v : arrayItem(v, Int(p.item)), n.kind == .value, n.type == ValueType.string
+        else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
     }
 
     /// ``utf16TextInPlace(ofLeaf:in:)`` for each of `ids`, into `out`.

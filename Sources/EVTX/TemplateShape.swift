@@ -219,12 +219,14 @@ extension BinXMLDecoder {
         return hash
     }
 
-    /// Prepares a record written without templates (its values inline in its elements, as some tools write
-    /// them) to be read through a field layout, like a template instance: its decoded tree's values become
-    /// the substitution values, in document order, and its structure the signature — element and attribute
-    /// names, each node's kind, each value's type and whether it is empty (what the shape depends on), and
-    /// the text of `Name` attributes, which the shape uses as keys and which stay fixed text. Records of one
-    /// kind then share a layout, as the instances of one template do.
+    /// Prepares a record that is not read as one template instance — written without templates (its values
+    /// inline in its elements, as some tools write them), or an instance ``prepareInstance(start:end:)``
+    /// does not take (long arrays, deep nesting, trailing tokens) — to be read through a field layout all
+    /// the same: its decoded tree's values become the substitution values, in document order, and its
+    /// structure the signature — element and attribute names, each node's kind, each value's type and
+    /// whether it is empty (what the shape depends on), which values are the same value, and the text of
+    /// `Name` attributes, which the shape uses as keys and which stay fixed text. Records of one kind then
+    /// share a layout, as the instances of one template do.
     ///
     /// Returns the holder of such layouts, or `nil` when the record has no tree or holds what a layout does
     /// not take (ANSI strings, arrays).
@@ -234,6 +236,24 @@ extension BinXMLDecoder {
         signature.count = 0
         signature.append(0xFF)
         guard appendInlineSignature(element: recordRoot) else { return nil }
+        // Which values are the same value (one substitution used twice, the copies an array expansion
+        // makes): the layout reads both places from the first, so records that share values differently
+        // must not share a layout. Values at strictly increasing offsets share nothing (the common case).
+        var increasing = true
+        for k in shapeValues.indices.dropFirst() where shapeValues[k].a <= shapeValues[k - 1].a {
+            increasing = false
+            break
+        }
+        if increasing {
+            signature.append(0x06)
+        } else {
+            signature.append(0x07)
+            for k in shapeValues.indices {
+                let v = shapeValues[k]
+                let first = shapeValues[..<k].firstIndex { $0.a == v.a && $0.b == v.b && $0.type == v.type } ?? k
+                appendInt32(Int32(first))
+            }
+        }
         signatureHash = hashSignature()
         if inlineLayouts == nil { inlineLayouts = Template(tree: Tree(), root: -1, dataStart: 0, externalNames: []) }
         return inlineLayouts

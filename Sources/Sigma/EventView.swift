@@ -276,6 +276,7 @@ public final class EventView {
     var candidatesOwner: ObjectIdentifier?
     var cachedCandidates: [Int: RuleSet.CandidateRef]?
     var cachedKeywordFilter: StridedUTF16Filter?
+    var keywordFilterMemory: PrefilterMemory?
     /// The candidate lists of recent event ids of the current channel (see ``RuleSet/matches(_:)``),
     /// direct-mapped by id; cleared when the channel or the rule set changes.
     struct CandidateMemo {
@@ -499,7 +500,13 @@ public final class EventView {
         if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
             for i in candidateMemo.indices { candidateMemo[i].id = Int.min }
             cachedCandidates = rules.byChannelAndID[channel]
-            cachedKeywordFilter = rules.keywordFilters[channel] ?? rules.anyChannelKeywordFilter
+            if let own = rules.keywordFilters[channel] {
+                cachedKeywordFilter = own
+            } else {
+                cachedKeywordFilter = rules.anyChannelKeywordFilter
+            }
+            // The filter points into this memory: held while the filter is.
+            keywordFilterMemory = rules.keywordFilterMemory
             candidatesOwner = ObjectIdentifier(rules)
             candidatesValid = true
         }

@@ -568,7 +568,7 @@ struct UTF16Filter {
 /// units covers L − 3 consecutive window starts, one of which is a multiple of the stride, and every 4-unit
 /// window of every key is in the set: an ASCII text holding a key (in any ASCII case) always passes. Text
 /// with a unit above 0x7F always passes (case folding can turn such a character into ASCII ones), found
-/// sixteen units at a time. For `win_alert_mimikatz_keywords`, the keyword rule every Windows event gets,
+/// four units at a time (`sightline_utf16_is_ascii`). For `win_alert_mimikatz_keywords`, the keyword rule every Windows event gets,
 /// the stride is 6.
 ///
 /// A value of plain pointers (no reference counting where it is used, once per text value); the memory is

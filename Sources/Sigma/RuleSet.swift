@@ -106,10 +106,11 @@ public final class RuleSet: @unchecked Sendable {
     public let prefilteredUnits: Int
     /// Literals in all automata.
     let literalCount: Int
-    /// Per channel, the strided filter for the keys of the keyword rules that apply to it (see
-    /// ``StridedUTF16Filter``), and the one for channels with no keyword rule of their own; `nil` where the
-    /// keys do not allow one.
-    let keywordFilters: [String: StridedUTF16Filter]
+    /// Per channel with keyword rules of its own, the strided filter for the keys of every keyword rule that
+    /// applies to it (see ``StridedUTF16Filter``), `nil` where those keys do not allow one (a key under 7
+    /// bytes or not ASCII: that channel's text is then scanned as before); and the filter for the channels
+    /// with no keyword rule of their own.
+    let keywordFilters: [String: StridedUTF16Filter?]
     let anyChannelKeywordFilter: StridedUTF16Filter?
     /// Owns the memory of the keyword filters.
     let keywordFilterMemory = PrefilterMemory()
@@ -329,7 +330,7 @@ public final class RuleSet: @unchecked Sendable {
         }
         // The keyword literals each channel's rules need: those of the units for any channel and those of
         // the units for that channel.
-        var keywordFilters: [String: StridedUTF16Filter] = [:]
+        var keywordFilters: [String: StridedUTF16Filter?] = [:]
         var anyChannelKeywordFilter: StridedUTF16Filter? = nil
         if keywordSlotIndex >= 0, let f = slotFilters[keywordSlotIndex] {
             var anyLiterals = Set<Int>()
@@ -348,9 +349,10 @@ public final class RuleSet: @unchecked Sendable {
             let patterns = f.automaton.patterns
             if !anyLiterals.isEmpty { anyChannelKeywordFilter = StridedUTF16Filter(keys: anyLiterals.sorted().map { patterns[$0] }, memory: keywordFilterMemory) }
             for (c, literals) in byChannel {
-                if let filter = StridedUTF16Filter(keys: literals.union(anyLiterals).sorted().map { patterns[$0] }, memory: keywordFilterMemory) {
-                    keywordFilters[c] = filter
-                }
+                // An explicit entry, `nil` too: a channel whose own keys allow no filter must not get the
+                // filter of the other channels, which would pass over texts holding only its keys.
+                keywordFilters[c] = .some(
+                    StridedUTF16Filter(keys: literals.union(anyLiterals).sorted().map { patterns[$0] }, memory: keywordFilterMemory))
             }
         }
         self.keywordFilters = keywordFilters

@@ -76,4 +76,34 @@ import Testing
         #expect(layouts == records)
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
+
+    /// A channel's own keyword rule with a key too short for the strided filter (System's `netpr` here)
+    /// is still found in records read through layouts: its channel must not get the filter built for the
+    /// keyword rules of every channel, which would pass over texts holding only `netpr`.
+    @Test func shortKeywordsOfAChannelAreFound() async throws {
+        guard let corpus = Support.corpus("evtx") else { return }
+        let file = corpus + "/hayabusa-sample-evtx/DeepBlueCLI/disablestop-eventlog.evtx"
+        let rules = """
+            title: Everywhere
+            id: 11111111-0000-0000-0000-0000000000b1
+            logsource: {product: windows}
+            detection:
+                keywords: ['sekurlsa::', 'privilege::debug']
+                condition: keywords
+            level: high
+            ---
+            title: System only
+            id: 11111111-0000-0000-0000-0000000000b2
+            logsource: {product: windows, service: system}
+            detection:
+                keywords: ['netpr']
+                condition: keywords
+            level: high
+            """
+        let c = RuleLoader.load(text: rules)
+        #expect(c.rules.count == 2)
+        let r = await Hunter(ruleSet: RuleSet(rules: c.rules)).hunt(paths: [file], threads: 1)
+        #expect(r.sightings.map(\.recordID) == [5, 8, 11])
+        #expect(r.sightings.allSatisfy { $0.title == "System only" })
+    }
 }
