@@ -41,7 +41,11 @@ run: release
 	  examples/darkseoul/logs
 
 test: deps venv
-	SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test
+	@# Temporary files of the build and the tests go to one folder, removed afterwards (the tests make
+	@# hundreds of scratch folders and files).
+	scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/sightline-tests.XXXXXX") && \
+	TMPDIR=$$scratch SIGHTLINE_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test; \
+	status=$$?; rm -rf "$$scratch"; exit $$status
 
 ## Benchmarks (release builds, kept out of the default test run).
 bench: release venv

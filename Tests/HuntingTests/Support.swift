@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -54,7 +55,7 @@ enum Support {
 
     /// A fresh temporary directory.
     static func temporaryDirectory() -> String {
-        var template = Array("/tmp/sightline-hunt-XXXXXX".utf8CString)
+        var template = Array(((ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") + "/sightline-hunt-XXXXXX").utf8CString)
         let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         return p.map { String(cString: $0) } ?? "/tmp"
     }

@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func huntWritesJSONLines() async throws {
-        var template = Array("/tmp/sightline-cli-XXXXXX".utf8CString)
+        var template = Array(((ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") + "/sightline-cli-XXXXXX").utf8CString)
         let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
         func write(_ name: String, _ text: String) {
             let fd = open(dir + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -1,3 +1,4 @@
+import Foundation
 import Events
 import Testing
 
@@ -31,7 +32,7 @@ import Testing
     }
 
     @Test func emptyAndMissingFilesAreFailures() throws {
-        var template = Array("/tmp/sightline-rules-XXXXXX".utf8CString)
+        var template = Array(((ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") + "/sightline-rules-XXXXXX").utf8CString)
         let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!)! })
         let fd = open(dir + "/empty.yml", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         _ = write(fd, "  \n", 3)
