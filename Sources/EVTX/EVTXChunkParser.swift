@@ -92,6 +92,10 @@ public final class EVTXChunkParser: EventLeafReader {
         decoder.utf16TextInPlace(ofLeaf: leaf, in: layout)
     }
 
+    public override func unsignedValue(ofLeaf leaf: Int, in layout: EventLayout) -> UInt64? {
+        decoder.unsignedValueInPlace(ofLeaf: leaf, in: layout)
+    }
+
     public override func utf16Texts(
         ofLeaves leaves: UnsafeBufferPointer<Int32>, in layout: EventLayout,
         into out: UnsafeMutablePointer<UnsafeRawBufferPointer?>

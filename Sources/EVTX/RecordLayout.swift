@@ -323,6 +323,25 @@ extension BinXMLDecoder {
 extension BinXMLDecoder {
     /// The UTF-16LE bytes of substituted leaf `i` when it is one string value; see
     /// ``Events/EventLeafReader``.
+    /// The unsigned integer a substituted leaf holds when it is one whole value of an unsigned type (see
+    /// ``Events/EventLeafReader/unsignedValue(ofLeaf:in:)``).
+    mutating func unsignedValueInPlace(ofLeaf i: Int, in layout: EventLayout) -> UInt64? {
+        let leaf = layout.leaves[i]
+        guard leaf.typed, !leaf.isFixed else { return nil }
+        let p = layout.parts[Int(leaf.range.lowerBound)]
+        guard p.item < 0 else { return nil }
+        let n = shapeValues[Int(p.value)]
+        guard n.kind == .value else { return nil }
+        let at = Int(n.a)
+        switch n.type {
+        case ValueType.uint8 where n.b >= 1: return UInt64(bytes[at])
+        case ValueType.uint16 where n.b >= 2: return UInt64(bytes.u16(at))
+        case ValueType.uint32 where n.b >= 4: return UInt64(bytes.u32(at))
+        case ValueType.uint64 where n.b >= 8: return bytes.u64(at)
+        default: return nil
+        }
+    }
+
     mutating func utf16TextInPlace(ofLeaf i: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
         let leaf = layout.leaves[i]
         guard leaf.typed, !leaf.isFixed else { return nil }

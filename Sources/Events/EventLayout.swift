@@ -261,6 +261,12 @@ open class EventLeafReader {
         nil
     }
 
+    /// The value of substituted leaf `leaf` of `layout` for the current record when it is one unsigned
+    /// integer (an event id), else `nil`: read without writing its text.
+    open func unsignedValue(ofLeaf leaf: Int, in layout: EventLayout) -> UInt64? {
+        nil
+    }
+
     /// ``utf16Text(ofLeaf:in:)`` of each of `leaves` into `out` (as many places): one call per record
     /// for a matcher that reads many leaves.
     open func utf16Texts(

@@ -433,7 +433,13 @@ public final class EventView {
         }
         if t.eventIDLeaf >= 0 {
             hasEventID = true
-            do {
+            // An unsigned value (the usual event id) is read as a number: its text is decoded only if a
+            // rule reads the field.
+            if let v = unmanagedReader.unsafelyUnwrapped._withUnsafeGuaranteedRef({
+                $0.unsignedValue(ofLeaf: Int(t.eventIDLeaf), in: layout)
+            }), v <= UInt64(Int.max) {
+                eventID = Int(v)
+            } else {
                 let v = leafText(Int(t.eventIDLeaf))
                 eventID = v.value.intValue(text: v.raw).map { Int($0) } ?? Int(String(decoding: v.raw, as: UTF8.self)) ?? -1
             }
