@@ -112,9 +112,9 @@ let package = Package(
         .testTarget(
             name: "KnowledgeTests", dependencies: ["Knowledge", "STIX", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "SigmaTests", dependencies: ["Sigma", "Events"], swiftSettings: swiftSettings),
+        .testTarget(name: "SigmaTests", dependencies: ["Sigma", "Events", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "HuntingTests", dependencies: ["Hunting", "Sigma", "Events", "EVTX", "JSON"],
+            name: "HuntingTests", dependencies: ["Hunting", "Sigma", "Events", "EVTX", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Knowledge", "JSON", "Reports", "TestSupport"],

@@ -321,8 +321,6 @@ extension BinXMLDecoder {
 }
 
 extension BinXMLDecoder {
-    /// The UTF-16LE bytes of substituted leaf `i` when it is one string value; see
-    /// ``Events/EventLeafReader``.
     /// The unsigned integer a substituted leaf holds when it is one whole value of an unsigned type (see
     /// ``Events/EventLeafReader/unsignedValue(ofLeaf:in:)``).
     mutating func unsignedValueInPlace(ofLeaf i: Int, in layout: EventLayout) -> UInt64? {
@@ -342,37 +340,33 @@ extension BinXMLDecoder {
         }
     }
 
+    /// The UTF-16LE bytes of substituted leaf `i` when it is one string value; see
+    /// ``Events/EventLeafReader``.
     mutating func utf16TextInPlace(ofLeaf i: Int, in layout: EventLayout) -> UnsafeRawBufferPointer? {
-        let leaf = layout.leaves[i]
-        guard leaf.typed, !leaf.isFixed else { return nil }
-        let p = layout.parts[Int(leaf.range.lowerBound)]
-        let v = shapeValues[Int(p.value)]
-        // A whole value is read here, an array's item through ``arrayItem(_:_:)``: a call to a non-mutating
-        // method from this mutating one copies the whole decoder (336 bytes) first, and through
-        // ``node(_:)`` that copy was made for every leaf.
-        guard let n = p.item < 0 ? v : arrayItem(v, Int(p.item)), n.kind == .value, n.type == ValueType.string
-        else { return nil }
-        return UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
+        layout.parts.withUnsafeBufferPointer { parts in utf16Text(of: layout.leaves[i], parts) }
     }
 
-    /// ``utf16TextInPlace(ofLeaf:in:)`` for each of `ids`, into `out`.
     mutating func utf16TextsInPlace(
         ofLeaves ids: UnsafeBufferPointer<Int32>, in layout: EventLayout, into out: UnsafeMutablePointer<UnsafeRawBufferPointer?>
     ) {
         layout.leaves.withUnsafeBufferPointer { leaves in
             layout.parts.withUnsafeBufferPointer { parts in
-                for k in 0..<ids.count {
-                    let leaf = leaves[Int(ids[k])]
-                    guard leaf.typed, !leaf.isFixed, let n = node(parts[Int(leaf.range.lowerBound)]),
-                        n.kind == .value, n.type == ValueType.string
-                    else {
-                        out[k] = nil
-                        continue
-                    }
-                    out[k] = UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
-                }
+                for k in 0..<ids.count { out[k] = utf16Text(of: leaves[Int(ids[k])], parts) }
             }
         }
+    }
+
+    /// The UTF-16LE bytes of a substituted leaf when it is one string value. Mutating, though it writes
+    /// nothing: called from the mutating methods above, a non-mutating method first took a copy of the whole
+    /// decoder (336 bytes) per leaf; an array's item is read through ``arrayItem(_:_:)``, which still does.
+    @inline(__always)
+    mutating func utf16Text(of leaf: EventLayout.Leaf, _ parts: UnsafeBufferPointer<EventLayout.Part>) -> UnsafeRawBufferPointer? {
+        guard leaf.typed, !leaf.isFixed else { return nil }
+        let p = parts[Int(leaf.range.lowerBound)]
+        let v = shapeValues[Int(p.value)]
+        guard let n = p.item < 0 ? v : arrayItem(v, Int(p.item)), n.kind == .value, n.type == ValueType.string
+        else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[Int(n.a)..<Int(n.a + n.b)])
     }
 }
 

@@ -44,13 +44,17 @@ final class TemplateShape {
     static let alwaysEmpty: UInt16 = 0x1000
     static let emptyString: UInt16 = 0x2000
     static let emptyWhenZero: UInt16 = 0x4000
-    /// ``typeInfo`` at a fixed address, read without the lazy global's check per value.
+
+    /// At a fixed address, read through a pointer fetched once per instance (a lazy global is checked at
+    /// every read).
     nonisolated(unsafe) static let typeInfoTable: UnsafePointer<UInt16> = {
         let p = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
-        p.initialize(from: typeInfo, count: 256)
+        p.initialize(from: (0..<256).map(typeInfo), count: 256)
         return UnsafePointer(p)
     }()
-    static let typeInfo: [UInt16] = (0..<256).map { t in
+
+    /// The entry of type `t` (see above).
+    static func typeInfo(_ t: Int) -> UInt16 {
         let type = UInt8(t)
         var info: UInt16 = 0
         switch type {
@@ -65,6 +69,7 @@ final class TemplateShape {
         }
         return info
     }
+
     /// Most shapes a decoder compiles (across its templates; the record template that wraps every event's
     /// data gets one shape per kind of event data); records of further kinds are rendered through the tree.
     /// About 1.5 KB each: this bounds the memory they take.

@@ -540,9 +540,7 @@ struct UTF16Filter {
         while j &+ 4 <= units {
             let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt64.self))
             if w & 0xFF80_FF80_FF80_FF80 != 0 { return true }
-            let v = w | UTF16Filter.fold
-            let h = UTF16Filter.hash(v, shift: shift)
-            if bits[h &>> 6] & (1 &<< UInt64(h & 63)) != 0 && isAnchor(v) { return true }
+            if holds(w | UTF16Filter.fold) { return true }
             j &+= 1
         }
         while j < units {
@@ -550,6 +548,13 @@ struct UTF16Filter {
             j &+= 1
         }
         return false
+    }
+
+    /// Whether the folded window `v` is one of the set's.
+    @inline(__always)
+    func holds(_ v: UInt64) -> Bool {
+        let h = UTF16Filter.hash(v, shift: shift)
+        return bits[h &>> 6] & (1 &<< UInt64(h & 63)) != 0 && isAnchor(v)
     }
 
     func isAnchor(_ v: UInt64) -> Bool {
@@ -578,10 +583,8 @@ struct StridedUTF16Filter: @unchecked Sendable {
     let stride: Int
     /// The shortest key, in units: shorter ASCII text holds no key.
     let shortest: Int
-    let bits: UnsafeMutablePointer<UInt64>
-    let shift: UInt64
-    let anchors: UnsafeMutablePointer<UInt64>
-    let mask: Int
+    /// Every 4-character window of every key.
+    let windows: UTF16Filter
 
     /// `nil` when a key is not ASCII or shorter than 7 bytes (the stride would not pay), or there is none.
     init?(keys: [[UInt8]], memory: PrefilterMemory) {
@@ -590,31 +593,7 @@ struct StridedUTF16Filter: @unchecked Sendable {
         else { return nil }
         self.shortest = shortest
         stride = shortest - 3
-        var values = Set<UInt64>()
-        for k in keys {
-            for at in 0...(k.count - 4) {
-                var v: UInt64 = 0
-                for j in 0..<4 { v |= UInt64(k[at + j] | 0x20) << (16 * UInt64(j)) }
-                values.insert(v)
-            }
-        }
-        var log2 = 10
-        while log2 < 18 && (1 << log2) < values.count * 32 { log2 += 1 }
-        shift = UInt64(64 - log2)
-        var bits = [UInt64](repeating: 0, count: (1 << log2) / 64)
-        var size = 16
-        while size < values.count * 2 { size <<= 1 }
-        var table = [UInt64](repeating: 0, count: size)
-        for v in values.sorted() {
-            let h = UTF16Filter.hash(v, shift: shift)
-            bits[h >> 6] |= 1 << UInt64(h & 63)
-            var s = UTF16Filter.hash(v, shift: 40) & (size - 1)
-            while table[s] != 0 { s = (s + 1) & (size - 1) }
-            table[s] = v
-        }
-        self.bits = LiteralScanner.own(bits, &memory.storage)
-        anchors = LiteralScanner.own(table, &memory.storage)
-        mask = size - 1
+        windows = UTF16Filter(keys.flatMap { k in (0...(k.count - 4)).map { Array(k[$0..<($0 + 4)]) } }, &memory.storage)
     }
 
     /// Whether `text` (UTF-16LE) may hold a key: false only when it certainly holds none.
@@ -628,19 +607,9 @@ struct StridedUTF16Filter: @unchecked Sendable {
         var j = 0
         let last = units &- 4
         while j <= last {
-            let v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt64.self)) | UTF16Filter.fold
-            let h = UTF16Filter.hash(v, shift: shift)
-            if bits[h &>> 6] & (1 &<< UInt64(h & 63)) != 0 && isAnchor(v) { return true }
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* j, as: UInt64.self))
+            if windows.holds(w | UTF16Filter.fold) { return true }
             j &+= stride
-        }
-        return false
-    }
-
-    func isAnchor(_ v: UInt64) -> Bool {
-        var s = UTF16Filter.hash(v, shift: 40) & mask
-        while anchors[s] != 0 {
-            if anchors[s] == v { return true }
-            s = (s &+ 1) & mask
         }
         return false
     }

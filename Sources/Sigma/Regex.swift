@@ -119,17 +119,9 @@ public final class SigmaRegex: @unchecked Sendable {
             if !flags.dotAll, let nl = memchr(base + lineStart, 0x0A, n - lineStart) {
                 lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
             }
-            let line = UnsafeBufferPointer(start: base, count: lineEnd)
-            var at = lineStart
-            var all = true
-            for r in runs {
-                guard let found = r.withUnsafeBufferPointer({ StringPattern.find($0, in: line, from: at) }) else {
-                    all = false
-                    break
-                }
-                at = found + r.count
+            if SigmaRegex.holdsInOrder(UnsafeBufferPointer(start: base + lineStart, count: lineEnd - lineStart), runs) {
+                return true
             }
-            if all { return true }
             lineStart = lineEnd + 1
         }
         return false

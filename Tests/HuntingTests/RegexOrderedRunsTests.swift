@@ -1,6 +1,7 @@
 import EVTX
 import Events
 import Hunting
+import TestSupport
 import Testing
 
 @testable import Sigma
@@ -154,7 +155,7 @@ import Testing
             (#"\^.*\^.*\^.*\^.*\^"#, false, false), ("`.*`.*`.*`.*`", false, false),
             (#"ab.*?c\.d.*e"#, false, false), (#"a.*b.*a"#, false, true), (#"\+\+.*-.*\+"#, true, false),
         ]
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         let alphabet = Array("ab+{^`-.cde\n ")
         let scratch = RegexScratch()
         var decided = 0
@@ -177,16 +178,5 @@ import Testing
         }
         #expect(decided > 20_000)
         #expect(matched > 1_000)
-    }
-
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -255,18 +255,28 @@ struct CLI {
 }
 
 @Suite(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) struct HuntDescriptorTests {
-    /// A hunt lists every file before reading any: it must not hold a descriptor per file, or a folder of
-    /// more files than the open-file limit loses the rest ("Too many open files").
-    @Test func moreFilesThanTheOpenFileLimit() throws {
+    /// The first EVTX file of the corpus (by path), to link many times.
+    func firstCorpusLog() throws -> String {
         let corpus = try #require(Corpus.file("evtx"))
         let names = FileManager.default.enumerator(atPath: corpus.path)?.compactMap { $0 as? String } ?? []
         let evtx = try #require(names.sorted().first { $0.hasSuffix(".evtx") })
-        let source = corpus.appendingPathComponent(evtx).path
-        let dir = try Corpus.temporaryDirectory()
-        for i in 0..<300 {
+        return corpus.appendingPathComponent(evtx).path
+    }
+
+    /// `count` links to `source` in `dir`, named `copy-N.evtx`.
+    func linkCopies(of source: String, into dir: URL, count: Int) throws {
+        for i in 0..<count {
             try FileManager.default.createSymbolicLink(
                 atPath: dir.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
         }
+    }
+
+    /// A hunt lists every file before reading any: it must not hold a descriptor per file, or a folder of
+    /// more files than the open-file limit loses the rest ("Too many open files").
+    @Test func moreFilesThanTheOpenFileLimit() throws {
+        let source = try firstCorpusLog()
+        let dir = try Corpus.temporaryDirectory()
+        try linkCopies(of: source, into: dir, count: 300)
         let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
         let r = try CLI.run(
             ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", dir.path, "--rules", rules, "--threads", "2"],
@@ -280,25 +290,16 @@ struct CLI {
     /// Linked folders found while listing add their files to what the hunt keeps open: each batch may
     /// keep its files open only within what the earlier ones left of the budget.
     @Test func linkedFoldersShareTheOpenFileBudget() throws {
-        let corpus = try #require(Corpus.file("evtx"))
-        let names = FileManager.default.enumerator(atPath: corpus.path)?.compactMap { $0 as? String } ?? []
-        let evtx = try #require(names.sorted().first { $0.hasSuffix(".evtx") })
-        let source = corpus.appendingPathComponent(evtx).path
+        let source = try firstCorpusLog()
         let top = try Corpus.temporaryDirectory()
         for folder in ["a", "b"] {
             let inner = try Corpus.temporaryDirectory()
-            for i in 0..<20 {
-                try FileManager.default.createSymbolicLink(
-                    atPath: inner.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
-            }
+            try linkCopies(of: source, into: inner, count: 20)
             // Named like a log: listed without a stat, found to be a folder when opened.
             try FileManager.default.createSymbolicLink(
                 atPath: top.appendingPathComponent("\(folder)-linked.evtx").path, withDestinationPath: inner.path)
         }
-        for i in 0..<20 {
-            try FileManager.default.createSymbolicLink(
-                atPath: top.appendingPathComponent("copy-\(i).evtx").path, withDestinationPath: source)
-        }
+        try linkCopies(of: source, into: top, count: 20)
         let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
         // 60 files, a limit of 48 (a budget of 24): all open at once would not fit.
         let r = try CLI.run(

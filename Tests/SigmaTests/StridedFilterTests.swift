@@ -1,4 +1,5 @@
 import Events
+import TestSupport
 import Testing
 
 @testable import Sigma
@@ -13,24 +14,12 @@ import Testing
 
     static func utf16(_ s: String) -> [UInt8] { s.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
 
-    /// A small seedable generator, so that a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func keepsEveryTextThatHoldsAKey() throws {
         let memory = PrefilterMemory()
         let folded = Self.keys.map { Array($0.lowercased().utf8) }
         let filter = try #require(StridedUTF16Filter(keys: folded, memory: memory))
         #expect(filter.stride == 6)  // the shortest key, "lsadump::", is 9 characters
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :.\\-_/\"'=,")
         var kept = 0
         var ruledOut = 0
