@@ -72,7 +72,11 @@ struct BinXMLDecoder {
     let stringArrayItems = StringArrayItems()
     /// When the current record is a single template instance with plain values: its template, values,
     /// their signature (``TemplateShape``) and the chunk range of the values' bytes.
-    var shapeTemplate: Template? = nil
+    var shapeTemplate: Template? = nil {
+        didSet { shapeTemplateRef = shapeTemplate.map { Unmanaged.passUnretained($0) } }
+    }
+    /// The same, for reads that must not retain it.
+    var shapeTemplateRef: Unmanaged<Template>? = nil
     var shapeValues: [Node] = []
     var signature = OutputBytes()
     var signatureHash: UInt64 = 0

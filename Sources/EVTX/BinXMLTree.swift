@@ -163,8 +163,8 @@ final class Template {
     var shapes: [UInt64: TemplateShape] = [:]
     /// Compiled field layouts of its instances, by the same hash (see ``RecordLayout``).
     var layouts: [UInt64: RecordLayout] = [:]
-    /// The layout found last, and its hash.
-    var lastLayout: RecordLayout? = nil
+    /// The layout found last (unretained: ``layouts`` holds it), and its hash.
+    var lastLayout: Unmanaged<RecordLayout>? = nil
     var lastLayoutHash: UInt64 = 0
     /// Identifies the template in shape signatures (unique per decoder).
     var serial: UInt32 = 0

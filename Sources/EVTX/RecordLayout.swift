@@ -233,15 +233,28 @@ extension BinXMLDecoder {
     /// The current record's field layout, compiled on the first record of its kind; `nil` when the record
     /// is not read through a compiled shape (see ``beginRecord(start:end:)``) or its kind has no layout.
     mutating func recordLayout() -> EventLayout? {
+        // Records of one template mostly repeat its last kind: that one is checked first, through
+        // unretained references (strong copies were three retains and releases per record).
+        if let ref = shapeTemplateRef {
+            let hash = signatureHash
+            let signature = self.signature.bytes
+            let last: EventLayout?? = ref._withUnsafeGuaranteedRef { template in
+                guard let last = template.lastLayout, template.lastLayoutHash == hash else { return nil }
+                return last._withUnsafeGuaranteedRef { last in
+                    Template.same(last.signature, signature) ? .some(last.layout) : .some(nil)
+                }
+            }
+            if let last { return last }
+        }
         // A template instance, or a record written without templates (its layouts held apart).
         guard let template = shapeTemplate ?? prepareInlineLayout() else { return nil }
-        // Records of one template mostly repeat its last kind: that one is checked before the dictionary.
         if let last = template.lastLayout, template.lastLayoutHash == signatureHash {
-            guard Template.same(last.signature, signature.bytes) else { return nil }
-            return last.layout
+            return last._withUnsafeGuaranteedRef {
+                Template.same($0.signature, signature.bytes) ? $0.layout : nil
+            }
         }
         if let compiled = template.layouts[signatureHash] {
-            template.lastLayout = compiled
+            template.lastLayout = Unmanaged.passUnretained(compiled)
             template.lastLayoutHash = signatureHash
             // A hash collision (another signature under the same hash): read through the tree.
             guard Template.same(compiled.signature, signature.bytes) else { return nil }

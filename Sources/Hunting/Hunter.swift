@@ -395,7 +395,9 @@ public final class Hunter: Sendable {
                     // Records of a compiled layout are matched without building their tree; the tree is
                     // built only for a record that matches (its sightings report its fields).
                     if let layout = record.layout {
-                        view.reset(layout: layout, reader: record.leafReader)
+                        // The parser is the record's leaf reader (`record.leafReader`), passed as it is
+                        // held here: the property would return it retained, once per record.
+                        view.reset(layout: layout, reader: parser)
                         if self.readsAllFields { view.readAllLeaves() }
                         let matched = rules.matches(view)
                         if !matched.isEmpty {

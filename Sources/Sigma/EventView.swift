@@ -27,17 +27,19 @@ struct FieldText {
     var raw: UnsafeBufferPointer<UInt8>
     var folded: UnsafeBufferPointer<UInt8>
 
-    init(_ value: EventValue, text: String, arena: TextArena) {
+    // The arena is borrowed (`__shared`): an initializer's parameters are otherwise owned, which cost a
+    // retain and a release of the arena per value read.
+    init(_ value: EventValue, text: String, arena: __shared TextArena) {
         var text = text
         self = text.withUTF8 { FieldText(FieldScalar(value), bytes: $0, arena: arena) }
     }
 
-    init(_ value: FieldScalar, bytes: UnsafeBufferPointer<UInt8>, arena: TextArena) {
+    init(_ value: FieldScalar, bytes: UnsafeBufferPointer<UInt8>, arena: __shared TextArena) {
         self.init(value, raw: arena.copy(bytes), arena: arena)
     }
 
     /// A value whose text `raw` is in the arena already.
-    init(_ value: FieldScalar, raw: UnsafeBufferPointer<UInt8>, arena: TextArena) {
+    init(_ value: FieldScalar, raw: UnsafeBufferPointer<UInt8>, arena: __shared TextArena) {
         self.value = value
         self.raw = raw
         let n = raw.count
@@ -228,6 +230,8 @@ public final class EventView {
     static let leafRoom = 4096
     /// The current layout's tables (owned by the layout).
     unowned(unsafe) var tables: LayoutTables?
+    /// The same, for calls that must not retain them.
+    var tablesRef: Unmanaged<LayoutTables>?
     /// The tables' arrays, read on the hot path without retaining the tables (`nil` for an ``Events/Event``).
     var currentLeaves: UnsafeMutablePointer<LayoutTables.LeafInfo>?
     var currentText: UnsafeMutablePointer<UInt8>?
@@ -368,6 +372,7 @@ public final class EventView {
         unmanagedLayout = nil
         unmanagedReader = nil
         tables = nil
+        tablesRef = nil
         lastChannelUTF16 = nil
         lastProviderUTF16 = nil
         currentLeaves = nil
@@ -395,7 +400,7 @@ public final class EventView {
     /// `reader` and `layout` must stay alive while the view reads this record (the reader's own caches
     /// hold its layouts).
     public func reset(layout: EventLayout, reader: EventLeafReader) {
-        if self.layout == nil {
+        if unmanagedLayout == nil {
             event = EventView.emptyEvent
             parts = WindowsEventParts()
         }
@@ -415,6 +420,7 @@ public final class EventView {
                 layout.consumer = ObjectIdentifier(self)
             }
             tables = t
+            tablesRef = Unmanaged.passUnretained(t)
             currentLayout = ObjectIdentifier(layout)
             currentLeaves = t.leaves
             currentText = t.text
@@ -422,7 +428,13 @@ public final class EventView {
             currentLists = t.lists
             if leafCapacity < t.leafCount { growLeaves(t.leafCount) }
         }
-        let t = tables.unsafelyUnwrapped
+        // Read unretained (a strong copy of the tables was one retain and release per record).
+        tablesRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { readSystem($0, layout) }
+    }
+
+    /// The channel, event id and provider of the record just reset to, per the layout's tables `t`.
+    @inline(__always)
+    private func readSystem(_ t: LayoutTables, _ layout: EventLayout) {
         // The channel and provider are read again unless they are one string value equal to the last one
         // read that way; one read any other way forgets that value.
         if t.channelLeaf < 0 {
@@ -467,11 +479,13 @@ public final class EventView {
             last = nil
             return false
         }
-        if let previous = last, previous.count == raw.count,
-            previous.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
-        {
-            return true
-        }
+        // Compared in place (a copy of `last` was a retain and a release per record).
+        let same =
+            last?.withUnsafeBytes { p in
+                p.count == raw.count
+                    && (raw.count == 0 || memcmp(p.baseAddress!, raw.baseAddress!, raw.count) == 0)
+            } ?? false
+        if same { return true }
         last = Array(raw)
         return false
     }
@@ -503,25 +517,35 @@ public final class EventView {
 
     /// The index entries of the event's channel (cached while the channel stays the same).
     func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.CandidateRef]? {
-        if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) {
-            for i in candidateMemo.indices { candidateMemo[i].id = Int.min }
-            cachedCandidates = rules.byChannelAndID[channel]
-            if let own = rules.keywordFilters[channel] {
-                cachedKeywordFilter = own
-            } else {
-                cachedKeywordFilter = rules.anyChannelKeywordFilter
-            }
-            // The filter points into this memory: held while the filter is.
-            keywordFilterMemory = rules.keywordFilterMemory
-            candidatesOwner = ObjectIdentifier(rules)
-            candidatesValid = true
-        }
+        refreshCandidates(rules)
         return cachedCandidates
+    }
+
+    /// Brings ``cachedCandidates`` and the keyword filter up to date with the event's channel (without
+    /// returning the dictionary: that would retain it).
+    @inline(__always)
+    func refreshCandidates(_ rules: RuleSet) {
+        if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) { loadCandidates(rules) }
+    }
+
+    @inline(never)
+    func loadCandidates(_ rules: RuleSet) {
+        for i in candidateMemo.indices { candidateMemo[i].id = Int.min }
+        cachedCandidates = rules.byChannelAndID[channel]
+        if let own = rules.keywordFilters[channel] {
+            cachedKeywordFilter = own
+        } else {
+            cachedKeywordFilter = rules.anyChannelKeywordFilter
+        }
+        // The filter points into this memory: held while the filter is.
+        keywordFilterMemory = rules.keywordFilterMemory
+        candidatesOwner = ObjectIdentifier(rules)
+        candidatesValid = true
     }
 
     /// The strided keyword filter for the current channel's keyword rules (see ``RuleSet/keywordFilters``).
     func keywordFilter(_ rules: RuleSet) -> StridedUTF16Filter? {
-        _ = channelCandidates(rules)
+        refreshCandidates(rules)
         return cachedKeywordFilter
     }
 

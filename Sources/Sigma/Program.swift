@@ -7,22 +7,50 @@ class ProgramNode {
     func visitFields(_ body: (FieldNode) -> Void) {}
 }
 
+/// A node's children, read without reference counting: iterating an array of class references retained
+/// and released each child at every evaluation (seven pairs per event in the corpus hunt). `children`
+/// owns them; `refs` points at unretained copies that live as long as the node.
+struct ChildNodes {
+    let children: [ProgramNode]
+    let refs: UnsafeMutablePointer<Unmanaged<ProgramNode>>
+    let count: Int
+
+    init(_ children: [ProgramNode]) {
+        self.children = children
+        count = children.count
+        refs = .allocate(capacity: max(1, children.count))
+        for (i, c) in children.enumerated() { (refs + i).initialize(to: .passUnretained(c)) }
+    }
+
+    func deallocate() { refs.deallocate() }
+
+    /// Whether child `i` evaluates to true for the view.
+    @inline(__always)
+    func evaluate(_ i: Int, _ view: EventView) -> Bool {
+        refs[i]._withUnsafeGuaranteedRef { $0.evaluate(view) }
+    }
+}
+
 final class AndNode: ProgramNode {
     override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
-    let children: [ProgramNode]
-    init(_ children: [ProgramNode]) { self.children = children }
+    var children: [ProgramNode] { nodes.children }
+    let nodes: ChildNodes
+    init(_ children: [ProgramNode]) { nodes = ChildNodes(children) }
+    deinit { nodes.deallocate() }
     override func evaluate(_ view: EventView) -> Bool {
-        for c in children where !c.evaluate(view) { return false }
+        for i in 0..<nodes.count where !nodes.evaluate(i, view) { return false }
         return true
     }
 }
 
 final class OrNode: ProgramNode {
     override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
-    let children: [ProgramNode]
-    init(_ children: [ProgramNode]) { self.children = children }
+    var children: [ProgramNode] { nodes.children }
+    let nodes: ChildNodes
+    init(_ children: [ProgramNode]) { nodes = ChildNodes(children) }
+    deinit { nodes.deallocate() }
     override func evaluate(_ view: EventView) -> Bool {
-        for c in children where c.evaluate(view) { return true }
+        for i in 0..<nodes.count where nodes.evaluate(i, view) { return true }
         return false
     }
 }
@@ -37,15 +65,17 @@ final class NotNode: ProgramNode {
 final class AtLeastNode: ProgramNode {
     override func visitFields(_ body: (FieldNode) -> Void) { for c in children { c.visitFields(body) } }
     let count: Int
-    let children: [ProgramNode]
+    var children: [ProgramNode] { nodes.children }
+    let nodes: ChildNodes
     init(_ count: Int, _ children: [ProgramNode]) {
         self.count = count
-        self.children = children
+        nodes = ChildNodes(children)
     }
+    deinit { nodes.deallocate() }
     override func evaluate(_ view: EventView) -> Bool {
         if count <= 0 { return true }
         var n = 0
-        for c in children where c.evaluate(view) {
+        for i in 0..<nodes.count where nodes.evaluate(i, view) {
             n += 1
             if n >= count { return true }
         }

@@ -18,6 +18,8 @@ public final class RuleSet: @unchecked Sendable {
         let program: ProgramNode
         /// Filters (each is ANDed as `not`).
         let filters: [ProgramNode]
+        /// The same, read without reference counting.
+        let filterNodes: ChildNodes
         /// The slots one of whose literals must occur for the rule to match (empty: always evaluated).
         var prefilterSlots: [Int] = []
         /// The (channel, event id) keys this unit is listed under; empty for a unit that applies to any channel.
@@ -34,7 +36,10 @@ public final class RuleSet: @unchecked Sendable {
             self.providers = providers
             self.program = program
             self.filters = filters
+            filterNodes = ChildNodes(filters)
         }
+
+        deinit { filterNodes.deallocate() }
     }
 
     /// The multi-pattern prefilter of one slot: its automaton and, per pattern, the units requiring it.
@@ -71,7 +76,7 @@ public final class RuleSet: @unchecked Sendable {
         var slots: [Int32]
     }
 
-    /// ``Candidates`` as matching reads them: ranges of ``candidateStore`` (a plain value, so that copying
+    /// ``Candidates`` as matching reads them: ranges of ``candidateTable`` (a plain value, so that copying
     /// one retains nothing).
     struct CandidateRef {
         var key: Int32
@@ -85,8 +90,6 @@ public final class RuleSet: @unchecked Sendable {
     let byChannelAndID: [String: [Int: CandidateRef]]
     /// Units that apply to every channel, by event id.
     let anyChannel: [Int: CandidateRef]
-    /// The units and slots of every candidate list, end to end.
-    let candidateStore: [Int32]
     /// Number of (channel, event id) keys.
     let keyCount: Int
     /// Prefilters by slot.
@@ -96,12 +99,6 @@ public final class RuleSet: @unchecked Sendable {
     /// counting.
     let automatonRefs: [Unmanaged<LiteralScanner>?]
     let literalBases: [Int]
-    /// Per literal (flat id), the range of ``literalUnits`` holding the units that require it, as
-    /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
-    let literalUnitStarts: [Int32]
-    let literalUnits: [Int32]
-    /// Per unit: 1 for one requirement, 3 for two (the bits of ``EventView/passedBits`` to collect).
-    let requiredBits: [UInt8]
     /// Units with a prefilter.
     public let prefilteredUnits: Int
     /// Literals in all automata.
@@ -114,6 +111,23 @@ public final class RuleSet: @unchecked Sendable {
     let anyChannelKeywordFilter: StridedUTF16Filter?
     /// Owns the memory of the keyword filters.
     let keywordFilterMemory = PrefilterMemory()
+    /// The tables matching reads for every event, in memory this rule set owns (``tableMemory``): reading
+    /// arrays through `withUnsafeBufferPointer` retained and released each array per call (about seven
+    /// pairs per event).
+    let tableMemory: PrefilterMemory
+    /// Per literal (flat id), the range of ``literalUnitsTable`` holding the units that require it, as
+    /// `unit << 1 | requirement` (a unit may have two requirements, both of which must be seen).
+    let literalUnitStartsTable: UnsafeMutablePointer<Int32>
+    let literalUnitsTable: UnsafeMutablePointer<Int32>
+    /// Per unit: 1 for one requirement, 3 for two (the bits of ``EventView/passedBits`` to collect).
+    let requiredBitsTable: UnsafeMutablePointer<UInt8>
+    /// The units and slots of every candidate list, end to end.
+    let candidateTable: UnsafeMutablePointer<Int32>
+    /// ``units``, unretained (``units`` keeps them alive).
+    let unitTable: UnsafeMutablePointer<Unmanaged<Unit>>
+    /// Each unit's ``Unit/keys``, as ranges of ``unitKeysTable``.
+    let unitKeyStartsTable: UnsafeMutablePointer<Int32>
+    let unitKeysTable: UnsafeMutablePointer<Int32>
 
     /// Compiles `rules` (and `filters`) for hunting.
     ///
@@ -360,11 +374,22 @@ public final class RuleSet: @unchecked Sendable {
         self.automata = slotFilters.map { $0?.automaton }
         self.automatonRefs = slotFilters.map { $0.map { Unmanaged.passUnretained($0.automaton) } }
         self.literalBases = slotFilters.map { $0?.literalBase ?? 0 }
-        self.literalUnitStarts = starts
-        self.requiredBits = requiredBits
-        self.literalUnits = list
+        let memory = PrefilterMemory()
+        tableMemory = memory
+        literalUnitStartsTable = LiteralScanner.own(starts, &memory.storage)
+        literalUnitsTable = LiteralScanner.own(list, &memory.storage)
+        requiredBitsTable = LiteralScanner.own(requiredBits, &memory.storage)
         self.prefilteredUnits = prefiltered
         self.units = units
+        var keyStarts: [Int32] = [0]
+        var keys: [Int32] = []
+        for u in units {
+            keys += u.keys
+            keyStarts.append(Int32(keys.count))
+        }
+        unitTable = LiteralScanner.own(units.map { Unmanaged.passUnretained($0) }, &memory.storage)
+        unitKeyStartsTable = LiteralScanner.own(keyStarts, &memory.storage)
+        unitKeysTable = LiteralScanner.own(keys, &memory.storage)
         self.slotNames = slotNames
         self.keywordSlot = keywordSlotIndex
         var store: [Int32] = []
@@ -380,7 +405,7 @@ public final class RuleSet: @unchecked Sendable {
         for channel in index.keys.sorted() { refs[channel] = index[channel]!.mapValues(ref) }
         self.byChannelAndID = refs
         self.anyChannel = anyChannel.mapValues(ref)
-        self.candidateStore = store
+        candidateTable = LiteralScanner.own(store, &memory.storage)
         self.unmappedRules = unmapped
         self.belowLevel = below
     }
@@ -401,45 +426,55 @@ public final class RuleSet: @unchecked Sendable {
         view.hits.removeAll(keepingCapacity: true)
         let g = view.generation
         let id = view.eventID >= 0 ? view.eventID : (view.hasEventID ? -2 : -1)
-        let byID = view.channelCandidates(self)
+        view.refreshCandidates(self)
         // The four candidate lists of this channel and event id, from the view's memo of recent ids (four
         // dictionary look-ups otherwise).
         let m = id & (EventView.candidateMemoSize - 1)
         if view.candidateMemo[m].id != id {
+            let byID = view.cachedCandidates
             view.candidateMemo[m] = EventView.CandidateMemo(
                 id: id, c0: byID?[id], c1: id == -1 ? nil : byID?[-1], c2: anyChannel.isEmpty ? nil : anyChannel[id],
                 c3: id == -1 || anyChannel.isEmpty ? nil : anyChannel[-1])
         }
         let memo = view.candidateMemo[m]
         let (c0, c1, c2, c3) = (memo.c0, memo.c1, memo.c2, memo.c3)
-        units.withUnsafeBufferPointer { units in
-            candidateStore.withUnsafeBufferPointer { store in
-                let active = view.activeKeys
-                do {
-                    func consider(_ c: CandidateRef?) {
-                        guard let c else { return }
-                        active[Int(c.key)] = g
-                        for k in Int(c.slotsStart)..<Int(c.slotsStart + c.slotsCount) {
-                            let slot = Int(store[k])
-                            if view.scannedGeneration[slot] != g { scan(slot, view) }
-                        }
-                        for k in Int(c.alwaysStart)..<Int(c.alwaysStart + c.alwaysCount) {
-                            let unit = units[Int(store[k])]
-                            if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-                            if evaluate(unit, view) { out.append(unit.rule) }
-                        }
-                    }
-                    consider(c0)
-                    consider(c1)
-                    consider(c2)
-                    consider(c3)
-                    for u in view.hits {
-                        let unit = units[Int(u)]
-                        guard unit.keys.contains(where: { active[Int($0)] == g }) else { continue }
-                        if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { continue }
-                        if evaluate(unit, view) { out.append(unit.rule) }
-                    }
+        let units = unitTable
+        let store = candidateTable
+        let active = view.activeKeys
+        // Units are read through unretained references (see ``unitTable``).
+        func consider(_ c: CandidateRef?) {
+            guard let c else { return }
+            active[Int(c.key)] = g
+            for k in Int(c.slotsStart)..<Int(c.slotsStart + c.slotsCount) {
+                let slot = Int(store[k])
+                if view.scannedGeneration[slot] != g { scan(slot, view) }
+            }
+            for k in Int(c.alwaysStart)..<Int(c.alwaysStart + c.alwaysCount) {
+                units[Int(store[k])]._withUnsafeGuaranteedRef { unit in
+                    if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { return }
+                    if evaluate(unit, view) { out.append(unit.rule) }
                 }
+            }
+        }
+        consider(c0)
+        consider(c1)
+        consider(c2)
+        consider(c3)
+        // The hits of the scans above (evaluation may scan further slots; their hits were not evaluated
+        // before either).
+        let hits = view.hits.count
+        for h in 0..<hits {
+            let u = Int(view.hits[h])
+            var listed = false
+            let keys = unitKeysTable
+            for k in Int(unitKeyStartsTable[u])..<Int(unitKeyStartsTable[u &+ 1]) where active[Int(keys[k])] == g {
+                listed = true
+                break
+            }
+            guard listed else { continue }
+            units[u]._withUnsafeGuaranteedRef { unit in
+                if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { return }
+                if evaluate(unit, view) { out.append(unit.rule) }
             }
         }
         if out.count > 1 {
@@ -518,42 +553,33 @@ public final class RuleSet: @unchecked Sendable {
     @inline(__always)
     func withMarks(_ view: EventView, base: Int, hits: inout [Int32], _ body: ((Int32) -> Void) -> Void) {
         let g = view.generation
-        literalUnitStarts.withUnsafeBufferPointer { starts in
-            literalUnits.withUnsafeBufferPointer { units in
-                requiredBits.withUnsafeBufferPointer { required in
-                    let found = view.literalGeneration
-                    let passed = view.passedGeneration
-                    let bits = view.passedBits
-                    do {
-                        do {
-                            do {
-                                body { id in
-                                    let literal = base &+ Int(id)
-                                    // Found again in the same event: its units are marked already.
-                                    if found[literal] == g { return }
-                                    found[literal] = g
-                                    for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
-                                        let entry = Int(units[j])
-                                        let u = entry >> 1
-                                        if passed[u] != g {
-                                            passed[u] = g
-                                            bits[u] = 0
-                                        }
-                                        // 0x80: already a hit in this event.
-                                        let b = bits[u]
-                                        if b & 0x80 != 0 { continue }
-                                        let nb = b | UInt8(1 << (entry & 1))
-                                        if nb == required[u] {
-                                            bits[u] = 0x80
-                                            hits.append(Int32(u))
-                                        } else {
-                                            bits[u] = nb
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+        let starts = literalUnitStartsTable
+        let units = literalUnitsTable
+        let required = requiredBitsTable
+        let found = view.literalGeneration
+        let passed = view.passedGeneration
+        let bits = view.passedBits
+        body { id in
+            let literal = base &+ Int(id)
+            // Found again in the same event: its units are marked already.
+            if found[literal] == g { return }
+            found[literal] = g
+            for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
+                let entry = Int(units[j])
+                let u = entry >> 1
+                if passed[u] != g {
+                    passed[u] = g
+                    bits[u] = 0
+                }
+                // 0x80: already a hit in this event.
+                let b = bits[u]
+                if b & 0x80 != 0 { continue }
+                let nb = b | UInt8(1 << (entry & 1))
+                if nb == required[u] {
+                    bits[u] = 0x80
+                    hits.append(Int32(u))
+                } else {
+                    bits[u] = nb
                 }
             }
         }
@@ -562,7 +588,12 @@ public final class RuleSet: @unchecked Sendable {
     /// Runs the keyword automaton over every value of the event (the values keyword searches test),
     /// reading ASCII text in place.
     func scanKeywords(_ slot: Int, _ view: EventView) {
-        guard let automaton = automata[slot] else { return }
+        guard let ref = automatonRefs[slot] else { return }
+        ref._withUnsafeGuaranteedRef { scanKeywords(slot, $0, view) }
+    }
+
+    /// ``scanKeywords(_:_:)`` with the slot's automaton, read unretained.
+    func scanKeywords(_ slot: Int, _ automaton: LiteralScanner, _ view: EventView) {
         // Taken out of the view while marks append to it (swapped: no reference counting).
         var hits: [Int32] = []
         swap(&hits, &view.hits)
@@ -607,80 +638,94 @@ public final class RuleSet: @unchecked Sendable {
                 var s = v.text ?? ""
                 s.withUTF8(scanText)
             }
-            if let tables = view.tables {
-                // The same values, leaf by leaf: only the leaves of the kinds scanned, and of the template's
-                // own text only those holding a literal (both decided once per layout).
-                if tables.keywordLeaves == nil {
-                    var list: [Int32] = []
-                    for i in 0..<tables.leafCount {
-                        let scanned: Bool
-                        switch tables.leaves[i].kind {
-                        case .null: scanned = false
-                        case .text, .timeOrText: scanned = true
-                        case .guid: scanned = kinds.guids
-                        case .sid: scanned = kinds.sids
-                        case .hex: scanned = kinds.hex
-                        case .integer: scanned = kinds.integers
-                        case .double: scanned = kinds.doubles
-                        case .timestamp: scanned = kinds.timestamps
-                        case .binary: scanned = kinds.binary
-                        case .boolean: scanned = kinds.booleans
-                        }
-                        if scanned && !(tables.leaves[i].isFixed && tables.keywordFree(i, automaton)) {
-                            list.append(Int32(i))
-                        }
+            if let tablesRef = view.tablesRef {
+                // Tables and cache read unretained.
+                tablesRef._withUnsafeGuaranteedRef { tables in
+                    view.scanCacheRef(slot)._withUnsafeGuaranteedRef { cache in
+                        scanKeywordLeaves(tables, cache, automaton, view, mark)
                     }
-                    tables.keywordLeaves = list
-                }
-                let cache = view.scanCache(slot)
-                let ids = view.scanIDs
-                let filter = view.keywordFilter(self)
-                let list = tables.keywordLeaves!
-                let texts = view.keywordTextRoom(list.count)
-                list.withUnsafeBufferPointer { view.utf16Texts(ofLeaves: $0, into: texts) }
-                for (position, k) in list.enumerated() {
-                    let i = Int(k)
-                    if !tables.leaves[i].isFixed, let text = texts[position] {
-                        // A string value still in UTF-16: one that cannot hold a key of this channel's
-                        // keyword rules is passed over, a recent value's literals are replayed, and one that
-                        // cannot hold a literal is not decoded.
-                        if let strided = filter, !strided.mayContain(text) { continue }
-                        let cached = text.count <= ScanCache.longestValue
-                        let h = cached ? ScanCache.hash(text) ^ (UInt64(tables.leaves[i].kind.rawValue) << 1) : 0
-                        if cached, let known = cache.lookup(text, hash: h) {
-                            for id in known { mark(id) }
-                            continue
-                        }
-                        if let filter = automaton.utf16, !filter.mayContain(text) {
-                            if cached { cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: 0)) }
-                            continue
-                        }
-                        let t = view.leafText(i)
-                        if case .null = t.value { continue }
-                        var count = 0
-                        automaton.scan(t.folded) { id in
-                            if count < EventView.scanIDCapacity { ids[count] = id }
-                            count &+= 1
-                            mark(id)
-                        }
-                        if cached && count <= EventView.scanIDCapacity {
-                            cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
-                        }
-                        continue
-                    }
-                    let t = view.leafText(i)
-                    switch t.value {
-                    case .null: continue
-                    case .timestamp: if !kinds.timestamps { continue }
-                    default: break
-                    }
-                    automaton.scan(t.folded, mark)
                 }
                 return
             }
             walk(.object(view.event.fields))
         }
         swap(&hits, &view.hits)
+    }
+
+    /// ``scanKeywords(_:_:_:)`` for a record read through a layout (whose tables are `tables`), with the
+    /// keyword slot's cache `cache`; `mark` records a literal found.
+    func scanKeywordLeaves(
+        _ tables: LayoutTables, _ cache: ScanCache, _ automaton: LiteralScanner, _ view: EventView,
+        _ mark: (Int32) -> Void
+    ) {
+        let kinds = keywordValueKinds
+        // The same values, leaf by leaf: only the leaves of the kinds scanned, and of the template's
+        // own text only those holding a literal (both decided once per layout).
+        if tables.keywordLeaves == nil {
+            var list: [Int32] = []
+            for i in 0..<tables.leafCount {
+                let scanned: Bool
+                switch tables.leaves[i].kind {
+                case .null: scanned = false
+                case .text, .timeOrText: scanned = true
+                case .guid: scanned = kinds.guids
+                case .sid: scanned = kinds.sids
+                case .hex: scanned = kinds.hex
+                case .integer: scanned = kinds.integers
+                case .double: scanned = kinds.doubles
+                case .timestamp: scanned = kinds.timestamps
+                case .binary: scanned = kinds.binary
+                case .boolean: scanned = kinds.booleans
+                }
+                if scanned && !(tables.leaves[i].isFixed && tables.keywordFree(i, automaton)) {
+                    list.append(Int32(i))
+                }
+            }
+            tables.keywordLeaves = list
+        }
+        let ids = view.scanIDs
+        let filter = view.keywordFilter(self)
+        let list = tables.keywordLeaves!
+        let texts = view.keywordTextRoom(list.count)
+        list.withUnsafeBufferPointer { view.utf16Texts(ofLeaves: $0, into: texts) }
+        for (position, k) in list.enumerated() {
+            let i = Int(k)
+            if !tables.leaves[i].isFixed, let text = texts[position] {
+                // A string value still in UTF-16: one that cannot hold a key of this channel's
+                // keyword rules is passed over, a recent value's literals are replayed, and one that
+                // cannot hold a literal is not decoded.
+                if let strided = filter, !strided.mayContain(text) { continue }
+                let cached = text.count <= ScanCache.longestValue
+                let h = cached ? ScanCache.hash(text) ^ (UInt64(tables.leaves[i].kind.rawValue) << 1) : 0
+                if cached, let known = cache.lookup(text, hash: h) {
+                    for id in known { mark(id) }
+                    continue
+                }
+                if let filter = automaton.utf16, !filter.mayContain(text) {
+                    if cached { cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: 0)) }
+                    continue
+                }
+                let t = view.leafText(i)
+                if case .null = t.value { continue }
+                var count = 0
+                automaton.scan(t.folded) { id in
+                    if count < EventView.scanIDCapacity { ids[count] = id }
+                    count &+= 1
+                    mark(id)
+                }
+                if cached && count <= EventView.scanIDCapacity {
+                    cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
+                }
+                continue
+            }
+            let t = view.leafText(i)
+            switch t.value {
+            case .null: continue
+            case .timestamp: if !kinds.timestamps { continue }
+            default: break
+            }
+            automaton.scan(t.folded, mark)
+        }
     }
 
     /// Which kinds of typed values a keyword literal could occur in (the text of a number, a time, binary
@@ -723,7 +768,7 @@ public final class RuleSet: @unchecked Sendable {
     func evaluate(_ unit: Unit, _ view: EventView) -> Bool {
         view.evaluations &+= 1
         guard unit.program.evaluate(view) else { return false }
-        for f in unit.filters where f.evaluate(view) { return false }
+        for i in 0..<unit.filterNodes.count where unit.filterNodes.evaluate(i, view) { return false }
         return true
     }
 
