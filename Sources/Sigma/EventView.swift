@@ -300,8 +300,16 @@ public final class EventView {
     /// Per unit, valid when ``passedGeneration`` is current: the requirements seen (bits 0 and 1), or
     /// 0x80 once the unit is a hit.
     let passedBits: UnsafeMutableBufferPointer<UInt8>
-    /// Units whose prefilter literals were found in this event, in the order found.
-    var hits: [Int32] = []
+    /// Units whose prefilter literals were found in this event, in the order found: the first
+    /// ``hitCount`` entries (a unit is listed at most once per event, so one entry per unit is room
+    /// enough; plain memory, where an array was swapped in and out of the view at every scan).
+    let hitList: UnsafeMutableBufferPointer<Int32>
+    var hitCount: Int {
+        get { hitCountStorage.pointee }
+        set { hitCountStorage.pointee = newValue }
+    }
+    /// ``hitCount``'s memory (written through a ``LiteralMarker``).
+    let hitCountStorage: UnsafeMutablePointer<Int>
     /// Per slot-literal (flat table of the rule set's automata): the generation in which it was found.
     let literalGeneration: UnsafeMutableBufferPointer<UInt32>
     /// The rule set whose automata scan slots on demand.
@@ -325,16 +333,20 @@ public final class EventView {
         scanCaches = [ScanCache?](repeating: nil, count: slotNames.count)
         // Plain buffers (owned by the view): the hot path reads and writes them without exclusivity
         // checks or reference counting.
+        // At least one element: the hot path takes their base addresses.
         func zeroed<T: FixedWidthInteger>(_ count: Int) -> UnsafeMutableBufferPointer<T> {
-            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, count))
             b.initialize(repeating: 0)
-            return b
+            return UnsafeMutableBufferPointer(rebasing: b[0..<count])
         }
         activeKeys = zeroed(keyCount)
         literalGeneration = zeroed(literalCount)
         scannedGeneration = zeroed(slotNames.count)
         passedGeneration = zeroed(unitCount)
         passedBits = zeroed(unitCount)
+        hitList = zeroed(unitCount)
+        hitCountStorage = .allocate(capacity: 1)
+        hitCountStorage.initialize(to: 0)
         let slots = max(1, slotNames.count)
         slotGeneration = .allocate(capacity: slots)
         slotGeneration.initialize(repeating: 0, count: slots)
@@ -353,6 +365,8 @@ public final class EventView {
         scannedGeneration.deallocate()
         passedGeneration.deallocate()
         passedBits.deallocate()
+        hitList.deallocate()
+        hitCountStorage.deallocate()
         slotGeneration.deallocate()
         slotValues.deallocate()
         slotPresent.deallocate()

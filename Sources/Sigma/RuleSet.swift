@@ -423,7 +423,7 @@ public final class RuleSet: @unchecked Sendable {
     /// The indices (into ``rules``) of the rules that match the view's current event, ascending.
     public func matches(_ view: EventView) -> [Int] {
         var out: [Int] = []
-        view.hits.removeAll(keepingCapacity: true)
+        view.hitCount = 0
         let g = view.generation
         let id = view.eventID >= 0 ? view.eventID : (view.hasEventID ? -2 : -1)
         view.refreshCandidates(self)
@@ -462,9 +462,9 @@ public final class RuleSet: @unchecked Sendable {
         consider(c3)
         // The hits of the scans above (evaluation may scan further slots; their hits were not evaluated
         // before either).
-        let hits = view.hits.count
+        let hits = view.hitCount
         for h in 0..<hits {
-            let u = Int(view.hits[h])
+            let u = Int(view.hitList[h])
             var listed = false
             let keys = unitKeysTable
             for k in Int(unitKeyStartsTable[u])..<Int(unitKeyStartsTable[u &+ 1]) where active[Int(keys[k])] == g {
@@ -502,14 +502,8 @@ public final class RuleSet: @unchecked Sendable {
         }
         let automaton = ref.takeUnretainedValue()
         guard let values = view.values(slot) else { return }
-        let base = literalBases[slot]
-        // Taken out of the view while marks append to it (swapped: no reference counting).
-        var hits: [Int32] = []
-        swap(&hits, &view.hits)
-        withMarks(view, base: base, hits: &hits) { mark in
-            for i in values.indices { automaton.scan(values[i].folded, mark) }
-        }
-        swap(&hits, &view.hits)
+        let marker = marker(view, base: literalBases[slot])
+        for i in values.indices { automaton.scan(values[i].folded, marker.mark) }
     }
 
     /// ``scan(_:_:)`` for a record read through a layout: a string value still in UTF-16 is first looked
@@ -517,72 +511,43 @@ public final class RuleSet: @unchecked Sendable {
     func scanLeaves(_ slot: Int, _ automaton: LiteralScanner, _ cache: ScanCache, _ view: EventView) {
         guard let leaves = view.slotLeaves(slot) else { return }
         let ids = view.scanIDs
-        // Taken out of the view while marks append to it (swapped: no reference counting).
-        var hits: [Int32] = []
-        swap(&hits, &view.hits)
-        withMarks(view, base: literalBases[slot], hits: &hits) { mark in
-            for k in leaves.indices {
-                let leaf = Int(leaves[k])
-                if leaf >= 0, !view.leafInfo(leaf).isFixed, let raw = view.utf16Text(ofLeaf: leaf),
-                    raw.count <= ScanCache.longestValue
-                {
-                    let h = ScanCache.hash(raw) ^ (UInt64(view.leafInfo(leaf).kind.rawValue) << 1)
-                    if let known = cache.lookup(raw, hash: h) {
-                        for id in known { mark(id) }
-                        continue
-                    }
-                    var count = 0
-                    automaton.scan(view.leafText(leaf).folded) { id in
-                        if count < EventView.scanIDCapacity { ids[count] = id }
-                        count &+= 1
-                        mark(id)
-                    }
-                    if count <= EventView.scanIDCapacity {
-                        cache.store(raw, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
-                    }
-                } else {
-                    automaton.scan(view.leafText(leaf).folded, mark)
+        // A plain value: the closures below capture no class reference (capturing the view retained and
+        // released it at every scan).
+        let marker = marker(view, base: literalBases[slot])
+        for k in leaves.indices {
+            let leaf = Int(leaves[k])
+            if leaf >= 0, !view.leafInfo(leaf).isFixed, let raw = view.utf16Text(ofLeaf: leaf),
+                raw.count <= ScanCache.longestValue
+            {
+                let h = ScanCache.hash(raw) ^ (UInt64(view.leafInfo(leaf).kind.rawValue) << 1)
+                if let known = cache.lookup(raw, hash: h) {
+                    for id in known { marker.mark(id) }
+                    continue
                 }
+                var count = 0
+                automaton.scan(view.leafText(leaf).folded) { id in
+                    if count < EventView.scanIDCapacity { ids[count] = id }
+                    count &+= 1
+                    marker.mark(id)
+                }
+                if count <= EventView.scanIDCapacity {
+                    cache.store(raw, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
+                }
+            } else {
+                automaton.scan(view.leafText(leaf).folded, marker.mark)
             }
         }
-        swap(&hits, &view.hits)
     }
 
-    /// Calls `body` with a function that records a literal of the slot whose literals start at `base`
-    /// as found, and appends to `hits` the units it stands for that were not found yet.
+    /// Records, for the view's current event, the literals of the slot whose literals start at `base` as
+    /// found (see ``LiteralMarker``).
     @inline(__always)
-    func withMarks(_ view: EventView, base: Int, hits: inout [Int32], _ body: ((Int32) -> Void) -> Void) {
-        let g = view.generation
-        let starts = literalUnitStartsTable
-        let units = literalUnitsTable
-        let required = requiredBitsTable
-        let found = view.literalGeneration
-        let passed = view.passedGeneration
-        let bits = view.passedBits
-        body { id in
-            let literal = base &+ Int(id)
-            // Found again in the same event: its units are marked already.
-            if found[literal] == g { return }
-            found[literal] = g
-            for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
-                let entry = Int(units[j])
-                let u = entry >> 1
-                if passed[u] != g {
-                    passed[u] = g
-                    bits[u] = 0
-                }
-                // 0x80: already a hit in this event.
-                let b = bits[u]
-                if b & 0x80 != 0 { continue }
-                let nb = b | UInt8(1 << (entry & 1))
-                if nb == required[u] {
-                    bits[u] = 0x80
-                    hits.append(Int32(u))
-                } else {
-                    bits[u] = nb
-                }
-            }
-        }
+    func marker(_ view: EventView, base: Int) -> LiteralMarker {
+        LiteralMarker(
+            generation: view.generation, base: base, starts: literalUnitStartsTable, units: literalUnitsTable,
+            required: requiredBitsTable, found: view.literalGeneration.baseAddress!,
+            passed: view.passedGeneration.baseAddress!, bits: view.passedBits.baseAddress!,
+            hits: view.hitList.baseAddress!, hitCount: view.hitCountStorage)
     }
 
     /// Runs the keyword automaton over every value of the event (the values keyword searches test),
@@ -594,69 +559,64 @@ public final class RuleSet: @unchecked Sendable {
 
     /// ``scanKeywords(_:_:)`` with the slot's automaton, read unretained.
     func scanKeywords(_ slot: Int, _ automaton: LiteralScanner, _ view: EventView) {
-        // Taken out of the view while marks append to it (swapped: no reference counting).
-        var hits: [Int32] = []
-        swap(&hits, &view.hits)
-        withMarks(view, base: literalBases[slot], hits: &hits) { mark in
-            func scanText(_ text: UnsafeBufferPointer<UInt8>) {
-                var ascii = true
-                var upper = false
-                for b in text {
-                    if b >= 0x80 {
-                        ascii = false
-                        break
-                    }
-                    if b &- 0x41 < 26 { upper = true }
-                }
-                if ascii && !upper {
-                    automaton.scan(text, mark)
-                } else {
-                    CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, mark) }
+        let marker = marker(view, base: literalBases[slot])
+        if let tablesRef = view.tablesRef {
+            // Tables and cache read unretained.
+            tablesRef._withUnsafeGuaranteedRef { tables in
+                view.scanCacheRef(slot)._withUnsafeGuaranteedRef { cache in
+                    scanKeywordLeaves(tables, cache, automaton, view, marker)
                 }
             }
-            let kinds = keywordValueKinds
-            func walk(_ v: EventValue) {
-                switch v {
-                case .object(let o):
-                    o.members.withUnsafeBufferPointer { members in
-                        for i in members.indices { walk(members[i].value) }
-                    }
-                case .array(let items):
-                    items.withUnsafeBufferPointer { items in
-                        for i in items.indices { walk(items[i]) }
-                    }
-                case .null: break
-                case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
-                case .int, .uint: if kinds.integers { scanTextOf(v) }
-                case .double: if kinds.doubles { scanTextOf(v) }
-                case .timestamp: if kinds.timestamps { scanTextOf(v) }
-                case .binary: if kinds.binary { scanTextOf(v) }
-                case .bool: if kinds.booleans { scanTextOf(v) }
-                }
-            }
-            func scanTextOf(_ v: EventValue) {
-                var s = v.text ?? ""
-                s.withUTF8(scanText)
-            }
-            if let tablesRef = view.tablesRef {
-                // Tables and cache read unretained.
-                tablesRef._withUnsafeGuaranteedRef { tables in
-                    view.scanCacheRef(slot)._withUnsafeGuaranteedRef { cache in
-                        scanKeywordLeaves(tables, cache, automaton, view, mark)
-                    }
-                }
-                return
-            }
-            walk(.object(view.event.fields))
+            return
         }
-        swap(&hits, &view.hits)
+        func scanText(_ text: UnsafeBufferPointer<UInt8>) {
+            var ascii = true
+            var upper = false
+            for b in text {
+                if b >= 0x80 {
+                    ascii = false
+                    break
+                }
+                if b &- 0x41 < 26 { upper = true }
+            }
+            if ascii && !upper {
+                automaton.scan(text, marker.mark)
+            } else {
+                CaseFolding.fold(Array(text)).withUnsafeBufferPointer { automaton.scan($0, marker.mark) }
+            }
+        }
+        let kinds = keywordValueKinds
+        func walk(_ v: EventValue) {
+            switch v {
+            case .object(let o):
+                o.members.withUnsafeBufferPointer { members in
+                    for i in members.indices { walk(members[i].value) }
+                }
+            case .array(let items):
+                items.withUnsafeBufferPointer { items in
+                    for i in items.indices { walk(items[i]) }
+                }
+            case .null: break
+            case .string(var s), .guid(var s), .sid(var s): s.withUTF8(scanText)
+            case .int, .uint: if kinds.integers { scanTextOf(v) }
+            case .double: if kinds.doubles { scanTextOf(v) }
+            case .timestamp: if kinds.timestamps { scanTextOf(v) }
+            case .binary: if kinds.binary { scanTextOf(v) }
+            case .bool: if kinds.booleans { scanTextOf(v) }
+            }
+        }
+        func scanTextOf(_ v: EventValue) {
+            var s = v.text ?? ""
+            s.withUTF8(scanText)
+        }
+        walk(.object(view.event.fields))
     }
 
     /// ``scanKeywords(_:_:_:)`` for a record read through a layout (whose tables are `tables`), with the
-    /// keyword slot's cache `cache`; `mark` records a literal found.
+    /// keyword slot's cache `cache`; `marker` records the literals found.
     func scanKeywordLeaves(
         _ tables: LayoutTables, _ cache: ScanCache, _ automaton: LiteralScanner, _ view: EventView,
-        _ mark: (Int32) -> Void
+        _ marker: LiteralMarker
     ) {
         let kinds = keywordValueKinds
         // The same values, leaf by leaf: only the leaves of the kinds scanned, and of the template's
@@ -698,7 +658,7 @@ public final class RuleSet: @unchecked Sendable {
                 let cached = text.count <= ScanCache.longestValue
                 let h = cached ? ScanCache.hash(text) ^ (UInt64(tables.leaves[i].kind.rawValue) << 1) : 0
                 if cached, let known = cache.lookup(text, hash: h) {
-                    for id in known { mark(id) }
+                    for id in known { marker.mark(id) }
                     continue
                 }
                 if let filter = automaton.utf16, !filter.mayContain(text) {
@@ -711,7 +671,7 @@ public final class RuleSet: @unchecked Sendable {
                 automaton.scan(t.folded) { id in
                     if count < EventView.scanIDCapacity { ids[count] = id }
                     count &+= 1
-                    mark(id)
+                    marker.mark(id)
                 }
                 if cached && count <= EventView.scanIDCapacity {
                     cache.store(text, hash: h, ids: UnsafeBufferPointer(start: ids, count: count))
@@ -724,7 +684,7 @@ public final class RuleSet: @unchecked Sendable {
             case .timestamp: if !kinds.timestamps { continue }
             default: break
             }
-            automaton.scan(t.folded, mark)
+            automaton.scan(t.folded, marker.mark)
         }
     }
 
@@ -809,3 +769,49 @@ public final class RuleSet: @unchecked Sendable {
     }
 }
 
+/// Records literals of one slot as found for a view's current event, and the units that thereby pass
+/// their prefilter (appended to ``EventView/hitList`` once each). Plain pointers into the rule set's
+/// tables and the view's state: a closure that captures a marker captures no class reference, so it
+/// retains nothing.
+struct LiteralMarker {
+    let generation: UInt32
+    /// Where the slot's literals start in the flat literal table.
+    let base: Int
+    let starts: UnsafeMutablePointer<Int32>
+    let units: UnsafeMutablePointer<Int32>
+    let required: UnsafeMutablePointer<UInt8>
+    let found: UnsafeMutablePointer<UInt32>
+    let passed: UnsafeMutablePointer<UInt32>
+    let bits: UnsafeMutablePointer<UInt8>
+    let hits: UnsafeMutablePointer<Int32>
+    let hitCount: UnsafeMutablePointer<Int>
+
+    /// Records literal `id` of the slot as found.
+    @inline(__always)
+    func mark(_ id: Int32) {
+        let g = generation
+        let literal = base &+ Int(id)
+        // Found again in the same event: its units are marked already.
+        if found[literal] == g { return }
+        found[literal] = g
+        for j in Int(starts[literal])..<Int(starts[literal &+ 1]) {
+            let entry = Int(units[j])
+            let u = entry >> 1
+            if passed[u] != g {
+                passed[u] = g
+                bits[u] = 0
+            }
+            // 0x80: already a hit in this event.
+            let b = bits[u]
+            if b & 0x80 != 0 { continue }
+            let nb = b | UInt8(1 << (entry & 1))
+            if nb == required[u] {
+                bits[u] = 0x80
+                hits[hitCount.pointee] = Int32(u)
+                hitCount.pointee &+= 1
+            } else {
+                bits[u] = nb
+            }
+        }
+    }
+}
