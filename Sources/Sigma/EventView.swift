@@ -575,7 +575,23 @@ public final class EventView {
         if !raw.elementsEqual(lastRawProviderBytes) {
             lastRawProviderBytes = Array(raw)
             provider = String(decoding: raw, as: UTF8.self).lowercased()
+            providerOwner = nil
         }
+    }
+
+    /// The rule set whose provider numbers ``providerID`` holds (`nil`: to be looked up again).
+    var providerOwner: ObjectIdentifier?
+    /// ``provider``'s number in ``providerOwner``'s ``RuleSet/providerIDs`` (-1: no unit names it).
+    var providerID: Int32 = -1
+
+    /// ``provider``'s number in `rules`' ``RuleSet/providerIDs``, looked up once per provider.
+    @inline(__always)
+    func providerID(_ rules: RuleSet) -> Int32 {
+        if providerOwner != ObjectIdentifier(rules) {
+            providerID = rules.providerIDs[provider] ?? -1
+            providerOwner = ObjectIdentifier(rules)
+        }
+        return providerID
     }
 
     /// Calls `body` with the UTF-8 of what ``Events/EventValue/text`` gives for `node` (empty when it

@@ -262,7 +262,8 @@ final class LiteralScanner: @unchecked Sendable {
 
     @inline(__always)
     static func hash(_ gram: UInt32, shift: UInt32) -> Int {
-        Int((gram &* multiplier) >> shift)
+        // Shifts are 13...24 (see `init`): a masking shift, without the checks of `>>` for 32 and more.
+        Int((gram &* multiplier) &>> shift)
     }
 
     @inline(__always)
@@ -528,7 +529,8 @@ struct UTF16Filter {
 
     @inline(__always)
     static func hash(_ v: UInt64, shift: UInt64) -> Int {
-        Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        // `shift` is below 64 (see `init`): a masking shift.
+        Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
     /// Whether `text` (UTF-16LE) may hold a key: false only when it certainly holds none.

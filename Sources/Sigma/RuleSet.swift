@@ -128,6 +128,12 @@ public final class RuleSet: @unchecked Sendable {
     /// Each unit's ``Unit/keys``, as ranges of ``unitKeysTable``.
     let unitKeyStartsTable: UnsafeMutablePointer<Int32>
     let unitKeysTable: UnsafeMutablePointer<Int32>
+    /// Every provider a unit names (lower-cased), numbered; and each unit's ``Unit/providers`` by number,
+    /// as ranges of ``unitProvidersTable`` (an empty range: any provider). Matching compares the event's
+    /// provider number (``EventView/providerID(_:)``) instead of hashing its name per unit.
+    let providerIDs: [String: Int32]
+    let unitProviderStartsTable: UnsafeMutablePointer<Int32>
+    let unitProvidersTable: UnsafeMutablePointer<Int32>
 
     /// Compiles `rules` (and `filters`) for hunting.
     ///
@@ -390,6 +396,19 @@ public final class RuleSet: @unchecked Sendable {
         unitTable = LiteralScanner.own(units.map { Unmanaged.passUnretained($0) }, &memory.storage)
         unitKeyStartsTable = LiteralScanner.own(keyStarts, &memory.storage)
         unitKeysTable = LiteralScanner.own(keys, &memory.storage)
+        var providerIDs: [String: Int32] = [:]
+        var providerStarts: [Int32] = [0]
+        var providerList: [Int32] = []
+        for u in units {
+            for p in u.providers.sorted() {
+                if providerIDs[p] == nil { providerIDs[p] = Int32(providerIDs.count) }
+                providerList.append(providerIDs[p]!)
+            }
+            providerStarts.append(Int32(providerList.count))
+        }
+        self.providerIDs = providerIDs
+        unitProviderStartsTable = LiteralScanner.own(providerStarts, &memory.storage)
+        unitProvidersTable = LiteralScanner.own(providerList, &memory.storage)
         self.slotNames = slotNames
         self.keywordSlot = keywordSlotIndex
         var store: [Int32] = []
@@ -441,6 +460,15 @@ public final class RuleSet: @unchecked Sendable {
         let units = unitTable
         let store = candidateTable
         let active = view.activeKeys
+        // Whether unit `u` applies to the event's provider.
+        @inline(__always) func providerFits(_ u: Int) -> Bool {
+            let start = Int(unitProviderStartsTable[u])
+            let end = Int(unitProviderStartsTable[u &+ 1])
+            if start == end { return true }
+            let id = view.providerID(self)
+            for k in start..<end where unitProvidersTable[k] == id { return true }
+            return false
+        }
         // Units are read through unretained references (see ``unitTable``).
         func consider(_ c: CandidateRef?) {
             guard let c else { return }
@@ -450,8 +478,9 @@ public final class RuleSet: @unchecked Sendable {
                 if view.scannedGeneration[slot] != g { scan(slot, view) }
             }
             for k in Int(c.alwaysStart)..<Int(c.alwaysStart + c.alwaysCount) {
-                units[Int(store[k])]._withUnsafeGuaranteedRef { unit in
-                    if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { return }
+                let u = Int(store[k])
+                guard providerFits(u) else { continue }
+                units[u]._withUnsafeGuaranteedRef { unit in
                     if evaluate(unit, view) { out.append(unit.rule) }
                 }
             }
@@ -471,9 +500,8 @@ public final class RuleSet: @unchecked Sendable {
                 listed = true
                 break
             }
-            guard listed else { continue }
+            guard listed, providerFits(u) else { continue }
             units[u]._withUnsafeGuaranteedRef { unit in
-                if !unit.providers.isEmpty && !unit.providers.contains(view.provider) { return }
                 if evaluate(unit, view) { out.append(unit.rule) }
             }
         }

@@ -25,12 +25,13 @@ enum Support {
     /// A Windows event (`Event.System`, `Event.EventData`) with the given data fields.
     static func windowsEvent(
         channel: String = "Microsoft-Windows-Sysmon/Operational", eventID: Int = 1, computer: String = "HOST1",
-        time: String = "2024-01-02T03:04:05Z", data: [(String, EventValue)]
+        time: String = "2024-01-02T03:04:05Z", provider providerName: String = "Microsoft-Windows-Sysmon",
+        data: [(String, EventValue)]
     ) -> Event {
         var system = EventObject()
         var provider = EventObject()
         var attrs = EventObject()
-        attrs.append("Name", .string("Microsoft-Windows-Sysmon"))
+        attrs.append("Name", .string(providerName))
         provider.append("#attributes", .object(attrs))
         system.append("Provider", .object(provider))
         system.append("EventID", .uint(UInt64(eventID)))
