@@ -198,8 +198,9 @@ final class AhoCorasick: @unchecked Sendable {
 ///
 /// Each key of four bytes or more is anchored on one of its 4-byte substrings, the one fewest keys share
 /// (`.exe` and `powe` are in hundreds of keys, so they are rarely anchors); shorter keys are their own
-/// anchors. A scan looks up every 1-, 2-, 3- and 4-byte window of the text in a bit set per window length,
-/// and only where a bit is set looks the window up in the anchor table and compares the keys anchored there.
+/// anchors. A scan looks up every 1-, 2-, 3- and 4-byte window of the text in a bit set per window length
+/// (the 2- and 3-byte ones only where the first two bytes begin such an anchor, ``shortPrefixes``), and
+/// only where a bit is set looks the window up in the anchor table and compares the keys anchored there.
 /// Keys that folded text may hold in another form (``foldsInContext(_:)``) go to an ``AhoCorasick``
 /// automaton (which treats every byte above 0x7F alike).
 ///
@@ -219,6 +220,9 @@ final class LiteralScanner: @unchecked Sendable {
     let shifts: [UInt32]
     /// Anchor lengths present (bit `n - 1` for length `n`).
     let lengths: UInt8
+    /// Per 2-byte window (a direct index, 8 KB): whether it is a 2-byte anchor or begins a 3-byte one. One
+    /// test here stands for both lengths' tests at each place of the text (the 3-byte one hashes).
+    let shortPrefixes: UnsafeMutablePointer<UInt64>
     /// Open-addressing table of anchors (`length << 32 | bytes`, 0 for an empty slot), with each anchor's
     /// range in ``entries``.
     let tableKeys: UnsafeMutablePointer<UInt64>
@@ -357,6 +361,12 @@ final class LiteralScanner: @unchecked Sendable {
             // Each anchor's entries end where the next one's start: a terminator keeps them apart.
             entries.append(-1)
         }
+        var prefixes = [UInt64](repeating: 0, count: (1 << 16) / 64)
+        for a in order where a >> 32 == 2 || a >> 32 == 3 {
+            let w = Int(a & 0xFFFF)
+            prefixes[w >> 6] |= 1 << UInt64(w & 63)
+        }
+        shortPrefixes = LiteralScanner.own(prefixes, &storage)
         let flat = bits[0] + bits[1] + bits[2] + bits[3]
         self.bits = LiteralScanner.own(flat, &storage)
         bitStarts = (0, bits[0].count, bits[0].count + bits[1].count, bits[0].count + bits[1].count + bits[2].count)
@@ -400,17 +410,28 @@ final class LiteralScanner: @unchecked Sendable {
         _ p: UnsafePointer<UInt8>, _ n: Int, _ b1: UnsafeMutablePointer<UInt64>, _ b2: UnsafeMutablePointer<UInt64>,
         _ b3: UnsafeMutablePointer<UInt64>, _ b4: UnsafeMutablePointer<UInt64>, _ found: (Int32) -> Void
     ) {
-        let s3 = shifts[2]
-        let s4 = shifts[3]
-        let has1 = lengths & 1 != 0
-        let has2 = lengths & 2 != 0
-        let has3 = lengths & 4 != 0
-        let has4 = lengths & 8 != 0
-        let shortKeys = lengths & 7 != 0
         @inline(__always) func test(_ b: UnsafeMutablePointer<UInt64>, _ h: Int) -> Bool {
             b[h &>> 6] & (1 &<< UInt64(h & 63)) != 0
         }
         let raw = UnsafeRawPointer(p)
+        let s4 = shifts[3]
+        if lengths == 8 {
+            // Only 4-byte anchors (most fields): one test per place.
+            var i = 0
+            while i &+ 4 <= n {
+                let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                if test(b4, LiteralScanner.hash(w, shift: s4)) { verify(4, w, at: i, p, n, found) }
+                i &+= 1
+            }
+            return
+        }
+        let s3 = shifts[2]
+        let has1 = lengths & 1 != 0
+        let has2 = lengths & 2 != 0
+        let has3 = lengths & 4 != 0
+        let has4 = lengths & 8 != 0
+        let has23 = lengths & 6 != 0
+        let prefixes = shortPrefixes
         // A key shorter than four bytes is its own anchor: once its window has been looked up, the same
         // window later in the text finds nothing new. Such windows are remembered (one-byte ones in a copy
         // of their bit set, the others in a short list).
@@ -427,12 +448,9 @@ final class LiteralScanner: @unchecked Sendable {
                     }
                     return true
                 }
-                @inline(__always) func short(_ w: UInt32, _ left: Int) {
-                    if has1 && test(one, Int(w & 0xFF)) {
-                        one[Int(w & 0xFF) &>> 6] &= ~(1 &<< UInt64(w & 63))
-                        verify(1, w & 0xFF, at: i, p, n, found)
-                    }
-                    if has2 && left > 1 && test(b2, Int(w & 0xFFFF)) && firstTime(2 << 24 | w & 0xFFFF) {
+                // The 2- and 3-byte windows at `i`, once ``shortPrefixes`` has passed the first two bytes.
+                @inline(never) func short23(_ w: UInt32, _ left: Int, _ i: Int) {
+                    if has2 && test(b2, Int(w & 0xFFFF)) && firstTime(2 << 24 | w & 0xFFFF) {
                         verify(2, w & 0xFFFF, at: i, p, n, found)
                     }
                     if has3 && left > 2 && test(b3, LiteralScanner.hash(w & 0xFF_FFFF, shift: s3))
@@ -441,12 +459,19 @@ final class LiteralScanner: @unchecked Sendable {
                         verify(3, w & 0xFF_FFFF, at: i, p, n, found)
                     }
                 }
+                @inline(__always) func short(_ w: UInt32, _ left: Int, _ i: Int) {
+                    if has1 && test(one, Int(w & 0xFF)) {
+                        one[Int(w & 0xFF) &>> 6] &= ~(1 &<< UInt64(w & 63))
+                        verify(1, w & 0xFF, at: i, p, n, found)
+                    }
+                    if has23 && left > 1 && test(prefixes, Int(w & 0xFFFF)) { short23(w, left, i) }
+                }
                 var i = 0
                 // Windows of four bytes (and the shorter ones starting at the same place).
                 while i &+ 4 <= n {
                     let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
                     if has4 && test(b4, LiteralScanner.hash(w, shift: s4)) { verify(4, w, at: i, p, n, found) }
-                    if shortKeys { short(w, 4) }
+                    short(w, 4, i)
                     i &+= 1
                 }
                 // The last windows, shorter than four bytes.
@@ -455,7 +480,7 @@ final class LiteralScanner: @unchecked Sendable {
                     var w = UInt32(p[i])
                     if left > 1 { w |= UInt32(p[i &+ 1]) << 8 }
                     if left > 2 { w |= UInt32(p[i &+ 2]) << 16 }
-                    short(w, left)
+                    short(w, left, i)
                     i &+= 1
                 }
             }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Sigma
@@ -60,5 +61,28 @@ import Testing
         }
         // Any character above 0x7F may fold to ASCII (the Kelvin sign to k): such text always may.
         #expect(utf16("mimi\u{212A}atz").withUnsafeBytes { filter.mayContain($0) })
+    }
+
+    /// Random key sets (keys of 1 to 8 bytes over a small alphabet, so that 2- and 3-byte keys share their
+    /// first bytes, texts hold many of them and more than 16 distinct short windows) against a plain search,
+    /// with every combination of key lengths present: each takes its own path through the scan.
+    @Test(arguments: [1...8, 4...8, 5...12, 1...3, 2...3, 1...1, 3...6])
+    func randomKeysAgainstAPlainSearch(_ lengths: ClosedRange<Int>) {
+        var rng = SeededGenerator(seed: UInt64(lengths.lowerBound * 100 + lengths.upperBound))
+        let alphabet = Array("ab-c \\.e".utf8)
+        func word(_ n: Int) -> [UInt8] { (0..<n).map { _ in alphabet.randomElement(using: &rng)! } }
+        for _ in 0..<40 {
+            var keys: [[UInt8]] = []
+            for _ in 0..<Int.random(in: 1...60, using: &rng) { keys.append(word(Int.random(in: lengths, using: &rng))) }
+            let scanner = LiteralScanner(patterns: keys)
+            for _ in 0..<25 {
+                let text = word(Int.random(in: 0...90, using: &rng))
+                var found = Set<Int32>()
+                text.withUnsafeBufferPointer { scanner.scan($0) { found.insert($0) } }
+                let expected = LiteralScannerTests.naive(LiteralScannerTests.keys(keys), text)
+                #expect(found == expected, "keys \(keys.map { String(decoding: $0, as: UTF8.self) }) text \(String(decoding: text, as: UTF8.self))")
+                if found != expected { return }
+            }
+        }
     }
 }
