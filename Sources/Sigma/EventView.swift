@@ -304,6 +304,8 @@ public final class EventView {
     /// ``hitCount`` entries (a unit is listed at most once per event, so one entry per unit is room
     /// enough; plain memory, where an array was swapped in and out of the view at every scan).
     let hitList: UnsafeMutableBufferPointer<Int32>
+    /// Units the per-unit memory has room for.
+    let unitCapacity: Int
     var hitCount: Int {
         get { hitCountStorage.pointee }
         set { hitCountStorage.pointee = newValue }
@@ -345,6 +347,7 @@ public final class EventView {
         passedGeneration = zeroed(unitCount)
         passedBits = zeroed(unitCount)
         hitList = zeroed(unitCount)
+        unitCapacity = unitCount
         hitCountStorage = .allocate(capacity: 1)
         hitCountStorage.initialize(to: 0)
         let slots = max(1, slotNames.count)
@@ -529,14 +532,8 @@ public final class EventView {
         arena.reset()
     }
 
-    /// The index entries of the event's channel (cached while the channel stays the same).
-    func channelCandidates(_ rules: RuleSet) -> [Int: RuleSet.CandidateRef]? {
-        refreshCandidates(rules)
-        return cachedCandidates
-    }
-
-    /// Brings ``cachedCandidates`` and the keyword filter up to date with the event's channel (without
-    /// returning the dictionary: that would retain it).
+    /// Brings ``cachedCandidates`` (the index entries of the event's channel, cached while the channel stays
+    /// the same) and the keyword filter up to date with the event's channel.
     @inline(__always)
     func refreshCandidates(_ rules: RuleSet) {
         if !candidatesValid || candidatesOwner != ObjectIdentifier(rules) { loadCandidates(rules) }

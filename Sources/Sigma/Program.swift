@@ -9,8 +9,9 @@ class ProgramNode {
 
 /// A node's children, read without reference counting: iterating an array of class references retained
 /// and released each child at every evaluation (seven pairs per event in the corpus hunt). `children`
-/// owns them; `refs` points at unretained copies that live as long as the node.
-struct ChildNodes {
+/// owns them; `refs` points at unretained copies that live as long as this value (not copyable: it frees
+/// `refs` once, when its owner goes).
+struct ChildNodes: ~Copyable {
     let children: [ProgramNode]
     let refs: UnsafeMutablePointer<Unmanaged<ProgramNode>>
     let count: Int
@@ -22,7 +23,7 @@ struct ChildNodes {
         for (i, c) in children.enumerated() { (refs + i).initialize(to: .passUnretained(c)) }
     }
 
-    func deallocate() { refs.deallocate() }
+    deinit { refs.deallocate() }
 
     /// Whether child `i` evaluates to true for the view.
     @inline(__always)
@@ -36,7 +37,6 @@ final class AndNode: ProgramNode {
     var children: [ProgramNode] { nodes.children }
     let nodes: ChildNodes
     init(_ children: [ProgramNode]) { nodes = ChildNodes(children) }
-    deinit { nodes.deallocate() }
     override func evaluate(_ view: EventView) -> Bool {
         for i in 0..<nodes.count where !nodes.evaluate(i, view) { return false }
         return true
@@ -48,7 +48,6 @@ final class OrNode: ProgramNode {
     var children: [ProgramNode] { nodes.children }
     let nodes: ChildNodes
     init(_ children: [ProgramNode]) { nodes = ChildNodes(children) }
-    deinit { nodes.deallocate() }
     override func evaluate(_ view: EventView) -> Bool {
         for i in 0..<nodes.count where nodes.evaluate(i, view) { return true }
         return false
@@ -71,7 +70,6 @@ final class AtLeastNode: ProgramNode {
         self.count = count
         nodes = ChildNodes(children)
     }
-    deinit { nodes.deallocate() }
     override func evaluate(_ view: EventView) -> Bool {
         if count <= 0 { return true }
         var n = 0

@@ -38,8 +38,6 @@ public final class RuleSet: @unchecked Sendable {
             self.filters = filters
             filterNodes = ChildNodes(filters)
         }
-
-        deinit { filterNodes.deallocate() }
     }
 
     /// The multi-pattern prefilter of one slot: its automaton and, per pattern, the units requiring it.
@@ -441,6 +439,9 @@ public final class RuleSet: @unchecked Sendable {
 
     /// The indices (into ``rules``) of the rules that match the view's current event, ascending.
     public func matches(_ view: EventView) -> [Int] {
+        // The view's per-unit memory (``EventView/hitList`` and the prefilter marks) must hold this set's
+        // units: a view made by ``makeView()`` of this set, or of one of its copies.
+        precondition(view.unitCapacity >= units.count, "an EventView made for a smaller rule set")
         var out: [Int] = []
         view.hitCount = 0
         let g = view.generation
@@ -489,8 +490,9 @@ public final class RuleSet: @unchecked Sendable {
         consider(c1)
         consider(c2)
         consider(c3)
-        // The hits of the scans above (evaluation may scan further slots; their hits were not evaluated
-        // before either).
+        // The hits of the scans made so far, those made while evaluating the units above included. Scans
+        // made while evaluating these hits add hits that are not evaluated, as before this list was plain
+        // memory (a unit's prefilter slots are among its key's slots, scanned in `consider`).
         let hits = view.hitCount
         for h in 0..<hits {
             let u = Int(view.hitList[h])
