@@ -865,15 +865,17 @@ public final class EventView {
     public func dataFields() -> [(String, String)] {
         guard let layout, let tables else { return [] }
         // The names and shapes are the layout's: worked out once per layout, then only values are read.
-        let plan = tables.dataFieldPlan ?? EventView.dataFieldPlan(layout)
-        tables.dataFieldPlan = plan
+        if tables.dataFieldPlan == nil { tables.dataFieldPlan = EventView.dataFieldPlan(layout) }
         var out: [(String, String)] = []
-        out.reserveCapacity(plan.count)
         var bytes: [UInt8] = []
-        for (name, node) in plan {
-            bytes.removeAll(keepingCapacity: true)
-            appendText(of: node, into: &bytes, raw: true)
-            out.append((name, String(decoding: bytes, as: UTF8.self)))
+        // Read in place (copying the plan and its entries retained and released each name and shape).
+        tables.dataFieldPlan.unsafelyUnwrapped.withUnsafeBufferPointer { plan in
+            out.reserveCapacity(plan.count)
+            for i in plan.indices {
+                bytes.removeAll(keepingCapacity: true)
+                appendText(of: plan[i].node, into: &bytes, raw: true)
+                out.append((plan[i].name, String(decoding: bytes, as: UTF8.self)))
+            }
         }
         return out
     }

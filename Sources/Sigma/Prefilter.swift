@@ -506,7 +506,7 @@ final class LiteralScanner: @unchecked Sendable {
             let k0 = Int(keyStarts[id])
             let count = Int(keyStarts[id &+ 1]) &- k0
             if start < 0 || start &+ count > n { continue }
-            if count > Int(length) && memcmp(p + start, keyBytes + k0, count) != 0 { continue }
+            if count > Int(length) && !bytesEqual(p + start, keyBytes + k0, count) { continue }
             found(Int32(id))
         }
     }

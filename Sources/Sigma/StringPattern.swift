@@ -172,7 +172,7 @@ public struct StringPattern: Sendable, Hashable {
 
     static func equal(_ l: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         if l.isEmpty { return true }
-        return memcmp(l.baseAddress!, text.baseAddress! + offset, l.count) == 0
+        return bytesEqual(l.baseAddress!, text.baseAddress! + offset, l.count)
     }
 
     static func find(_ needle: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
@@ -185,7 +185,7 @@ public struct StringPattern: Sendable, Hashable {
         while i <= last {
             guard let hit = memchr(base + i, first, last - i + 1) else { return nil }
             let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if n == 1 || memcmp(base + at + 1, needle.baseAddress! + 1, n - 1) == 0 { return at }
+            if n == 1 || bytesEqual(base + at + 1, needle.baseAddress! + 1, n - 1) { return at }
             i = at + 1
         }
         return nil
@@ -262,4 +262,36 @@ public enum CaseFolding {
         }
         return Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
     }
+}
+
+/// Whether the `n` bytes at `a` and at `b` are the same. Runs of up to 32 bytes (the usual pattern or
+/// prefilter key) are compared inline, eight bytes at a time, the last word overlapping the one before;
+/// longer ones by `memcmp` (a call per comparison of a few bytes cost more than the comparison: 5% of the
+/// hunt went to `memcmp`).
+@inline(__always)
+func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    if n > 32 { return memcmp(a, b, n) == 0 }
+    if n >= 8 {
+        var i = 0
+        while i &+ 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i &+= 8
+        }
+        return i == n
+            || a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+                == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+    }
+    if n >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+                == b.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+    }
+    var i = 0
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i &+= 1
+    }
+    return true
 }

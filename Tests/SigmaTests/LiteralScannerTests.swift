@@ -85,4 +85,19 @@ import Testing
             }
         }
     }
+
+    /// The inline comparison of keys and patterns agrees with `memcmp` for every length up to 40 and a
+    /// difference at every place (and none).
+    @Test func bytesEqualAgreesWithMemcmp() {
+        var rng = SeededGenerator(seed: 7)
+        for n in 0...40 {
+            let a = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            for at in -1..<n {
+                var b = a
+                if at >= 0 { b[at] ^= UInt8.random(in: 1...255, using: &rng) }
+                let same = a.withUnsafeBytes { x in b.withUnsafeBytes { y in bytesEqual(x.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, y.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, n) } }
+                #expect(same == (at < 0), "length \(n), difference at \(at)")
+            }
+        }
+    }
 }
