@@ -233,26 +233,21 @@ extension BinXMLDecoder {
     /// The current record's field layout, compiled on the first record of its kind; `nil` when the record
     /// is not read through a compiled shape (see ``beginRecord(start:end:)``) or its kind has no layout.
     mutating func recordLayout() -> EventLayout? {
-        // Records of one template mostly repeat its last kind: that one is checked first, through
-        // unretained references (strong copies were three retains and releases per record).
-        if let ref = shapeTemplateRef {
-            let hash = signatureHash
-            let signature = self.signature.bytes
-            let last: EventLayout?? = ref._withUnsafeGuaranteedRef { template in
-                guard let last = template.lastLayout, template.lastLayoutHash == hash else { return nil }
-                return last._withUnsafeGuaranteedRef { last in
-                    Template.same(last.signature, signature) ? .some(last.layout) : .some(nil)
-                }
-            }
-            if let last { return last }
+        // A template instance, or a record written without templates (its layouts held apart). Both are
+        // held by the decoder while the record is current: read unretained (strong copies were three
+        // retains and releases per record).
+        guard let ref = shapeTemplateRef ?? prepareInlineLayout().map({ Unmanaged.passUnretained($0) }) else {
+            return nil
         }
-        // A template instance, or a record written without templates (its layouts held apart).
-        guard let template = shapeTemplate ?? prepareInlineLayout() else { return nil }
-        if let last = template.lastLayout, template.lastLayoutHash == signatureHash {
-            return last._withUnsafeGuaranteedRef {
-                Template.same($0.signature, signature.bytes) ? $0.layout : nil
-            }
+        // Records of one template mostly repeat its last kind: that one is checked before the dictionary.
+        let hash = signatureHash
+        let bytes = signature.bytes
+        let last: EventLayout?? = ref._withUnsafeGuaranteedRef { template in
+            guard let last = template.lastLayout, template.lastLayoutHash == hash else { return nil }
+            return last._withUnsafeGuaranteedRef { Template.same($0.signature, bytes) ? .some($0.layout) : .some(nil) }
         }
+        if let last { return last }
+        let template = ref.takeUnretainedValue()
         if let compiled = template.layouts[signatureHash] {
             template.lastLayout = Unmanaged.passUnretained(compiled)
             template.lastLayoutHash = signatureHash

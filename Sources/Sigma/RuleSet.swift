@@ -461,16 +461,19 @@ public final class RuleSet: @unchecked Sendable {
         let units = unitTable
         let store = candidateTable
         let active = view.activeKeys
-        // Whether unit `u` applies to the event's provider.
-        @inline(__always) func providerFits(_ u: Int) -> Bool {
+        // Evaluates unit `u` if it applies to the event's provider, read through an unretained reference
+        // (see ``unitTable``).
+        @inline(__always) func evaluateUnit(_ u: Int) {
             let start = Int(unitProviderStartsTable[u])
             let end = Int(unitProviderStartsTable[u &+ 1])
-            if start == end { return true }
-            let id = view.providerID(self)
-            for k in start..<end where unitProvidersTable[k] == id { return true }
-            return false
+            if start != end {
+                let id = view.providerID(self)
+                guard (start..<end).contains(where: { unitProvidersTable[$0] == id }) else { return }
+            }
+            units[u]._withUnsafeGuaranteedRef { unit in
+                if evaluate(unit, view) { out.append(unit.rule) }
+            }
         }
-        // Units are read through unretained references (see ``unitTable``).
         func consider(_ c: CandidateRef?) {
             guard let c else { return }
             active[Int(c.key)] = g
@@ -478,13 +481,7 @@ public final class RuleSet: @unchecked Sendable {
                 let slot = Int(store[k])
                 if view.scannedGeneration[slot] != g { scan(slot, view) }
             }
-            for k in Int(c.alwaysStart)..<Int(c.alwaysStart + c.alwaysCount) {
-                let u = Int(store[k])
-                guard providerFits(u) else { continue }
-                units[u]._withUnsafeGuaranteedRef { unit in
-                    if evaluate(unit, view) { out.append(unit.rule) }
-                }
-            }
+            for k in Int(c.alwaysStart)..<Int(c.alwaysStart + c.alwaysCount) { evaluateUnit(Int(store[k])) }
         }
         consider(c0)
         consider(c1)
@@ -502,10 +499,7 @@ public final class RuleSet: @unchecked Sendable {
                 listed = true
                 break
             }
-            guard listed, providerFits(u) else { continue }
-            units[u]._withUnsafeGuaranteedRef { unit in
-                if evaluate(unit, view) { out.append(unit.rule) }
-            }
+            if listed { evaluateUnit(u) }
         }
         if out.count > 1 {
             out.sort()

@@ -271,16 +271,21 @@ struct CLI {
         }
     }
 
+    /// `sightline hunt PATH --rules <the project's rules> --threads N` with the open-file limit at 48.
+    func huntUnderFileLimit(_ path: String, threads: Int) throws -> CLI.Result {
+        let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
+        return try CLI.run(
+            ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", path, "--rules", rules, "--threads", "\(threads)"],
+            executable: URL(fileURLWithPath: "/bin/sh"))
+    }
+
     /// A hunt lists every file before reading any: it must not hold a descriptor per file, or a folder of
     /// more files than the open-file limit loses the rest ("Too many open files").
     @Test func moreFilesThanTheOpenFileLimit() throws {
         let source = try firstCorpusLog()
         let dir = try Corpus.temporaryDirectory()
         try linkCopies(of: source, into: dir, count: 300)
-        let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
-        let r = try CLI.run(
-            ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", dir.path, "--rules", rules, "--threads", "2"],
-            executable: URL(fileURLWithPath: "/bin/sh"))
+        let r = try huntUnderFileLimit(dir.path, threads: 2)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Hunted 300 file(s)"))
         #expect(r.stdout.contains("Skipped: 0 file(s)"))
@@ -300,11 +305,8 @@ struct CLI {
                 atPath: top.appendingPathComponent("\(folder)-linked.evtx").path, withDestinationPath: inner.path)
         }
         try linkCopies(of: source, into: top, count: 20)
-        let rules = Corpus.packageRoot.appendingPathComponent("Sources/Investigation/Rules").path
         // 60 files, a limit of 48 (a budget of 24): all open at once would not fit.
-        let r = try CLI.run(
-            ["-c", "ulimit -n 48 && exec \"$0\" \"$@\"", CLI.binary.path, "hunt", top.path, "--rules", rules, "--threads", "1"],
-            executable: URL(fileURLWithPath: "/bin/sh"))
+        let r = try huntUnderFileLimit(top.path, threads: 1)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Hunted 60 file(s)"), "\(r.stdout)")
         #expect(r.stdout.contains("Skipped: 0 file(s)"), "\(r.stdout)")
