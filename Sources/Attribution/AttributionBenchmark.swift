@@ -23,6 +23,15 @@ public enum AttributionBenchmark {
         /// Country-level top-1 over the queries whose true actor has a known country (`nil` for the baseline).
         public var countryTop1: Double?
         public var countryQueries: Int
+        /// Umbrella-level top-1: the umbrella actor holding the most probability (subgroups such as APT38
+        /// and AppleJeus summed into Lazarus Group) is the true actor's (`nil` for the baseline).
+        public var umbrellaTop1: Double? = nil
+        /// Queries whose evidence shares at least one item with what the graph under test still records
+        /// for the true actor (a technique or software, or the parent of an observed sub-technique, in its
+        /// own, its campaigns' or its software's relationships). No method that ranks actors by what their
+        /// records share with the evidence can rank the true actor first on the others, except by a tie:
+        /// it is the variant's ceiling for top-1.
+        public var sharing: Int? = nil
         /// Expected calibration error of the top-1 confidence (10 bins; `nil` for the baseline).
         public var ece: Double?
         /// The ECE a perfectly calibrated model would show by chance with the same confidences (each answer
@@ -37,6 +46,9 @@ public enum AttributionBenchmark {
         var correct: Bool
         var countryCorrect: Bool?
         var scored: Scored?
+        /// Whether the evidence shares an item with the true actor's remaining record (see `Row.sharing`).
+        var sharesItem = false
+        var umbrellaCorrect: Bool? = nil
     }
 
     /// A small, seedable random generator (SplitMix64) so that subsets are the same in every run.
@@ -220,10 +232,14 @@ public enum AttributionBenchmark {
         let withCountry = outcomes.compactMap(\.countryCorrect)
         let country = withCountry.isEmpty ? nil : Double(withCountry.filter { $0 }.count) / Double(withCountry.count)
         let ece = calibration.map { expectedCalibrationError($0) }
+        let umbrellas = outcomes.compactMap(\.umbrellaCorrect)
         return Row(
             method: method, variant: variant, queries: outcomes.count, top1: share(1), top3: share(3), top5: share(5),
             mrr: mrr, countryTop1: outcomes.first?.confidence == nil ? nil : country,
-            countryQueries: withCountry.count, ece: ece, eceIfCalibrated: calibration.map { chanceCalibrationError($0.map(\.confidence)) })
+            countryQueries: withCountry.count,
+            umbrellaTop1: umbrellas.isEmpty ? nil : Double(umbrellas.filter { $0 }.count) / Double(umbrellas.count),
+            sharing: outcomes.filter(\.sharesItem).count,
+            ece: ece, eceIfCalibrated: calibration.map { chanceCalibrationError($0.map(\.confidence)) })
     }
 
     /// The ECE of a perfectly calibrated model with these confidences, by simulation (1,000 seeded draws
@@ -317,8 +333,9 @@ public enum AttributionBenchmark {
                     subset.shuffle(using: &rng)
                     subset = Array(subset.prefix(max(1, Int((Double(unique.count) * fraction).rounded()))))
                 }
-                results[vi].1.append(evaluate(model, subset, truth: actors))
-                results[vi].2.append(baselineRank(g, subset, truth: actors))
+                let ours = evaluate(model, subset, truth: actors)
+                results[vi].1.append(ours)
+                results[vi].2.append(baselineRank(g, subset, truth: actors, shares: ours.sharesItem))
             }
         }
         return results
@@ -358,8 +375,9 @@ public enum AttributionBenchmark {
             guard !items.isEmpty else { continue }
             let model = AttributionModel(graph: g, parameters: parameters)
             guard model.actorIndex.contains(where: { g.actors[$0].id == actor.id }) else { continue }
-            ours.append(evaluate(model, items, truth: [actor.id]))
-            baseline.append(baselineRank(g, items, truth: [actor.id]))
+            let outcome = evaluate(model, items, truth: [actor.id])
+            ours.append(outcome)
+            baseline.append(baselineRank(g, items, truth: [actor.id], shares: outcome.sharesItem))
         }
         return (ours, baseline, ours.compactMap(\.scored))
     }
@@ -392,17 +410,30 @@ public enum AttributionBenchmark {
         let predicted = result.countries.first?.country
         let countryCorrect: Bool? = trueCountries.isEmpty ? nil : predicted.map { trueCountries.contains($0) } ?? false
         var notes: [String] = []
-        let featureCount = model.features(of: e, notes: &notes).count
+        let fs = model.features(of: e, notes: &notes)
         let scored = Scored(
             scores: result.candidates.map(\.score), truth: result.candidates.map { truth.contains($0.id) },
-            featureCount: featureCount, topResemblance: result.candidates.first?.resemblance ?? 0)
+            featureCount: fs.count, topResemblance: result.candidates.first?.resemblance ?? 0)
+        let trueUmbrellas = Set(truth.map { model.graph.umbrella[$0] ?? $0 })
         return Outcome(rank: rank, confidence: top?.confidence ?? 0, correct: top.map { truth.contains($0.id) } ?? false,
-                       countryCorrect: countryCorrect, scored: scored)
+                       countryCorrect: countryCorrect, scored: scored,
+                       sharesItem: sharesItem(model, fs, truth: truth),
+                       umbrellaCorrect: result.umbrellas.first.map { trueUmbrellas.contains($0.id) } ?? false)
+    }
+
+    /// Whether an evidence feature (an observed technique or software, or the parent of an observed
+    /// sub-technique) is in a true actor's record as the model holds it: directly, through its campaigns,
+    /// or through its software.
+    static func sharesItem(_ model: AttributionModel, _ fs: [AttributionModel.Feature], truth: Set<String>) -> Bool {
+        model.actorIndex.indices.contains { k in
+            truth.contains(model.graph.actors[model.actorIndex[k]].id)
+                && fs.contains { f in !AttributionModel.isSparse(f.key) && (model.features[k][f.key]?.0 ?? 0) > 0 }
+        }
     }
 
     /// TF-IDF over each actor's techniques and software — its own and those of the campaigns attributed to
     /// it, the same relationships the model learns from — cosine similarity with the query.
-    static func baselineRank(_ g: KnowledgeGraph, _ items: [String], truth: Set<String>) -> Outcome {
+    static func baselineRank(_ g: KnowledgeGraph, _ items: [String], truth: Set<String>, shares: Bool) -> Outcome {
         let campaigns = campaignsByActor(g)
         var actorsOfCampaign: [String: [String]] = [:]
         for (actor, cs) in campaigns { for c in cs { actorsOfCampaign[c, default: []].append(actor) } }
@@ -426,7 +457,7 @@ public enum AttributionBenchmark {
         }
         scored.sort { ($0.1, $1.0) > ($1.1, $0.0) }
         let rank = (scored.firstIndex { truth.contains($0.0) } ?? scored.count) + 1
-        return Outcome(rank: rank, confidence: nil, correct: rank == 1, countryCorrect: nil, scored: nil)
+        return Outcome(rank: rank, confidence: nil, correct: rank == 1, countryCorrect: nil, scored: nil, sharesItem: shares)
     }
 }
 

@@ -80,11 +80,13 @@ public enum AttributionRendering {
 
     public static func benchmarkTable(_ rows: [AttributionBenchmark.Row]) -> String {
         var t = TextTable(
-            ["METHOD", "VARIANT", "N", "TOP-1", "TOP-3", "TOP-5", "MRR", "COUNTRY TOP-1", "ECE", "ECE IF CALIBRATED"], maxColumnWidth: 50)
+            ["METHOD", "VARIANT", "N", "SHARE AN ITEM", "TOP-1", "TOP-3", "TOP-5", "MRR", "UMBRELLA TOP-1", "COUNTRY TOP-1", "ECE", "ECE IF CALIBRATED"], maxColumnWidth: 50)
         for r in rows {
             t.add([
-                r.method, r.variant, "\(r.queries)", percent(r.top1), r.top3.isNaN ? "-" : percent(r.top3),
+                r.method, r.variant, "\(r.queries)", r.sharing.map { "\($0) (\(percent(Double($0) / Double(max(r.queries, 1)))))" } ?? "-",
+                percent(r.top1), r.top3.isNaN ? "-" : percent(r.top3),
                 r.top5.isNaN ? "-" : percent(r.top5), r.mrr.isNaN ? "-" : String(format: "%.3f", r.mrr),
+                r.umbrellaTop1.map { percent($0) } ?? "-",
                 r.countryTop1.map { "\(percent($0)) of \(r.countryQueries)" } ?? "-", r.ece.map { String(format: "%.3f", $0) } ?? "-",
                 r.eceIfCalibrated.map { String(format: "%.3f (%.3f–%.3f)", $0.median, $0.low, $0.high) } ?? "-",
             ])
@@ -98,6 +100,7 @@ public enum AttributionRendering {
                 "method": .string(r.method), "variant": .string(r.variant), "queries": .int(Int64(r.queries)),
                 "top1": num(r.top1), "top3": r.top3.isNaN ? .null : num(r.top3), "top5": r.top5.isNaN ? .null : num(r.top5),
                 "mrr": r.mrr.isNaN ? .null : num(r.mrr),
+                "sharing": r.sharing.map { .int(Int64($0)) } ?? .null, "umbrella_top1": r.umbrellaTop1.map { num($0) } ?? .null,
                 "country_top1": r.countryTop1.map { num($0) } ?? .null, "ece": r.ece.map { num($0) } ?? .null,
                 "ece_if_calibrated": r.eceIfCalibrated.map { c -> JSONValue in ["median": num(c.median), "p5": num(c.low), "p95": num(c.high)] } ?? .null,
             ]

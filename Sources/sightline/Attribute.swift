@@ -61,7 +61,11 @@ struct EvaluateAttribution: AsyncParsableCommand {
             """)
 
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
-    @Option(help: .hidden) var exportGraph: String?
+    @Option(
+        help: ArgumentHelp(
+            "Write the graph the benchmark runs on (actors, techniques, software, relationships with their references) as JSON to this file, and stop: for outside analysis (scripts/attribution-families.py).",
+            valueName: "file"))
+    var exportGraph: String?
     @Argument(help: "Knowledge files to evaluate on.") var files: [String] = [
         "../shared/corpus/attack/enterprise-attack-18.1.json", "../shared/corpus/misp-galaxy/threat-actor.json",
     ]

@@ -205,6 +205,55 @@ enum World {
     }
 }
 
+/// The benchmark's ceiling column on a world small enough to count by hand.
+@Suite struct BenchmarkCeilingTests {
+    /// Alpha uses techniques 1–3, Bravo 1, 4 and 5. Campaign X (Bravo's) uses technique 6, which nobody
+    /// else records; campaign Y (Alpha's) uses technique 2, which Alpha also records from another report.
+    /// (Were X Alpha's, the tie among actors that record nothing of it would go to Alpha by name.)
+    static var bundle: String {
+        let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
+        var objects: [String] = []
+        for (id, name, g) in [(World.a, "Alpha", "G9001"), (World.b, "Bravo", "G9002")] {
+            objects.append(#"{"type": "intrusion-set", "id": "\#(id)", \#(common), "name": "\#(name)", "external_references": [{"source_name": "mitre-attack", "external_id": "\#(g)"}]}"#)
+        }
+        for n in 1...6 {
+            objects.append(#"{"type": "attack-pattern", "id": "\#(World.technique(n))", \#(common), "name": "Technique \#(n)", "external_references": [{"source_name": "mitre-attack", "external_id": "T90\#(String(format: "%02d", n))"}]}"#)
+        }
+        let x = "campaign--e0000000-0000-4000-8000-000000000011"
+        let y = "campaign--e0000000-0000-4000-8000-000000000012"
+        for (id, c) in [(x, "C9011"), (y, "C9012")] {
+            objects.append(#"{"type": "campaign", "id": "\#(id)", \#(common), "name": "\#(c)", "external_references": [{"source_name": "mitre-attack", "external_id": "\#(c)"}]}"#)
+        }
+        var n = 0
+        func rel(_ type: String, _ s: String, _ t: String) {
+            n += 1
+            objects.append(#"{"type": "relationship", "id": "relationship--00000000-0000-4000-8000-\#(String(format: "%012d", n))", \#(common), "relationship_type": "\#(type)", "source_ref": "\#(s)", "target_ref": "\#(t)", "external_references": [{"source_name": "Report \#(n)"}]}"#)
+        }
+        for t in 1...3 { rel("uses", World.a, World.technique(t)) }
+        for t in [1, 4, 5] { rel("uses", World.b, World.technique(t)) }
+        rel("attributed-to", x, World.b); rel("uses", x, World.technique(6))
+        rel("attributed-to", y, World.a); rel("uses", y, World.technique(2))
+        return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000098", "objects": ["# + objects.joined(separator: ",\n") + "]}"
+    }
+
+    @Test func countsTheQueriesWhoseEvidenceTheTrueGroupStillRecords() throws {
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        let report = try kb.importBytes(Array(Self.bundle.utf8), path: "ceiling.json", source: "ceiling.json")
+        #expect(report.total.rejected == 0, "\(report.rejections)")
+        let rows = AttributionBenchmark.run(graph: try KnowledgeGraph(store: kb))
+        for method in ["Sightline", "TF-IDF baseline"] {
+            let all = try #require(rows.first { $0.method == method && $0.variant.hasPrefix("leave-one") })
+            #expect(all.queries == 2)
+            // With campaign X held out, Bravo records nothing of technique 6: one query of two can be won.
+            #expect(all.sharing == 1)
+            #expect(all.top1 == 0.5)
+        }
+        let ours = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("leave-one") })
+        #expect(ours.umbrellaTop1 == ours.top1)  // no umbrella actors here
+        #expect(rows.first { $0.variant.hasPrefix("all of the above") }?.sharing == nil)
+    }
+}
+
 /// The benchmark on the real ATT&CK data (what `sightline evaluate attribution` prints).
 @Suite(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) struct AttributionBenchmarkTests {
     @Test func beatsTheTFIDFBaselineOnHeldOutCampaigns() throws {
@@ -230,6 +279,10 @@ enum World {
         #expect(ours.mrr >= 0.35)
         #expect(ours.mrr > base.mrr * 2.2)
         #expect(try #require(ours.countryTop1) >= 0.55)
+        // The ceiling: the evidence of 22 campaigns shares an item with what the graph under test still
+        // records of the true group (3CX and C0033 do not); the same queries for the baseline.
+        #expect(ours.sharing == 22 && base.sharing == 22)
+        #expect(try #require(ours.umbrellaTop1) >= ours.top1)  // 3CX's AppleJeus is under Lazarus Group
         // Smaller subsets of the evidence still beat the baseline by far.
         for variant in ["… random 50%", "… random 30%"] {
             let o = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix(variant) })
@@ -239,7 +292,31 @@ enum World {
         // Cross-validated calibration on the report-level holdout (136 queries; 24 are too few for a stable ECE).
         let report = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("report-level") })
         #expect(try #require(report.ece) <= 0.12)
+        #expect(report.sharing == 124)
         #expect(rows.contains { $0.variant.hasPrefix("unknown actor") && $0.queries > 100 })
+        // scripts/attribution-families.py replays the benchmark in Python (to compare ranking methods on
+        // the same queries): its replica of the shipped model must give the figures the benchmark gives.
+        if let python = Corpus.python {
+            let dir = try Corpus.temporaryDirectory()
+            let exported = dir.appendingPathComponent("graph.json")
+            try Data(JSONWriter().string(graph.exportJSON()).utf8).write(to: exported)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: python)
+            p.arguments = [Corpus.packageRoot.appendingPathComponent("scripts/attribution-families.py").path, "--shipped-only", exported.path]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            let replica = output.split(separator: "\n").first { $0.hasPrefix("shipped ") }.map {
+                $0.dropFirst("shipped".count).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+            let expected = ["leave-one", "… random 50%", "… random 30%", "report-level"].compactMap { prefix in
+                rows.first { $0.method == "Sightline" && $0.variant.hasPrefix(prefix) }
+            }.map { String(format: "%.0f%% / %.3f", $0.top1 * 100, $0.mrr) }
+            #expect(replica == expected, "\(output)")
+        }
         // The shipped calibration is the one this benchmark fits.
         let shipped = AttributionModel.Parameters()
         #expect(abs(fitted.temperature - shipped.temperature) < 0.01)
