@@ -14,8 +14,11 @@ The first line ("shipped") must equal the Sightline rows of `sightline evaluate 
 uses the same features, smoothing, resemblance floor, seeds (SplitMix64, FNV-1a) and shuffle as
 Sources/Attribution, and the corpus benchmark test checks that it does. Pure Python; under a minute.
 
+    python3 scripts/attribution-families.py --sweep-constants /tmp/graph.json  # the shipped model's constants
+
 Families (see README, "What the data allows"):
   shipped  naive-Bayes likelihood ratios + w x IDF cosine with a floor (w and floor varied)
+  TF-IDF   the benchmark's baseline
   lm       Jelinek-Mercer query likelihood: log(c [f in profile] / size^e + (1 - c) popularity) + g log(size)
   cos      IDF cosine over direct items, profile norm raised to an exponent, with and without a floor
   bm25     BM25 over profile items (k1, b), IDF from the share of actors
@@ -93,10 +96,16 @@ class Graph:
         return out
 
 
+# AttributionModel.Parameters (Sources/Attribution/AttributionModel.swift).
+SHIPPED = dict(parent=0.25, software_technique=0.2, software=2.0, smoothing=1.0)
+
+
 class Model:
     """The shipped model's profiles (AttributionModel.init) for one graph under test."""
 
-    def __init__(self, g, edges):
+    def __init__(self, g, edges, constants=SHIPPED):
+        self.constants = constants
+        pw, sw = constants["parent"], constants["software_technique"]
         sw_techniques, campaign_items = collections.defaultdict(list), collections.defaultdict(list)
         direct, campaign_actors = collections.defaultdict(list), collections.defaultdict(list)
         for e in edges:
@@ -129,11 +138,11 @@ class Model:
             for f, why in direct.get(a["id"], []):
                 add(f, 1, why)
                 if f in g.parents:
-                    add(g.parents[f], 0.25, why)
+                    add(g.parents[f], pw, why)
                 for t in sw_techniques.get(f, []) if f.startswith("S") else []:
-                    add(t, 0.2, "software")
+                    add(t, sw, "software")
                     if t in g.parents:
-                        add(g.parents[t], 0.05, "software")
+                        add(g.parents[t], sw * pw, "software")
             if not m:
                 continue
             for s in a["sectors"]:
@@ -163,19 +172,19 @@ class Model:
         """(feature, weight, implied) as AttributionModel.features(of:)."""
         out, seen = [], set()
         for t in (i for i in items if i.startswith("T")):
-            for f, w, implied in [(t, 1.0, False)] + ([(g.parents[t], 0.25, True)] if t in g.parents else []):
+            for f, w, implied in [(t, 1.0, False)] + ([(g.parents[t], self.constants["parent"], True)] if t in g.parents else []):
                 if f not in seen:
                     seen.add(f)
                     out.append((f, w, implied))
         for s in (i for i in items if i.startswith("S")):
             if s not in seen:
                 seen.add(s)
-                out.append((s, 2.0, False))
+                out.append((s, self.constants["software"], False))
         return out
 
 
-def queries(g):
-    """The benchmark's queries: (variant, truth, graph under test, items), in its order."""
+def queries(g, constants=SHIPPED):
+    """The benchmark's queries: (variant, truth, model of the graph under test, items), in its order."""
     truth = collections.defaultdict(set)
     for e in g.edges:
         if e["type"] == "attributed-to" and g.nodes.get(e["source"], {}).get("type") == "campaign" and e["target"] in g.actor_of:
@@ -195,7 +204,7 @@ def queries(g):
 
         kept = [e for e in g.edges if not duplicate(e)]
         unique = sorted({g.attack_id(u["target"]) for u in uses} - {None})
-        model = Model(g, kept)
+        model = Model(g, kept, constants)
         for vi, (variant, fraction) in enumerate([("campaigns, all", 1), ("campaigns, 50%", 0.5), ("campaigns, 30%", 0.3)]):
             items = unique
             if fraction < 1:
@@ -217,7 +226,7 @@ def queries(g):
         items = sorted({g.attack_id(e["target"]) for e in cited} - {None})
         if not items:
             continue
-        model = Model(g, [e for e in g.edges if e["id"] not in removed])
+        model = Model(g, [e for e in g.edges if e["id"] not in removed], constants)
         if a["id"] in model.ids:
             yield "report-level", {a["id"]}, model, items
 
@@ -231,7 +240,8 @@ def shipped(weight=10, floor=5):
             s = dot = norm = 0.0
             for f, w, implied in fs:
                 b = m.share(f)
-                s += w * math.log(((min(p.get(f, (0,))[0], 1) + b) / 2) / b)
+                sm = m.constants["smoothing"]
+                s += w * math.log(((min(p.get(f, (0,))[0], 1) + sm * b) / (1 + sm)) / b)
                 if not implied and f in m.idf:
                     x = m.idf[f] ** 2
                     norm += x
@@ -306,8 +316,27 @@ def chance(e, alpha):
     return score
 
 
+def baseline():
+    """The benchmark's TF-IDF baseline: cosine of IDF-weighted items, a group's own and its campaigns'."""
+    def score(m, fs):
+        docs = [{f for f, (w, why) in p.items() if w >= 1 and why in ("direct", "campaign")} for p in m.profiles]
+        df = collections.Counter(f for d in docs for f in d)
+        n = sum(1 for d in docs if d)
+        idf = {f: math.log(n / c) for f, c in df.items()}
+        q = {f for f, _, implied in fs if not implied}
+        qn = math.sqrt(sum(idf.get(f, 0) ** 2 for f in q))
+        out = []
+        for d in docs:
+            dn = math.sqrt(sum(idf[f] ** 2 for f in d))
+            out.append(sum(idf[f] ** 2 for f in q & d) / (qn * dn) if qn > 0 and dn > 0 else 0)
+        return out
+    score.by_id = True
+    return score
+
+
 def grid():
     yield "shipped", shipped()
+    yield "TF-IDF baseline", baseline()
     for w in (0, 5, 20, 40):
         for floor in (0, 5):
             yield f"shipped w={w} floor={floor}", shipped(w, floor)
@@ -330,10 +359,38 @@ def grid():
             yield f"chance e={e} a={alpha}", chance(e, alpha)
 
 
+def rank_of(m, scores, truth, by_id=False):
+    """The true actor's rank and the best-ranked actor; ties go by name (Sightline) or by id (baseline)."""
+    order = sorted(range(m.n), key=lambda k: (-scores[k], m.ids[k] if by_id else m.names[k]))
+    return next((j + 1 for j, k in enumerate(order) if m.ids[k] in truth), m.n + 1), order[0]
+
+
+def row(name, ranks, variants):
+    return name.ljust(28) + " " + " | ".join(
+        f"{100 * sum(r == 1 for r in ranks[v]) / len(ranks[v]):3.0f}% / {sum(1 / r for r in ranks[v]) / len(ranks[v]):.3f}" for v in variants)
+
+
+def sweep(g):
+    """The shipped scorer under other feature constants (81 settings)."""
+    for parent in (0.1, 0.25, 0.5):
+        for software_technique in (0, 0.2, 0.5):
+            for software in (1.0, 2.0, 3.0):
+                for smoothing in (0.3, 1.0, 3.0):
+                    constants = dict(parent=parent, software_technique=software_technique, software=software, smoothing=smoothing)
+                    ranks = collections.defaultdict(list)
+                    for v, truth, m, items in queries(g, constants):
+                        ranks[v].append(rank_of(m, shipped()(m, m.evidence(g, items)), truth)[0])
+                    name = f"p={parent} st={software_technique} s={software} m={smoothing}"
+                    print(row(name, ranks, list(ranks)), flush=True)
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    shipped_only = "--shipped-only" in sys.argv[1:]
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
     g = Graph(args[0] if args else "/tmp/graph.json")
+    if "--sweep-constants" in flags:
+        return sweep(g)
+    shipped_only = "--shipped-only" in flags
     qs = [(v, t, m, m.evidence(g, items)) for v, t, m, items in queries(g)]
     variants = list(dict.fromkeys(v for v, *_ in qs))
     right = collections.defaultdict(set)
@@ -345,26 +402,27 @@ def main():
             break
         ranks = collections.defaultdict(list)
         for i, (v, truth, m, fs) in enumerate(qs):
-            s = scorer(m, fs)
-            order = sorted(range(m.n), key=lambda k: (-s[k], m.names[k]))
-            r = next((j + 1 for j, k in enumerate(order) if m.ids[k] in truth), m.n + 1)
+            r, top = rank_of(m, scorer(m, fs), truth, by_id=getattr(scorer, "by_id", False))
             ranks[v].append(r)
             best_rank[i] = min(best_rank.get(i, r), r)
             if r == 1:
                 right[v].add(i)
-            true_countries = {m.countries[k] for k in range(m.n) if m.ids[k] in truth} - {None}
-            if m.countries[order[0]] in true_countries:
+            if m.countries[top] in {m.countries[k] for k in range(m.n) if m.ids[k] in truth} - {None}:
                 country_right[v].add(i)
-        print(name.ljust(28), " | ".join(f"{100 * sum(r == 1 for r in ranks[v]) / len(ranks[v]):3.0f}% / {sum(1 / r for r in ranks[v]) / len(ranks[v]):.3f}" for v in variants), flush=True)
+        print(row(name, ranks, variants), flush=True)
+        if shipped_only:
+            for v in variants:
+                print(f"ranks {v}:", " ".join(map(str, ranks[v])))
     if shipped_only:
         return
-    print("per-query oracle over the grid (the best method chosen per query, with the answer known):")
+    print("per-query oracle over the grid (the best method chosen for each query, with the answer known):")
     for v in variants:
         mine = [i for i, q in enumerate(qs) if q[0] == v]
         with_country = [i for i in mine if {qs[i][2].countries[k] for k in range(qs[i][2].n) if qs[i][2].ids[k] in qs[i][1]} - {None}]
         print(f"  {v}: top-1 {len(right[v])} of {len(mine)} ({100 * len(right[v]) / len(mine):.0f}%),"
-              f" MRR {sum(1 / best_rank[i] for i in mine) / len(mine):.3f},"
-              f" best-ranked actor's country {len(country_right[v])} of {len(with_country)} ({100 * len(country_right[v]) / len(with_country):.0f}%)")
+              f" MRR {sum(1 / best_rank[i] for i in mine) / len(mine):.3f};"
+              f" some method's best-ranked actor is of the true group's country for {len(country_right[v])} of {len(with_country)}"
+              f" ({100 * len(country_right[v]) / len(with_country):.0f}%)")
 
 
 if __name__ == "__main__":

@@ -26,12 +26,18 @@ public enum AttributionBenchmark {
         /// Umbrella-level top-1: the umbrella actor holding the most probability (subgroups such as APT38
         /// and AppleJeus summed into Lazarus Group) is the true actor's (`nil` for the baseline).
         public var umbrellaTop1: Double? = nil
-        /// Queries whose evidence shares at least one item with what the graph under test still records
-        /// for the true actor (a technique or software, or the parent of an observed sub-technique, in its
-        /// own, its campaigns' or its software's relationships). No method that ranks actors by what their
-        /// records share with the evidence can rank the true actor first on the others, except by a tie:
-        /// it is the variant's ceiling for top-1.
+        /// Queries whose evidence shares at least one item with the true actor's profile as the method
+        /// holds it in the graph under test. For Sightline: an observed technique or software, or the parent
+        /// of an observed sub-technique, among the actor's profile entries — its own and its campaigns'
+        /// items, the parents of its sub-techniques, and (at low weight) its software's techniques and
+        /// their parents. For the baseline: an observed item among the actor's and its campaigns' items.
+        /// On the other queries the method can rank the true actor first only by winning a tie among
+        /// actors that share nothing (for a method without per-actor priors or size charges): it is the
+        /// variant's ceiling for that method's top-1.
         public var sharing: Int? = nil
+        /// The true actor's rank for each query, in the benchmark's order (campaigns sorted by id, actors
+        /// in the knowledge base's order).
+        public var ranks: [Int] = []
         /// Expected calibration error of the top-1 confidence (10 bins; `nil` for the baseline).
         public var ece: Double?
         /// The ECE a perfectly calibrated model would show by chance with the same confidences (each answer
@@ -238,7 +244,7 @@ public enum AttributionBenchmark {
             mrr: mrr, countryTop1: outcomes.first?.confidence == nil ? nil : country,
             countryQueries: withCountry.count,
             umbrellaTop1: umbrellas.isEmpty ? nil : Double(umbrellas.filter { $0 }.count) / Double(umbrellas.count),
-            sharing: outcomes.filter(\.sharesItem).count,
+            sharing: outcomes.filter(\.sharesItem).count, ranks: outcomes.map(\.rank),
             ece: ece, eceIfCalibrated: calibration.map { chanceCalibrationError($0.map(\.confidence)) })
     }
 
@@ -335,7 +341,7 @@ public enum AttributionBenchmark {
                 }
                 let ours = evaluate(model, subset, truth: actors)
                 results[vi].1.append(ours)
-                results[vi].2.append(baselineRank(g, subset, truth: actors, shares: ours.sharesItem))
+                results[vi].2.append(baselineRank(g, subset, truth: actors))
             }
         }
         return results
@@ -377,7 +383,7 @@ public enum AttributionBenchmark {
             guard model.actorIndex.contains(where: { g.actors[$0].id == actor.id }) else { continue }
             let outcome = evaluate(model, items, truth: [actor.id])
             ours.append(outcome)
-            baseline.append(baselineRank(g, items, truth: [actor.id], shares: outcome.sharesItem))
+            baseline.append(baselineRank(g, items, truth: [actor.id]))
         }
         return (ours, baseline, ours.compactMap(\.scored))
     }
@@ -422,8 +428,9 @@ public enum AttributionBenchmark {
     }
 
     /// Whether an evidence feature (an observed technique or software, or the parent of an observed
-    /// sub-technique) is in a true actor's record as the model holds it: directly, through its campaigns,
-    /// or through its software.
+    /// sub-technique) is among a true actor's profile entries, whatever their weight: its own and its
+    /// campaigns' items, the parents of its sub-techniques, its software's techniques and their parents.
+    /// Any such entry scores above a missing one, so without one the actor can only win a tie.
     static func sharesItem(_ model: AttributionModel, _ fs: [AttributionModel.Feature], truth: Set<String>) -> Bool {
         model.actorIndex.indices.contains { k in
             truth.contains(model.graph.actors[model.actorIndex[k]].id)
@@ -433,7 +440,7 @@ public enum AttributionBenchmark {
 
     /// TF-IDF over each actor's techniques and software — its own and those of the campaigns attributed to
     /// it, the same relationships the model learns from — cosine similarity with the query.
-    static func baselineRank(_ g: KnowledgeGraph, _ items: [String], truth: Set<String>, shares: Bool) -> Outcome {
+    static func baselineRank(_ g: KnowledgeGraph, _ items: [String], truth: Set<String>) -> Outcome {
         let campaigns = campaignsByActor(g)
         var actorsOfCampaign: [String: [String]] = [:]
         for (actor, cs) in campaigns { for c in cs { actorsOfCampaign[c, default: []].append(actor) } }
@@ -457,6 +464,7 @@ public enum AttributionBenchmark {
         }
         scored.sort { ($0.1, $1.0) > ($1.1, $0.0) }
         let rank = (scored.firstIndex { truth.contains($0.0) } ?? scored.count) + 1
+        let shares = truth.contains { !(docs[$0] ?? []).isDisjoint(with: q) }
         return Outcome(rank: rank, confidence: nil, correct: rank == 1, countryCorrect: nil, scored: nil, sharesItem: shares)
     }
 }

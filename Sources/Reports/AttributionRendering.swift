@@ -101,6 +101,7 @@ public enum AttributionRendering {
                 "top1": num(r.top1), "top3": r.top3.isNaN ? .null : num(r.top3), "top5": r.top5.isNaN ? .null : num(r.top5),
                 "mrr": r.mrr.isNaN ? .null : num(r.mrr),
                 "sharing": r.sharing.map { .int(Int64($0)) } ?? .null, "umbrella_top1": r.umbrellaTop1.map { num($0) } ?? .null,
+                "ranks": r.ranks.isEmpty ? .null : .array(r.ranks.map { .int(Int64($0)) }),
                 "country_top1": r.countryTop1.map { num($0) } ?? .null, "ece": r.ece.map { num($0) } ?? .null,
                 "ece_if_calibrated": r.eceIfCalibrated.map { c -> JSONValue in ["median": num(c.median), "p5": num(c.low), "p95": num(c.high)] } ?? .null,
             ]

@@ -208,7 +208,8 @@ enum World {
 /// The benchmark's ceiling column on a world small enough to count by hand.
 @Suite struct BenchmarkCeilingTests {
     /// Alpha uses techniques 1–3, Bravo 1, 4 and 5. Campaign X (Bravo's) uses technique 6, which nobody
-    /// else records; campaign Y (Alpha's) uses technique 2, which Alpha also records from another report.
+    /// else records; campaign Y (Alpha's) uses technique 2, which Alpha also records from another report;
+    /// campaign Z (Alpha's) uses T9002.001, a sub-technique of technique 2 that only Z records.
     /// (Were X Alpha's, the tie among actors that record nothing of it would go to Alpha by name.)
     static var bundle: String {
         let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
@@ -219,9 +220,11 @@ enum World {
         for n in 1...6 {
             objects.append(#"{"type": "attack-pattern", "id": "\#(World.technique(n))", \#(common), "name": "Technique \#(n)", "external_references": [{"source_name": "mitre-attack", "external_id": "T90\#(String(format: "%02d", n))"}]}"#)
         }
+        objects.append(#"{"type": "attack-pattern", "id": "\#(World.technique(7))", \#(common), "name": "Technique 2.1", "x_mitre_is_subtechnique": true, "external_references": [{"source_name": "mitre-attack", "external_id": "T9002.001"}]}"#)
         let x = "campaign--e0000000-0000-4000-8000-000000000011"
         let y = "campaign--e0000000-0000-4000-8000-000000000012"
-        for (id, c) in [(x, "C9011"), (y, "C9012")] {
+        let z = "campaign--e0000000-0000-4000-8000-000000000013"
+        for (id, c) in [(x, "C9011"), (y, "C9012"), (z, "C9013")] {
             objects.append(#"{"type": "campaign", "id": "\#(id)", \#(common), "name": "\#(c)", "external_references": [{"source_name": "mitre-attack", "external_id": "\#(c)"}]}"#)
         }
         var n = 0
@@ -233,6 +236,7 @@ enum World {
         for t in [1, 4, 5] { rel("uses", World.b, World.technique(t)) }
         rel("attributed-to", x, World.b); rel("uses", x, World.technique(6))
         rel("attributed-to", y, World.a); rel("uses", y, World.technique(2))
+        rel("attributed-to", z, World.a); rel("uses", z, World.technique(7))
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000098", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
@@ -241,14 +245,16 @@ enum World {
         let report = try kb.importBytes(Array(Self.bundle.utf8), path: "ceiling.json", source: "ceiling.json")
         #expect(report.total.rejected == 0, "\(report.rejections)")
         let rows = AttributionBenchmark.run(graph: try KnowledgeGraph(store: kb))
-        for method in ["Sightline", "TF-IDF baseline"] {
-            let all = try #require(rows.first { $0.method == method && $0.variant.hasPrefix("leave-one") })
-            #expect(all.queries == 2)
-            // With campaign X held out, Bravo records nothing of technique 6: one query of two can be won.
-            #expect(all.sharing == 1)
-            #expect(all.top1 == 0.5)
-        }
         let ours = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("leave-one") })
+        let base = try #require(rows.first { $0.method == "TF-IDF baseline" && $0.variant.hasPrefix("leave-one") })
+        #expect(ours.queries == 3 && base.queries == 3)
+        // With X held out, Bravo records nothing of technique 6: X cannot be won but by a tie, and the tie
+        // goes to Alpha. Z's sub-technique shares its parent with Alpha's record, which Sightline counts and
+        // the baseline (no parents) does not; the baseline still ranks Alpha first on Z, by a tie.
+        #expect(ours.sharing == 2)
+        #expect(base.sharing == 1)
+        #expect(ours.ranks == [2, 1, 1])  // campaigns in id order: X, Y, Z
+        #expect(base.ranks == [2, 1, 1])
         #expect(ours.umbrellaTop1 == ours.top1)  // no umbrella actors here
         #expect(rows.first { $0.variant.hasPrefix("all of the above") }?.sharing == nil)
     }
@@ -279,10 +285,13 @@ enum World {
         #expect(ours.mrr >= 0.35)
         #expect(ours.mrr > base.mrr * 2.2)
         #expect(try #require(ours.countryTop1) >= 0.55)
-        // The ceiling: the evidence of 22 campaigns shares an item with what the graph under test still
-        // records of the true group (3CX and C0033 do not); the same queries for the baseline.
+        // The ceiling: the evidence of 22 campaigns shares an item with the true group's profile in the
+        // graph under test (3CX's and C0033's do not); the baseline, without parents or software
+        // techniques, has the same 22 with all the evidence.
         #expect(ours.sharing == 22 && base.sharing == 22)
-        #expect(try #require(ours.umbrellaTop1) >= ours.top1)  // 3CX's AppleJeus is under Lazarus Group
+        // At the umbrella level 3CX (AppleJeus, under Lazarus Group in MISP) is answered right too. (Not a
+        // bound: an umbrella can also lose a group ranked first to a bigger umbrella.)
+        #expect(ours.umbrellaTop1 == 8.0 / 24)
         // Smaller subsets of the evidence still beat the baseline by far.
         for variant in ["… random 50%", "… random 30%"] {
             let o = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix(variant) })
@@ -293,10 +302,13 @@ enum World {
         let report = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("report-level") })
         #expect(try #require(report.ece) <= 0.12)
         #expect(report.sharing == 124)
+        #expect(rows.first { $0.method == "TF-IDF baseline" && $0.variant.hasPrefix("report-level") }?.sharing == 117)
         #expect(rows.contains { $0.variant.hasPrefix("unknown actor") && $0.queries > 100 })
         // scripts/attribution-families.py replays the benchmark in Python (to compare ranking methods on
-        // the same queries): its replica of the shipped model must give the figures the benchmark gives.
-        if let python = Corpus.python {
+        // the same queries): its replica of the shipped model must rank every query's true group where the
+        // benchmark does. The script is plain Python 3: any interpreter runs it.
+        let python = Corpus.python ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : nil)
+        if let python {
             let dir = try Corpus.temporaryDirectory()
             let exported = dir.appendingPathComponent("graph.json")
             try Data(JSONWriter().string(graph.exportJSON()).utf8).write(to: exported)
@@ -309,12 +321,13 @@ enum World {
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             #expect(p.terminationStatus == 0)
-            let replica = output.split(separator: "\n").first { $0.hasPrefix("shipped ") }.map {
-                $0.dropFirst("shipped".count).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let replica = output.split(separator: "\n").filter { $0.hasPrefix("ranks ") }.map {
+                $0.split(separator: ":").last.map { $0.split(separator: " ").compactMap { Int($0) } } ?? []
             }
             let expected = ["leave-one", "… random 50%", "… random 30%", "report-level"].compactMap { prefix in
-                rows.first { $0.method == "Sightline" && $0.variant.hasPrefix(prefix) }
-            }.map { String(format: "%.0f%% / %.3f", $0.top1 * 100, $0.mrr) }
+                rows.first { $0.method == "Sightline" && $0.variant.hasPrefix(prefix) }?.ranks
+            }
+            #expect(expected.map(\.count) == [24, 24, 24, 136])
             #expect(replica == expected, "\(output)")
         }
         // The shipped calibration is the one this benchmark fits.
