@@ -28,6 +28,7 @@ let package = Package(
     targets: [
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CFuzzy", path: "Sources/CFuzzy", providers: [.apt(["libfuzzy-dev"])]),
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
@@ -67,7 +68,7 @@ let package = Package(
 
         // Attribution: evidence, scoring, calibration, benchmark.
         // Fuzzy-hash digests and distances (TLSH).
-        .target(name: "FuzzyHash", swiftSettings: swiftSettings),
+        .target(name: "FuzzyHash", dependencies: ["CFuzzy"], swiftSettings: swiftSettings),
         .target(
             name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON", "FuzzyHash", "Indicators"],
             swiftSettings: swiftSettings),

@@ -450,6 +450,35 @@ public struct AttributionModel: Sendable {
         if unrelatedDigests > 0 {
             notes.append("\(unrelatedDigests) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
         }
+        // Code similarity: ssdeep digests scoring above 0 against a sample the knowledge base links to an actor.
+        var unrelatedSSDeep = 0
+        for raw in evidence.ssdeep {
+            guard let digest = SSDeepDigest(raw.trimmingCharacters(in: .whitespaces)) else {
+                notes.append("ssdeep '\(raw)' is not an ssdeep digest (blocksize:signature:signature); ignored")
+                continue
+            }
+            var best: [String: Int] = [:]  // actor → highest score
+            for (known, actors) in graph.ssdeepSamples {
+                let score = digest.similarity(to: known)
+                guard score > 0 else { continue }
+                for a in actors where score > best[a] ?? 0 { best[a] = score }
+            }
+            if best.isEmpty { unrelatedSSDeep += 1 }
+            for k in 0..<n {
+                guard let score = best[graph.actors[actorIndex[k]].id] else { continue }
+                let w = parameters.indicatorWeight * Double(score) / 100
+                scores[k] += w
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "code-similarity", value: raw, weight: w,
+                        explanation:
+                            "ssdeep score \(score) against a sample the knowledge base links to this actor (100 is near-identical; 0 nothing in common); code is shared, sold and stolen",
+                        source: evidence.provenance[raw], reliability: score >= 80 ? "high" : score >= 40 ? "medium" : "low"))
+            }
+        }
+        if unrelatedSSDeep > 0 {
+            notes.append("\(unrelatedSSDeep) ssdeep digests score 0 against every sample linked to an actor")
+        }
 
         // Calibrated probabilities over actors and "unknown".
         let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
@@ -512,7 +541,7 @@ public struct AttributionModel: Sendable {
             (country: $0.key, confidence: $0.value)
         }
         var verdict: String?
-        if fs.isEmpty && times.isEmpty && observed.isEmpty && evidence.tlsh.isEmpty {
+        if fs.isEmpty && times.isEmpty && observed.isEmpty && evidence.tlsh.isEmpty && evidence.ssdeep.isEmpty {
             // Nothing to rank on: no candidate, umbrella or country is named (a ranking of equal scores
             // would only echo the knowledge base's order).
             return AttributionResult(

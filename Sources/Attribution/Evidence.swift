@@ -24,6 +24,8 @@ public struct Evidence: Sendable, Equatable {
     public var victimCountries: [String] = []
     public var fileHashes: [String] = []
     public var tlsh: [String] = []
+    /// ssdeep digests of suspicious files (`blocksize:signature:signature`).
+    public var ssdeep: [String] = []
     /// Where each item came from (detection, event), keyed by item value, for explanations.
     public var provenance: [String: String] = [:]
     /// How reliable each item is (`high`, `medium`, `low`), keyed by item value; items without an entry get
@@ -41,7 +43,7 @@ public struct Evidence: Sendable, Equatable {
     /// True when there is nothing to reason from.
     public var isEmpty: Bool {
         techniques.isEmpty && software.isEmpty && indicators.isEmpty && activityTimes.isEmpty
-            && victimSectors.isEmpty && victimCountries.isEmpty && fileHashes.isEmpty && tlsh.isEmpty
+            && victimSectors.isEmpty && victimCountries.isEmpty && fileHashes.isEmpty && tlsh.isEmpty && ssdeep.isEmpty
     }
 
     /// Problems with an evidence file.
@@ -53,7 +55,7 @@ public struct Evidence: Sendable, Equatable {
 
     /// Reads the `sightline attribute` input: `{"techniques": [...], "software": [...], "indicators":
     /// [{"type", "value"}], "activity_times": [...], "victims": {"sectors": [...], "countries": [...]},
-    /// "file_hashes": [...], "tlsh": [...]}`.
+    /// "file_hashes": [...], "tlsh": [...], "ssdeep": [...]}`.
     public static func parse(_ value: JSONValue) throws(FormatError) -> Evidence {
         guard let o = value.objectValue else { throw FormatError(message: "evidence must be a JSON object") }
         func strings(_ v: JSONValue?, _ path: String) throws(FormatError) -> [String] {
@@ -67,7 +69,7 @@ public struct Evidence: Sendable, Equatable {
             return out
         }
         let known: Set<String> = [
-            "techniques", "software", "indicators", "activity_times", "victims", "file_hashes", "tlsh",
+            "techniques", "software", "indicators", "activity_times", "victims", "file_hashes", "tlsh", "ssdeep",
         ]
         for k in o.keys where !known.contains(k) {
             throw FormatError(message: "\(k): unknown key (expected one of \(known.sorted().joined(separator: ", ")))")
@@ -78,6 +80,7 @@ public struct Evidence: Sendable, Equatable {
         e.activityTimes = try strings(o["activity_times"], "activity_times")
         e.fileHashes = try strings(o["file_hashes"], "file_hashes")
         e.tlsh = try strings(o["tlsh"], "tlsh")
+        e.ssdeep = try strings(o["ssdeep"], "ssdeep")
         if let v = o["victims"] {
             guard let victims = v.objectValue else { throw FormatError(message: "victims: expected an object") }
             e.victimSectors = try strings(victims["sectors"], "victims.sectors")

@@ -1,3 +1,4 @@
+import FuzzyHash
 import Indicators
 import JSON
 import Knowledge
@@ -58,6 +59,9 @@ public struct KnowledgeGraph: Sendable {
     public var indicatorIndex: IndicatorIndex
     /// For each indicator of ``indicatorIndex`` (by ordinal): its id, pattern and the actors it indicates.
     public var indicatorLinks: [(id: String, pattern: String, actors: Set<String>)]
+    /// ssdeep digests among the literals of actor-linked indicators (`[file:hashes.SSDEEP = '…']`), in
+    /// their own case (ssdeep signatures are case-sensitive base64), with the actors they are linked to.
+    public var ssdeepSamples: [(digest: SSDeepDigest, actors: Set<String>)]
 
     /// Reads the graph from a store: visible actors, techniques, software, campaigns and their relationships.
     public init(store: KnowledgeStore) throws {
@@ -108,11 +112,15 @@ public struct KnowledgeGraph: Sendable {
             if let actor = memberMap[t] { actorsOfIndicator[s, default: []].insert(actor) }
         }
         var links: [String: Set<String>] = [:]
+        var ssdeep: [SSDeepDigest: Set<String>] = [:]
         var index = IndicatorIndex()
         var indexed: [(id: String, pattern: String, actors: Set<String>)] = []
         for o in try store.currentObjects(types: ["indicator"]) {
             guard let p = o["pattern"]?.stringValue, let actors = actorsOfIndicator[o.id] else { continue }
-            for v in Self.literals(in: p) { links[v, default: []].formUnion(actors) }
+            for v in Self.literals(in: p) {
+                links[v.lowercased(), default: []].formUnion(actors)
+                if let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
+            }
             guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else { continue }
             // Ordinals count every pattern added, the invalid ones too (they never match).
             _ = index.add(id: o.id, pattern: p)
@@ -121,6 +129,7 @@ public struct KnowledgeGraph: Sendable {
         indicatorActors = links
         indicatorIndex = index
         indicatorLinks = indexed
+        ssdeepSamples = ssdeep.map { (digest: $0.key, actors: $0.value) }.sorted { $0.digest.text < $1.digest.text }
     }
 
     /// Observed objects to look up for an observed value: an address, domain or URL as its SCO (domains
@@ -156,7 +165,7 @@ public struct KnowledgeGraph: Sendable {
         return Array(Set(out)).sorted()
     }
 
-    /// The quoted string literals of a STIX pattern, lowercased (`[ipv4-addr:value = '1.2.3.4']` → `1.2.3.4`).
+    /// The quoted string literals of a STIX pattern, as written (`[ipv4-addr:value = '1.2.3.4']` → `1.2.3.4`).
     static func literals(in pattern: String) -> [String] {
         var out: [String] = []
         var current = ""
@@ -173,7 +182,7 @@ public struct KnowledgeGraph: Sendable {
                     escaped = true
                 } else if ch == "'" {
                     // A quoted key in an object path (hashes.'SHA-256') is not a value.
-                    if !isPathKey { out.append(current.lowercased()) }
+                    if !isPathKey { out.append(current) }
                     current = ""
                     inside = false
                 } else {

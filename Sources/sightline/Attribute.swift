@@ -12,7 +12,7 @@ struct Attribute: AsyncParsableCommand {
         discussion: """
             EVIDENCE.json (every key optional): {"techniques": ["T1059.001", …], "software": ["S0041" or a name, …], \
             "indicators": [{"type": "ipv4-addr", "value": "…"}], "activity_times": ["2013-03-20T05:00:00Z", …], \
-            "victims": {"sectors": ["financial services"], "countries": ["KR"]}, "file_hashes": ["…"], "tlsh": ["T1…"]}. \
+            "victims": {"sectors": ["financial services"], "countries": ["KR"]}, "file_hashes": ["…"], "tlsh": ["T1…"], "ssdeep": ["96:…:…"]}. \
             Use '-' to read standard input.
             """)
 

@@ -17,6 +17,12 @@ enum World {
     static let range = "indicator--f0000000-0000-4000-8000-000000000008"
     static let hash = "indicator--f0000000-0000-4000-8000-000000000009"
     static let compound = "indicator--f0000000-0000-4000-8000-000000000010"
+    static let fuzzy = "indicator--f0000000-0000-4000-8000-000000000011"
+    /// ssdeep digests from the corpus's vectors: a Bravo sample (text_4096), a relative that libfuzzy scores
+    /// 91 against it (text_4096_mut4) and a stranger that scores 0 (text_4096_mut64).
+    static let ssdeepSample = "96:XOyJbmdQfBVI++ycqTFyZXZ/YCNOf4QO3I3OAg:XrJbsQL+pWkT/YC8lR+N"
+    static let ssdeepRelative = "96:XOyJbmdHfBVI+wycqTFyZXZ/YCNOf4QOfI3OAt:XrJbsHLwpWkT/YC8lp+A"
+    static let ssdeepStranger = "96:XOQenhmFGOfRnIY5Y7xTUydwq/QTCDXfFOO3pz4Af:XHehkGO/5U1niMACrYYUK"
     /// A TLSH digest of a Charlie sample (from the corpus's vectors).
     static let tlsh = "T1B39002004689C744126445A980250DAA58A801492A04F415790A5497509592963246D1"
 
@@ -64,6 +70,8 @@ enum World {
         // Two properties of one file: a hash alone cannot satisfy it, but is one of its literals.
         objects.append(#"{"type": "indicator", "id": "\#(compound)", \#(common), "pattern": "[file:name = 'w.exe' AND file:hashes.'SHA-256' = '\#(String(repeating: "5a", count: 32))']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
         rel("indicates", compound, b)
+        objects.append(#"{"type": "indicator", "id": "\#(fuzzy)", \#(common), "pattern": "[file:hashes.SSDEEP = '\#(ssdeepSample)']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", fuzzy, b)
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
@@ -172,6 +180,26 @@ enum World {
         // Outside the /24: no actor.
         #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
         #expect(!r.candidates.contains { c in c.evidence.contains { $0.value == "210.52.110.1" } })
+    }
+
+    @Test func similarSSDeepDigestsPointAtTheSamplesActor() throws {
+        let model = try World.model()
+        #expect(model.graph.ssdeepSamples.map(\.digest.text) == [World.ssdeepSample])  // in its own case
+        var e = Evidence()
+        e.ssdeep = [World.ssdeepRelative, World.ssdeepStranger, "not:a digest"]
+        let r = model.attribute(e)
+        let top = try #require(r.candidates.first)
+        #expect(top.name == "Bravo")
+        let item = try #require(top.evidence.first { $0.kind == "code-similarity" })
+        #expect(abs(item.weight - 3.0 * 0.91) < 1e-9)  // libfuzzy's score 91, as in the reference vectors
+        #expect(item.explanation.contains("ssdeep score 91"))
+        #expect(item.reliability == "high")
+        #expect(r.notes.contains { $0.contains("'not:a digest' is not an ssdeep digest") })
+        #expect(r.notes.contains { $0.contains("1 ssdeep digests score 0 against every sample") })
+        // The evidence file takes them under "ssdeep".
+        let parsed = try Evidence.parse(try JSONParser.parse(Array(#"{"ssdeep": ["\#(World.ssdeepRelative)"]}"#.utf8)))
+        #expect(parsed.ssdeep == [World.ssdeepRelative])
+        #expect(model.attribute(parsed).candidates.first?.name == "Bravo")
     }
 
     @Test func nearTLSHDigestsPointAtTheSamplesActor() throws {

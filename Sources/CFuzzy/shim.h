@@ -1,0 +1,3 @@
+// ssdeep (context-triggered piecewise hashes) from libfuzzy, the ssdeep project's C library
+// (Debian: libfuzzy-dev).
+#include <fuzzy.h>
