@@ -117,9 +117,10 @@ public struct KnowledgeGraph: Sendable {
         var indexed: [(id: String, pattern: String, actors: Set<String>)] = []
         for o in try store.currentObjects(types: ["indicator"]) {
             guard let p = o["pattern"]?.stringValue, let actors = actorsOfIndicator[o.id] else { continue }
+            let namesSSDeep = p.uppercased().contains("SSDEEP")  // hashes.SSDEEP or hashes.'SSDEEP'
             for v in Self.literals(in: p) {
                 links[v.lowercased(), default: []].formUnion(actors)
-                if let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
+                if namesSSDeep, let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
             }
             guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else { continue }
             // Ordinals count every pattern added, the invalid ones too (they never match).

@@ -72,6 +72,9 @@ enum World {
         rel("indicates", compound, b)
         objects.append(#"{"type": "indicator", "id": "\#(fuzzy)", \#(common), "pattern": "[file:hashes.SSDEEP = '\#(ssdeepSample)']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
         rel("indicates", fuzzy, b)
+        // A file name shaped like a digest is not a sample.
+        objects.append(#"{"type": "indicator", "id": "indicator--f0000000-0000-4000-8000-000000000012", \#(common), "pattern": "[file:name = '3:abc:def']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", "indicator--f0000000-0000-4000-8000-000000000012", b)
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
