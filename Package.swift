@@ -29,6 +29,7 @@ let package = Package(
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CFuzzy", path: "Sources/CFuzzy", providers: [.apt(["libfuzzy-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", path: "Sources/CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
@@ -69,6 +70,7 @@ let package = Package(
         // Attribution: evidence, scoring, calibration, benchmark.
         // Fuzzy-hash digests and distances (TLSH).
         .target(name: "FuzzyHash", dependencies: ["CFuzzy"], swiftSettings: swiftSettings),
+        .target(name: "GeoIP", dependencies: ["CMaxMindDB"], swiftSettings: swiftSettings),
         .target(
             name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON", "FuzzyHash", "Indicators"],
             swiftSettings: swiftSettings),
@@ -87,7 +89,7 @@ let package = Package(
             name: "sightline",
             dependencies: [
                 "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Indicators", "Events", "EVTX",
-                "LogFormats", "Sigma", "Hunting", "Investigation",
+                "LogFormats", "Sigma", "Hunting", "Investigation", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings,
@@ -99,6 +101,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzyHashTests", dependencies: ["FuzzyHash", "JSON", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IndicatorsTests", dependencies: ["Indicators", "Patterning", "JSON"], swiftSettings: swiftSettings),

@@ -105,6 +105,9 @@ public struct AttributionModel: Sendable {
         public var knownIntercept: Double = -0.029
         /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
         public var indicatorWeight: Double = 3.0
+        /// Largest log-likelihood ratio of observed addresses located in the actor's country (all of at
+        /// least five located addresses there): weak, as activity hours are.
+        public var infrastructureCountryWeight: Double = 0.5
         public init() {}
     }
 
@@ -379,6 +382,31 @@ public struct AttributionModel: Sendable {
                         kind: "activity-time", value: "\(times.count) timestamps", weight: w,
                         explanation:
                             "\(inHours) of \(times.count) activity times fall in weekday office hours (08–19) in UTC\(offset >= 0 ? "+" : "")\(Self.format(offset)), the time of \(c); weak evidence: operators can shift hours",
+                        reliability: "low"))
+            }
+        }
+        // Infrastructure location: the countries of observed addresses (given, or looked up with --geoip).
+        // Weak and only positive: operators rent, relay and spoof infrastructure abroad as a rule, so an
+        // address elsewhere says nothing against an actor, and one in its own country says a little.
+        var located: [String: String] = [:]  // address → country
+        for i in evidence.indicators { if let c = i.country { located[i.value] = c.uppercased() } }
+        if !located.isEmpty {
+            let byCountry = Dictionary(grouping: located.values, by: { $0 }).mapValues(\.count)
+            notes.append(
+                "\(located.count) observed addresses located: "
+                    + byCountry.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                    + " (weak evidence: infrastructure is rented, relayed and spoofed)")
+            let strength = min(Double(located.count), 5) / 5
+            for k in 0..<n {
+                let actor = graph.actors[actorIndex[k]]
+                guard let c = actor.countries.first, let m = byCountry[c] else { continue }
+                let w = parameters.infrastructureCountryWeight * Double(m) / Double(located.count) * strength
+                scores[k] += w
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "infrastructure-country", value: c, weight: w,
+                        explanation:
+                            "\(m) of \(located.count) located addresses are in \(c), this actor's country; weak evidence: infrastructure is rented, relayed and spoofed (DarkSeoul's \"Chinese\" address was a Korean bank's)",
                         reliability: "low"))
             }
         }

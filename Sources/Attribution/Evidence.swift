@@ -10,9 +10,14 @@ public struct Evidence: Sendable, Equatable {
     public struct Indicator: Sendable, Equatable {
         public var type: String
         public var value: String
-        public init(type: String, value: String) {
+        /// The ISO 3166 code of the country the address is located or registered in, when known (given in
+        /// the evidence, or looked up with `--geoip`). Weak evidence: infrastructure is rented, relayed and
+        /// spoofed.
+        public var country: String?
+        public init(type: String, value: String, country: String? = nil) {
             self.type = type
             self.value = value
+            self.country = country
         }
     }
 
@@ -40,6 +45,20 @@ public struct Evidence: Sendable, Equatable {
         self.software = software
     }
 
+    /// Fills in the country of each observed IPv4 or IPv6 address that has none, with `locate` (a GeoIP
+    /// lookup: address → ISO 3166 code, or nil). Returns how many addresses it located.
+    @discardableResult
+    public mutating func locateAddresses(with locate: (String) -> String?) -> Int {
+        var located = 0
+        for i in indicators.indices where indicators[i].country == nil && ["ipv4-addr", "ipv6-addr"].contains(indicators[i].type) {
+            if let c = locate(indicators[i].value) {
+                indicators[i].country = c
+                located += 1
+            }
+        }
+        return located
+    }
+
     /// True when there is nothing to reason from.
     public var isEmpty: Bool {
         techniques.isEmpty && software.isEmpty && indicators.isEmpty && activityTimes.isEmpty
@@ -54,7 +73,7 @@ public struct Evidence: Sendable, Equatable {
     }
 
     /// Reads the `sightline attribute` input: `{"techniques": [...], "software": [...], "indicators":
-    /// [{"type", "value"}], "activity_times": [...], "victims": {"sectors": [...], "countries": [...]},
+    /// [{"type", "value", "country"?}], "activity_times": [...], "victims": {"sectors": [...], "countries": [...]},
     /// "file_hashes": [...], "tlsh": [...], "ssdeep": [...]}`.
     public static func parse(_ value: JSONValue) throws(FormatError) -> Evidence {
         guard let o = value.objectValue else { throw FormatError(message: "evidence must be a JSON object") }
@@ -92,7 +111,14 @@ public struct Evidence: Sendable, Equatable {
                 guard let t = item["type"]?.stringValue, let val = item["value"]?.stringValue else {
                     throw FormatError(message: "indicators[\(i)]: expected {\"type\": …, \"value\": …}")
                 }
-                e.indicators.append(Indicator(type: t, value: val))
+                var country: String?
+                if let c = item["country"] {
+                    guard let code = c.stringValue, code.utf8.count == 2, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                        throw FormatError(message: "indicators[\(i)].country: expected an ISO 3166 alpha-2 code such as \"CN\"")
+                    }
+                    country = code.uppercased()
+                }
+                e.indicators.append(Indicator(type: t, value: val, country: country))
             }
         }
         return e

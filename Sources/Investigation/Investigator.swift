@@ -51,6 +51,8 @@ public struct Investigator: Sendable {
     public var victimCountries: [String] = []
     /// Sweep every event for the knowledge base's indicators (``IndicatorRules``) along with the rules.
     public var sweepsIndicators = true
+    /// Where observed addresses are (a GeoIP lookup: address → ISO 3166 code), when the user gave a database.
+    public var locateAddress: (@Sendable (String) -> String?)?
 
     public init(
         rules: RuleCollection, model: AttributionModel, mapping: LogSourceMapping = .windows,
@@ -80,6 +82,7 @@ public struct Investigator: Sendable {
             var evidence = c.evidence
             evidence.victimSectors += victimSectors
             evidence.victimCountries += victimCountries.map { $0.uppercased() }
+            if let locateAddress { evidence.locateAddresses(with: locateAddress) }
             return InvestigatedCampaign(campaign: c, attribution: model.attribute(evidence, top: top))
         }
         return Investigation(

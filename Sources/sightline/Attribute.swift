@@ -11,7 +11,7 @@ struct Attribute: AsyncParsableCommand {
         abstract: "Rank the actors that could be behind a body of evidence, with confidence and explanations.",
         discussion: """
             EVIDENCE.json (every key optional): {"techniques": ["T1059.001", …], "software": ["S0041" or a name, …], \
-            "indicators": [{"type": "ipv4-addr", "value": "…"}], "activity_times": ["2013-03-20T05:00:00Z", …], \
+            "indicators": [{"type": "ipv4-addr", "value": "…", "country": "CN" (optional)}], "activity_times": ["2013-03-20T05:00:00Z", …], \
             "victims": {"sectors": ["financial services"], "countries": ["KR"]}, "file_hashes": ["…"], "tlsh": ["T1…"], "ssdeep": ["96:…:…"]}. \
             Use '-' to read standard input.
             """)
@@ -19,6 +19,7 @@ struct Attribute: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "How many candidates to show.") var top = 5
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+    @OptionGroup var geoip: GeoIPOption
     @Argument(help: "The evidence file (JSON), or '-' for standard input.") var evidence: String
 
     func run() async throws {
@@ -28,12 +29,13 @@ struct Attribute: AsyncParsableCommand {
         } catch {
             throw KnowledgeError.unreadable(path: evidence, reason: error.localizedDescription)
         }
-        let parsed: Evidence
+        var parsed: Evidence
         do {
             parsed = try Evidence.parse(try JSONParser.parse([UInt8](data)))
         } catch {
             throw ValidationError("\(evidence): \(error)")
         }
+        if let locate = try geoip.lookup() { parsed.locateAddresses(with: locate) }
         let model = AttributionModel(graph: try KnowledgeGraph(store: try store.open()))
         let result = model.attribute(parsed, top: top)
         switch format {

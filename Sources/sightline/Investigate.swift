@@ -30,6 +30,7 @@ struct Investigate: AsyncParsableCommand {
     var victimSectors: [String] = []
     @Flag(help: "Do not sweep the events for the knowledge base's indicators (addresses, domains, hashes).")
     var noIndicatorSweep = false
+    @OptionGroup var geoip: GeoIPOption
     @Option(help: "Worker threads (default: the number of cores).") var threads: Int?
     @Option(help: "Write the output to FILE instead of standard output.") var out: String?
 
@@ -50,6 +51,7 @@ struct Investigate: AsyncParsableCommand {
         investigator.victimCountries = victimCountries
         investigator.victimSectors = victimSectors
         investigator.sweepsIndicators = !noIndicatorSweep
+        investigator.locateAddress = try geoip.lookup()
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let result = await investigator.investigate(paths: paths, threads: max(1, workers))
         let text: String

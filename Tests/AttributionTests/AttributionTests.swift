@@ -205,6 +205,33 @@ enum World {
         #expect(model.attribute(parsed).candidates.first?.name == "Bravo")
     }
 
+    @Test func addressesInTheActorsCountryAreWeakEvidence() throws {
+        let model = try World.model()
+        var e = Evidence(techniques: ["T9001"])
+        // Five located addresses, three in North Korea (Alpha's country), and one not located.
+        e.indicators = ["KP", "KP", "KP", "CN", "CN"].enumerated().map { i, c in .init(type: "ipv4-addr", value: "198.51.100.\(i + 1)", country: c) }
+            + [.init(type: "ipv4-addr", value: "198.51.100.99")]
+        let r = model.attribute(e)
+        let alpha = try #require(r.candidates.first { $0.name == "Alpha" })
+        let item = try #require(alpha.evidence.first { $0.kind == "infrastructure-country" })
+        #expect(abs(item.weight - 0.5 * 3 / 5) < 1e-9)
+        #expect(item.reliability == "low")
+        #expect(item.explanation.hasPrefix("3 of 5 located addresses are in KP, this actor's country; weak evidence"))
+        // An address elsewhere says nothing against an actor: no negative item for the others.
+        for c in r.candidates where c.name != "Alpha" { #expect(!c.evidence.contains { $0.kind == "infrastructure-country" }) }
+        #expect(r.notes.contains { $0.hasPrefix("5 observed addresses located: KP 3, CN 2") })
+        // Located addresses move Alpha up by that much and no more.
+        var plain = e
+        plain.indicators = plain.indicators.map { .init(type: $0.type, value: $0.value) }
+        let before = try #require(model.attribute(plain).candidates.first { $0.name == "Alpha" })
+        #expect(abs(alpha.score - before.score - item.weight) < 1e-9)
+        // locateAddresses fills in addresses without a country, and only addresses.
+        var filled = plain
+        filled.indicators.append(.init(type: "domain-name", value: "x.example"))
+        #expect(filled.locateAddresses { $0.hasSuffix(".1") ? "KP" : nil } == 1)
+        #expect(filled.indicators.compactMap(\.country) == ["KP"])
+    }
+
     @Test func nearTLSHDigestsPointAtTheSamplesActor() throws {
         let model = try World.model()
         var e = Evidence()
@@ -233,6 +260,11 @@ enum World {
         #expect(e.software == ["S0041"])
         #expect(e.victimCountries == ["KR"])
         #expect(e.indicators.count == 1)
+        let located = try Evidence.parse(try JSONParser.parse(#"{"indicators": [{"type": "ipv4-addr", "value": "1.2.3.4", "country": "cn"}]}"#))
+        #expect(located.indicators.first?.country == "CN")
+        #expect(throws: Evidence.FormatError(message: "indicators[0].country: expected an ISO 3166 alpha-2 code such as \"CN\"")) {
+            try Evidence.parse(try JSONParser.parse(#"{"indicators": [{"type": "ipv4-addr", "value": "1.2.3.4", "country": "China"}]}"#))
+        }
     }
 }
 

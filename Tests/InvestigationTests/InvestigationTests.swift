@@ -170,5 +170,30 @@ import Testing
         let without = await investigator.investigate(paths: [logs], threads: 2)
         #expect(without.sightingCount == 41 && without.indicatorsSwept == 0)
     }
+
+    /// With a GeoIP lookup (`--geoip`), the addresses of a campaign's detections are located, and an
+    /// address in an actor's country weighs a little for it.
+    @Test func addressesOfDetectionsAreLocatedWithTheLookup() async throws {
+        let lazarus = "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
+        let dir = try Corpus.temporaryDirectory()
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)  // with the built-in pack
+        let bundle = Self.intel([Self.indicator(4, "[ipv4-addr:value = '175.45.178.19']"), Self.indicates(4, lazarus)])
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
+        let log = dir.appendingPathComponent("net.jsonl")
+        let event = ##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":3,"EventRecordID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"PC1","TimeCreated":{"#attributes":{"SystemTime":"2013-03-20T05:00:00Z"}}},"EventData":{"Image":"C:\\x.exe","DestinationIp":"175.45.178.19","DestinationPort":443}}}"##
+        try Data(event.utf8).write(to: log)
+        let collection = RuleLoader.load(paths: [try #require(BuiltinRules.folder)])
+        var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        investigator.locateAddress = { $0 == "175.45.178.19" ? "KP" : nil }
+        let located = await investigator.investigate(paths: [log.path], threads: 1)
+        let a = try #require(located.campaigns.first).attribution
+        #expect(a.notes.contains { $0.hasPrefix("1 observed addresses located: KP 1") })
+        let top = try #require(a.candidates.first)
+        #expect(top.name == "Lazarus Group")
+        #expect(top.evidence.contains { $0.kind == "infrastructure-country" && $0.value == "KP" && $0.weight > 0 })
+        investigator.locateAddress = nil
+        let plain = await investigator.investigate(paths: [log.path], threads: 1)
+        #expect(!(try #require(plain.campaigns.first).attribution.notes.contains { $0.contains("addresses located") }))
+    }
 }
 

@@ -181,6 +181,46 @@ struct CLI {
     }
 }
 
+@Suite struct AttributeCLITests {
+    static var geoip: String { Corpus.packageRoot.appendingPathComponent("Tests/GeoIPTests/Fixtures/GeoLite2-Country-Test.mmdb").path }
+
+    @Test func evidenceFromAFileOrStandardInput() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let env = ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path]
+        let example = Corpus.packageRoot.appendingPathComponent("examples/darkseoul-evidence.json").path
+        let table = try CLI.run(["attribute", example, "--top", "2"], env: env)
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("1. Lazarus Group (G0032)"))
+        let json = try CLI.run(["attribute", "-", "--format", "json"], stdin: #"{"software": ["S0364"]}"#, env: env)
+        #expect(json.status == 0)
+        #expect(try JSONParser.parse(json.stdout)["candidates"]?.arrayValue?.first?["attack_id"] == "G0032")
+        let bad = try CLI.run(["attribute", "-"], stdin: #"{"techniques": "T1059"}"#, env: env)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("-: techniques: expected a list of strings"))
+    }
+
+    /// `--geoip` locates the evidence's addresses in a MaxMind DB (here MaxMind's test database).
+    @Test func geoipLocatesAddresses() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let env = ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path]
+        let evidence = #"{"techniques": ["T1561.002"], "indicators": [{"type": "ipv4-addr", "value": "111.235.160.7"}, {"type": "ipv6-addr", "value": "2001:220::9"}, {"type": "ipv4-addr", "value": "203.0.113.5", "country": "KP"}]}"#
+        let r = try CLI.run(["attribute", "-", "--geoip", Self.geoip, "--format", "json"], stdin: evidence, env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let notes = try JSONParser.parse(r.stdout)["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(notes.contains { $0.hasPrefix("3 observed addresses located: CN 1, KP 1, KR 1") }, "\(notes)")
+        let without = try CLI.run(["attribute", "-", "--format", "json"], stdin: evidence, env: env)
+        let plainNotes = try JSONParser.parse(without.stdout)["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(plainNotes.contains { $0.hasPrefix("1 observed addresses located: KP 1") })
+        let notADatabase = dir.appendingPathComponent("x.mmdb").path
+        try Data("no".utf8).write(to: URL(fileURLWithPath: notADatabase))
+        for command in [["attribute", "-"], ["investigate", InvestigateCLITests.logs]] {
+            let bad = try CLI.run(command + ["--geoip", notADatabase], stdin: "{}", env: env)
+            #expect(bad.status == 64 || bad.status == 2)
+            #expect(bad.stderr.contains("--geoip \(notADatabase): cannot open as a MaxMind DB"), "\(bad.stderr)")
+        }
+    }
+}
+
 @Suite struct InvestigateCLITests {
     static var logs: String { Corpus.packageRoot.appendingPathComponent("examples/darkseoul/logs").path }
 
