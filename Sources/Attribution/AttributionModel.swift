@@ -388,8 +388,16 @@ public struct AttributionModel: Sendable {
         // Infrastructure location: the countries of observed addresses (given, or looked up with --geoip).
         // Weak and only positive: operators rent, relay and spoof infrastructure abroad as a rule, so an
         // address elsewhere says nothing against an actor, and one in its own country says a little.
-        var located: [String: String] = [:]  // address → country
-        for i in evidence.indicators { if let c = i.country { located[i.value] = c.uppercased() } }
+        var located: [String: String] = [:]  // address (canonical) → country
+        var unlocated: Set<String> = []
+        for i in evidence.indicators where i.type == "ipv4-addr" || i.type == "ipv6-addr" {
+            let address = Evidence.canonicalAddress(i.value)
+            if let c = i.country { located[address] = c.uppercased() } else { unlocated.insert(address) }
+        }
+        unlocated.subtract(located.keys)
+        if !located.isEmpty && !unlocated.isEmpty {
+            notes.append("\(unlocated.count) observed addresses have no known country (not given, or not in the GeoIP database)")
+        }
         if !located.isEmpty {
             let byCountry = Dictionary(grouping: located.values, by: { $0 }).mapValues(\.count)
             notes.append(
@@ -451,7 +459,7 @@ public struct AttributionModel: Sendable {
         }
         // Code similarity: TLSH digests near a sample the knowledge base links to an actor.
         var unrelatedDigests = 0
-        for raw in evidence.tlsh {
+        for raw in Self.unique(evidence.tlsh) {
             guard let digest = TLSHDigest(raw.trimmingCharacters(in: .whitespaces)) else {
                 notes.append("TLSH '\(raw)' is not a TLSH digest (T1 and 70 hex digits); ignored")
                 continue
@@ -480,7 +488,7 @@ public struct AttributionModel: Sendable {
         }
         // Code similarity: ssdeep digests scoring above 0 against a sample the knowledge base links to an actor.
         var unrelatedSSDeep = 0
-        for raw in evidence.ssdeep {
+        for raw in Self.unique(evidence.ssdeep) {
             guard let digest = SSDeepDigest(raw.trimmingCharacters(in: .whitespaces)) else {
                 notes.append("ssdeep '\(raw)' is not an ssdeep digest (blocksize:signature:signature); ignored")
                 continue
@@ -583,6 +591,12 @@ public struct AttributionModel: Sendable {
         return AttributionResult(
             candidates: candidates, unknownActorConfidence: unknown, umbrellas: Array(umbrellas),
             countries: Array(countries), notes: notes, verdict: verdict)
+    }
+
+    /// Trimmed values, each once, in their first order.
+    static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.map { $0.trimmingCharacters(in: .whitespaces) }.filter { seen.insert($0).inserted }
     }
 
     // MARK: Calibration

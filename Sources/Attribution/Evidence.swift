@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 /// What an investigation found, in the form attribution takes it.
@@ -57,6 +58,20 @@ public struct Evidence: Sendable, Equatable {
             }
         }
         return located
+    }
+
+    /// An IP address in its canonical text (`2001:0220:0::9` → `2001:220::9`); other text unchanged.
+    public static func canonicalAddress(_ text: String) -> String {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        if inet_pton(AF_INET, text, &v4) == 1, inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil {
+            return String(cString: buffer)
+        }
+        if inet_pton(AF_INET6, text, &v6) == 1, inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)) != nil {
+            return String(cString: buffer)
+        }
+        return text
     }
 
     /// True when there is nothing to reason from.

@@ -1,3 +1,4 @@
+import Foundation
 import FuzzyHash
 import Indicators
 import JSON
@@ -117,12 +118,11 @@ public struct KnowledgeGraph: Sendable {
         var indexed: [(id: String, pattern: String, actors: Set<String>)] = []
         for o in try store.currentObjects(types: ["indicator"]) {
             guard let p = o["pattern"]?.stringValue, let actors = actorsOfIndicator[o.id] else { continue }
-            let namesSSDeep = p.uppercased().contains("SSDEEP")  // hashes.SSDEEP or hashes.'SSDEEP'
-            for v in Self.literals(in: p) {
-                links[v.lowercased(), default: []].formUnion(actors)
-                if namesSSDeep, let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
-            }
+            for v in Self.literals(in: p) { links[v.lowercased(), default: []].formUnion(actors) }
             guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else { continue }
+            for v in Self.ssdeepLiterals(in: p) {
+                if let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
+            }
             // Ordinals count every pattern added, the invalid ones too (they never match).
             _ = index.add(id: o.id, pattern: p)
             indexed.append((id: o.id, pattern: p, actors: actors))
@@ -164,6 +164,42 @@ public struct KnowledgeGraph: Sendable {
         var out: [Int32] = []
         for o in Self.observedObjects(type: type, value: value) { out += indicatorIndex.matches(o) }
         return Array(Set(out)).sorted()
+    }
+
+    /// The literals a STIX pattern compares `hashes.SSDEEP` (or `hashes.'SSDEEP'`) with by `=`, as written:
+    /// only those are ssdeep digests (a file name may look like one).
+    static func ssdeepLiterals(in pattern: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(pattern)
+        while let r = rest.range(of: "hashes.", options: .caseInsensitive) {
+            rest = rest[r.upperBound...]
+            var key = rest
+            if key.hasPrefix("'") { key = key.dropFirst() }
+            guard key.uppercased().hasPrefix("SSDEEP") else { continue }
+            key = key.dropFirst("SSDEEP".count)
+            if key.hasPrefix("'") { key = key.dropFirst() }
+            key = key.drop { $0 == " " }
+            guard key.hasPrefix("=") else { continue }
+            key = key.dropFirst().drop { $0 == " " }
+            guard key.hasPrefix("'") else { continue }
+            key = key.dropFirst()
+            var value = ""
+            var escaped = false
+            for ch in key {
+                if escaped {
+                    value.append(ch)
+                    escaped = false
+                } else if ch == "\\" {
+                    escaped = true
+                } else if ch == "'" {
+                    out.append(value)
+                    break
+                } else {
+                    value.append(ch)
+                }
+            }
+        }
+        return out
     }
 
     /// The quoted string literals of a STIX pattern, as written (`[ipv4-addr:value = '1.2.3.4']` → `1.2.3.4`).

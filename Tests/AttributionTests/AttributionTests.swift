@@ -72,9 +72,14 @@ enum World {
         rel("indicates", compound, b)
         objects.append(#"{"type": "indicator", "id": "\#(fuzzy)", \#(common), "pattern": "[file:hashes.SSDEEP = '\#(ssdeepSample)']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
         rel("indicates", fuzzy, b)
-        // A file name shaped like a digest is not a sample.
+        // A file name shaped like a digest is not a sample, even beside an ssdeep hash or in a pattern that
+        // names ssdeep; nor is anything in a pattern of another language.
         objects.append(#"{"type": "indicator", "id": "indicator--f0000000-0000-4000-8000-000000000012", \#(common), "pattern": "[file:name = '3:abc:def']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
         rel("indicates", "indicator--f0000000-0000-4000-8000-000000000012", b)
+        objects.append(#"{"type": "indicator", "id": "indicator--f0000000-0000-4000-8000-000000000013", \#(common), "pattern": "[file:hashes.SSDEEP = '\#(ssdeepSample)' AND file:name = '3:QWERTYzx:POIUyt'] OR [file:name = 'ssdeep.exe'] OR [file:name = '6:ABCDEFGHij:KLMNOP']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", "indicator--f0000000-0000-4000-8000-000000000013", b)
+        objects.append(#"{"type": "indicator", "id": "indicator--f0000000-0000-4000-8000-000000000014", \#(common), "pattern": "rule x { strings: $a = \"hashes.SSDEEP = '12:ZZYYXXWW:VVUU'\" condition: $a }", "pattern_type": "yara", "valid_from": "2020-01-01T00:00:00Z"}"#)
+        rel("indicates", "indicator--f0000000-0000-4000-8000-000000000014", b)
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
@@ -189,10 +194,12 @@ enum World {
         let model = try World.model()
         #expect(model.graph.ssdeepSamples.map(\.digest.text) == [World.ssdeepSample])  // in its own case
         var e = Evidence()
-        e.ssdeep = [World.ssdeepRelative, World.ssdeepStranger, "not:a digest"]
+        // A digest given twice (once with a space) counts once.
+        e.ssdeep = [World.ssdeepRelative, World.ssdeepStranger, "not:a digest", " " + World.ssdeepRelative]
         let r = model.attribute(e)
         let top = try #require(r.candidates.first)
         #expect(top.name == "Bravo")
+        #expect(top.evidence.filter { $0.kind == "code-similarity" }.count == 1)
         let item = try #require(top.evidence.first { $0.kind == "code-similarity" })
         #expect(abs(item.weight - 3.0 * 0.91) < 1e-9)  // libfuzzy's score 91, as in the reference vectors
         #expect(item.explanation.contains("ssdeep score 91"))
@@ -225,6 +232,22 @@ enum World {
         plain.indicators = plain.indicators.map { .init(type: $0.type, value: $0.value) }
         let before = try #require(model.attribute(plain).candidates.first { $0.name == "Alpha" })
         #expect(abs(alpha.score - before.score - item.weight) < 1e-9)
+        // Fewer than five located addresses weigh less; an address written twice counts once; the country
+        // code's case does not matter; a domain's country and unlocated addresses do not count, and the
+        // latter are noted.
+        var few = Evidence(techniques: ["T9001"])
+        few.indicators = [
+            .init(type: "ipv6-addr", value: "2001:220::9", country: "kp"), .init(type: "ipv6-addr", value: "2001:0220:0::9", country: "KP"),
+            .init(type: "ipv4-addr", value: "198.51.100.7", country: "CN"), .init(type: "domain-name", value: "x.example", country: "KP"),
+            .init(type: "ipv4-addr", value: "198.51.100.8"),
+        ]
+        let fewResult = model.attribute(few)
+        let fewItem = try #require(fewResult.candidates.first { $0.name == "Alpha" }?.evidence.first { $0.kind == "infrastructure-country" })
+        #expect(abs(fewItem.weight - 0.5 * 1 / 2 * 2 / 5) < 1e-9)  // 1 of 2 located addresses, strength 2/5
+        #expect(fewResult.notes.contains { $0.hasPrefix("2 observed addresses located: CN 1, KP 1") })
+        #expect(fewResult.notes.contains { $0.hasPrefix("1 observed addresses have no known country") })
+        #expect(Evidence.canonicalAddress("2001:0220:0::9") == "2001:220::9")
+        #expect(Evidence.canonicalAddress("x.example") == "x.example")
         // locateAddresses fills in addresses without a country, and only addresses.
         var filled = plain
         filled.indicators.append(.init(type: "domain-name", value: "x.example"))

@@ -3,13 +3,13 @@ import GeoIP
 import Testing
 
 @Suite struct GeoIPTests {
-    static var fixture: String {
-        Bundle.module.url(forResource: "Fixtures/GeoLite2-Country-Test", withExtension: "mmdb")!.path
+    static func fixture() throws -> String {
+        try #require(Bundle.module.url(forResource: "GeoLite2-Country-Test", withExtension: "mmdb", subdirectory: "Fixtures")).path
     }
 
     /// MaxMind's test database (Tests/GeoIPTests/Fixtures/README.md): its source data gives these networks.
     @Test func looksUpCountriesOfIPv4AndIPv6Addresses() throws {
-        let db = try GeoIPDatabase(path: Self.fixture)
+        let db = try GeoIPDatabase(path: try Self.fixture())
         #expect(db.databaseType == "GeoLite2-Country")
         #expect(db.country(of: "111.235.160.1") == .country("CN"))
         #expect(db.country(of: "81.2.69.160") == .country("GB"))
