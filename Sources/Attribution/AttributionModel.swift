@@ -457,10 +457,25 @@ public struct AttributionModel: Sendable {
         if unmatchedIndicators > 0 {
             notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor")
         }
-        // Code similarity: TLSH digests near a sample the knowledge base links to an actor.
+        // Code similarity: TLSH digests near, and ssdeep digests scoring above 0 against, a sample the
+        // knowledge base links to an actor. `best` is each actor's closest sample's distance or score.
+        func creditCodeSimilarity(
+            _ raw: String, _ best: [String: Int], weight: (Int) -> Double, explanation: (Int) -> String,
+            reliability: (Int) -> String
+        ) {
+            for k in 0..<n {
+                guard let measure = best[graph.actors[actorIndex[k]].id] else { continue }
+                let w = weight(measure)
+                scores[k] += w
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "code-similarity", value: raw, weight: w, explanation: explanation(measure),
+                        source: evidence.provenance[raw], reliability: reliability(measure)))
+            }
+        }
         var unrelatedDigests = 0
         for raw in Self.unique(evidence.tlsh) {
-            guard let digest = TLSHDigest(raw.trimmingCharacters(in: .whitespaces)) else {
+            guard let digest = TLSHDigest(raw) else {
                 notes.append("TLSH '\(raw)' is not a TLSH digest (T1 and 70 hex digits); ignored")
                 continue
             }
@@ -471,25 +486,19 @@ public struct AttributionModel: Sendable {
                 for a in actors where d < best[a] ?? .max { best[a] = d }
             }
             if best.isEmpty { unrelatedDigests += 1 }
-            for k in 0..<n {
-                guard let d = best[graph.actors[actorIndex[k]].id] else { continue }
-                let w = parameters.indicatorWeight * (1 - Double(d) / Double(Self.tlshRelatedDistance))
-                scores[k] += w
-                extra[k].append(
-                    EvidenceContribution(
-                        kind: "code-similarity", value: raw, weight: w,
-                        explanation:
-                            "TLSH distance \(d) to a sample the knowledge base links to this actor (0 is identical; under 50 very likely related); code is shared, sold and stolen",
-                        source: evidence.provenance[raw], reliability: d < 30 ? "high" : d < 70 ? "medium" : "low"))
-            }
+            creditCodeSimilarity(
+                raw, best, weight: { parameters.indicatorWeight * (1 - Double($0) / Double(Self.tlshRelatedDistance)) },
+                explanation: {
+                    "TLSH distance \($0) to a sample the knowledge base links to this actor (0 is identical; under 50 very likely related); code is shared, sold and stolen"
+                },
+                reliability: { $0 < 30 ? "high" : $0 < 70 ? "medium" : "low" })
         }
         if unrelatedDigests > 0 {
             notes.append("\(unrelatedDigests) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
         }
-        // Code similarity: ssdeep digests scoring above 0 against a sample the knowledge base links to an actor.
         var unrelatedSSDeep = 0
         for raw in Self.unique(evidence.ssdeep) {
-            guard let digest = SSDeepDigest(raw.trimmingCharacters(in: .whitespaces)) else {
+            guard let digest = SSDeepDigest(raw) else {
                 notes.append("ssdeep '\(raw)' is not an ssdeep digest (blocksize:signature:signature); ignored")
                 continue
             }
@@ -500,17 +509,12 @@ public struct AttributionModel: Sendable {
                 for a in actors where score > best[a] ?? 0 { best[a] = score }
             }
             if best.isEmpty { unrelatedSSDeep += 1 }
-            for k in 0..<n {
-                guard let score = best[graph.actors[actorIndex[k]].id] else { continue }
-                let w = parameters.indicatorWeight * Double(score) / 100
-                scores[k] += w
-                extra[k].append(
-                    EvidenceContribution(
-                        kind: "code-similarity", value: raw, weight: w,
-                        explanation:
-                            "ssdeep score \(score) against a sample the knowledge base links to this actor (100 is near-identical; 0 nothing in common); code is shared, sold and stolen",
-                        source: evidence.provenance[raw], reliability: score >= 80 ? "high" : score >= 40 ? "medium" : "low"))
-            }
+            creditCodeSimilarity(
+                raw, best, weight: { parameters.indicatorWeight * Double($0) / 100 },
+                explanation: {
+                    "ssdeep score \($0) against a sample the knowledge base links to this actor (100 is near-identical; 0 nothing in common); code is shared, sold and stolen"
+                },
+                reliability: { $0 >= 80 ? "high" : $0 >= 40 ? "medium" : "low" })
         }
         if unrelatedSSDeep > 0 {
             notes.append("\(unrelatedSSDeep) ssdeep digests score 0 against every sample linked to an actor")

@@ -1,4 +1,3 @@
-import Foundation
 import FuzzyHash
 import Indicators
 import JSON
@@ -169,48 +168,30 @@ public struct KnowledgeGraph: Sendable {
     /// The literals a STIX pattern compares `hashes.SSDEEP` (or `hashes.'SSDEEP'`) with by `=`, as written:
     /// only those are ssdeep digests (a file name may look like one).
     static func ssdeepLiterals(in pattern: String) -> [String] {
-        var out: [String] = []
-        var rest = Substring(pattern)
-        while let r = rest.range(of: "hashes.", options: .caseInsensitive) {
-            rest = rest[r.upperBound...]
-            var key = rest
-            if key.hasPrefix("'") { key = key.dropFirst() }
-            guard key.uppercased().hasPrefix("SSDEEP") else { continue }
-            key = key.dropFirst("SSDEEP".count)
-            if key.hasPrefix("'") { key = key.dropFirst() }
-            key = key.drop { $0 == " " }
-            guard key.hasPrefix("=") else { continue }
-            key = key.dropFirst().drop { $0 == " " }
-            guard key.hasPrefix("'") else { continue }
-            key = key.dropFirst()
-            var value = ""
-            var escaped = false
-            for ch in key {
-                if escaped {
-                    value.append(ch)
-                    escaped = false
-                } else if ch == "\\" {
-                    escaped = true
-                } else if ch == "'" {
-                    out.append(value)
-                    break
-                } else {
-                    value.append(ch)
-                }
-            }
+        quotedValues(in: pattern).compactMap { v in
+            var path = v.before.filter { $0 != "'" && $0 != " " }.uppercased()
+            guard path.hasSuffix("=") else { return nil }
+            path.removeLast()
+            return path.hasSuffix("HASHES.SSDEEP") ? v.value : nil
         }
-        return out
     }
 
     /// The quoted string literals of a STIX pattern, as written (`[ipv4-addr:value = '1.2.3.4']` → `1.2.3.4`).
-    static func literals(in pattern: String) -> [String] {
-        var out: [String] = []
+    static func literals(in pattern: String) -> [String] { quotedValues(in: pattern).map(\.value) }
+
+    /// The quoted values of a STIX pattern, as written, each with the pattern text between the previous
+    /// value and it (its object path and operator, quoted path keys such as `hashes.'SHA-256'` included).
+    static func quotedValues(in pattern: String) -> [(value: String, before: Substring)] {
+        var out: [(value: String, before: Substring)] = []
         var current = ""
         var inside = false
         var escaped = false
         var isPathKey = false
         var previous: Character = " "
-        for ch in pattern {
+        var segmentStart = pattern.startIndex
+        var quote = pattern.startIndex
+        for i in pattern.indices {
+            let ch = pattern[i]
             if inside {
                 if escaped {
                     current.append(ch)
@@ -219,7 +200,10 @@ public struct KnowledgeGraph: Sendable {
                     escaped = true
                 } else if ch == "'" {
                     // A quoted key in an object path (hashes.'SHA-256') is not a value.
-                    if !isPathKey { out.append(current) }
+                    if !isPathKey {
+                        out.append((current, pattern[segmentStart..<quote]))
+                        segmentStart = pattern.index(after: i)
+                    }
                     current = ""
                     inside = false
                 } else {
@@ -228,13 +212,13 @@ public struct KnowledgeGraph: Sendable {
             } else if ch == "'" {
                 inside = true
                 isPathKey = previous == "."
+                quote = i
             }
             previous = ch
         }
         return out
     }
 
-    /// The actor a STIX id belongs to (an intrusion set's actor), if any.
     public func actor(of id: String) -> String? { actorOfMember[id] }
 }
 
