@@ -15,6 +15,13 @@ uses the same features, smoothing, resemblance floor, seeds (SplitMix64, FNV-1a)
 Sources/Attribution, and the corpus benchmark test checks that it does. Pure Python; under a minute.
 
     python3 scripts/attribution-families.py --sweep-constants /tmp/graph.json  # the shipped model's constants
+    python3 scripts/attribution-families.py --fitted-combination /tmp/graph.json  # needs numpy
+
+--fitted-combination asks what no fixed mixture of the scorers can do: it fits a conditional logit (softmax
+over the actors of each query) on eleven per-actor scores, each raw and standardized within its query
+(22 weights), by maximum likelihood, to each variant's own queries with their answers known, and ranks
+those same queries with it (an in-sample fit, so an upper bound for linear combinations of these scores,
+not an estimate); then, for comparison, fitted on four fifths of the true groups and tested on the rest.
 
 Families (see README, "What the data allows"):
   shipped  naive-Bayes likelihood ratios + w x IDF cosine with a floor (w and floor varied)
@@ -384,12 +391,84 @@ def sweep(g):
                     print(row(name, ranks, list(ranks)), flush=True)
 
 
+FEATURES = [("naive Bayes", lambda: shipped(0, 5)), ("resemblance", lambda: cosine(5, 1.0)), ("TF-IDF", baseline),
+            ("BM25", lambda: bm25(1.2, 0.75)), ("BM25 b=0", lambda: bm25(1.2, 0)), ("query likelihood", lambda: lm(0.6, 0.75, 0)),
+            ("chance", lambda: chance(0.75, 0.6))]
+
+
+def coverage(m, fs):
+    """Per actor: log profile size, the share of the evidence's items it holds, their IDF sum, software held."""
+    direct = [f for f, _, implied in fs if not implied]
+    out = []
+    for k, p in enumerate(m.profiles):
+        held = [f for f in direct if f in p and p[f][0] >= 1]
+        out.append((math.log(m.sizes[k]), len(held) / max(len(direct), 1), sum(m.idf.get(f, 0) for f in held),
+                    sum(f.startswith("S") for f in held)))
+    return out
+
+
+def fitted_combination(g):
+    try:
+        import numpy as np
+    except ImportError:
+        sys.exit("--fitted-combination needs numpy (python3 -m pip install numpy)")
+    scorers = [make() for _, make in FEATURES]
+    data = []  # (variant, a true actor, features, is-true, names)
+    for v, truth, m, items in queries(g):
+        fs = m.evidence(g, items)
+        x = np.hstack([np.array([s(m, fs) for s in scorers]).T, np.array(coverage(m, fs))])
+        x = np.hstack([x, (x - x.mean(0)) / (x.std(0) + 1e-9)])
+        data.append((v, min(truth), x, np.array([i in truth for i in m.ids]), m.names))
+
+    def fit(rows, iterations=600, rate=0.1):
+        w, m1, m2 = np.zeros(rows[0][2].shape[1]), 0, 0
+        for t in range(1, iterations + 1):
+            grad = 0
+            for _, _, x, y, _ in rows:
+                s = x @ w
+                p = np.exp(s - s.max())
+                grad = grad + (x.T @ (p / p.sum()) - x[y].mean(0)) / len(rows)
+            m1, m2 = 0.9 * m1 + 0.1 * grad, 0.999 * m2 + 0.001 * grad * grad
+            w = w - rate * (m1 / (1 - 0.9 ** t)) / (np.sqrt(m2 / (1 - 0.999 ** t)) + 1e-8)
+        return w
+
+    def rank(w, x, y, names):
+        s = x @ w
+        order = sorted(range(len(s)), key=lambda k: (-s[k], names[k]))
+        return next(j + 1 for j, k in enumerate(order) if y[k])
+
+    def summary(ranks):
+        r = np.array(ranks)
+        return f"top-1 {100 * np.mean(r == 1):3.0f}%, MRR {np.mean(1 / r):.3f} (n={len(r)})"
+
+    names = [n for n, _ in FEATURES] + ["log size", "coverage", "IDF held", "software held"]
+    print("conditional logit on", ", ".join(names), "(each raw and standardized within its query)")
+    variants = list(dict.fromkeys(d[0] for d in data))
+    for v in variants:
+        rows = [d for d in data if d[0] == v]
+        w = fit(rows)
+        print(f"  fitted to {v}, ranking the same queries: {summary([rank(w, *d[2:]) for d in rows])}", flush=True)
+    truths = sorted({d[1] for d in data})
+    order = SplitMix(fnv("folds")).shuffled(truths)
+    fold = {a: i % 5 for i, a in enumerate(order)}
+    held = collections.defaultdict(list)
+    for f in range(5):
+        w = fit([d for d in data if fold[d[1]] != f])
+        for d in data:
+            if fold[d[1]] == f:
+                held[d[0]].append(rank(w, *d[2:]))
+    for v in variants:
+        print(f"  fitted to all variants on four fifths of the true groups, ranking the rest, {v}: {summary(held[v])}")
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     g = Graph(args[0] if args else "/tmp/graph.json")
     if "--sweep-constants" in flags:
         return sweep(g)
+    if "--fitted-combination" in flags:
+        return fitted_combination(g)
     shipped_only = "--shipped-only" in flags
     qs = [(v, t, m, m.evidence(g, items)) for v, t, m, items in queries(g)]
     variants = list(dict.fromkeys(v for v, *_ in qs))
