@@ -18,8 +18,8 @@ Sources/Attribution, and the corpus benchmark test checks that it does. Pure Pyt
     python3 scripts/attribution-families.py --fitted-combination /tmp/graph.json  # needs numpy
 
 --fitted-combination asks what no fixed mixture of the scorers can do: it fits a conditional logit (softmax
-over the actors of each query) on eleven per-actor scores, each raw and standardized within its query
-(22 weights), by maximum likelihood, to each variant's own queries with their answers known, and ranks
+over the actors of each query) on twelve per-actor scores, each raw and standardized within its query
+(24 weights), by maximum likelihood, to each variant's own queries with their answers known, and ranks
 those same queries with it (an in-sample fit, so an upper bound for linear combinations of these scores,
 not an estimate); then, for comparison, fitted on four fifths of the true groups and tested on the rest.
 
@@ -240,11 +240,12 @@ def queries(g, constants=SHIPPED):
 
 # Scorers: (model, evidence) -> one score per ranked actor.
 
-def shipped(weight=10, floor=5):
+def shipped(weight=10, floor=5, close_threshold=0.3, close_weight=20, close_items=5):
     def score(m, fs):
         out = []
         for k, p in enumerate(m.profiles):
             s = dot = norm = 0.0
+            observed = 0
             for f, w, implied in fs:
                 b = m.share(f)
                 sm = m.constants["smoothing"]
@@ -252,10 +253,13 @@ def shipped(weight=10, floor=5):
                 if not implied and f in m.idf:
                     x = m.idf[f] ** 2
                     norm += x
+                    observed += 1
                     if f in p and p[f][0] >= 1 and p[f][1] == "direct":
                         dot += x
-            cos = dot / (math.sqrt(norm + floor ** 2) * math.sqrt(m.norms[k] ** 2 + floor ** 2)) if norm > 0 and m.norms[k] > 0 else 0
-            out.append(s + weight * cos)
+            ok = norm > 0 and m.norms[k] > 0
+            cos = dot / (math.sqrt(norm + floor ** 2) * math.sqrt(m.norms[k] ** 2 + floor ** 2)) if ok else 0
+            close = dot / (math.sqrt(norm) * m.norms[k]) if ok else 0
+            out.append(s + weight * cos + (close_weight * len(fs) * max(0, close - close_threshold) if observed >= close_items else 0))
         return out
     return score
 
@@ -347,6 +351,10 @@ def grid():
     for w in (0, 5, 20, 40):
         for floor in (0, 5):
             yield f"shipped w={w} floor={floor}", shipped(w, floor)
+    yield "shipped, no close match", shipped(close_weight=0)
+    for threshold in (0.25, 0.35):
+        for close_weight in (10, 20, 40):
+            yield f"shipped close>{threshold} x{close_weight}", shipped(close_threshold=threshold, close_weight=close_weight)
     for c in (0.3, 0.6, 0.9):
         for e in (0.5, 0.75, 1.0):
             for gamma in (0, 2, 4):
@@ -391,7 +399,7 @@ def sweep(g):
                     print(row(name, ranks, list(ranks)), flush=True)
 
 
-FEATURES = [("naive Bayes", lambda: shipped(0, 5)), ("resemblance", lambda: cosine(5, 1.0)), ("TF-IDF", baseline),
+FEATURES = [("shipped", shipped), ("naive Bayes", lambda: shipped(0, 5, close_weight=0)), ("resemblance", lambda: cosine(5, 1.0)), ("TF-IDF", baseline),
             ("BM25", lambda: bm25(1.2, 0.75)), ("BM25 b=0", lambda: bm25(1.2, 0)), ("query likelihood", lambda: lm(0.6, 0.75, 0)),
             ("chance", lambda: chance(0.75, 0.6))]
 

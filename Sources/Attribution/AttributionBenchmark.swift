@@ -140,8 +140,6 @@ public enum AttributionBenchmark {
         var scores: [Double]
         var truth: [Bool]
         var featureCount: Int
-        /// Profile resemblance of the best-scored actor.
-        var topResemblance: Double
         /// True when the right answer is "unknown actor" (the actor was removed from the graph).
         var isUnknown = false
     }
@@ -150,7 +148,7 @@ public enum AttributionBenchmark {
     /// together, else its best-ranked actor — with its confidence and whether it is right.
     static func topAnswer(_ q: Scored, _ p: AttributionModel.Parameters) -> (confidence: Double, correct: Bool) {
         let (probs, unknown) = AttributionModel.probabilities(
-            scores: q.scores, featureCount: q.featureCount, topResemblance: q.topResemblance, parameters: p)
+            scores: q.scores, featureCount: q.featureCount, parameters: p)
         guard let top = probs.indices.max(by: { probs[$0] < probs[$1] }), unknown < 0.5 else { return (unknown, q.isUnknown) }
         return (probs[top], !q.isUnknown && q.truth[top])
     }
@@ -158,7 +156,7 @@ public enum AttributionBenchmark {
     /// The best-ranked actor of a query: its confidence and whether it is right.
     static func topCandidate(_ q: Scored, _ p: AttributionModel.Parameters) -> (confidence: Double, correct: Bool) {
         let (probs, _) = AttributionModel.probabilities(
-            scores: q.scores, featureCount: q.featureCount, topResemblance: q.topResemblance, parameters: p)
+            scores: q.scores, featureCount: q.featureCount, parameters: p)
         guard let top = probs.indices.max(by: { probs[$0] < probs[$1] }) else { return (0, false) }
         return (probs[top], !q.isUnknown && q.truth[top])
     }
@@ -169,33 +167,39 @@ public enum AttributionBenchmark {
     static func bestCalibration(_ queries: [(query: Scored, weight: Double)], base: AttributionModel.Parameters) -> AttributionModel.Parameters {
         var p = base
         // Logistic regression of "a known actor did it" on the best actor's score per square root of the
-        // evidence count and its profile resemblance (Newton iterations, a little ridge for stability).
-        let samples = queries.map { item -> (x: [Double], y: Double, w: Double) in
+        // evidence count (Newton iterations, a little ridge for stability). The best actor's profile
+        // resemblance was a second input until the close match entered the score; it no longer changed the
+        // calibration (pooled ECE 0.047 with it, 0.048 without) and was dropped.
+        let samples = queries.map { item -> (z: Double, y: Double, w: Double) in
             let q = item.query
-            let z = (q.scores.max() ?? 0) / sqrt(Double(max(q.featureCount, 1)))
-            return ([z, q.topResemblance, 1], q.isUnknown ? 0 : 1, item.weight)
+            return ((q.scores.max() ?? 0) / sqrt(Double(max(q.featureCount, 1))), q.isUnknown ? 0 : 1, item.weight)
         }
-        var beta = [0.0, 0.0, 0.0]
+        var (a, c) = (0.0, 0.0)
         let ridge = 1e-3
         for _ in 0..<200 {
-            var g = beta.map { ridge * $0 }
-            var h = [[ridge, 0, 0], [0, ridge, 0], [0, 0, ridge]]
+            // Gradient (ga, gc) and Hessian [[haa, hac], [hac, hcc]] of the weighted log-loss.
+            var (ga, gc, haa, hac, hcc) = (ridge * a, ridge * c, ridge, 0.0, ridge)
             for s in samples {
-                let pr = 1 / (1 + exp(-zip(beta, s.x).reduce(0) { $0 + $1.0 * $1.1 }))
-                for i in 0..<3 {
-                    g[i] += s.w * (pr - s.y) * s.x[i]
-                    for j in 0..<3 { h[i][j] += s.w * pr * (1 - pr) * s.x[i] * s.x[j] }
-                }
+                let pr = 1 / (1 + exp(-(a * s.z + c)))
+                ga += s.w * (pr - s.y) * s.z
+                gc += s.w * (pr - s.y)
+                let v = s.w * pr * (1 - pr)
+                haa += v * s.z * s.z
+                hac += v * s.z
+                hcc += v
             }
-            guard var step = solve3(h, g) else { break }
+            let det = haa * hcc - hac * hac
+            guard abs(det) > 1e-12 else { break }
+            var step = ((hcc * ga - hac * gc) / det, (haa * gc - hac * ga) / det)
+            guard step.0.isFinite, step.1.isFinite else { break }
             // Damped: at most a unit step, so that a nearly separable pool cannot throw the fit away.
-            let size = step.reduce(0) { $0 + abs($1) }
-            if size > 1 { step = step.map { $0 / size } }
-            for i in 0..<3 { beta[i] -= step[i] }
+            let size = abs(step.0) + abs(step.1)
+            if size > 1 { step = (step.0 / size, step.1 / size) }
+            a -= step.0
+            c -= step.1
             if size < 1e-9 { break }
         }
-        let (a, b, c) = (beta[0], beta[1], beta[2])
-        (p.knownSlope, p.knownResemblanceSlope, p.knownIntercept) = (a, b, c)
+        (p.knownSlope, p.knownIntercept) = (a, c)
         var best = (loss: Double.infinity, t: base.temperature)
         var trial = p
         for step in 0...48 {
@@ -210,21 +214,6 @@ public enum AttributionBenchmark {
         }
         p.temperature = best.t
         return p
-    }
-
-    /// Solves the 3×3 system h·x = g by Gaussian elimination with partial pivoting.
-    static func solve3(_ h: [[Double]], _ g: [Double]) -> [Double]? {
-        var m = h.enumerated().map { $1 + [g[$0]] }
-        for col in 0..<3 {
-            guard let pivot = (col..<3).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-12 else { return nil }
-            m.swapAt(col, pivot)
-            for r in 0..<3 where r != col {
-                let f = m[r][col] / m[col][col]
-                for c in col..<4 { m[r][c] -= f * m[col][c] }
-            }
-        }
-        let x = (0..<3).map { m[$0][3] / m[$0][$0] }
-        return x.allSatisfy(\.isFinite) ? x : nil
     }
 
     /// A row of results; `calibration` holds the best-ranked actors (cross-validated confidences) whose
@@ -419,7 +408,7 @@ public enum AttributionBenchmark {
         let fs = model.features(of: e, notes: &notes)
         let scored = Scored(
             scores: result.candidates.map(\.score), truth: result.candidates.map { truth.contains($0.id) },
-            featureCount: fs.count, topResemblance: result.candidates.first?.resemblance ?? 0)
+            featureCount: fs.count)
         let trueUmbrellas = Set(truth.map { model.graph.umbrella[$0] ?? $0 })
         return Outcome(rank: rank, confidence: top?.confidence ?? 0, correct: top.map { truth.contains($0.id) } ?? false,
                        countryCorrect: countryCorrect, scored: scored,

@@ -95,8 +95,8 @@ struct EvaluateAttribution: AsyncParsableCommand {
             let shipped = AttributionModel.Parameters()
             print(
                 "calibration fitted on the held-out queries: temperature \(String(format: "%.3f", fitted.temperature)), "
-                    + "P(known actor) = logistic(\(String(format: "%.3f", fitted.knownSlope)) × score/√n \(String(format: "%+.3f", fitted.knownResemblanceSlope)) × resemblance \(String(format: "%+.3f", fitted.knownIntercept))) "
-                    + "(shipped: \(String(format: "%.2f", shipped.temperature)), \(String(format: "%.3f", shipped.knownSlope)), \(String(format: "%+.3f", shipped.knownResemblanceSlope)), \(String(format: "%+.3f", shipped.knownIntercept))); "
+                    + "P(known actor) = logistic(\(String(format: "%.3f", fitted.knownSlope)) × score/√n \(String(format: "%+.3f", fitted.knownIntercept))) "
+                    + "(shipped: \(String(format: "%.2f", shipped.temperature)), \(String(format: "%.3f", shipped.knownSlope)), \(String(format: "%+.3f", shipped.knownIntercept))); "
                     + "every ECE is 5-fold cross-validated")
             print("(\(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))")
         }

@@ -113,6 +113,42 @@ enum World {
         #expect(abs(sum - 1) < 1e-9)
     }
 
+    @Test func evidenceThatIsAnActorsWholeProfileIsACloseMatch() throws {
+        let model = try World.model()
+        let parameters = AttributionModel.Parameters()
+        // Charlie's whole record: the three techniques every group uses, its own three and its software.
+        let whole = Evidence(techniques: ["T9001", "T9002", "T9003", "T9010", "T9011", "T9012"], software: ["S9003"])
+        let result = model.attribute(whole, top: 3)
+        let charlie = try #require(result.candidates.first)
+        #expect(charlie.name == "Charlie")
+        let line = try #require(charlie.evidence.first { $0.kind == "profile-match" })
+        #expect(line.value == "1.00")  // the cosine: the shared techniques have IDF 0, the rest are the same set
+        #expect(abs(line.weight - parameters.closeMatchWeight * 7 * (1 - parameters.closeMatchThreshold)) < 1e-9)
+        #expect(line.explanation.hasPrefix("close match:"))
+        #expect(line.reliability == "derived")
+        // Alpha and Bravo share only the techniques every group uses: no close match.
+        for other in result.candidates.dropFirst() {
+            #expect(!other.evidence.contains { $0.kind == "profile-match" })
+        }
+        // The line is part of the score: without it Charlie scores exactly that much less.
+        var off = parameters
+        off.closeMatchWeight = 0
+        let without = AttributionModel(graph: model.graph, parameters: off).attribute(whole, top: 3)
+        let charlieWithout = try #require(without.candidates.first { $0.name == "Charlie" })
+        #expect(abs(charlie.score - charlieWithout.score - line.weight) < 1e-9)
+        #expect(!charlieWithout.evidence.contains { $0.kind == "profile-match" })
+        // Fewer than five observed techniques and software are never a close match, however alike: three
+        // of Charlie's four own items (cosine 0.87) are one only when the minimum is lowered to three.
+        let few = Evidence(techniques: ["T9010", "T9011"], software: ["S9003"])
+        let fewResult = model.attribute(few, top: 1)
+        #expect(fewResult.candidates.first?.name == "Charlie")
+        #expect(fewResult.candidates.first?.evidence.contains { $0.kind == "profile-match" } == false)
+        var three = parameters
+        three.closeMatchMinimumItems = 3
+        let lowered = AttributionModel(graph: model.graph, parameters: three).attribute(few, top: 1)
+        #expect(lowered.candidates.first?.evidence.first { $0.kind == "profile-match" }?.value == "0.87")
+    }
+
     @Test func campaignsAddToTheirGroupsProfile() throws {
         let model = try World.model()
         let r = model.attribute(Evidence(techniques: ["T9005"]))
@@ -386,7 +422,13 @@ enum World {
         }
         // Cross-validated calibration on the report-level holdout (136 queries; 24 are too few for a stable ECE).
         let report = try #require(rows.first { $0.method == "Sightline" && $0.variant.hasPrefix("report-level") })
-        #expect(try #require(report.ece) <= 0.12)
+        #expect(try #require(report.ece) <= 0.1)
+        // The close match: the report-level holdout's small groups, reproduced by their held-out half, rank
+        // first (46% without it; the baseline's cosine gives 64%), while the campaigns keep their 29%.
+        #expect(report.top1 >= 0.55)
+        #expect(ours.top1 >= 7.0 / 24)
+        let pooled = try #require(rows.first { $0.variant.hasPrefix("all of the above") })
+        #expect(try #require(pooled.ece) <= 0.1)
         #expect(report.sharing == 124)
         #expect(rows.first { $0.method == "TF-IDF baseline" && $0.variant.hasPrefix("report-level") }?.sharing == 117)
         #expect(rows.contains { $0.variant.hasPrefix("unknown actor") && $0.queries > 100 })
@@ -420,7 +462,6 @@ enum World {
         let shipped = AttributionModel.Parameters()
         #expect(abs(fitted.temperature - shipped.temperature) < 0.01)
         #expect(abs(fitted.knownSlope - shipped.knownSlope) < 0.01)
-        #expect(abs(fitted.knownResemblanceSlope - shipped.knownResemblanceSlope) < 0.01)
         #expect(abs(fitted.knownIntercept - shipped.knownIntercept) < 0.01)
     }
 }
