@@ -170,6 +170,12 @@ class Model:
         self.idf = {f: math.log(self.n / d) for f, d in direct_df.items()}
         self.norms = [math.sqrt(sum(self.idf[f] ** 2 for f, (w, why) in m.items() if w >= 1 and why == "direct" and f in self.idf)) for m in self.profiles]
         self.sizes = [max(sum(1 for w, _ in m.values() if w >= 1), 1) for m in self.profiles]
+        # The close match's view: each actor's record (own and campaigns' items), IDF over records.
+        self.records = [{f for f, (w, why) in m.items() if w >= 1 and why in ("direct", "campaign") and not f.startswith(("sector:", "victim:"))}
+                        for m in self.profiles]
+        record_df = collections.Counter(f for r in self.records for f in r)
+        self.record_idf = {f: math.log(self.n / d) for f, d in record_df.items()}
+        self.record_norms = [math.sqrt(sum(self.record_idf[f] ** 2 for f in r)) for r in self.records]
         self.mean_size = sum(self.sizes) / self.n
 
     def share(self, f):
@@ -245,7 +251,6 @@ def shipped(weight=10, floor=5, close_threshold=0.3, close_weight=20, close_item
         out = []
         for k, p in enumerate(m.profiles):
             s = dot = norm = 0.0
-            observed = 0
             for f, w, implied in fs:
                 b = m.share(f)
                 sm = m.constants["smoothing"]
@@ -253,13 +258,15 @@ def shipped(weight=10, floor=5, close_threshold=0.3, close_weight=20, close_item
                 if not implied and f in m.idf:
                     x = m.idf[f] ** 2
                     norm += x
-                    observed += 1
                     if f in p and p[f][0] >= 1 and p[f][1] == "direct":
                         dot += x
-            ok = norm > 0 and m.norms[k] > 0
-            cos = dot / (math.sqrt(norm + floor ** 2) * math.sqrt(m.norms[k] ** 2 + floor ** 2)) if ok else 0
-            close = dot / (math.sqrt(norm) * m.norms[k]) if ok else 0
-            out.append(s + weight * cos + (close_weight * len(fs) * max(0, close - close_threshold) if observed >= close_items else 0))
+            cos = dot / (math.sqrt(norm + floor ** 2) * math.sqrt(m.norms[k] ** 2 + floor ** 2)) if norm > 0 and m.norms[k] > 0 else 0
+            observed = [f for f, _, implied in fs if not implied and f in m.record_idf]
+            if len(observed) >= close_items and close_weight > 0 and m.record_norms[k] > 0:
+                qn = math.sqrt(sum(m.record_idf[f] ** 2 for f in observed))
+                close = sum(m.record_idf[f] ** 2 for f in observed if f in m.records[k]) / (qn * m.record_norms[k]) if qn > 0 else 0
+                s += close_weight * len(fs) * max(0, close - close_threshold)
+            out.append(s + weight * cos)
         return out
     return score
 

@@ -68,10 +68,11 @@ public struct AttributionResult: Sendable {
 ///   by matching nothing.
 /// - **Profile resemblance**: the IDF-weighted cosine between the evidence and the actor's recorded
 ///   techniques and software, which rewards an actor whose profile the evidence covers as a whole; and a
-///   **close match** term where that cosine, without the floor that damps small profiles, is high (the
-///   evidence and the profile are nearly the same set): then it ranks the actor first. The likelihood
+///   **close match** term where the cosine with its whole record (own and campaigns'), without the floor
+///   that damps small profiles, is high (the evidence and the record are nearly the same set): then it
+///   ranks the actor first. The likelihood
 ///   ratios favour large profiles, which cover more of any evidence; the close match lets a small
-///   profile that the evidence reproduces win (report-level holdout 46% → 58% top-1; the campaigns' top-1
+///   profile that the evidence reproduces win (report-level holdout 46% → 60% top-1; the campaigns' top-1
 ///   unchanged).
 ///
 /// Activity times add a bounded likelihood ratio for actors whose country's office hours they fit;
@@ -98,9 +99,10 @@ public struct AttributionModel: Sendable {
         /// Floor added (in quadrature) to the evidence's and the profile's IDF norms in the resemblance:
         /// about the weight of two rare items.
         public var resemblanceFloor: Double = 5
-        /// A close match: where the evidence and an actor's recorded profile are nearly the same set (their
-        /// IDF-weighted cosine without the floor above this threshold), the excess counts `closeMatchWeight`
-        /// per evidence item and per unit of cosine, enough to rank the closest matches first.
+        /// A close match: where the evidence and an actor's record (its own and its campaigns' techniques
+        /// and software) are nearly the same set (their IDF-weighted cosine, without a floor, above this
+        /// threshold), the excess counts `closeMatchWeight` per evidence item and per unit of cosine,
+        /// enough to rank the closest matches first.
         public var closeMatchThreshold: Double = 0.3
         public var closeMatchWeight: Double = 20
         /// Observed techniques and software (known to the knowledge base) a close match needs: with fewer,
@@ -108,11 +110,11 @@ public struct AttributionModel: Sendable {
         /// group known for nothing else).
         public var closeMatchMinimumItems = 5
         /// Softmax temperature among the actors (scores per square root of the evidence count are divided by it).
-        public var temperature: Double = 0.615
+        public var temperature: Double = 0.708
         /// Logistic fit of P(a known actor did it) on the best actor's score per square root of the evidence
         /// count: slope and intercept.
-        public var knownSlope: Double = 0.115
-        public var knownIntercept: Double = 0.087
+        public var knownSlope: Double = 0.125
+        public var knownIntercept: Double = 0.045
         /// Log-likelihood ratio of an indicator the knowledge base links to the actor.
         public var indicatorWeight: Double = 3.0
         /// Largest log-likelihood ratio of observed addresses located in the actor's country (all of at
@@ -134,6 +136,10 @@ public struct AttributionModel: Sendable {
     /// actor's IDF norm over them, for the resemblance term.
     let idf: [String: Double]
     let profileNorms: [Double]
+    /// IDF over the actors' records (own and campaigns' techniques and software), and each actor's norm
+    /// over its record, for the close match.
+    let recordedIDF: [String: Double]
+    let recordedNorms: [Double]
     let featureNames: [String: String]
     let softwareByName: [String: String]
     let techniqueByName: [String: String]
@@ -233,6 +239,19 @@ public struct AttributionModel: Sendable {
             })
         }
         self.idf = idf
+        // The close match compares the evidence with the actor's whole record: its own and its campaigns'.
+        var recordedDF: [String: Int] = [:]
+        for map in features {
+            for (f, (w, why)) in map where Self.isRecorded(w, why) && !Self.isSparse(f) { recordedDF[f, default: 0] += 1 }
+        }
+        let recordedIDF = recordedDF.mapValues { log(n / Double($0)) }
+        self.recordedNorms = features.map { map in
+            sqrt(map.reduce(0.0) { acc, entry in
+                guard Self.isRecorded(entry.value.0, entry.value.1), let x = recordedIDF[entry.key] else { return acc }
+                return acc + x * x
+            })
+        }
+        self.recordedIDF = recordedIDF
         self.actorIndex = index
         self.features = features
         self.background = background
@@ -318,10 +337,15 @@ public struct AttributionModel: Sendable {
 
     static func isSparse(_ f: String) -> Bool { f.hasPrefix("sector:") || f.hasPrefix("victim:") }
 
+    /// Whether a profile feature is in the actor's record: its own `uses` relationships or those of the
+    /// campaigns attributed to it (not implied by software or a sub-technique).
+    static func isRecorded(_ weight: Double, _ provenance: String) -> Bool {
+        weight >= 1 && (provenance == "direct" || provenance.hasPrefix("campaign"))
+    }
+
     /// IDF-weighted cosine between the evidence's observed techniques and software and ranked actor `k`'s
-    /// direct ones, with norms shrunk toward a floor (`cosine`) and without (`close`), and the number of
-    /// shared items.
-    func resemblance(_ k: Int, _ fs: [Feature]) -> (cosine: Double, close: Double, shared: Int, observed: Int) {
+    /// direct ones, with the number of shared items.
+    func resemblance(_ k: Int, _ fs: [Feature]) -> (cosine: Double, shared: Int, observed: Int) {
         var dot = 0.0
         var norm = 0.0
         var shared = 0
@@ -335,15 +359,29 @@ public struct AttributionModel: Sendable {
                 shared += 1
             }
         }
-        guard norm > 0, profileNorms[k] > 0 else { return (0, 0, shared, observed) }
+        guard norm > 0, profileNorms[k] > 0 else { return (0, shared, observed) }
         // Both norms are shrunk toward a floor, so that a handful of common items, or a profile of a
         // handful of items, cannot look like a close resemblance (one ubiquitous technique against an
         // actor known for little else would otherwise give a cosine near 1).
         let floor = parameters.resemblanceFloor * parameters.resemblanceFloor
-        return (
-            dot / (sqrt(norm + floor) * sqrt(profileNorms[k] * profileNorms[k] + floor)), dot / (sqrt(norm) * profileNorms[k]),
-            shared, observed
-        )
+        return (dot / (sqrt(norm + floor) * sqrt(profileNorms[k] * profileNorms[k] + floor)), shared, observed)
+    }
+
+    /// IDF-weighted cosine between the evidence's observed techniques and software and ranked actor `k`'s
+    /// record (its own and its campaigns'), without a floor: how nearly the two are the same set; and the
+    /// number of observed items the knowledge base records for any actor.
+    func closeness(_ k: Int, _ fs: [Feature]) -> (cosine: Double, observed: Int) {
+        var dot = 0.0
+        var norm = 0.0
+        var observed = 0
+        for f in fs where !f.implied && (f.kind == "technique" || f.kind == "software") {
+            guard let x = recordedIDF[f.key] else { continue }
+            observed += 1
+            norm += x * x
+            if let (w, why) = features[k][f.key], Self.isRecorded(w, why) { dot += x * x }
+        }
+        guard norm > 0, recordedNorms[k] > 0 else { return (0, observed) }
+        return (dot / (sqrt(norm) * recordedNorms[k]), observed)
     }
 
 
@@ -362,9 +400,10 @@ public struct AttributionModel: Sendable {
         }
         // Raw scores: the per-item likelihood ratios plus the resemblance terms (computed once per actor).
         let resemblances = (0..<n).map { resemblance($0, fs) }
-        let closeMatch = resemblances.map {
+        let wholeRecord = (0..<n).map { closeness($0, fs) }
+        let closeMatch = wholeRecord.map {
             $0.observed < parameters.closeMatchMinimumItems
-                ? 0 : parameters.closeMatchWeight * Double(fs.count) * max(0, $0.close - parameters.closeMatchThreshold)
+                ? 0 : parameters.closeMatchWeight * Double(fs.count) * max(0, $0.cosine - parameters.closeMatchThreshold)
         }
         var scores = (0..<n).map { k in
             fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblances[k].cosine
@@ -373,6 +412,15 @@ public struct AttributionModel: Sendable {
         var extra: [[EvidenceContribution]] = Array(repeating: [], count: n)
         for k in 0..<n {
             let r = resemblances[k]
+            if closeMatch[k] > 0 {
+                let c = String(format: "%.2f", wholeRecord[k].cosine)
+                extra[k].append(
+                    EvidenceContribution(
+                        kind: "profile-match", value: c, weight: closeMatch[k],
+                        explanation:
+                            "close match: the evidence and this actor's whole record (its own and its campaigns' techniques and software) are nearly the same set (rarity-weighted cosine \(c) without size damping, above \(String(format: "%.2f", parameters.closeMatchThreshold))), as when the knowledge base describes this actor from reports like this one",
+                        reliability: "derived"))
+            }
             guard r.cosine > 0 else { continue }
             extra[k].append(
                 EvidenceContribution(
@@ -380,13 +428,6 @@ public struct AttributionModel: Sendable {
                     weight: parameters.similarityWeight * r.cosine,
                     explanation:
                         "\(r.shared) of the \(r.observed) observed techniques and software are in this actor's recorded profile; weighted by rarity, the evidence and the profile overlap with cosine \(String(format: "%.2f", r.cosine))",
-                    reliability: "derived"))
-            guard closeMatch[k] > 0 else { continue }
-            extra[k].append(
-                EvidenceContribution(
-                    kind: "profile-match", value: String(format: "%.2f", r.close), weight: closeMatch[k],
-                    explanation:
-                        "close match: the evidence and this actor's whole recorded profile are nearly the same set (rarity-weighted cosine \(String(format: "%.2f", r.close)) without size damping, above \(String(format: "%.2f", parameters.closeMatchThreshold))), as when the knowledge base describes this actor from reports like this one",
                     reliability: "derived"))
         }
         // Activity times: office hours in the actor's country.
