@@ -66,12 +66,16 @@ public struct Evidence: Sendable, Equatable {
         var v6 = in6_addr()
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         if inet_pton(AF_INET, text, &v4) == 1, inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil {
-            return String(cString: buffer)
+            return Self.text(ofNulTerminated: buffer)
         }
         if inet_pton(AF_INET6, text, &v6) == 1, inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)) != nil {
-            return String(cString: buffer)
+            return Self.text(ofNulTerminated: buffer)
         }
         return text
+    }
+
+    static func text(ofNulTerminated buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// True when there is nothing to reason from.
