@@ -16,6 +16,7 @@ Sources/Attribution, and the corpus benchmark test checks that it does. Pure Pyt
 
     python3 scripts/attribution-families.py --sweep-constants /tmp/graph.json  # the shipped model's constants
     python3 scripts/attribution-families.py --fitted-combination /tmp/graph.json  # needs numpy
+    python3 scripts/attribution-families.py --cross-validate-close-match /tmp/graph.json
 
 --fitted-combination asks what no fixed mixture of the scorers can do: it fits a conditional logit (softmax
 over the actors of each query) on twelve per-actor scores, each raw and standardized within its query
@@ -184,11 +185,15 @@ class Model:
     def evidence(self, g, items):
         """(feature, weight, implied) as AttributionModel.features(of:)."""
         out, seen = [], set()
-        for t in (i for i in items if i.startswith("T")):
-            for f, w, implied in [(t, 1.0, False)] + ([(g.parents[t], self.constants["parent"], True)] if t in g.parents else []):
-                if f not in seen:
-                    seen.add(f)
-                    out.append((f, w, implied))
+        techniques = [i for i in items if i.startswith("T")]
+        for t in techniques:
+            if t not in seen:
+                seen.add(t)
+                out.append((t, 1.0, False))
+        for t in techniques:  # implied parents after every observed technique
+            if t in g.parents and g.parents[t] not in seen:
+                seen.add(g.parents[t])
+                out.append((g.parents[t], self.constants["parent"], True))
         for s in (i for i in items if i.startswith("S")):
             if s not in seen:
                 seen.add(s)
@@ -261,11 +266,12 @@ def shipped(weight=10, floor=5, close_threshold=0.3, close_weight=20, close_item
                     if f in p and p[f][0] >= 1 and p[f][1] == "direct":
                         dot += x
             cos = dot / (math.sqrt(norm + floor ** 2) * math.sqrt(m.norms[k] ** 2 + floor ** 2)) if norm > 0 and m.norms[k] > 0 else 0
-            observed = [f for f, _, implied in fs if not implied and f in m.record_idf]
+            observed = [f for f, _, implied in fs if not implied and m.record_idf.get(f, 0) > 0]
             if len(observed) >= close_items and close_weight > 0 and m.record_norms[k] > 0:
                 qn = math.sqrt(sum(m.record_idf[f] ** 2 for f in observed))
-                close = sum(m.record_idf[f] ** 2 for f in observed if f in m.records[k]) / (qn * m.record_norms[k]) if qn > 0 else 0
-                s += close_weight * len(fs) * max(0, close - close_threshold)
+                close = sum(m.record_idf[f] ** 2 for f in observed if f in m.records[k]) / (qn * m.record_norms[k])
+                items = sum(1 for f, _, _ in fs if not f.startswith(("sector:", "victim:")))
+                s += close_weight * items * max(0, close - close_threshold)
             out.append(s + weight * cos)
         return out
     return score
@@ -476,6 +482,36 @@ def fitted_combination(g):
         print(f"  fitted to all variants on four fifths of the true groups, ranking the rest, {v}: {summary(held[v])}")
 
 
+def cross_validate_close_match(g):
+    """The close match's two constants chosen by 5-fold cross-validation over the true groups, on a grid of
+    24 settings: each fold's queries are ranked with the setting that is best on the other four folds
+    (by top-1 plus reciprocal rank, campaigns and report-level weighted equally)."""
+    qs = [(v, truth, m, m.evidence(g, items)) for v, truth, m, items in queries(g)]
+    settings = [(t, w) for t in (0.25, 0.275, 0.3, 0.325, 0.35, 0.4) for w in (5, 10, 20, 40)]
+    ranks = {p: [rank_of(m, shipped(close_threshold=p[0], close_weight=p[1])(m, fs), truth)[0] for _, truth, m, fs in qs]
+             for p in settings}
+    truths = sorted({min(q[1]) for q in qs})
+    order = SplitMix(fnv("folds")).shuffled(truths)
+    fold = {a: i % 5 for i, a in enumerate(order)}
+
+    def objective(indices, r):
+        groups = collections.defaultdict(list)
+        for i in indices:
+            groups[qs[i][0][:5]].append((r[i] == 1) + 1 / r[i])
+        return sum(sum(x) / len(x) for x in groups.values())
+
+    held = collections.defaultdict(list)
+    for f in range(5):
+        train = [i for i, q in enumerate(qs) if fold[min(q[1])] != f]
+        best = max(settings, key=lambda p: (objective(train, ranks[p]), -p[1], p[0]))
+        print(f"fold {f + 1}: threshold {best[0]}, weight {best[1]}")
+        for i, q in enumerate(qs):
+            if fold[min(q[1])] == f:
+                held[q[0]].append(ranks[best][i])
+    variants = list(held)
+    print(row("cross-validated close match", held, variants))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
@@ -484,6 +520,8 @@ def main():
         return sweep(g)
     if "--fitted-combination" in flags:
         return fitted_combination(g)
+    if "--cross-validate-close-match" in flags:
+        return cross_validate_close_match(g)
     shipped_only = "--shipped-only" in flags
     qs = [(v, t, m, m.evidence(g, items)) for v, t, m, items in queries(g)]
     variants = list(dict.fromkeys(v for v, *_ in qs))

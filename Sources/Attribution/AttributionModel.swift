@@ -58,7 +58,7 @@ public struct AttributionResult: Sendable {
 /// Each actor is a set of weighted features — ATT&CK techniques (with their parent techniques at a lower
 /// weight), software, targeted sectors and countries — learned from its own `uses` relationships, those of
 /// campaigns attributed to it, and, at a low weight, the techniques of the software it uses. The score has
-/// two parts:
+/// three parts:
 ///
 /// - **Per-item likelihood ratios** (a Bernoulli naive-Bayes view): each observed feature adds
 ///   log(P(actor shows it) / P(an average actor shows it)), with P(actor shows it) smoothed toward the
@@ -67,12 +67,11 @@ public struct AttributionResult: Sendable {
 ///   not penalized for its size, as it would be under a multinomial model, and a tiny profile does not win
 ///   by matching nothing.
 /// - **Profile resemblance**: the IDF-weighted cosine between the evidence and the actor's recorded
-///   techniques and software, which rewards an actor whose profile the evidence covers as a whole; and a
-///   **close match** term where the cosine with its whole record (own and campaigns'), without the floor
-///   that damps small profiles, is high (the evidence and the record are nearly the same set): then it
-///   ranks the actor first. The likelihood
-///   ratios favour large profiles, which cover more of any evidence; the close match lets a small
-///   profile that the evidence reproduces win (report-level holdout 46% → 60% top-1; the campaigns' top-1
+///   techniques and software, which rewards an actor whose profile the evidence covers as a whole.
+/// - **Close match**: a bonus where the cosine with the actor's whole record (own and campaigns'),
+///   without the floor that damps small profiles, is high (the evidence and the record are nearly the
+///   same set), large enough to outweigh the likelihood ratios. These favour large profiles, which cover
+///   more of any evidence; the close match lets a small profile that the evidence reproduces win (report-level holdout 46% → 60% top-1; the campaigns' top-1
 ///   unchanged).
 ///
 /// Activity times add a bounded likelihood ratio for actors whose country's office hours they fit;
@@ -105,9 +104,9 @@ public struct AttributionModel: Sendable {
         /// enough to rank the closest matches first.
         public var closeMatchThreshold: Double = 0.3
         public var closeMatchWeight: Double = 20
-        /// Observed techniques and software (known to the knowledge base) a close match needs: with fewer,
-        /// a profile of one or two items matches by chance (one common technique is "the same set" as a
-        /// group known for nothing else).
+        /// Observed techniques and software a close match needs (counting those some ranked actors record
+        /// and others do not): with fewer, a profile of one or two items matches by chance (one common
+        /// technique is "the same set" as a group known for nothing else).
         public var closeMatchMinimumItems = 5
         /// Softmax temperature among the actors (scores per square root of the evidence count are divided by it).
         public var temperature: Double = 0.708
@@ -284,6 +283,7 @@ public struct AttributionModel: Sendable {
             guard seen.insert(key).inserted else { return }
             out.append(Feature(key: key, weight: w, kind: kind, value: value, implied: implied))
         }
+        var techniques: [String] = []
         for raw in e.techniques {
             let t = raw.trimmingCharacters(in: .whitespaces)
             let id = knownAttackIDs.contains(t.uppercased()) ? t.uppercased() : techniqueByName[AliasNormalizer.normalize(t)]
@@ -292,6 +292,11 @@ public struct AttributionModel: Sendable {
                 continue
             }
             add(id, 1, "technique", id)
+            techniques.append(id)
+        }
+        // Parents implied by sub-techniques after every observed technique, so that a parent observed
+        // itself counts as observed wherever it stands in the list.
+        for id in techniques {
             if let p = graph.parentTechnique[id] { add(p, parameters.parentWeight, "technique", p, implied: true) }
         }
         for raw in e.software {
@@ -369,13 +374,14 @@ public struct AttributionModel: Sendable {
 
     /// IDF-weighted cosine between the evidence's observed techniques and software and ranked actor `k`'s
     /// record (its own and its campaigns'), without a floor: how nearly the two are the same set; and the
-    /// number of observed items the knowledge base records for any actor.
+    /// number of observed items that some ranked actors record and others do not (IDF above 0).
     func closeness(_ k: Int, _ fs: [Feature]) -> (cosine: Double, observed: Int) {
         var dot = 0.0
         var norm = 0.0
         var observed = 0
         for f in fs where !f.implied && (f.kind == "technique" || f.kind == "software") {
-            guard let x = recordedIDF[f.key] else { continue }
+            // Items every actor records (IDF 0) say nothing and do not count toward the minimum.
+            guard let x = recordedIDF[f.key], x > 0 else { continue }
             observed += 1
             norm += x * x
             if let (w, why) = features[k][f.key], Self.isRecorded(w, why) { dot += x * x }
@@ -401,9 +407,12 @@ public struct AttributionModel: Sendable {
         // Raw scores: the per-item likelihood ratios plus the resemblance terms (computed once per actor).
         let resemblances = (0..<n).map { resemblance($0, fs) }
         let wholeRecord = (0..<n).map { closeness($0, fs) }
+        // Per evidence item, as the likelihood ratios add up: techniques (with implied parents) and
+        // software, not victim facts, which only count where they match.
+        let items = Double(fs.filter { !Self.isSparse($0.key) }.count)
         let closeMatch = wholeRecord.map {
             $0.observed < parameters.closeMatchMinimumItems
-                ? 0 : parameters.closeMatchWeight * Double(fs.count) * max(0, $0.cosine - parameters.closeMatchThreshold)
+                ? 0 : parameters.closeMatchWeight * items * max(0, $0.cosine - parameters.closeMatchThreshold)
         }
         var scores = (0..<n).map { k in
             fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblances[k].cosine
@@ -427,7 +436,7 @@ public struct AttributionModel: Sendable {
                     kind: "profile-similarity", value: String(format: "%.2f", r.cosine),
                     weight: parameters.similarityWeight * r.cosine,
                     explanation:
-                        "\(r.shared) of the \(r.observed) observed techniques and software are in this actor's recorded profile; weighted by rarity, the evidence and the profile overlap with cosine \(String(format: "%.2f", r.cosine))",
+                        "\(r.shared) of the \(r.observed) observed techniques and software are among this actor's own recorded techniques and software (not its campaigns'); weighted by rarity, the evidence and those overlap with cosine \(String(format: "%.2f", r.cosine))",
                     reliability: "derived"))
         }
         // Activity times: office hours in the actor's country.

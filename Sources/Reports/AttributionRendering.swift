@@ -59,7 +59,7 @@ public enum AttributionRendering {
             out += "Umbrella actors: " + r.umbrellas.prefix(3).map { "\($0.name) \(percent($0.confidence))" }.joined(separator: ", ") + "\n"
         }
         if !r.candidates.isEmpty {
-            out += "Evidence lines: weight (log-likelihood ratio), reliability of the item (H high, M medium, L low, D derived), why.\n"
+            out += "Evidence lines: weight (log-likelihood ratio; for resemblance lines a bonus), reliability of the item (H high, M medium, L low, D derived), why.\n"
         }
         for (i, c) in r.candidates.enumerated() {
             out += "\n\(i + 1). \(c.name)" + (c.attackID.map { " (\($0))" } ?? "") + "  confidence \(percent(c.confidence))"
