@@ -329,8 +329,7 @@ public enum AttributionBenchmark {
                     subset.shuffle(using: &rng)
                     subset = Array(subset.prefix(max(1, Int((Double(unique.count) * fraction).rounded()))))
                 }
-                let ours = evaluate(model, subset, truth: actors)
-                results[vi].1.append(ours)
+                results[vi].1.append(evaluate(model, subset, truth: actors))
                 results[vi].2.append(baselineRank(g, subset, truth: actors))
             }
         }
@@ -371,8 +370,7 @@ public enum AttributionBenchmark {
             guard !items.isEmpty else { continue }
             let model = AttributionModel(graph: g, parameters: parameters)
             guard model.actorIndex.contains(where: { g.actors[$0].id == actor.id }) else { continue }
-            let outcome = evaluate(model, items, truth: [actor.id])
-            ours.append(outcome)
+            ours.append(evaluate(model, items, truth: [actor.id]))
             baseline.append(baselineRank(g, items, truth: [actor.id]))
         }
         return (ours, baseline, ours.compactMap(\.scored))

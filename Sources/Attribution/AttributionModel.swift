@@ -131,14 +131,10 @@ public struct AttributionModel: Sendable {
     /// Feature → summed weight over the ranked actors (a weighted count of the actors that show it).
     let background: [String: Double]
     let documentFrequency: [String: Int]
-    /// Inverse document frequency of direct techniques and software (weight 1 or more), and each ranked
-    /// actor's IDF norm over them, for the resemblance term.
-    let idf: [String: Double]
-    let profileNorms: [Double]
-    /// IDF over the actors' records (own and campaigns' techniques and software), and each actor's norm
-    /// over its record, for the close match.
-    let recordedIDF: [String: Double]
-    let recordedNorms: [Double]
+    /// The actors' own techniques and software, for the resemblance term, and their whole records (own
+    /// and campaigns'), for the close match.
+    let ownView: ProfileView
+    let recordView: ProfileView
     let featureNames: [String: String]
     let softwareByName: [String: String]
     let techniqueByName: [String: String]
@@ -221,36 +217,14 @@ public struct AttributionModel: Sendable {
         }
         var background: [String: Double] = [:]
         var df: [String: Int] = [:]
-        var directDF: [String: Int] = [:]
         for map in features {
-            for (f, (w, why)) in map {
+            for (f, (w, _)) in map {
                 background[f, default: 0] += w
                 df[f, default: 0] += 1
-                if Self.isDirect(w, why) && !Self.isSparse(f) { directDF[f, default: 0] += 1 }
             }
         }
-        let n = Double(max(features.count, 1))
-        let idf = directDF.mapValues { log(n / Double($0)) }
-        self.profileNorms = features.map { map in
-            sqrt(map.reduce(0.0) { acc, entry in
-                guard Self.isDirect(entry.value.0, entry.value.1), let x = idf[entry.key] else { return acc }
-                return acc + x * x
-            })
-        }
-        self.idf = idf
-        // The close match compares the evidence with the actor's whole record: its own and its campaigns'.
-        var recordedDF: [String: Int] = [:]
-        for map in features {
-            for (f, (w, why)) in map where Self.isRecorded(w, why) && !Self.isSparse(f) { recordedDF[f, default: 0] += 1 }
-        }
-        let recordedIDF = recordedDF.mapValues { log(n / Double($0)) }
-        self.recordedNorms = features.map { map in
-            sqrt(map.reduce(0.0) { acc, entry in
-                guard Self.isRecorded(entry.value.0, entry.value.1), let x = recordedIDF[entry.key] else { return acc }
-                return acc + x * x
-            })
-        }
-        self.recordedIDF = recordedIDF
+        self.ownView = ProfileView(.own, features: features)
+        self.recordView = ProfileView(.record, features: features)
         self.actorIndex = index
         self.features = features
         self.background = background
@@ -336,58 +310,90 @@ public struct AttributionModel: Sendable {
         return (log(p / base), w > 0)
     }
 
-    /// Whether a profile feature comes from the actor's own `uses` relationships (not from a campaign or
-    /// implied by software or a sub-technique): the resemblance term compares the evidence with these.
-    static func isDirect(_ weight: Double, _ provenance: String) -> Bool { weight >= 1 && provenance == "direct" }
-
     static func isSparse(_ f: String) -> Bool { f.hasPrefix("sector:") || f.hasPrefix("victim:") }
 
-    /// Whether a profile feature is in the actor's record: its own `uses` relationships or those of the
-    /// campaigns attributed to it (not implied by software or a sub-technique).
-    static func isRecorded(_ weight: Double, _ provenance: String) -> Bool {
-        weight >= 1 && (provenance == "direct" || provenance.hasPrefix("campaign"))
+    /// One view of the actors' profiles for an IDF-weighted cosine with the evidence: which entries it
+    /// holds, the IDF over them (by the share of ranked actors holding each) and each actor's norm.
+    struct ProfileView: Sendable {
+        enum Entries: Sendable {
+            /// The actor's own `uses` relationships (not a campaign's, nor implied by software or a
+            /// sub-technique): the resemblance term.
+            case own
+            /// Its own and those of the campaigns attributed to it: the close match.
+            case record
+
+            func contain(_ weight: Double, _ provenance: String) -> Bool {
+                switch self {
+                case .own: weight >= 1 && provenance == "direct"
+                case .record: weight >= 1 && (provenance == "direct" || provenance.hasPrefix("campaign"))
+                }
+            }
+        }
+
+        let entries: Entries
+        let idf: [String: Double]
+        let norms: [Double]
+
+        init(_ entries: Entries, features: [[String: (Double, String)]]) {
+            var df: [String: Int] = [:]
+            for map in features {
+                for (f, (w, why)) in map where entries.contain(w, why) && !AttributionModel.isSparse(f) { df[f, default: 0] += 1 }
+            }
+            let n = Double(max(features.count, 1))
+            let idf = df.mapValues { log(n / Double($0)) }
+            self.entries = entries
+            self.idf = idf
+            self.norms = features.map { map in
+                sqrt(map.reduce(0.0) { acc, entry in
+                    guard entries.contain(entry.value.0, entry.value.1), let x = idf[entry.key] else { return acc }
+                    return acc + x * x
+                })
+            }
+        }
+
+        /// The evidence's observed techniques and software against `profile`: the IDF-weighted overlap
+        /// (`dot`) and the evidence's squared norm, the items shared, the items with an IDF (`observed`) and
+        /// those with an IDF above 0 (`telling`: some actors hold them and others do not).
+        func overlap(_ profile: [String: (Double, String)], _ fs: [Feature]) -> (
+            dot: Double, norm: Double, shared: Int, observed: Int, telling: Int
+        ) {
+            var out = (dot: 0.0, norm: 0.0, shared: 0, observed: 0, telling: 0)
+            for f in fs where !f.implied && (f.kind == "technique" || f.kind == "software") {
+                guard let x = idf[f.key] else { continue }
+                out.observed += 1
+                if x > 0 { out.telling += 1 }
+                out.norm += x * x
+                if let (w, why) = profile[f.key], entries.contain(w, why) {
+                    out.dot += x * x
+                    out.shared += 1
+                }
+            }
+            return out
+        }
     }
 
     /// IDF-weighted cosine between the evidence's observed techniques and software and ranked actor `k`'s
-    /// direct ones, with the number of shared items.
+    /// own ones, with the number of shared items.
     func resemblance(_ k: Int, _ fs: [Feature]) -> (cosine: Double, shared: Int, observed: Int) {
-        var dot = 0.0
-        var norm = 0.0
-        var shared = 0
-        var observed = 0
-        for f in fs where !f.implied && (f.kind == "technique" || f.kind == "software") {
-            guard let x = idf[f.key] else { continue }
-            observed += 1
-            norm += x * x
-            if let (w, why) = features[k][f.key], Self.isDirect(w, why) {
-                dot += x * x
-                shared += 1
-            }
-        }
-        guard norm > 0, profileNorms[k] > 0 else { return (0, shared, observed) }
+        let o = ownView.overlap(features[k], fs)
+        let profileNorm = ownView.norms[k]
+        guard o.norm > 0, profileNorm > 0 else { return (0, o.shared, o.observed) }
         // Both norms are shrunk toward a floor, so that a handful of common items, or a profile of a
         // handful of items, cannot look like a close resemblance (one ubiquitous technique against an
         // actor known for little else would otherwise give a cosine near 1).
         let floor = parameters.resemblanceFloor * parameters.resemblanceFloor
-        return (dot / (sqrt(norm + floor) * sqrt(profileNorms[k] * profileNorms[k] + floor)), shared, observed)
+        return (o.dot / (sqrt(o.norm + floor) * sqrt(profileNorm * profileNorm + floor)), o.shared, o.observed)
     }
 
     /// IDF-weighted cosine between the evidence's observed techniques and software and ranked actor `k`'s
     /// record (its own and its campaigns'), without a floor: how nearly the two are the same set; and the
-    /// number of observed items that some ranked actors record and others do not (IDF above 0).
+    /// number of telling items observed (items every actor records say nothing and do not count toward
+    /// the close match's minimum).
     func closeness(_ k: Int, _ fs: [Feature]) -> (cosine: Double, observed: Int) {
-        var dot = 0.0
-        var norm = 0.0
-        var observed = 0
-        for f in fs where !f.implied && (f.kind == "technique" || f.kind == "software") {
-            // Items every actor records (IDF 0) say nothing and do not count toward the minimum.
-            guard let x = recordedIDF[f.key], x > 0 else { continue }
-            observed += 1
-            norm += x * x
-            if let (w, why) = features[k][f.key], Self.isRecorded(w, why) { dot += x * x }
-        }
-        guard norm > 0, recordedNorms[k] > 0 else { return (0, observed) }
-        return (dot / (sqrt(norm) * recordedNorms[k]), observed)
+        let o = recordView.overlap(features[k], fs)
+        let profileNorm = recordView.norms[k]
+        guard o.norm > 0, profileNorm > 0 else { return (0, o.telling) }
+        return (o.dot / (sqrt(o.norm) * profileNorm), o.telling)
     }
 
 
@@ -466,7 +472,7 @@ public struct AttributionModel: Sendable {
         // address elsewhere says nothing against an actor, and one in its own country says a little.
         var located: [String: String] = [:]  // address (canonical) → country
         var unlocated: Set<String> = []
-        for i in evidence.indicators where i.type == "ipv4-addr" || i.type == "ipv6-addr" {
+        for i in evidence.indicators where i.isAddress {
             let address = Evidence.canonicalAddress(i.value)
             if let c = i.country { located[address] = c.uppercased() } else { unlocated.insert(address) }
         }

@@ -15,6 +15,8 @@ public struct Evidence: Sendable, Equatable {
         /// the evidence, or looked up with `--geoip`). Weak evidence: infrastructure is rented, relayed and
         /// spoofed.
         public var country: String?
+        /// Whether this is an IP address (IPv4 or IPv6), the indicators that have a location.
+        public var isAddress: Bool { type == "ipv4-addr" || type == "ipv6-addr" }
         public init(type: String, value: String, country: String? = nil) {
             self.type = type
             self.value = value
@@ -51,7 +53,7 @@ public struct Evidence: Sendable, Equatable {
     @discardableResult
     public mutating func locateAddresses(with locate: (String) -> String?) -> Int {
         var located = 0
-        for i in indicators.indices where indicators[i].country == nil && ["ipv4-addr", "ipv6-addr"].contains(indicators[i].type) {
+        for i in indicators.indices where indicators[i].country == nil && indicators[i].isAddress {
             if let c = locate(indicators[i].value) {
                 indicators[i].country = c
                 located += 1

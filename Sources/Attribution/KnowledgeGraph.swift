@@ -219,6 +219,7 @@ public struct KnowledgeGraph: Sendable {
         return out
     }
 
+    /// The actor a STIX id belongs to (an intrusion set's actor), if any.
     public func actor(of id: String) -> String? { actorOfMember[id] }
 }
 

@@ -1,5 +1,6 @@
 import Attribution
 import Foundation
+import FuzzyHash
 import JSON
 import Knowledge
 import TestSupport
