@@ -477,8 +477,11 @@ public struct AttributionModel: Sendable {
             if let c = i.country { located[address] = c.uppercased() } else { unlocated.insert(address) }
         }
         unlocated.subtract(located.keys)
-        if !located.isEmpty && !unlocated.isEmpty {
-            notes.append("\(unlocated.count) observed addresses have no known country (not given, or not in the GeoIP database)")
+        if !unlocated.isEmpty && (!located.isEmpty || evidence.addressesLookedUp) {
+            notes.append(
+                "\(unlocated.count) observed addresses have no known country ("
+                    + (evidence.addressesLookedUp ? "not given, and not in the GeoIP database" : "not given; --geoip looks them up")
+                    + ")")
         }
         if !located.isEmpty {
             let byCountry = Dictionary(grouping: located.values, by: { $0 }).mapValues(\.count)

@@ -39,6 +39,9 @@ public struct Evidence: Sendable, Equatable {
     /// How reliable each item is (`high`, `medium`, `low`), keyed by item value; items without an entry get
     /// their kind's default (see ``EvidenceContribution/reliability``).
     public var reliability: [String: String] = [:]
+    /// Whether a GeoIP lookup (``locateAddresses(with:)``) has run over the addresses, so that addresses it
+    /// could not place are reported even when it placed none.
+    public var addressesLookedUp = false
 
     /// Orders reliability words (unknown words rank lowest).
     public static func reliabilityRank(_ r: String) -> Int { ["low": 1, "medium": 2, "high": 3][r] ?? 0 }
@@ -52,6 +55,7 @@ public struct Evidence: Sendable, Equatable {
     /// lookup: address → ISO 3166 code, or nil). Returns how many addresses it located.
     @discardableResult
     public mutating func locateAddresses(with locate: (String) -> String?) -> Int {
+        addressesLookedUp = true
         var located = 0
         for i in indicators.indices where indicators[i].country == nil && indicators[i].isAddress {
             if let c = locate(indicators[i].value) {

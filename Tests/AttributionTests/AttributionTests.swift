@@ -254,6 +254,14 @@ enum World {
         filled.indicators.append(.init(type: "domain-name", value: "x.example"))
         #expect(filled.locateAddresses { $0.hasSuffix(".1") ? "KP" : nil } == 1)
         #expect(filled.indicators.compactMap(\.country) == ["KP"])
+        // A lookup that places none of the addresses still says so; without a lookup, nothing is said.
+        var nowhere = Evidence(techniques: ["T9001"])
+        nowhere.indicators = [.init(type: "ipv4-addr", value: "198.51.100.8"), .init(type: "ipv4-addr", value: "198.51.100.9")]
+        #expect(!model.attribute(nowhere).notes.contains { $0.contains("no known country") })
+        #expect(nowhere.locateAddresses { _ in nil } == 0)
+        #expect(model.attribute(nowhere).notes.contains {
+            $0 == "2 observed addresses have no known country (not given, and not in the GeoIP database)"
+        })
     }
 
     @Test func nearTLSHDigestsPointAtTheSamplesActor() throws {
