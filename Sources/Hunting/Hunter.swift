@@ -171,12 +171,11 @@ public final class Hunter: Sendable {
         }
         // A listed link that is a folder is hunted in its place, as if listed with its files.
         var pending: [([FileCollector.Listed], [Opened], Int)] = [(listed, await open(listed), 0)]
-        while var (listed, opened, next) = pending.popLast() {
+        while let (listed, opened, next) = pending.popLast() {
             guard next < listed.count else { continue }
             let entry = listed[next]
             let outcome = opened[next]
-            next += 1
-            pending.append((listed, opened, next))
+            pending.append((listed, opened, next + 1))
             let i = found.count
             switch outcome {
             case .folder:
@@ -402,7 +401,8 @@ public final class Hunter: Sendable {
                         let matched = rules.matches(view)
                         if !matched.isEmpty {
                             let source = EventSource(file: path, recordID: record.recordID, offset: record.offset)
-                            self.report(matched, timestamp: record.timestamp, source: source, view: view, into: &r) {
+                            let time = Hunter.eventTime(view, written: record.timestamp)
+                            self.report(matched, timestamp: time, source: source, view: view, into: &r) {
                                 view.dataFields()
                             }
                         }
@@ -440,9 +440,21 @@ public final class Hunter: Sendable {
 
     /// Sightings (and correlation events) for the rules `matched` by the view's current event, `event`.
     func report(_ matched: [Int], _ event: Event, view: EventView, into r: inout ItemResult) {
-        report(matched, timestamp: event.timestamp, source: event.source, view: view, into: &r) {
+        report(matched, timestamp: Hunter.eventTime(view, written: event.timestamp), source: event.source, view: view, into: &r) {
             Hunter.dataFields(event)
         }
+    }
+
+    /// When the view's current event happened: its `System/TimeCreated/@SystemTime`, the time Windows shows
+    /// and Hayabusa, Chainsaw and Zircolite report; else `written`, the time the record was written (the
+    /// EVTX record header), which logs exported again carry as the export time (4,394 of the corpus's
+    /// 17,739 records differ from TimeCreated, 103 by more than a day) and some sample files leave at
+    /// zero. A zero time (1601-01-01, FILETIME 0) is no time: `nil`, not a date 400 years ago.
+    static func eventTime(_ view: EventView, written: Timestamp?) -> Timestamp? {
+        if let text = view.text(ofField: "TimeCreated_SystemTime"), let t = Timestamp(iso8601: text), t.ticks > 0 {
+            return t
+        }
+        return written.flatMap { $0.ticks > 0 ? $0 : nil }
     }
 
     /// Sightings for the rules `matched` by the view's current event, which happened at `timestamp` and
