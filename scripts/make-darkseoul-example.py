@@ -5,7 +5,7 @@ March 2013 against South Korean banks and broadcasters: spear-phishing, credenti
 logon to the patch-management server, abuse of that server to push a wiper (T1072) that kills the
 antivirus and overwrites the master boot record, then forced reboots. Everything here is invented
 for the example (hosts, users, hashes, addresses); run it again to regenerate the same files."""
-import json, os, sys
+import hashlib, json, os, sys
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'examples', 'darkseoul', 'logs')
 os.makedirs(out, exist_ok=True)
@@ -30,7 +30,10 @@ def event(host, provider, eid, time, data):
             "Channel": channel, "Computer": host, "Security": {"#attributes": {"UserID": "S-1-5-18"}}},
         "EventData": data}}
 
-def proc(host, time, image, cmd, parent, user, sha256='0' * 64, md5='0' * 32):
+def proc(host, time, image, cmd, parent, user, sha256=None, md5=None):
+    # Invented hashes, one pair per file path (the same binary on every host, as a deployed file is).
+    sha256 = sha256 or hashlib.sha256(image.lower().encode()).hexdigest()
+    md5 = md5 or hashlib.md5(image.lower().encode()).hexdigest()
     return event(host, SYSMON, 1, time, {
         "RuleName": "-", "UtcTime": time.replace('T', ' ') + ".000", "ProcessGuid": "{00000000-0000-0000-0000-000000000000}",
         "ProcessId": 4242, "Image": image, "FileVersion": "-", "Description": "-", "Product": "-", "Company": "-",

@@ -66,8 +66,11 @@ public struct Campaign: Sendable {
 /// Groups findings into campaigns.
 ///
 /// Two findings belong to the same campaign when they share a host and lie within `window` of each
-/// other, share a non-generic account within `window`, share an indicator or file hash (at any time),
-/// or one names the other's host as a lateral-movement peer. The groups are the connected components.
+/// other, share a non-generic account within `window`, or, within `linkWindow`, share an indicator or
+/// file hash or one names the other's host as a lateral-movement peer (an intruder may wait days
+/// between the first host and the next; a week, so that a public resolver or a file seen on two hosts
+/// months apart does not join unrelated activity). A finding without a time links at any time. The
+/// groups are the connected components.
 public enum CampaignBuilder {
     /// ATT&CK Enterprise tactics in kill-chain order.
     public static let killChain = [
@@ -83,7 +86,15 @@ public enum CampaignBuilder {
     ]
 
     /// Builds campaigns, ordered by first activity (then by first finding id).
-    public static func campaigns(from findings: [Finding], window: Int64 = 86_400) -> [Campaign] {
+    public static func campaigns(from findings: [Finding], window: Int64 = 86_400, linkWindow: Int64 = 7 * 86_400) -> [Campaign] {
+        // A domain name that is one of the investigated hosts' own names (an agent calling its management
+        // server) is internal: it is neither an indicator nor a link.
+        let hostNames = Set(findings.compactMap { $0.host?.lowercased() })
+        let findings = findings.map { f in
+            var f = f
+            f.indicators.removeAll { $0.type == "domain-name" && hostNames.contains($0.value.lowercased()) }
+            return f
+        }
         let n = findings.count
         var parent = Array(0..<n)
         func find(_ i: Int) -> Int {
@@ -101,13 +112,20 @@ public enum CampaignBuilder {
             if ra != rb { parent[ra] = rb }
             reasons[a, default: []].insert(why)
         }
-        func close(_ a: Finding, _ b: Finding) -> Bool {
+        func close(_ a: Finding, _ b: Finding, within limit: Int64) -> Bool {
             guard let x = a.time, let y = b.time else { return true }
-            return abs(x.seconds - y.seconds) <= window
+            return abs(x.seconds - y.seconds) <= limit
         }
         // Index by key to avoid comparing every pair.
-        // Hosts compare by their first label, case-insensitively: "PC-01" is "pc-01.corp.example".
-        func hostKey(_ h: String) -> String { String(h.lowercased().split(separator: ".").first ?? "") }
+        // Hosts compare by their first label, case-insensitively: "PC-01" is "pc-01.corp.example"; a host
+        // named by its address compares whole ("10.0.0.5" is not "10.0.0.9").
+        func hostKey(_ h: String) -> String {
+            let h = h.lowercased()
+            if h.contains(":") || (h.split(separator: ".").count == 4 && h.split(separator: ".").allSatisfy { UInt8($0) != nil }) {
+                return h
+            }
+            return String(h.split(separator: ".").first ?? "")
+        }
         var byHost: [String: [Int]] = [:]
         var byAccount: [String: [Int]] = [:]
         var byIndicator: [String: [Int]] = [:]
@@ -118,20 +136,22 @@ public enum CampaignBuilder {
                 byIndicator[v, default: []].append(i)
             }
         }
-        func linkSorted(_ groups: [String: [Int]], _ label: String, timed: Bool) {
+        func linkSorted(_ groups: [String: [Int]], _ label: String, within limit: Int64) {
             for (key, members) in groups {
                 let ordered = members.sorted { (findings[$0].time?.seconds ?? 0) < (findings[$1].time?.seconds ?? 0) }
-                for (a, b) in zip(ordered, ordered.dropFirst()) where !timed || close(findings[a], findings[b]) {
+                for (a, b) in zip(ordered, ordered.dropFirst()) where close(findings[a], findings[b], within: limit) {
                     union(a, b, "\(label) \(key)")
                 }
             }
         }
-        linkSorted(byHost, "same host", timed: true)
-        linkSorted(byAccount, "same account", timed: true)
-        linkSorted(byIndicator, "shared indicator", timed: false)
+        linkSorted(byHost, "same host", within: window)
+        linkSorted(byAccount, "same account", within: window)
+        linkSorted(byIndicator, "shared indicator", within: linkWindow)
         for (i, s) in findings.enumerated() {
             for peer in s.linkedHosts.map(hostKey) {
-                for j in byHost[peer] ?? [] where close(s, findings[j]) { union(i, j, "lateral movement to \(peer)") }
+                for j in byHost[peer] ?? [] where close(s, findings[j], within: linkWindow) {
+                    union(i, j, "lateral movement to \(peer)")
+                }
             }
         }
 

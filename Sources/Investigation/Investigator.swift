@@ -117,17 +117,17 @@ public struct Investigator: Sendable {
         let account = accountFields.lazy.compactMap { fields[$0] }.first { !$0.isEmpty && $0 != "-" }
         var indicators: [Evidence.Indicator] = []
         for f in addressFields {
-            if let ip = fields[f], isRoutableIPv4(ip) { indicators.append(.init(type: "ipv4-addr", value: ip)) }
+            if let v = fields[f], let address = routableAddress(v) { indicators.append(address) }
         }
         for f in domainFields {
-            if let d = fields[f], d.contains("."), !isIPv4(d) { indicators.append(.init(type: "domain-name", value: d.lowercased())) }
-        }
-        var hashes: [String] = []
-        if let h = fields["Hashes"] ?? fields["Hash"] {
-            for part in h.split(separator: ",") {
-                if let eq = part.firstIndex(of: "=") { hashes.append(String(part[part.index(after: eq)...]).lowercased()) }
+            if let d = fields[f].map(canonicalDomain), d.contains("."), routableAddress(d) == nil, !isIPv4(d),
+                !isInternal(d, computer: s.computer)
+            {
+                indicators.append(.init(type: "domain-name", value: d))
             }
         }
+        let hashed = ["ImageLoaded", "TargetFilename", "Image"].lazy.compactMap { fields[$0] }.first ?? ""
+        let hashes = isSystemBinary(hashed) ? [] : fileHashes(fields["Hashes"] ?? fields["Hash"] ?? "")
         var peers: [String] = []
         for f in peerFields {
             if let p = fields[f], !p.isEmpty, p != "-", p.lowercased() != s.computer.lowercased() { peers.append(p) }
@@ -159,14 +159,89 @@ public struct Investigator: Sendable {
         return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 
-    /// Public IPv4 addresses only: loopback, private, link-local and unspecified ones identify nobody.
-    static func isRoutableIPv4(_ s: String) -> Bool {
-        guard isIPv4(s) else { return false }
-        let o = s.split(separator: ".").compactMap { UInt8($0) }
+    /// A public IP address as an indicator: IPv4; IPv4-mapped IPv6 (`::ffff:a.b.c.d`, how the Security
+    /// log writes an IPv4 peer) as the IPv4 address; other IPv6 in canonical form. `nil` for loopback,
+    /// private, shared (CGNAT), link-local, multicast, reserved and unspecified addresses, which identify
+    /// nobody, and for text that is no address.
+    static func routableAddress(_ text: String) -> Evidence.Indicator? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            let o = withUnsafeBytes(of: &v4) { Array($0) }
+            return isRoutable(ipv4: o) ? .init(type: "ipv4-addr", value: Evidence.canonicalAddress(text)) : nil
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let b = withUnsafeBytes(of: &v6) { Array($0) }
+        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF {
+            let o = Array(b[12..<16])
+            return isRoutable(ipv4: o) ? .init(type: "ipv4-addr", value: o.map(String.init).joined(separator: ".")) : nil
+        }
+        if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] <= 1 { return nil }  // :: and ::1
+        if b[0] == 0xFF || (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) { return nil }  // multicast, ULA, link-local
+        return .init(type: "ipv6-addr", value: Evidence.canonicalAddress(text))
+    }
+
+    static func isRoutable(ipv4 o: [UInt8]) -> Bool {
         switch (o[0], o[1]) {
-        case (0, _), (10, _), (127, _), (169, 254), (192, 168): return false
-        case (172, 16...31): return false
+        case (0, _), (10, _), (127, _), (169, 254), (192, 168), (172, 16...31), (100, 64...127): return false
+        case (224...255, _): return false
         default: return true
         }
+    }
+
+    /// A host name as DNS compares it: lower case, without a trailing dot or surrounding space.
+    static func canonicalDomain(_ text: String) -> String {
+        var d = text.trimmingCharacters(in: .whitespaces).lowercased()
+        while d.hasSuffix(".") { d.removeLast() }
+        return d
+    }
+
+    /// Internal names identify nobody outside: a name under the reporting computer's own DNS suffix (the
+    /// patch server `pms-01.bank.example.kr` seen from `PC-7.bank.example.kr`), or under a suffix that is
+    /// only used inside networks (`.local`, `.lan`, `.internal`, `.localdomain`, `.home.arpa`, `.corp`).
+    static func isInternal(_ domain: String, computer: String) -> Bool {
+        let labels = computer.lowercased().split(separator: ".")
+        // The suffix has at least two labels and is not a public second-level zone ("co.kr", "com.cn").
+        let publicSecondLevel: Set<Substring> = ["co", "or", "go", "ac", "ne", "re", "com", "net", "org", "gov", "edu", "mil"]
+        if labels.count >= 3, !(labels.count == 3 && publicSecondLevel.contains(labels[1])) {
+            let suffix = labels.dropFirst().joined(separator: ".")
+            if domain == suffix || domain.hasSuffix("." + suffix) { return true }
+        }
+        return [".local", ".lan", ".internal", ".localdomain", ".home.arpa", ".corp"].contains { domain.hasSuffix($0) }
+            || domain == computer.lowercased()
+    }
+
+    /// Files under the Windows system folders are the operating system's own binaries in nearly every
+    /// detection (`net.exe`, `cmd.exe`, `rundll32.exe`): their hashes are the same on every machine and
+    /// would join unrelated hosts and be shared as indicators of the campaign.
+    static func isSystemBinary(_ path: String) -> Bool {
+        let p = path.lowercased()
+        return ["\\windows\\system32\\", "\\windows\\syswow64\\", "\\windows\\winsxs\\"].contains { p.contains($0) }
+    }
+
+    /// The file hashes in Sysmon's `Hashes` field (`SHA1=…,MD5=…,SHA256=…,IMPHASH=…`) or a bare hash: MD5,
+    /// SHA-1 and SHA-256 values only (an import hash names no file, and is not a STIX file hash); an
+    /// all-zero value is a placeholder, not a file.
+    static func fileHashes(_ field: String) -> [String] {
+        var out: [String] = []
+        for part in field.split(separator: ",") {
+            let algorithm: Substring
+            let value: Substring
+            if let eq = part.firstIndex(of: "=") {
+                algorithm = part[..<eq]
+                value = part[part.index(after: eq)...]
+            } else {
+                (algorithm, value) = ("", part)
+            }
+            let a = algorithm.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: "-", with: "")
+            let v = value.trimmingCharacters(in: .whitespaces).lowercased()
+            let lengths: [String: Int] = ["MD5": 32, "SHA1": 40, "SHA256": 64]
+            guard a.isEmpty ? [32, 40, 64].contains(v.count) : lengths[a] == v.count,
+                v.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }), v.contains(where: { $0 != "0" })
+            else { continue }
+            out.append(v)
+        }
+        return out
     }
 }

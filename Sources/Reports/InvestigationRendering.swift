@@ -171,18 +171,14 @@ public enum InvestigationRendering {
                 campaignRefs.append(uses["id"]!.stringValue!)
             }
             // Indicators.
-            var iocs: [(String, String)] = c.evidence.indicators.map { i in
-                switch i.type {
-                case "ipv4-addr": return ("[ipv4-addr:value = '\(i.value)']", i.value)
-                case "ipv6-addr": return ("[ipv6-addr:value = '\(i.value)']", i.value)
-                case "domain-name": return ("[domain-name:value = '\(i.value)']", i.value)
-                case "url": return ("[url:value = '\(i.value)']", i.value)
-                default: return ("[\(i.type):value = '\(i.value)']", i.value)
-                }
+            // String literals in patterns escape the backslash and the quote (STIX 2.1 patterning, 9.1).
+            func literal(_ v: String) -> String {
+                "'" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
             }
+            var iocs: [(String, String)] = c.evidence.indicators.map { i in ("[\(i.type):value = \(literal(i.value))]", i.value) }
             for h in c.evidence.fileHashes {
                 let algorithm = h.count == 64 ? "SHA-256" : h.count == 40 ? "SHA-1" : h.count == 32 ? "MD5" : nil
-                if let algorithm { iocs.append(("[file:hashes.'\(algorithm)' = '\(h)']", h)) }
+                if let algorithm { iocs.append(("[file:hashes.'\(algorithm)' = \(literal(h))]", h)) }
             }
             for (pattern, value) in iocs {
                 let iid = STIXIdentifier.deterministic(type: "indicator", name: "\(campaignID)|\(pattern)")

@@ -44,4 +44,44 @@ import Testing
         #expect(CampaignBuilder.campaigns(from: findings).count == 3)
         #expect(CampaignBuilder.campaigns(from: []).isEmpty)
     }
+
+    /// Shared files and infrastructure, and lateral movement, link within a week, not at any time: the same
+    /// binary on two hosts months apart is two campaigns.
+    @Test func sharedValuesAndLateralMovementLinkWithinAWeek() {
+        let findings = [
+            Finding(id: "a", title: "x", time: t("2020-01-01T00:00:00Z"), host: "A", fileHashes: ["aa"]),
+            Finding(id: "b", title: "x", time: t("2020-01-06T00:00:00Z"), host: "B", fileHashes: ["aa"]),
+            Finding(id: "c", title: "x", time: t("2020-04-01T00:00:00Z"), host: "C", fileHashes: ["aa"]),
+            Finding(id: "d", title: "logon", time: t("2020-04-04T00:00:00Z"), host: "D", linkedHosts: ["C"]),
+            Finding(id: "e", title: "logon", time: t("2020-05-01T00:00:00Z"), host: "E", linkedHosts: ["C"]),
+            Finding(id: "f", title: "x", time: t("2020-08-01T00:00:00Z"), host: "F",
+                    indicators: [.init(type: "ipv4-addr", value: "8.8.8.8")]),
+            Finding(id: "g", title: "x", time: t("2020-09-01T00:00:00Z"), host: "G",
+                    indicators: [.init(type: "ipv4-addr", value: "8.8.8.8")]),
+        ]
+        let campaigns = CampaignBuilder.campaigns(from: findings)
+        #expect(campaigns.map { $0.findings.map(\.id) } == [["a", "b"], ["c", "d"], ["e"], ["f"], ["g"]])
+        // With a longer link window, they join.
+        #expect(CampaignBuilder.campaigns(from: findings, linkWindow: 400 * 86_400).count == 2)
+    }
+
+    /// A host named by its address is the whole address; a domain that is an investigated host's own name
+    /// is internal, neither evidence nor a link.
+    @Test func addressHostsAndInternalNames() {
+        let findings = [
+            Finding(id: "a", title: "x", time: t("2020-01-01T00:00:00Z"), host: "10.0.0.5"),
+            Finding(id: "b", title: "x", time: t("2020-01-01T00:01:00Z"), host: "10.0.0.9"),
+            Finding(id: "c", title: "agent", time: t("2020-02-01T00:00:00Z"), host: "PC-1.corp.example.kr",
+                    indicators: [.init(type: "domain-name", value: "pms-01.tv.example.kr")]),
+            Finding(id: "d", title: "agent", time: t("2020-02-01T00:01:00Z"), host: "PC-2.corp.example.kr",
+                    indicators: [.init(type: "domain-name", value: "pms-01.tv.example.kr")]),
+            Finding(id: "e", title: "server", time: t("2020-02-01T00:02:00Z"), host: "PMS-01.tv.example.kr"),
+        ]
+        let campaigns = CampaignBuilder.campaigns(from: findings)
+        #expect(campaigns.map { $0.findings.map(\.id) } == [["a"], ["b"], ["c"], ["d"], ["e"]])
+        #expect(campaigns.allSatisfy { $0.evidence.indicators.isEmpty })
+        // Without the server among the hosts, the name is an outside one: shared, it links.
+        let outside = CampaignBuilder.campaigns(from: Array(findings[2...3]))
+        #expect(outside.count == 1 && outside[0].evidence.indicators.map(\.value) == ["pms-01.tv.example.kr"])
+    }
 }

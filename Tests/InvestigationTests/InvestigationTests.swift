@@ -20,7 +20,7 @@ import Testing
             fields: [
                 ("TargetUserName", "kim.jh-adm"), ("WorkstationName", "BANK-PC-014"), ("IpAddress", "10.10.3.14"),
                 ("DestinationIp", "175.45.178.19"), ("QueryName", "update.example.com"),
-                ("Hashes", "MD5=AA,SHA256=BB"),
+                ("Hashes", "MD5=\(String(repeating: "AA", count: 16)),SHA256=\(String(repeating: "BB", count: 32))"),
             ])
         let f = Investigator.finding(s)
         #expect(f.id == "r1@pms.evtx:7")
@@ -29,8 +29,61 @@ import Testing
         #expect(f.account == "kim.jh-adm")
         #expect(f.linkedHosts == ["BANK-PC-014"])
         #expect(f.indicators.map(\.value) == ["175.45.178.19", "update.example.com"])  // private 10.x left out
-        #expect(f.fileHashes == ["aa", "bb"])
+        #expect(f.fileHashes == [String(repeating: "aa", count: 16), String(repeating: "bb", count: 32)])
         #expect(f.time?.description == "2013-03-20T05:00:00.000Z")
+    }
+}
+
+/// What a detection's fields give as indicators and file hashes.
+@Suite struct FindingValueTests {
+    @Test func publicAddressesInEverySpelling() {
+        func address(_ s: String) -> String? { Investigator.routableAddress(s).map { "\($0.type) \($0.value)" } }
+        #expect(address("175.45.178.19") == "ipv4-addr 175.45.178.19")
+        #expect(address(" 175.45.178.19 ") == "ipv4-addr 175.45.178.19")
+        #expect(address("::ffff:175.45.178.19") == "ipv4-addr 175.45.178.19")  // the Security log's spelling
+        #expect(address("2001:0db8:0:0::77") == "ipv6-addr 2001:db8::77")
+        for nobody in [
+            "10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "100.64.0.1", "224.0.0.251",
+            "255.255.255.255", "0.0.0.0", "::ffff:10.1.2.3", "::1", "::", "fe80::1", "fd00::1", "ff02::1", "-",
+            "PC-01", "1.2.3", "",
+        ] {
+            #expect(address(nobody) == nil, "\(nobody)")
+        }
+    }
+
+    @Test func fileHashesAreMD5SHA1AndSHA256Only() {
+        let md5 = String(repeating: "ab", count: 16)
+        let sha1 = String(repeating: "cd", count: 20)
+        let sha256 = String(repeating: "EF", count: 32)
+        #expect(
+            Investigator.fileHashes("SHA1=\(sha1),MD5=\(md5),SHA256=\(sha256),IMPHASH=\(md5)")
+                == [sha1, md5, sha256.lowercased()])
+        #expect(Investigator.fileHashes(sha256) == [sha256.lowercased()])  // a bare hash
+        #expect(Investigator.fileHashes("MD5=\(String(repeating: "0", count: 32))").isEmpty)  // a placeholder
+        #expect(Investigator.fileHashes("MD5=\(sha1),SHA256=xyz,MD5=\(String(repeating: "g", count: 32))").isEmpty)
+    }
+
+    @Test func systemBinariesAndInternalNamesAreNotIndicators() {
+        let md5 = String(repeating: "ab", count: 16)
+        func finding(_ fields: [(String, String)], computer: String = "PC-7.bank.example.kr") -> Finding {
+            Investigator.finding(
+                Sighting(
+                    ruleID: "r", title: "t", level: .high, tags: [], attack: [], timestamp: nil, computer: computer,
+                    channel: "", eventID: 1, recordID: 1, file: "f", fields: fields))
+        }
+        #expect(finding([("Image", "C:\\Windows\\System32\\net.exe"), ("Hashes", "MD5=\(md5)")]).fileHashes.isEmpty)
+        #expect(finding([("Image", "C:\\Windows\\Temp\\AgentBase.exe"), ("Hashes", "MD5=\(md5)")]).fileHashes == [md5])
+        // The hash of a loaded DLL or a written file belongs to that file, not to the process.
+        #expect(
+            finding([("Image", "C:\\Users\\a\\x.exe"), ("ImageLoaded", "C:\\Windows\\System32\\ntdll.dll"), ("Hashes", "MD5=\(md5)")])
+                .fileHashes.isEmpty)
+        let names = finding([("QueryName", "PMS-01.bank.example.kr."), ("DestinationHostname", "dc.corp")]).indicators
+        #expect(names.isEmpty)
+        #expect(finding([("QueryName", "Update.Example.com.")]).indicators.map(\.value) == ["update.example.com"])
+        // A public second-level zone is not the organization's suffix.
+        #expect(finding([("QueryName", "evil.co.kr")], computer: "PC-7.co.kr").indicators.count == 1)
+        #expect(finding([("QueryName", "mail.example.kr")], computer: "PC-7.example.kr").indicators.isEmpty)
+        #expect(finding([("IpAddress", "::ffff:175.45.178.19")]).indicators.map(\.value) == ["175.45.178.19"])
     }
 }
 

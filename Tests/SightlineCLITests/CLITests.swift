@@ -260,10 +260,30 @@ struct CLI {
     @Test func stixBundleIsValid() throws {
         let dir = try Corpus.temporaryDirectory()
         let out = dir.appendingPathComponent("report.json").path
+        // A name with a quote and a backslash, which the indicator's pattern must escape.
+        let odd = dir.appendingPathComponent("dns.jsonl")
+        try Data(
+            ##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":22,"EventRecordID":5,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"PC-9","TimeCreated":{"#attributes":{"SystemTime":"2013-04-02T05:00:00Z"}}},"EventData":{"Image":"C:\\Users\\a\\x.exe","QueryName":"it's\\odd.example.com"}}}"##
+                .utf8
+        ).write(to: odd)
+        let rule = dir.appendingPathComponent("odd.yml")
+        try Data(
+            """
+            title: Odd DNS query
+            id: 7d0f6a52-1111-4c0e-9d7e-5a1f00000001
+            logsource: {product: windows, category: dns_query}
+            detection:
+                sel: {QueryName|contains: 'odd.example'}
+                condition: sel
+            level: high
+            tags: [attack.command-and-control, attack.t1071.004]
+            """.utf8
+        ).write(to: rule)
         let r = try CLI.run(
-            ["investigate", Self.logs, "--format", "stix", "--out", out],
+            ["investigate", Self.logs, odd.path, "--rules", rule.path, "--format", "stix", "--out", out],
             env: ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path])
         #expect(r.status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains(#"[domain-name:value = 'it\\'s\\\\odd.example.com']"#))
         let validate = try CLI.run(["intel", "validate", out])
         #expect(validate.status == 0, "\(validate.stdout)")
         let bundle = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
