@@ -404,7 +404,18 @@ public struct AttributionModel: Sendable {
         var notes: [String] = []
         let fs = features(of: evidence, notes: &notes)
         let n = features.count
-        guard n > 0 else {
+        let links = directLinks(evidence, notes: &notes)
+        // Actors that the evidence names directly (an indicator, a sample's code) but for which the
+        // knowledge base records no technique or software (most of the MISP galaxy's actors): ranked too,
+        // after the profiled ones, on what names them and on times and places; techniques, software and
+        // victims say nothing about them.
+        let profiledIDs = Set(actorIndex.map { graph.actors[$0].id })
+        let position = Dictionary(graph.actors.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let unprofiled = Set(links.actors.filter { !profiledIDs.contains($0) }).compactMap { position[$0] }
+            .sorted { (graph.actors[$0].name, $0) < (graph.actors[$1].name, $1) }
+        let ranked = actorIndex + unprofiled
+        let m = ranked.count
+        guard m > 0 else {
             return AttributionResult(
                 candidates: [], unknownActorConfidence: 1, umbrellas: [], countries: [],
                 notes: notes + ["the knowledge base holds no actors with known techniques or software"],
@@ -420,11 +431,13 @@ public struct AttributionModel: Sendable {
             $0.observed < parameters.closeMatchMinimumItems
                 ? 0 : parameters.closeMatchWeight * items * max(0, $0.cosine - parameters.closeMatchThreshold)
         }
-        var scores = (0..<n).map { k in
-            fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblances[k].cosine
-                + closeMatch[k]
+        var scores = (0..<m).map { k in
+            k >= n
+                ? 0
+                : fs.reduce(0) { $0 + $1.weight * contribution(k, $1.key).0 } + parameters.similarityWeight * resemblances[k].cosine
+                    + closeMatch[k]
         }
-        var extra: [[EvidenceContribution]] = Array(repeating: [], count: n)
+        var extra: [[EvidenceContribution]] = Array(repeating: [], count: m)
         for k in 0..<n {
             let r = resemblances[k]
             if closeMatch[k] > 0 {
@@ -451,8 +464,8 @@ public struct AttributionModel: Sendable {
             notes.append("\(evidence.activityTimes.count - times.count) activity times are not RFC 3339 timestamps; ignored")
         }
         if !times.isEmpty {
-            for k in 0..<n {
-                let actor = graph.actors[actorIndex[k]]
+            for k in 0..<m {
+                let actor = graph.actors[ranked[k]]
                 guard let c = actor.countries.first, let offset = Self.utcOffsetHours[c] else { continue }
                 let inHours = times.filter { Self.isOfficeHours($0, offsetHours: offset) }.count
                 let frac = Double(inHours) / Double(times.count)
@@ -490,8 +503,8 @@ public struct AttributionModel: Sendable {
                     + byCountry.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                     + " (weak evidence: infrastructure is rented, relayed and spoofed)")
             let strength = min(Double(located.count), 5) / 5
-            for k in 0..<n {
-                let actor = graph.actors[actorIndex[k]]
+            for k in 0..<m {
+                let actor = graph.actors[ranked[k]]
                 guard let c = actor.countries.first, let m = byCountry[c] else { continue }
                 let w = parameters.infrastructureCountryWeight * Double(m) / Double(located.count) * strength
                 scores[k] += w
@@ -506,41 +519,15 @@ public struct AttributionModel: Sendable {
         // Indicators and file hashes linked to actors.
         var sourceOf: [String: String] = [:]
         for (k, v) in evidence.provenance { sourceOf[k.lowercased()] = v }
-        let observed =
-            evidence.indicators.map { (type: $0.type, value: $0.value) } + evidence.fileHashes.map { (type: "file", value: $0) }
-        var unmatchedIndicators = 0
-        for (type, v) in observed {
-            // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
-            // holds the address, `LIKE` and `MATCHES` apply), each actor counted once per observed value.
-            var byActor: [String: String] = [:]
-            for ordinal in graph.matchingIndicators(type: type, value: v) {
-                let link = graph.indicatorLinks[Int(ordinal)]
-                for actor in link.actors where byActor[actor] == nil {
-                    byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor"
-                }
-            }
-            // Indicators one observed value cannot satisfy on its own (several observations, other
-            // properties, hash algorithms without a fixed length) still count when the value is one of
-            // their literals, as a weaker statement.
-            for actor in graph.indicatorActors[v.lowercased()] ?? [] where byActor[actor] == nil {
-                byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor"
-            }
-            guard !byActor.isEmpty else {
-                unmatchedIndicators += 1
-                continue
-            }
-            for k in 0..<n {
-                guard let why = byActor[graph.actors[actorIndex[k]].id] else { continue }
+        for (value, byActor) in links.indicators {
+            for k in 0..<m {
+                guard let why = byActor[graph.actors[ranked[k]].id] else { continue }
                 scores[k] += parameters.indicatorWeight
                 extra[k].append(
                     EvidenceContribution(
-                        kind: "indicator", value: v, weight: parameters.indicatorWeight,
-                        explanation: why + "; infrastructure can be shared or spoofed",
-                        source: sourceOf[v.lowercased()], reliability: "low"))
+                        kind: "indicator", value: value, weight: parameters.indicatorWeight,
+                        explanation: why, source: sourceOf[value.lowercased()], reliability: "low"))
             }
-        }
-        if unmatchedIndicators > 0 {
-            notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor")
         }
         // Code similarity: TLSH digests near, and ssdeep digests scoring above 0 against, a sample the
         // knowledge base links to an actor. `best` is each actor's closest sample's distance or score.
@@ -548,8 +535,8 @@ public struct AttributionModel: Sendable {
             _ raw: String, _ best: [String: Int], weight: (Int) -> Double, explanation: (Int) -> String,
             reliability: (Int) -> String
         ) {
-            for k in 0..<n {
-                guard let measure = best[graph.actors[actorIndex[k]].id] else { continue }
+            for k in 0..<m {
+                guard let measure = best[graph.actors[ranked[k]].id] else { continue }
                 let w = weight(measure)
                 scores[k] += w
                 extra[k].append(
@@ -558,19 +545,7 @@ public struct AttributionModel: Sendable {
                         source: evidence.provenance[raw], reliability: reliability(measure)))
             }
         }
-        var unrelatedDigests = 0
-        for raw in Self.unique(evidence.tlsh) {
-            guard let digest = TLSHDigest(raw) else {
-                notes.append("TLSH '\(raw)' is not a TLSH digest (T1 and 70 hex digits); ignored")
-                continue
-            }
-            var best: [String: Int] = [:]  // actor → smallest distance
-            for (known, actors) in tlshSamples {
-                let d = digest.distance(to: known)
-                guard d < Self.tlshRelatedDistance else { continue }
-                for a in actors where d < best[a] ?? .max { best[a] = d }
-            }
-            if best.isEmpty { unrelatedDigests += 1 }
+        for (raw, best) in links.tlsh {
             creditCodeSimilarity(
                 raw, best, weight: { parameters.indicatorWeight * (1 - Double($0) / Double(Self.tlshRelatedDistance)) },
                 explanation: {
@@ -578,22 +553,7 @@ public struct AttributionModel: Sendable {
                 },
                 reliability: { $0 < 30 ? "high" : $0 < 70 ? "medium" : "low" })
         }
-        if unrelatedDigests > 0 {
-            notes.append("\(unrelatedDigests) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
-        }
-        var unrelatedSSDeep = 0
-        for raw in Self.unique(evidence.ssdeep) {
-            guard let digest = SSDeepDigest(raw) else {
-                notes.append("ssdeep '\(raw)' is not an ssdeep digest (blocksize:signature:signature); ignored")
-                continue
-            }
-            var best: [String: Int] = [:]  // actor → highest score
-            for (known, actors) in graph.ssdeepSamples {
-                let score = digest.similarity(to: known)
-                guard score > 0 else { continue }
-                for a in actors where score > best[a] ?? 0 { best[a] = score }
-            }
-            if best.isEmpty { unrelatedSSDeep += 1 }
+        for (raw, best) in links.ssdeep {
             creditCodeSimilarity(
                 raw, best, weight: { parameters.indicatorWeight * Double($0) / 100 },
                 explanation: {
@@ -601,25 +561,30 @@ public struct AttributionModel: Sendable {
                 },
                 reliability: { $0 >= 80 ? "high" : $0 >= 40 ? "medium" : "low" })
         }
-        if unrelatedSSDeep > 0 {
-            notes.append("\(unrelatedSSDeep) ssdeep digests score 0 against every sample linked to an actor")
+        if !unprofiled.isEmpty {
+            notes.append(
+                "\(unprofiled.count) actors named by the evidence have no recorded techniques or software ("
+                    + unprofiled.prefix(5).map { graph.actors[$0].name }.joined(separator: ", ") + (unprofiled.count > 5 ? ", …" : "")
+                    + "): ranked on what names them, times and places only")
         }
 
         // Calibrated probabilities over actors and "unknown".
         let (probs, unknown) = Self.probabilities(
             scores: scores, featureCount: fs.count, parameters: parameters)
 
-        let order = (0..<n).sorted { (scores[$0], graph.actors[actorIndex[$1]].name) > (scores[$1], graph.actors[actorIndex[$0]].name) }
+        let order = (0..<m).sorted { (scores[$0], graph.actors[ranked[$1]].name) > (scores[$1], graph.actors[ranked[$0]].name) }
         var candidates: [AttributionCandidate] = []
         for k in order.prefix(max(top, 0)) {
-            let actor = graph.actors[actorIndex[k]]
+            let actor = graph.actors[ranked[k]]
             var items: [EvidenceContribution] = fs.map { f in
-                let (llr, has) = contribution(k, f.key)
+                let (llr, has) = k < n ? contribution(k, f.key) : (0, false)
                 let users = documentFrequency[f.key] ?? 0
                 let label = f.kind == "technique" || f.kind == "software"
                     ? "\(f.key) \(featureNames[f.key] ?? "")".trimmingCharacters(in: .whitespaces) : f.value
                 let why: String
-                if has {
+                if k >= n {
+                    why = "\(label): the knowledge base records no techniques or software for this actor, so the item says nothing for or against it"
+                } else if has {
                     let via = features[k][f.key]?.1 ?? "direct"
                     let source = via == "direct" ? "knowledge base" : via
                     why = llr >= 0
@@ -653,8 +618,8 @@ public struct AttributionModel: Sendable {
         }
         var umbrellaTotals: [String: Double] = [:]
         var countryTotals: [String: Double] = [:]
-        for k in 0..<n {
-            let actor = graph.actors[actorIndex[k]]
+        for k in 0..<m {
+            let actor = graph.actors[ranked[k]]
             umbrellaTotals[graph.umbrella[actor.id] ?? actor.id, default: 0] += probs[k]
             if let c = actor.countries.first { countryTotals[c, default: 0] += probs[k] }
         }
@@ -665,12 +630,17 @@ public struct AttributionModel: Sendable {
             (country: $0.key, confidence: $0.value)
         }
         var verdict: String?
-        if fs.isEmpty && times.isEmpty && observed.isEmpty && evidence.tlsh.isEmpty && evidence.ssdeep.isEmpty {
+        let locatedAddresses = evidence.indicators.contains { $0.isAddress && $0.country != nil }
+        if fs.isEmpty && times.isEmpty && links.indicators.isEmpty && links.tlsh.isEmpty && links.ssdeep.isEmpty
+            && !locatedAddresses
+        {
             // Nothing to rank on: no candidate, umbrella or country is named (a ranking of equal scores
             // would only echo the knowledge base's order).
             return AttributionResult(
                 candidates: [], unknownActorConfidence: unknown, umbrellas: [], countries: [],
-                notes: notes + ["no usable evidence: no known technique, software, indicator, hash or activity time"],
+                notes: notes + [
+                    "no usable evidence: no known technique, software or victim, no indicator, hash or digest linked to an actor, no activity time or located address"
+                ],
                 verdict: "insufficient evidence")
         } else if unknown >= 0.5 {
             // "Unknown actor" is more likely than all the known actors together.
@@ -679,6 +649,82 @@ public struct AttributionModel: Sendable {
         return AttributionResult(
             candidates: candidates, unknownActorConfidence: unknown, umbrellas: Array(umbrellas),
             countries: Array(countries), notes: notes, verdict: verdict)
+    }
+
+    /// What in the evidence names actors directly, matched once per attribution: observed indicators and
+    /// file hashes (each with, per actor, why it matches), TLSH and ssdeep digests (each with, per actor,
+    /// its closest sample's distance or best score); every actor named. Values that name nobody, and digests that are not digests, are noted.
+    struct DirectLinks {
+        var indicators: [(value: String, byActor: [String: String])] = []
+        var tlsh: [(raw: String, best: [String: Int])] = []
+        var ssdeep: [(raw: String, best: [String: Int])] = []
+        var actors: [String] {
+            indicators.flatMap(\.byActor.keys) + tlsh.flatMap(\.best.keys) + ssdeep.flatMap(\.best.keys)
+        }
+    }
+
+    func directLinks(_ evidence: Evidence, notes: inout [String]) -> DirectLinks {
+        var out = DirectLinks()
+        let observed =
+            evidence.indicators.map { (type: $0.type, value: $0.value) } + evidence.fileHashes.map { (type: "file", value: $0) }
+        var unmatchedIndicators = 0
+        for (type, v) in observed {
+            // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
+            // holds the address, `LIKE` and `MATCHES` apply), each actor counted once per observed value.
+            var byActor: [String: String] = [:]
+            let shared = type == "file" ? "files are copied and shared" : "infrastructure can be shared or spoofed"
+            for ordinal in graph.matchingIndicators(type: type, value: v) {
+                let link = graph.indicatorLinks[Int(ordinal)]
+                for actor in link.actors where byActor[actor] == nil {
+                    byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor; \(shared)"
+                }
+            }
+            // Indicators one observed value cannot satisfy on its own (several observations, other
+            // properties, hash algorithms without a fixed length) still count when the value is one of
+            // their literals, as a weaker statement.
+            for actor in graph.indicatorActors[v.lowercased()] ?? [] where byActor[actor] == nil {
+                byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor; \(shared)"
+            }
+            if byActor.isEmpty { unmatchedIndicators += 1 } else { out.indicators.append((v, byActor)) }
+        }
+        if unmatchedIndicators > 0 {
+            notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor")
+        }
+        var unrelatedDigests = 0
+        for raw in Self.unique(evidence.tlsh) {
+            guard let digest = TLSHDigest(raw) else {
+                notes.append("TLSH '\(raw)' is not a TLSH digest (T1 and 70 hex digits); ignored")
+                continue
+            }
+            var best: [String: Int] = [:]  // actor → smallest distance
+            for (known, actors) in tlshSamples {
+                let d = digest.distance(to: known)
+                guard d < Self.tlshRelatedDistance else { continue }
+                for a in actors where d < best[a] ?? .max { best[a] = d }
+            }
+            if best.isEmpty { unrelatedDigests += 1 } else { out.tlsh.append((raw, best)) }
+        }
+        if unrelatedDigests > 0 {
+            notes.append("\(unrelatedDigests) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
+        }
+        var unrelatedSSDeep = 0
+        for raw in Self.unique(evidence.ssdeep) {
+            guard let digest = SSDeepDigest(raw) else {
+                notes.append("ssdeep '\(raw)' is not an ssdeep digest (blocksize:signature:signature); ignored")
+                continue
+            }
+            var best: [String: Int] = [:]  // actor → highest score
+            for (known, actors) in graph.ssdeepSamples {
+                let score = digest.similarity(to: known)
+                guard score > 0 else { continue }
+                for a in actors where score > best[a] ?? 0 { best[a] = score }
+            }
+            if best.isEmpty { unrelatedSSDeep += 1 } else { out.ssdeep.append((raw, best)) }
+        }
+        if unrelatedSSDeep > 0 {
+            notes.append("\(unrelatedSSDeep) ssdeep digests score 0 against every sample linked to an actor")
+        }
+        return out
     }
 
     /// Trimmed values, each once, in their first order.

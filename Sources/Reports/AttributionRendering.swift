@@ -49,7 +49,14 @@ public enum AttributionRendering {
             if let best, let c = best.country, c != top.country {
                 out += "; the best-ranked actor whose country is known, \(best.name), is of \(c)"
             }
-            out += top.confidence < 1.0 / 3 ? "); weak: no country holds a third\n" : ")\n"
+            if top.confidence < 1.0 / 3 {
+                out += "); weak: no country holds a third\n"
+            } else if let second = r.countries.dropFirst().first, second.confidence * 1.5 > top.confidence {
+                // Evidence that points two ways (one actor's malware beside another's) is said to.
+                out += "); contested: \(second.country) holds \(percent(second.confidence))\n"
+            } else {
+                out += ")\n"
+            }
         }
         if !r.countries.isEmpty {
             out += "Probability by country: "

@@ -132,6 +132,16 @@ enum World {
         #expect(unknown.candidates.isEmpty)
         #expect(unknown.notes.count == 4)
         #expect(unknown.notes.last?.hasPrefix("no usable evidence") == true)
+        // Indicators, hashes and digests that name no actor are no evidence either: no ranking of equal scores.
+        var unmatched = Evidence()
+        unmatched.indicators = [.init(type: "ipv4-addr", value: "198.51.100.99")]
+        unmatched.fileHashes = [String(repeating: "ab", count: 16)]
+        let nothing = model.attribute(unmatched)
+        #expect(nothing.verdict == "insufficient evidence" && nothing.candidates.isEmpty && nothing.countries.isEmpty)
+        #expect(nothing.notes.contains { $0.hasPrefix("2 indicators or hashes match no indicator") })
+        // A located address is evidence (weak), even when it matches no indicator.
+        unmatched.indicators[0].country = "KP"
+        #expect(model.attribute(unmatched).verdict != "insufficient evidence")
         let noActors = AttributionModel(graph: try KnowledgeGraph(store: try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))))
         let r = noActors.attribute(Evidence(techniques: ["T1059"]))
         #expect(r.verdict == "unknown actor")
@@ -163,6 +173,46 @@ enum World {
         #expect(r.candidates.first?.name == "Bravo")
         #expect(r.candidates.first?.evidence.contains { $0.kind == "indicator" } == true)
         #expect(r.notes.contains { $0.contains("1 indicators or hashes match no indicator") })
+    }
+
+    /// An actor the knowledge base knows no technique or software of (most MISP galaxy actors) is still
+    /// ranked when an indicator names it, on what names it: techniques say nothing for or against it.
+    @Test func actorsWithoutTechniquesAreRankedOnWhatNamesThem() throws {
+        let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
+        let delta = "intrusion-set--d1000000-0000-4000-8000-000000000001"
+        let indicator = "indicator--d1000000-0000-4000-8000-000000000002"
+        let extra = [
+            #"{"type": "intrusion-set", "id": "\#(delta)", \#(common), "name": "Delta"}"#,
+            #"{"type": "indicator", "id": "\#(indicator)", \#(common), "pattern": "[ipv4-addr:value = '203.0.113.77']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
+            #"{"type": "relationship", "id": "relationship--d1000000-0000-4000-8000-000000000003", \#(common), "relationship_type": "indicates", "source_ref": "\#(indicator)", "target_ref": "\#(delta)"}"#,
+        ]
+        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
+        let model = AttributionModel(graph: try KnowledgeGraph(store: kb))
+        #expect(model.rankedActorCount == 3)
+        var e = Evidence(techniques: ["T9001", "T9004"])
+        e.indicators = [.init(type: "ipv4-addr", value: "203.0.113.77")]
+        let r = model.attribute(e, top: 10)
+        #expect(r.candidates.count == 4)
+        let d = try #require(r.candidates.first { $0.name == "Delta" })
+        #expect(d.evidence.contains { $0.kind == "indicator" && $0.weight == model.parameters.indicatorWeight })
+        let technique = try #require(d.evidence.first { $0.value == "T9004" })
+        #expect(technique.weight == 0 && technique.explanation.contains("records no techniques or software for this actor"))
+        #expect(abs(d.score - model.parameters.indicatorWeight) < 1e-9)
+        #expect(r.notes.contains { $0.hasPrefix("1 actors named by the evidence have no recorded techniques or software (Delta)") })
+        let sum = r.candidates.reduce(r.unknownActorConfidence) { $0 + $1.confidence }
+        #expect(abs(sum - 1) < 1e-9)
+        // Without the indicator it is not ranked; with the indicator alone it leads.
+        #expect(!model.attribute(Evidence(techniques: ["T9001"]), top: 10).candidates.contains { $0.name == "Delta" })
+        var only = Evidence()
+        only.indicators = e.indicators
+        #expect(model.attribute(only).candidates.first?.name == "Delta")
+        // In a store whose only actor has no techniques, the indicator still names it.
+        let lone = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        let loneBundle = #"{"type": "bundle", "id": "bundle--d1000000-0000-4000-8000-000000000009", "objects": ["# + extra.joined(separator: ",") + "]}"
+        #expect(try lone.importBytes(Array(loneBundle.utf8), path: "lone.json", source: "lone.json").total.rejected == 0)
+        #expect(AttributionModel(graph: try KnowledgeGraph(store: lone)).attribute(only).candidates.first?.name == "Delta")
     }
 
     @Test func indicatorsMatchWithPatternSemanticsThroughTheIndex() throws {

@@ -37,5 +37,8 @@ import Testing
         let weak = result([candidate("X", "CN", 0.12)], [("CN", 0.12), ("RU", 0.11)])
         #expect(countryLine(weak) == "Country: CN (12% of the probability, summed over its actors); weak: no country holds a third")
         #expect(countryLine(result([candidate("Y", nil, 0.5)], [])) == nil)
+        // Evidence that points two ways (one country's malware beside another's) is contested.
+        let split = result([candidate("L", "KP", 0.35), candidate("Z", "RU", 0.34)], [("KP", 0.35), ("RU", 0.34)])
+        #expect(countryLine(split) == "Country: KP (35% of the probability, summed over its actors); contested: RU holds 34%")
     }
 }
