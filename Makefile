@@ -1,7 +1,7 @@
 # Sightline: `make run` and `make test` do all the set-up on a fresh Debian/Ubuntu machine.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev libssl-dev libmimalloc-dev libfuzzy-dev libmaxminddb-dev python3-venv
+APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev libssl-dev libmimalloc-dev libfuzzy-dev libmaxminddb-dev libyara-dev python3-venv
 VENV := .venv
 PY_TEST_PACKAGES := stix2-validator stix2-matcher evtx pysigma pysigma-backend-sqlite pysigma-pipeline-sysmon \
   pysigma-pipeline-windows

@@ -29,6 +29,7 @@ let package = Package(
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CFuzzy", path: "Sources/CFuzzy", providers: [.apt(["libfuzzy-dev"])]),
+        .systemLibrary(name: "CYARA", path: "Sources/CYARA", pkgConfig: "yara", providers: [.apt(["libyara-dev"])]),
         .systemLibrary(name: "CMaxMindDB", path: "Sources/CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -71,6 +72,8 @@ let package = Package(
         // Fuzzy-hash digests and distances (TLSH).
         .target(name: "FuzzyHash", dependencies: ["CFuzzy"], swiftSettings: swiftSettings),
         .target(name: "GeoIP", dependencies: ["CMaxMindDB"], swiftSettings: swiftSettings),
+        // Suspicious files: hashes (libcrypto), ssdeep (libfuzzy) and YARA matches (libyara).
+        .target(name: "FileScan", dependencies: ["CYARA", "COpenSSL", "FuzzyHash"], swiftSettings: swiftSettings),
         .target(
             name: "Attribution", dependencies: ["Knowledge", "STIX", "JSON", "FuzzyHash", "Indicators"],
             swiftSettings: swiftSettings),
@@ -78,7 +81,7 @@ let package = Package(
         // The main job: hunt → campaigns → attribution.
         .target(
             name: "Investigation",
-            dependencies: ["Hunting", "Sigma", "Events", "Attribution", "Knowledge", "STIX", "Patterning"],
+            dependencies: ["Hunting", "Sigma", "Events", "Attribution", "Knowledge", "STIX", "Patterning", "FileScan"],
             resources: [.copy("Rules")], swiftSettings: swiftSettings),
 
         // Renders results for people (aligned tables) and machines (JSON).
@@ -89,7 +92,7 @@ let package = Package(
             name: "sightline",
             dependencies: [
                 "STIX", "Knowledge", "Attribution", "Reports", "JSON", "Patterning", "Indicators", "Events", "EVTX",
-                "LogFormats", "Sigma", "Hunting", "Investigation", "GeoIP",
+                "LogFormats", "Sigma", "Hunting", "Investigation", "GeoIP", "FileScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings,
@@ -102,6 +105,8 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzyHashTests", dependencies: ["FuzzyHash", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FileScanTests", dependencies: ["FileScan", "FuzzyHash", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PatterningTests", dependencies: ["Patterning", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IndicatorsTests", dependencies: ["Indicators", "Patterning", "JSON"], swiftSettings: swiftSettings),
@@ -127,6 +132,7 @@ let package = Package(
             name: "InvestigationTests",
             dependencies: [
                 "Investigation", "Hunting", "Sigma", "Attribution", "Knowledge", "Events", "STIX", "Patterning", "TestSupport",
+                "FileScan",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -248,14 +248,16 @@ public struct AttributionModel: Sendable {
         var value: String
         /// A parent technique implied by an observed sub-technique (not itself observed).
         var implied = false
+        /// The item as the evidence gave it (a name, a YARA rule), which keys its provenance and reliability.
+        var given: String
     }
 
     func features(of e: Evidence, notes: inout [String]) -> [Feature] {
         var out: [Feature] = []
         var seen: Set<String> = []
-        func add(_ key: String, _ w: Double, _ kind: String, _ value: String, implied: Bool = false) {
+        func add(_ key: String, _ w: Double, _ kind: String, _ value: String, implied: Bool = false, given: String? = nil) {
             guard seen.insert(key).inserted else { return }
-            out.append(Feature(key: key, weight: w, kind: kind, value: value, implied: implied))
+            out.append(Feature(key: key, weight: w, kind: kind, value: value, implied: implied, given: given ?? value))
         }
         var techniques: [String] = []
         for raw in e.techniques {
@@ -275,18 +277,51 @@ public struct AttributionModel: Sendable {
         }
         for raw in e.software {
             let s = raw.trimmingCharacters(in: .whitespaces)
-            let id = knownAttackIDs.contains(s.uppercased()) && s.uppercased().hasPrefix("S")
+            var id = knownAttackIDs.contains(s.uppercased()) && s.uppercased().hasPrefix("S")
                 ? s.uppercased() : softwareByName[AliasNormalizer.normalize(s)]
+            if id == nil, let (found, name) = softwareNamed(within: s) {
+                // A YARA rule or antivirus detection name: `win_hoplight_auto`, `Trojan.Win32.KillDisk.A`.
+                notes.append("software '\(raw)' read as \(featureNames[found] ?? found) (\(found)), the name '\(name)' within it")
+                id = found
+            }
             guard let id else {
                 notes.append("software '\(raw)' is not in the knowledge base; ignored")
                 continue
             }
-            add(id, parameters.softwareWeight, "software", id)
+            add(id, parameters.softwareWeight, "software", id, given: s)
         }
 
         for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
         for c in e.victimCountries { add("victim:" + c.uppercased(), 0.5, "victim-country", c.uppercased()) }
         return out
+    }
+
+    /// Words in YARA rule and antivirus detection names that name no family (a rule named
+    /// `Generic_Wiper` is not Lazarus Group's Wiper, S0041).
+    static let genericNameWords: Set<String> = [
+        "wiper", "loader", "backdoor", "dropper", "stealer", "ransomware", "ransom", "trojan", "malware", "generic",
+        "exploit", "payload", "shellcode", "injector", "downloader", "keylogger", "miner", "agent", "implant", "hacktool",
+        "suspicious", "win32", "win64", "windows", "linux", "macos", "sample", "samples", "malicious", "heur", "auto",
+        "webshell", "packed", "encoded", "strings", "config", "module", "plugin", "service", "installer", "launcher",
+    ]
+
+    /// The software whose name (or alias) is a run of one to three words of `text`, a YARA rule or antivirus
+    /// detection name (`win_hoplight_auto`, `Trojan.Win32.KillDisk.A`, `Lazarus_Manuscrypt_Loader`):
+    /// the longest run first, then the leftmost. Single words of under five letters and generic words do
+    /// not count. `nil` when none is known.
+    public func softwareNamed(within text: String) -> (id: String, name: String)? {
+        // Words: the runs of letters and digits.
+        let words = text.split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !$0.isEmpty }
+        guard words.count > 1 else { return nil }
+        for length in stride(from: min(3, words.count), through: 1, by: -1) {
+            for start in 0...(words.count - length) {
+                let run = words[start..<(start + length)]
+                let key = AliasNormalizer.normalize(run.joined())
+                if length == 1 && (key.count < 5 || Self.genericNameWords.contains(key)) { continue }
+                if let id = softwareByName[key] { return (id, run.joined(separator: " ")) }
+            }
+        }
+        return nil
     }
 
     // MARK: Scoring
@@ -598,13 +633,13 @@ public struct AttributionModel: Sendable {
                 let reliability: String
                 switch f.kind {
                 case _ where f.implied: reliability = "derived"
-                case "technique": reliability = evidence.reliability[f.value] ?? "medium"
-                case "software": reliability = evidence.reliability[f.value] ?? "high"
+                case "technique": reliability = evidence.reliability[f.given] ?? evidence.reliability[f.value] ?? "medium"
+                case "software": reliability = evidence.reliability[f.given] ?? evidence.reliability[f.value] ?? "high"
                 default: reliability = "high"  // victims, as the responders know them
                 }
                 return EvidenceContribution(
                     kind: f.kind, value: f.value, weight: f.weight * llr, explanation: why,
-                    source: f.implied ? nil : evidence.provenance[f.value], reliability: reliability)
+                    source: f.implied ? nil : evidence.provenance[f.given] ?? evidence.provenance[f.value], reliability: reliability)
             }
             items += extra[k]
             items.sort { abs($0.weight) > abs($1.weight) }
@@ -661,6 +696,12 @@ public struct AttributionModel: Sendable {
         var actors: [String] {
             indicators.flatMap(\.byActor.keys) + tlsh.flatMap(\.best.keys) + ssdeep.flatMap(\.best.keys)
         }
+    }
+
+    /// Whether the evidence's indicators, file hashes or fuzzy digests name any actor of the knowledge base.
+    public func namesAnActor(_ evidence: Evidence) -> Bool {
+        var notes: [String] = []
+        return !directLinks(evidence, notes: &notes).actors.isEmpty
     }
 
     func directLinks(_ evidence: Evidence, notes: inout [String]) -> DirectLinks {

@@ -3,8 +3,8 @@ import CFuzzy
 /// An ssdeep digest (context-triggered piecewise hash, `blocksize:signature:signature`) and the ssdeep
 /// similarity score between two digests, computed by libfuzzy (the ssdeep project's C library).
 ///
-/// Sightline compares digests it is given (evidence, knowledge-base indicators); it does not compute
-/// them from file contents. The score runs from 0 (nothing in common, or block sizes too far apart to
+/// Sightline compares digests it is given (evidence, knowledge-base indicators) and computes them for
+/// the suspicious files `investigate` is handed (``init(of:)``). The score runs from 0 (nothing in common, or block sizes too far apart to
 /// compare) to 100 (near-identical). Unlike a TLSH distance it is case-sensitive text: the signatures
 /// are base64.
 public struct SSDeepDigest: Sendable, Hashable, CustomStringConvertible {
@@ -33,6 +33,14 @@ public struct SSDeepDigest: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { text }
+
+    /// The digest of `bytes` (libfuzzy's `fuzzy_hash_buf`); `nil` if libfuzzy fails.
+    public init?(of bytes: UnsafeRawBufferPointer) {
+        var out = [CChar](repeating: 0, count: 2 * 64 + 20)  // FUZZY_MAX_RESULT
+        let status = fuzzy_hash_buf(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(clamping: bytes.count), &out)
+        guard status == 0 else { return nil }
+        self.init(String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
 
     /// libfuzzy's `fuzzy_compare`: 0–100, higher is more similar.
     public func similarity(to other: SSDeepDigest) -> Int {

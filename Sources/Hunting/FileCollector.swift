@@ -103,6 +103,40 @@ public enum FileCollector {
         }
     }
 
+    /// The files inside the folders among `paths` (walked in sorted order, links followed) that the hunt
+    /// does not list, having no event-log extension: `investigate` reads them as suspicious files.
+    public static func otherFiles(under paths: [String]) -> [String] {
+        var out: [String] = []
+        func walk(_ folder: String, depth: Int) {
+            guard depth < 64, let dir = opendir(folder) else { return }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names.sorted() {
+                let child = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+                var st = stat()
+                guard stat(child, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    walk(child, depth: depth + 1)
+                } else if (st.st_mode & S_IFMT) == S_IFREG {
+                    let lower = name.lowercased()
+                    if ![".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) }) { out.append(child) }
+                }
+            }
+        }
+        for path in paths where isFolder(path) { walk(path, depth: 0) }
+        return out
+    }
+
+    /// Why a file that is neither EVTX nor JSON is not hunted (`investigate` reads such files as
+    /// suspicious files).
+    public static let unknownFormat = "unknown format (neither EVTX nor JSON)"
+
     /// Why a file is not hunted.
     public struct Reason: Error, Sendable {
         public var message: String
@@ -131,7 +165,7 @@ public enum FileCollector {
         while i < n && [0x20, 0x09, 0x0A, 0x0D].contains(head[i]) { i += 1 }
         if i < n && (head[i] == UInt8(ascii: "{") || head[i] == UInt8(ascii: "[")) { return .success(.json) }
         if path.lowercased().hasSuffix(".evtx") { return .success(.evtx) }  // damaged header: chunks are still scanned
-        return .failure(Reason(message: "unknown format (neither EVTX nor JSON)"))
+        return .failure(Reason(message: unknownFormat))
     }
 
     /// Reads a whole file.

@@ -1,6 +1,7 @@
 import Attribution
 import Foundation
 import Events
+import FileScan
 import Hunting
 import Knowledge
 import STIX
@@ -29,6 +30,17 @@ public struct Investigation: Sendable {
     public var indicatorsNotExpressible: Int = 0
     public var ruleFailures: [String]
     public var problems: [String]
+    /// Suspicious files (neither EVTX nor JSON) read, and YARA rules they were scanned with.
+    public var suspiciousFiles = FileSummary()
+    public var yaraRuleCount = 0
+}
+
+/// The suspicious files of an investigation: how many were read, how many joined it (a YARA match, a
+/// hash a detection names, a hash or digest the knowledge base links to an actor), and YARA matches.
+public struct FileSummary: Sendable {
+    public var scanned = 0
+    public var flagged = 0
+    public var yaraMatches = 0
 }
 
 /// Sightline's own Sigma rules, shipped with it (`Sources/Investigation/Rules`).
@@ -53,6 +65,10 @@ public struct Investigator: Sendable {
     public var sweepsIndicators = true
     /// Where observed addresses are (a GeoIP lookup: address → ISO 3166 code), when the user gave a database.
     public var locateAddress: (@Sendable (String) -> String?)?
+    /// Read the files that are not event logs as suspicious files: hashes, ssdeep, and YARA with
+    /// ``yaraRules``.
+    public var scansFiles = true
+    public var yaraRules: YARARules?
 
     public init(
         rules: RuleCollection, model: AttributionModel, mapping: LogSourceMapping = .windows,
@@ -77,7 +93,42 @@ public struct Investigator: Sendable {
             minimumLevel: .informational)
         let hunter = Hunter(ruleSet: set, correlations: collection.correlations)
         let result = await hunter.hunt(paths: paths, threads: threads)
-        let findings = result.sightings.map(Self.finding)
+        var findings = result.sightings.map(Self.finding)
+        // Files that are not event logs are the suspicious files handed over with them.
+        var skippedFiles = result.skippedFiles
+        var problems = result.problems
+        var files = FileSummary()
+        if scansFiles {
+            let detectionHashes = Set(findings.flatMap(\.fileHashes))
+            // Files named on the command line that are not logs, and the files in the folders that have no
+            // log extension.
+            let suspicious = skippedFiles.filter { $0.reason == FileCollector.unknownFormat }.map(\.path)
+                + FileCollector.otherFiles(under: paths)
+            skippedFiles.removeAll { $0.reason == FileCollector.unknownFormat }
+            for path in suspicious {
+                let scanned: ScannedFile
+                do {
+                    scanned = try FileScanner.scan(path, rules: yaraRules)
+                } catch {
+                    skippedFiles.append((path, "\(error)"))
+                    continue
+                }
+                files.scanned += 1
+                var probe = Evidence()
+                probe.fileHashes = scanned.hashes
+                probe.ssdeep = scanned.ssdeep.map { [$0] } ?? []
+                // A file joins the investigation when a YARA rule matches it, a detection names its hash, or
+                // the knowledge base links its hash or digest to an actor; the rest are counted.
+                guard !scanned.matches.isEmpty || !detectionHashes.isDisjoint(with: scanned.hashes) || model.namesAnActor(probe)
+                else { continue }
+                files.flagged += 1
+                files.yaraMatches += scanned.matches.count
+                findings.append(Self.finding(scanned))
+            }
+        }
+        if let yaraRules {
+            problems += yaraRules.failures.map { "YARA rule file \($0) (left out)" }
+        }
         let campaigns = CampaignBuilder.campaigns(from: findings).map { c in
             var evidence = c.evidence
             evidence.victimSectors += victimSectors
@@ -87,10 +138,26 @@ public struct Investigator: Sendable {
         }
         return Investigation(
             campaigns: campaigns, sightingCount: result.sightings.count, events: result.events, files: result.files.count,
-            skippedFiles: result.skippedFiles, skippedRecords: result.skippedRecords,
+            skippedFiles: skippedFiles, skippedRecords: result.skippedRecords,
             rulesLoaded: ruleCollection.rules.count, indicatorsSwept: indicatorRules.swept,
             indicatorsNotExpressible: indicatorRules.notExpressible, ruleFailures: collection.failures.map { "\($0)" },
-            problems: result.problems)
+            problems: problems, suspiciousFiles: files, yaraRuleCount: yaraRules?.ruleCount ?? 0)
+    }
+
+    /// What a suspicious file gives campaigns and attribution: its hashes and ssdeep digest, and as
+    /// software the families its YARA rules name (a rule's `malware_family` or `family` meta, else its
+    /// name, in which attribution looks for a known software name). It has no host or time of its own;
+    /// a detection that names its hash links it to that detection's campaign.
+    public static func finding(_ f: ScannedFile) -> Finding {
+        let name = (f.path as NSString).lastPathComponent
+        var families: [String] = []
+        for m in f.matches where !families.contains(m.family) { families.append(m.family) }
+        let rules = f.matches.map { m in "\(m.namespace):\(m.rule)" + (m.author.map { " by \($0)" } ?? "") }
+        var finding = Finding(
+            id: "file:\(f.path)", title: rules.isEmpty ? "Known file \(name)" : "YARA \(rules.joined(separator: ", ")) on \(name)",
+            software: families, fileHashes: f.hashes, source: f.path, reliability: "medium")
+        finding.ssdeep = f.ssdeep.map { [$0] } ?? []
+        return finding
     }
 
     /// Field names that name the account an event is about, in order of preference.

@@ -23,6 +23,12 @@ public enum InvestigationRendering {
         var out = "Investigated \(inv.files) file(s), \(inv.events) events with \(inv.rulesLoaded) rules"
         if inv.indicatorsSwept > 0 { out += " and \(inv.indicatorsSwept) knowledge-base indicator(s)" }
         out += ": \(inv.sightingCount) detections in \(inv.campaigns.count) campaign(s).\n"
+        let f = inv.suspiciousFiles
+        if f.scanned > 0 {
+            out += "Suspicious files: \(f.scanned) read"
+                + (inv.yaraRuleCount > 0 ? " and scanned with \(inv.yaraRuleCount) YARA rules (\(f.yaraMatches) matches)" : "")
+                + "; \(f.flagged) joined the investigation (a YARA match, or a hash or digest a detection or the knowledge base names).\n"
+        }
         if inv.indicatorsNotExpressible > 0 {
             out += "Note: \(inv.indicatorsNotExpressible) knowledge-base indicator(s) are not plain value searches and "
                 + "were not swept for (attribution still matches them).\n"
@@ -30,15 +36,21 @@ public enum InvestigationRendering {
         if !inv.skippedFiles.isEmpty || inv.skippedRecords > 0 || !inv.ruleFailures.isEmpty {
             out += "Skipped: \(inv.skippedFiles.count) file(s), \(inv.skippedRecords) damaged record(s), "
                 + "\(inv.ruleFailures.count) rule(s) that did not load.\n"
+            for s in inv.skippedFiles.prefix(10) { out += "  \(s.path): \(s.reason)\n" }
+            if inv.skippedFiles.count > 10 { out += "  … \(inv.skippedFiles.count - 10) more (--format json lists all)\n" }
         }
         for ic in inv.campaigns {
             let c = ic.campaign
-            out += "\nCampaign \(c.number): \(c.hosts.count) host(s), \(time(c.firstSeen)) – \(time(c.lastSeen)) UTC, "
-                + "\(c.findings.count) detection(s)\n"
-            out += "  Hosts:      " + c.hosts.joined(separator: ", ") + "\n"
+            let span = c.firstSeen == nil ? "no time recorded" : "\(time(c.firstSeen)) – \(time(c.lastSeen)) UTC"
+            out += "\nCampaign \(c.number): \(c.hosts.count) host(s), \(span), \(c.findings.count) detection(s)\n"
+            out += "  Hosts:      " + (c.hosts.isEmpty ? "- (suspicious files only)" : c.hosts.joined(separator: ", ")) + "\n"
+            let files = c.findings.filter { $0.id.hasPrefix("file:") }
+            for f in files.prefix(5) { out += "  File:       " + f.title + "\n" }
+            if files.count > 5 { out += "  File:       … \(files.count - 5) more (--format json lists all)\n" }
             if !c.accounts.isEmpty { out += "  Accounts:   " + c.accounts.joined(separator: ", ") + "\n" }
             out += "  Kill chain: " + (c.tactics.isEmpty ? "-" : c.tactics.joined(separator: " → ")) + "\n"
-            out += "  Techniques: " + techniqueCounts(c).map { "\($0.0) (\($0.1))" }.joined(separator: ", ") + "\n"
+            let techniques = techniqueCounts(c).map { "\($0.0) (\($0.1))" }
+            out += "  Techniques: " + (techniques.isEmpty ? "-" : techniques.joined(separator: ", ")) + "\n"
             if !c.links.isEmpty { out += "  Linked by:  " + c.links.prefix(6).joined(separator: "; ") + (c.links.count > 6 ? "; …" : "") + "\n" }
             let a = ic.attribution
             out += "  Who did it:\n"
@@ -62,6 +74,10 @@ public enum InvestigationRendering {
                 "indicators_not_swept": .int(Int64(inv.indicatorsNotExpressible)),
                 "skipped_files": .array(inv.skippedFiles.map { ["path": .string($0.path), "reason": .string($0.reason)] }),
                 "skipped_records": .int(Int64(inv.skippedRecords)), "problems": strings(inv.problems),
+                "suspicious_files": [
+                    "read": .int(Int64(inv.suspiciousFiles.scanned)), "joined": .int(Int64(inv.suspiciousFiles.flagged)),
+                    "yara_rules": .int(Int64(inv.yaraRuleCount)), "yara_matches": .int(Int64(inv.suspiciousFiles.yaraMatches)),
+                ],
             ],
             "campaigns": .array(inv.campaigns.map { ic in
                 let c = ic.campaign

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Attribution
+import FileScan
 import Foundation
 import Investigation
 import JSON
@@ -13,10 +14,14 @@ struct Investigate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hunt the evidence, group detections into campaigns, and say who did it, how sure, and why.",
         discussion: """
-            PATH is files or folders of .evtx and JSON event logs. Sightline's own Sigma rules always run \
-            (Sources/Investigation/Rules); --rules adds yours; the knowledge base's indicators (addresses, domains, \
-            file hashes) are swept for in the same pass. Formats: table (people), json (machines), \
-            stix (a STIX 2.1 bundle: report, campaigns, sightings, indicators, attributed-to relationships).
+            PATH is files or folders of .evtx and JSON event logs, and of suspicious files. Sightline's own Sigma \
+            rules always run (Sources/Investigation/Rules); --rules adds yours; the knowledge base's indicators \
+            (addresses, domains, file hashes) are swept for in the same pass. Every other file is read as a \
+            suspicious file: hashed (MD5, SHA-1, SHA-256, ssdeep) and, with --yara, scanned with YARA rules; it \
+            joins the investigation when a rule matches it, a detection names its hash, or the knowledge base \
+            links its hash or digest to an actor, and a YARA rule's family name counts as software. Formats: \
+            table (people), json (machines), stix (a STIX 2.1 bundle: report, campaigns, sightings, indicators, \
+            attributed-to relationships).
             """)
 
     @OptionGroup var store: StoreOptions
@@ -30,6 +35,10 @@ struct Investigate: AsyncParsableCommand {
     var victimSectors: [String] = []
     @Flag(help: "Do not sweep the events for the knowledge base's indicators (addresses, domains, hashes).")
     var noIndicatorSweep = false
+    @Option(name: .long, help: "YARA rule files or folders of .yar/.yara files to scan the suspicious files with (repeatable).")
+    var yara: [String] = []
+    @Flag(help: "Do not read the files that are not event logs as suspicious files.")
+    var noFileScan = false
     @OptionGroup var geoip: GeoIPOption
     @Option(help: "Worker threads (default: the number of cores).") var threads: Int?
     @Option(help: "Write the output to FILE instead of standard output.") var out: String?
@@ -40,6 +49,12 @@ struct Investigate: AsyncParsableCommand {
         for c in victimCountries where c.count != 2 || !c.allSatisfy(\.isLetter) {
             throw ValidationError("--victim-country takes a two-letter ISO 3166 code, not '\(c)'")
         }
+        for (option, paths) in [("--rules", rules), ("--yara", yara)] {
+            for p in paths where !FileManager.default.fileExists(atPath: p) {
+                throw ValidationError("\(option) \(p): no such file or folder")
+            }
+        }
+        if noFileScan && !yara.isEmpty { throw ValidationError("--yara scans suspicious files, which --no-file-scan turns off") }
     }
 
     func run() async throws {
@@ -52,6 +67,16 @@ struct Investigate: AsyncParsableCommand {
         investigator.victimSectors = victimSectors
         investigator.sweepsIndicators = !noIndicatorSweep
         investigator.locateAddress = try geoip.lookup()
+        investigator.scansFiles = !noFileScan
+        if !yara.isEmpty {
+            do {
+                let compiled = try YARARules(paths: yara)
+                for f in compiled.failures { printError("YARA rule file skipped: \(f)") }
+                investigator.yaraRules = compiled
+            } catch {
+                throw ValidationError("--yara: \(error)")
+            }
+        }
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let result = await investigator.investigate(paths: paths, threads: max(1, workers))
         let text: String
@@ -66,12 +91,13 @@ struct Investigate: AsyncParsableCommand {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: out))
             } catch {
-                throw KnowledgeError.unreadable(path: out, reason: "cannot write: \(error.localizedDescription)")
+                printError("cannot write \(out): \((error as NSError).localizedDescription)")
+                throw ExitCode.failure
             }
         } else {
             print(text, terminator: "")
         }
-        if result.files == 0 {
+        if result.files == 0 && result.suspiciousFiles.scanned == 0 {
             printError("no input could be read")
             throw ExitCode.failure
         }

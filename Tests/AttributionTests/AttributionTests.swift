@@ -114,6 +114,24 @@ enum World {
         #expect(abs(sum - 1) < 1e-9)
     }
 
+    /// YARA rule and antivirus detection names name software when a known name is a run of their words;
+    /// short and generic words do not count, and the note says how the name was read.
+    @Test func detectionNamesNameTheirSoftware() throws {
+        let model = try World.model()
+        var e = Evidence(software: ["Trojan.Win32.Tool1.A", "APT_Generic_Loader_Sample", "win_tool_auto"])
+        e.provenance["Trojan.Win32.Tool1.A"] = "YARA rule x on a.bin"
+        e.reliability["Trojan.Win32.Tool1.A"] = "low"
+        let r = model.attribute(e)
+        let top = try #require(r.candidates.first)
+        #expect(top.name == "Alpha")
+        let item = try #require(top.evidence.first { $0.value == "S9001" })
+        #expect(item.source == "YARA rule x on a.bin" && item.reliability == "low")
+        #expect(r.notes.contains("software 'Trojan.Win32.Tool1.A' read as Tool1 (S9001), the name 'Tool1' within it"))
+        #expect(r.notes.contains("software 'APT_Generic_Loader_Sample' is not in the knowledge base; ignored"))
+        #expect(r.notes.contains("software 'win_tool_auto' is not in the knowledge base; ignored"))  // 'tool' is too short
+        #expect(model.softwareNamed(within: "Tool1") == nil)  // one word: the exact name, or nothing
+    }
+
     @Test func campaignsAddToTheirGroupsProfile() throws {
         let model = try World.model()
         let r = model.attribute(Evidence(techniques: ["T9005"]))

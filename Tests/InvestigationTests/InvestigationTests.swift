@@ -1,5 +1,6 @@
 import Attribution
 import Events
+import FileScan
 import Foundation
 import Hunting
 @testable import Investigation
@@ -84,6 +85,75 @@ import Testing
         #expect(finding([("QueryName", "evil.co.kr")], computer: "PC-7.co.kr").indicators.count == 1)
         #expect(finding([("QueryName", "mail.example.kr")], computer: "PC-7.example.kr").indicators.isEmpty)
         #expect(finding([("IpAddress", "::ffff:175.45.178.19")]).indicators.map(\.value) == ["175.45.178.19"])
+    }
+}
+
+/// Files that are not event logs are read as suspicious files: hashed, scanned with YARA, and joined to
+/// the investigation when something names them.
+@Suite struct SuspiciousFileTests {
+    /// A made-up file that the corpus's signature-base rule APT_HiddenCobra_enc_PK_header (meta family
+    /// TYPEFRAME) matches: an MZ/PE header and one of its byte strings. Not malware.
+    static func typeframeLike() -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: 0x40)
+        b[0] = 0x4D
+        b[1] = 0x5A
+        b[0x3C] = 0x40
+        return b + Array("PE\0\0".utf8) + [UInt8](repeating: 0, count: 64)
+            + [0x5F, 0xA8, 0x80, 0xC5, 0xA0, 0x87, 0xC7, 0xF0, 0x9E, 0xE6] + [UInt8](repeating: 0, count: 32)
+    }
+
+    @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func aYARAFamilyNamesItsSoftwareAndActor() async throws {
+        let dir = try Corpus.temporaryDirectory()
+        let evidence = dir.appendingPathComponent("evidence")
+        try FileManager.default.createDirectory(at: evidence, withIntermediateDirectories: true)
+        try Data(Self.typeframeLike()).write(to: evidence.appendingPathComponent("svchost.dat"))
+        try Data("meeting notes\n".utf8).write(to: evidence.appendingPathComponent("notes.txt"))
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)  // with the built-in pack
+        var investigator = Investigator(
+            rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        investigator.yaraRules = try YARARules(paths: [try #require(Corpus.file("yara")).path])
+        let result = await investigator.investigate(paths: [evidence.path], threads: 1)
+        #expect(result.suspiciousFiles.scanned == 2 && result.suspiciousFiles.flagged == 1)
+        #expect(result.suspiciousFiles.yaraMatches == 1)
+        #expect(result.skippedFiles.isEmpty)
+        let c = try #require(result.campaigns.first)
+        #expect(result.campaigns.count == 1)
+        let finding = try #require(c.campaign.findings.first)
+        #expect(finding.title.hasPrefix("YARA apt_ar18_165a:APT_HiddenCobra_enc_PK_header by NCCIC trusted 3rd party"))
+        #expect(finding.software == ["TYPEFRAME"] && finding.fileHashes.count == 3 && finding.ssdeep.count == 1)
+        let top = try #require(c.attribution.candidates.first)
+        #expect(top.name == "Lazarus Group")
+        let item = try #require(top.evidence.first { $0.value == "S0263" })
+        #expect(item.source?.contains("svchost.dat") == true && item.reliability == "medium")
+        // Without YARA rules the file is hashed, but nothing names it.
+        investigator.yaraRules = nil
+        let plain = await investigator.investigate(paths: [evidence.path], threads: 1)
+        #expect(plain.suspiciousFiles.scanned == 2 && plain.suspiciousFiles.flagged == 0 && plain.campaigns.isEmpty)
+    }
+
+    /// A file whose hash the knowledge base links to an actor joins without YARA; the file named on the
+    /// command line is read too; `scansFiles` off leaves them as skipped files.
+    @Test func aKnownHashJoinsWithoutYARA() async throws {
+        let dir = try Corpus.temporaryDirectory()
+        let file = dir.appendingPathComponent("dropper.exe")
+        try Data("MZ not really a dropper".utf8).write(to: file)
+        let md5 = try FileScanner.scan(file.path, rules: nil).md5
+        let lazarus = "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)
+        let bundle = IndicatorSweepTests.intel([
+            IndicatorSweepTests.indicator(5, "[file:hashes.MD5 = '\(md5)']"), IndicatorSweepTests.indicates(5, lazarus),
+        ])
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
+        var investigator = Investigator(
+            rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        let result = await investigator.investigate(paths: [file.path], threads: 1)
+        #expect(result.suspiciousFiles.scanned == 1 && result.suspiciousFiles.flagged == 1)
+        let top = try #require(result.campaigns.first?.attribution.candidates.first)
+        #expect(top.name == "Lazarus Group")
+        #expect(top.evidence.contains { $0.kind == "indicator" && $0.value == md5 && $0.explanation.contains("files are copied and shared") })
+        investigator.scansFiles = false
+        let off = await investigator.investigate(paths: [file.path], threads: 1)
+        #expect(off.suspiciousFiles.scanned == 0 && off.skippedFiles.map(\.path) == [file.path])
     }
 }
 

@@ -240,6 +240,12 @@ struct CLI {
         #expect(try CLI.run(["investigate", Self.logs, "--format", "pdf"], env: env).status == 2)
         let none = try CLI.run(["investigate", "/no/such/folder"], env: env)
         #expect(none.status == 1)
+        // Rule and YARA paths that do not exist, and an output that cannot be written, are errors.
+        let noRules = try CLI.run(["investigate", Self.logs, "--rules", "/no/such/rules"], env: env)
+        #expect(noRules.status == 2 && noRules.stderr.contains("--rules /no/such/rules: no such file or folder"))
+        #expect(try CLI.run(["investigate", Self.logs, "--yara", "/no/such/yara"], env: env).status == 2)
+        let unwritable = try CLI.run(["investigate", Self.logs, "--out", "/no/such/folder/out.txt"], env: env)
+        #expect(unwritable.status == 1 && unwritable.stderr.contains("cannot write /no/such/folder/out.txt"))
     }
 
     @Test func victimContextWeighsIn() throws {
@@ -255,6 +261,35 @@ struct CLI {
         #expect(items.contains { $0["kind"] == "victim-country" && $0["value"] == "KR" && ($0["weight"]?.doubleValue ?? 0) > 0 })
         #expect(items.contains { $0["kind"] == "victim-sector" })
         #expect(try CLI.run(["investigate", Self.logs, "--victim-country", "Korea"], env: env).status == 2)
+    }
+
+    /// A suspicious file handed over with the logs, scanned with the user's YARA rule: its family is
+    /// software for attribution, and the summary counts it.
+    @Test func suspiciousFilesAreScannedWithYARA() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let evidence = dir.appendingPathComponent("evidence")
+        try FileManager.default.createDirectory(at: evidence, withIntermediateDirectories: true)
+        try Data("header WIPER-TEST-MARKER trailer".utf8).write(to: evidence.appendingPathComponent("agentbase.bin"))
+        try Data("nothing".utf8).write(to: evidence.appendingPathComponent("readme.txt"))
+        let rule = dir.appendingPathComponent("wiper.yar")
+        try Data(
+            """
+            rule DarkSeoul_Wiper_Test { meta: author = "Sightline tests" malware_family = "Win32/KillDisk"             strings: $a = "WIPER-TEST-MARKER" condition: $a }
+            """.utf8
+        ).write(to: rule)
+        let env = ["SIGHTLINE_DB": dir.appendingPathComponent("kb.sqlite").path]
+        let r = try CLI.run(["investigate", evidence.path, "--yara", rule.path], env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Suspicious files: 2 read and scanned with 1 YARA rules (1 matches); 1 joined the investigation"))
+        #expect(r.stdout.contains("File:       YARA wiper:DarkSeoul_Wiper_Test by Sightline tests on agentbase.bin"))
+        #expect(r.stdout.contains("S0607 KillDisk"))
+        #expect(r.stdout.contains("software 'Win32/KillDisk' read as KillDisk (S0607)"))
+        let json = try CLI.run(["investigate", evidence.path, "--yara", rule.path, "--format", "json"], env: env)
+        let files = try JSONParser.parse(json.stdout)["summary"]?["suspicious_files"]
+        #expect(files?["read"] == 2 && files?["joined"] == 1 && files?["yara_rules"] == 1 && files?["yara_matches"] == 1)
+        let off = try CLI.run(["investigate", evidence.path, "--no-file-scan"], env: env)
+        #expect(off.status == 1)  // nothing left to read
+        #expect(try CLI.run(["investigate", evidence.path, "--no-file-scan", "--yara", rule.path], env: env).status == 2)
     }
 
     @Test func stixBundleIsValid() throws {

@@ -1,0 +1,69 @@
+import COpenSSL
+import Foundation
+import FuzzyHash
+
+/// A suspicious file as `investigate` reads it: its hashes, its ssdeep digest and the YARA rules it
+/// matches.
+public struct ScannedFile: Sendable {
+    public var path: String
+    public var size: Int
+    public var md5: String
+    public var sha1: String
+    public var sha256: String
+    public var ssdeep: String?
+    public var matches: [YARAMatch]
+
+    /// MD5, SHA-1 and SHA-256, as the knowledge base's indicators give file hashes.
+    public var hashes: [String] { [md5, sha1, sha256] }
+}
+
+/// Reads suspicious files: hashes (MD5, SHA-1, SHA-256 through libcrypto), ssdeep (libfuzzy) and YARA
+/// matches (libyara).
+public enum FileScanner {
+    /// Files larger than this are not read (a disk image is not a suspicious file).
+    public static let sizeLimit = 512 << 20
+
+    public enum Problem: Error, CustomStringConvertible {
+        case unreadable(String, String)
+        case tooLarge(String, Int)
+        public var description: String {
+            switch self {
+            case .unreadable(let path, let why): return "\(path): cannot read: \(why)"
+            case .tooLarge(let path, let size): return "\(path): \(size) bytes, over the \(FileScanner.sizeLimit >> 20) MiB limit for a suspicious file; not scanned"
+            }
+        }
+    }
+
+    /// Scans the file at `path` with `rules` (no YARA scan without rules).
+    public static func scan(_ path: String, rules: YARARules?) throws -> ScannedFile {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw Problem.unreadable(path, (error as NSError).localizedDescription)
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= sizeLimit else { throw Problem.tooLarge(path, size) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem.unreadable(path, "read failed") }
+        return try data.withUnsafeBytes { bytes in
+            ScannedFile(
+                path: path, size: bytes.count, md5: digest(bytes, EVP_md5()), sha1: digest(bytes, EVP_sha1()),
+                sha256: digest(bytes, EVP_sha256()), ssdeep: SSDeepDigest(of: bytes)?.text,
+                matches: try rules?.scan(bytes, path: path) ?? [])
+        }
+    }
+
+    /// Lower-case hex digest of `bytes` with `algorithm`.
+    static func digest(_ bytes: UnsafeRawBufferPointer, _ algorithm: OpaquePointer?) -> String {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var size: UInt32 = 0
+        guard EVP_Digest(bytes.baseAddress, bytes.count, &out, &size, algorithm, nil) == 1 else { return "" }
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for b in out.prefix(Int(size)) {
+            text.append(hex[Int(b >> 4)])
+            text.append(hex[Int(b & 15)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,143 @@
+import FileScan
+import Foundation
+import FuzzyHash
+import JSON
+import TestSupport
+import Testing
+
+@Suite struct YARARulesTests {
+    static let good = """
+        rule Loader_Typeframe_Test : nk loader
+        {
+            meta:
+                author = "Sightline tests"
+                family = "TYPEFRAME"
+                version = 3
+                active = true
+            strings:
+                $a = "TYPEFRAME-TEST-MARKER"
+            condition:
+                $a
+        }
+
+        rule By_Name_Only
+        {
+            strings:
+                $b = { DE AD BE EF }
+            condition:
+                $b and filename matches /\\.bin$/
+        }
+        """
+
+    func folder(_ files: [String: String]) throws -> URL {
+        let dir = try Corpus.temporaryDirectory()
+        for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+        return dir
+    }
+
+    func scan(_ rules: YARARules, _ bytes: [UInt8], path: String) throws -> [YARAMatch] {
+        try bytes.withUnsafeBytes { try rules.scan($0, path: path) }
+    }
+
+    @Test func rulesCompileIntoNamespacesAndMatchWithTheirMeta() throws {
+        let dir = try folder([
+            "good.yar": Self.good, "broken.yara": "rule Broken {\n  strings: $a = \"x\"\n  condition: $b\n}\n",
+            "README.txt": "not rules",
+        ])
+        let rules = try YARARules(paths: [dir.path])
+        #expect(rules.fileCount == 1 && rules.ruleCount == 2)
+        // The broken file is reported where libyara found the error, and left out.
+        #expect(rules.failures.count == 1)
+        let failure = try #require(rules.failures.first)
+        #expect(failure.file.hasSuffix("broken.yara") && failure.line == 4, "\(failure)")  // where the condition ends
+        #expect(failure.description.contains("$b"))
+        let matches = try scan(rules, Array("xx TYPEFRAME-TEST-MARKER yy".utf8), path: "/evidence/a.dat")
+        #expect(matches.map(\.rule) == ["Loader_Typeframe_Test"])
+        let m = try #require(matches.first)
+        #expect(m.namespace == "good")
+        #expect(m.tags == ["nk", "loader"])
+        #expect(m.meta.map(\.key) == ["author", "family", "version", "active"])
+        #expect(m.meta.map(\.value) == ["Sightline tests", "TYPEFRAME", "3", "true"])
+        #expect(m.family == "TYPEFRAME" && m.author == "Sightline tests")
+        // External variables are set per file: the second rule wants a .bin file.
+        #expect(try scan(rules, [0xDE, 0xAD, 0xBE, 0xEF], path: "/evidence/a.dat").isEmpty)
+        let byName = try scan(rules, [0xDE, 0xAD, 0xBE, 0xEF], path: "/evidence/a.bin")
+        #expect(byName.map(\.rule) == ["By_Name_Only"])
+        #expect(byName.first?.family == "By_Name_Only")  // no family meta: the rule's name
+        #expect(try scan(rules, [], path: "/evidence/empty").isEmpty)
+    }
+
+    @Test func noRuleIsAClearError() throws {
+        let dir = try folder(["broken.yar": "rule {"])
+        #expect(throws: YARARules.LoadError.self) { try YARARules(paths: [dir.path]) }
+        do {
+            _ = try YARARules(paths: [dir.path, dir.path + "/missing.yar"])
+        } catch {
+            #expect("\(error)".contains("broken.yar:1"))
+            #expect("\(error)".contains("missing.yar:0"))
+        }
+        let empty = try folder(["notes.txt": "x"])
+        #expect(throws: YARARules.LoadError.self) { try YARARules(paths: [empty.path]) }
+    }
+
+    /// The corpus's DPRK rule sets compile whole: signature-base's external variables, `import "pe"`,
+    /// Operation Blockbuster's include file, and rule names repeated across sets (a namespace per file).
+    @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func theCorpusRuleSetsCompile() throws {
+        let rules = try YARARules(paths: [try #require(Corpus.file("yara")).path])
+        #expect(rules.failures.isEmpty, "\(rules.failures)")
+        #expect(rules.fileCount == 141)
+        #expect(rules.ruleCount >= 302)
+    }
+}
+
+@Suite struct FileScannerTests {
+    @Test func hashesAndDigestOfAFile() throws {
+        let dir = try Corpus.temporaryDirectory()
+        let path = dir.appendingPathComponent("abc.txt").path
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
+        let f = try FileScanner.scan(path, rules: nil)
+        #expect(f.size == 3)
+        #expect(f.md5 == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(f.sha1 == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(f.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(f.hashes == [f.md5, f.sha1, f.sha256])
+        #expect(f.ssdeep.flatMap(SSDeepDigest.init) != nil)
+        #expect(f.matches.isEmpty)
+        #expect(throws: FileScanner.Problem.self) { try FileScanner.scan(dir.appendingPathComponent("none").path, rules: nil) }
+    }
+
+    /// ssdeep digests computed here equal the corpus's reference digests (libfuzzy 2.14.1 through ctypes,
+    /// cross-checked by an independent implementation) for its random and constant inputs.
+    @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func ssdeepDigestsAgreeWithTheReference() throws {
+        let url = try #require(Corpus.file("ssdeep/vectors.json"))
+        let v = try JSONParser.parse(Array(try Data(contentsOf: url)))
+        var checked = 0
+        for input in v["inputs"]?.arrayValue ?? [] {
+            guard let recipe = input["recipe"], let expected = input["ssdeep"]?.stringValue,
+                let length = input["length"]?.intValue.map({ Int($0) })
+            else { continue }
+            func number(_ key: String) -> UInt64? { recipe[key]?.intValue.map { UInt64($0) } }
+            var bytes: [UInt8] = []
+            if recipe["kind"] == "random", let seed = number("seed") {
+                var state = seed
+                while bytes.count < length {
+                    state &+= 0x9E37_79B9_7F4A_7C15
+                    var z = state
+                    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                    z ^= z >> 31
+                    for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: z >> (8 * UInt64(k)))) }
+                }
+                bytes = Array(bytes.prefix(length))
+            } else if recipe["kind"] == "constant", let byte = number("byte") {
+                bytes = Array(repeating: UInt8(byte), count: length)
+            } else {
+                continue
+            }
+            let digest = bytes.withUnsafeBytes { SSDeepDigest(of: $0) }
+            #expect(digest?.text == expected, "\(recipe)")
+            checked += 1
+        }
+        #expect(checked == 72)
+    }
+}
