@@ -55,6 +55,7 @@ bench: release venv
 	scripts/bench-indicators.sh
 	$(BIN) evaluate attribution
 	scripts/bench-hunt.sh
+	scripts/bench-files.sh
 
 clean:
 	rm -rf .build $(VENV)

@@ -126,7 +126,7 @@ let package = Package(
             name: "HuntingTests", dependencies: ["Hunting", "Sigma", "Events", "EVTX", "JSON", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AttributionTests", dependencies: ["Attribution", "FuzzyHash", "Knowledge", "JSON", "Reports", "TestSupport"],
+            name: "AttributionTests", dependencies: ["Attribution", "FuzzyHash", "Knowledge", "JSON", "Reports", "STIX", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "InvestigationTests",

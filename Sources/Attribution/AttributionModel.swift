@@ -494,7 +494,7 @@ public struct AttributionModel: Sendable {
                     reliability: "derived"))
         }
         // Activity times: office hours in the actor's country.
-        let times = evidence.activityTimes.compactMap { STIXTimestamp($0) }
+        let times = evidence.activityTimes.compactMap(Self.instant)
         if evidence.activityTimes.count > times.count {
             notes.append("\(evidence.activityTimes.count - times.count) activity times are not RFC 3339 timestamps; ignored")
         }
@@ -698,6 +698,13 @@ public struct AttributionModel: Sendable {
         }
     }
 
+    /// STIX 2.1 cyber-observable types (indicators of other types are still compared as text).
+    static let observableTypes: Set<String> = [
+        "artifact", "autonomous-system", "directory", "domain-name", "email-addr", "email-message", "file", "ipv4-addr",
+        "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process", "software", "url", "user-account",
+        "windows-registry-key", "x509-certificate",
+    ]
+
     /// Whether the evidence's indicators, file hashes or fuzzy digests name any actor of the knowledge base.
     public func namesAnActor(_ evidence: Evidence) -> Bool {
         var notes: [String] = []
@@ -706,8 +713,30 @@ public struct AttributionModel: Sendable {
 
     func directLinks(_ evidence: Evidence, notes: inout [String]) -> DirectLinks {
         var out = DirectLinks()
-        let observed =
+        let given =
             evidence.indicators.map { (type: $0.type, value: $0.value) } + evidence.fileHashes.map { (type: "file", value: $0) }
+        // Each value once, addresses in canonical form (`2001:0db8:0:0::77` is `2001:db8::77`); what is not
+        // an address of its type, and types that are not STIX cyber-observables, are noted.
+        var observed: [(type: String, value: String)] = []
+        var seen: Set<String> = []
+        var unknownTypes: Set<String> = []
+        for (type, raw) in given {
+            var v = raw.trimmingCharacters(in: .whitespaces)
+            if type == "ipv4-addr" || type == "ipv6-addr" {
+                guard Evidence.isAddress(v, ipv6: type == "ipv6-addr") else {
+                    notes.append("indicator '\(raw)' is not an \(type == "ipv4-addr" ? "IPv4" : "IPv6") address; ignored")
+                    continue
+                }
+                v = Evidence.canonicalAddress(v)
+            } else if !Self.observableTypes.contains(type) {
+                unknownTypes.insert(type)
+            }
+            if v.isEmpty || !seen.insert(type + "\u{0}" + v.lowercased()).inserted { continue }
+            observed.append((type, v))
+        }
+        for t in unknownTypes.sorted() {
+            notes.append("indicator type '\(t)' is not a STIX cyber-observable type; its values count only where an indicator's pattern quotes them")
+        }
         var unmatchedIndicators = 0
         for (type, v) in observed {
             // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
@@ -766,6 +795,22 @@ public struct AttributionModel: Sendable {
             notes.append("\(unrelatedSSDeep) ssdeep digests score 0 against every sample linked to an actor")
         }
         return out
+    }
+
+    /// An RFC 3339 time: UTC (`2013-03-20T05:00:00Z`) or with an offset (`2013-03-20T14:00:00+09:00`,
+    /// brought to UTC); `nil` otherwise.
+    public static func instant(_ text: String) -> STIXTimestamp? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let utc = STIXTimestamp(t) { return utc }
+        let u = Array(t.utf8)
+        guard u.count > 6, u[u.count - 3] == UInt8(ascii: ":"), u[u.count - 6] == UInt8(ascii: "+") || u[u.count - 6] == UInt8(ascii: "-"),
+            let hours = Int64(String(decoding: u[(u.count - 5)..<(u.count - 3)], as: UTF8.self)),
+            let minutes = Int64(String(decoding: u[(u.count - 2)...], as: UTF8.self)), hours < 24, minutes < 60,
+            var local = STIXTimestamp(String(decoding: u[..<(u.count - 6)], as: UTF8.self) + "Z")
+        else { return nil }
+        let offset = (hours * 3600 + minutes * 60) * (u[u.count - 6] == UInt8(ascii: "+") ? 1 : -1)
+        local.seconds -= offset
+        return local
     }
 
     /// Trimmed values, each once, in their first order.

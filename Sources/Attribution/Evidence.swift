@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Knowledge
 
 /// What an investigation found, in the form attribution takes it.
 ///
@@ -66,6 +67,13 @@ public struct Evidence: Sendable, Equatable {
         return located
     }
 
+    /// Whether `text` is an IPv4 (or, with `ipv6`, an IPv6) address.
+    public static func isAddress(_ text: String, ipv6: Bool) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return ipv6 ? inet_pton(AF_INET6, text, &v6) == 1 : inet_pton(AF_INET, text, &v4) == 1
+    }
+
     /// An IP address in its canonical text (`2001:0220:0::9` → `2001:220::9`); other text unchanged.
     public static func canonicalAddress(_ text: String) -> String {
         var v4 = in_addr()
@@ -128,7 +136,13 @@ public struct Evidence: Sendable, Equatable {
         if let v = o["victims"] {
             guard let victims = v.objectValue else { throw FormatError(message: "victims: expected an object") }
             e.victimSectors = try strings(victims["sectors"], "victims.sectors")
-            e.victimCountries = try strings(victims["countries"], "victims.countries")
+            for (i, c) in try strings(victims["countries"], "victims.countries").enumerated() {
+                guard let code = ISOCountry.code(of: c) else {
+                    throw FormatError(
+                        message: "victims.countries[\(i)]: '\(c)' is neither an ISO 3166 alpha-2 code such as \"KR\" nor a country's name")
+                }
+                e.victimCountries.append(code)
+            }
         }
         if let v = o["indicators"] {
             guard let list = v.arrayValue else { throw FormatError(message: "indicators: expected a list") }
@@ -138,10 +152,10 @@ public struct Evidence: Sendable, Equatable {
                 }
                 var country: String?
                 if let c = item["country"] {
-                    guard let code = c.stringValue, code.utf8.count == 2, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                    guard let text = c.stringValue, text.utf8.count == 2, let code = ISOCountry.code(of: text) else {
                         throw FormatError(message: "indicators[\(i)].country: expected an ISO 3166 alpha-2 code such as \"CN\"")
                     }
-                    country = code.uppercased()
+                    country = code
                 }
                 e.indicators.append(Indicator(type: t, value: val, country: country))
             }

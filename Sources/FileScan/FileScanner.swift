@@ -53,6 +53,37 @@ public enum FileScanner {
         }
     }
 
+    /// Scans `paths` on up to `threads` threads (the rules are shared; each scan has its own libyara
+    /// scanner); the results come in the order of `paths`.
+    public static func scan(_ paths: [String], rules: YARARules?, threads: Int) -> [Result<ScannedFile, any Error>] {
+        final class Shared: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0
+            var results: [Result<ScannedFile, any Error>?]
+            init(_ n: Int) { results = Array(repeating: nil, count: n) }
+            func take() -> Int {
+                lock.lock()
+                defer { lock.unlock() }
+                next += 1
+                return next - 1
+            }
+            func put(_ i: Int, _ r: Result<ScannedFile, any Error>) {
+                lock.lock()
+                results[i] = r
+                lock.unlock()
+            }
+        }
+        let shared = Shared(paths.count)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, paths.count))) { _ in
+            while true {
+                let i = shared.take()
+                guard i < paths.count else { return }
+                shared.put(i, Result { try scan(paths[i], rules: rules) })
+            }
+        }
+        return shared.results.map { $0! }
+    }
+
     /// Lower-case hex digest of `bytes` with `algorithm`.
     static func digest(_ bytes: UnsafeRawBufferPointer, _ algorithm: OpaquePointer?) -> String {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))

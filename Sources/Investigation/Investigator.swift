@@ -105,11 +105,11 @@ public struct Investigator: Sendable {
             let suspicious = skippedFiles.filter { $0.reason == FileCollector.unknownFormat }.map(\.path)
                 + FileCollector.otherFiles(under: paths)
             skippedFiles.removeAll { $0.reason == FileCollector.unknownFormat }
-            for path in suspicious {
+            for (path, outcome) in zip(suspicious, FileScanner.scan(suspicious, rules: yaraRules, threads: threads)) {
                 let scanned: ScannedFile
-                do {
-                    scanned = try FileScanner.scan(path, rules: yaraRules)
-                } catch {
+                switch outcome {
+                case .success(let s): scanned = s
+                case .failure(let error):
                     skippedFiles.append((path, "\(error)"))
                     continue
                 }

@@ -46,8 +46,8 @@ struct Investigate: AsyncParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("at least one PATH is required") }
         if !["table", "json", "stix"].contains(format) { throw ValidationError("--format must be table, json or stix") }
-        for c in victimCountries where c.count != 2 || !c.allSatisfy(\.isLetter) {
-            throw ValidationError("--victim-country takes a two-letter ISO 3166 code, not '\(c)'")
+        for c in victimCountries where c.count != 2 || ISOCountry.code(of: c) == nil {
+            throw ValidationError("--victim-country takes an assigned two-letter ISO 3166 code, not '\(c)'")
         }
         for (option, paths) in [("--rules", rules), ("--yara", yara)] {
             for p in paths where !FileManager.default.fileExists(atPath: p) {

@@ -3,6 +3,7 @@ import Foundation
 import FuzzyHash
 import JSON
 import Knowledge
+import STIX
 import TestSupport
 import Testing
 
@@ -365,6 +366,44 @@ enum World {
         #expect(throws: Evidence.FormatError(message: "indicators[0].country: expected an ISO 3166 alpha-2 code such as \"CN\"")) {
             try Evidence.parse(try JSONParser.parse(#"{"indicators": [{"type": "ipv4-addr", "value": "1.2.3.4", "country": "China"}]}"#))
         }
+        #expect(throws: Evidence.FormatError.self) {  // two letters, but no country's code
+            try Evidence.parse(try JSONParser.parse(#"{"indicators": [{"type": "ipv4-addr", "value": "1.2.3.4", "country": "XX"}]}"#))
+        }
+        // Victim countries: a code or a country's name; anything else is an error, not a silent no-op.
+        let named = try Evidence.parse(try JSONParser.parse(#"{"victims": {"countries": ["kr", "North Korea", "Korea"]}}"#))
+        #expect(named.victimCountries == ["KR", "KP", "KR"])
+        #expect(
+            throws: Evidence.FormatError(
+                message: "victims.countries[1]: 'Koreas' is neither an ISO 3166 alpha-2 code such as \"KR\" nor a country's name")
+        ) {
+            try Evidence.parse(try JSONParser.parse(#"{"victims": {"countries": ["KR", "Koreas"]}}"#))
+        }
+    }
+
+    /// Activity times with an offset are brought to UTC; addresses compare in canonical form, each once;
+    /// what is not an address, and unknown indicator types, are noted.
+    @Test func timesAndAddressesInEverySpelling() throws {
+        #expect(AttributionModel.instant("2013-03-20T14:00:00+09:00")?.description == "2013-03-20T05:00:00Z")
+        #expect(AttributionModel.instant("2013-03-19T23:30:00.5-05:30")?.description == "2013-03-20T05:00:00.5Z")
+        #expect(AttributionModel.instant("2013-03-20T05:00:00Z")?.description == "2013-03-20T05:00:00Z")
+        for bad in ["2013-03-20T14:00:00+25:00", "2013-03-20 14:00", "yesterday", "2013-03-20T14:00:00+0900"] {
+            #expect(AttributionModel.instant(bad) == nil, "\(bad)")
+        }
+        let model = try World.model()
+        var e = Evidence()
+        e.indicators = [
+            .init(type: "ipv4-addr", value: " 175.45.178.19 "), .init(type: "ipv4-addr", value: "175.45.178.19"),
+            .init(type: "ipv4-addr", value: "175.45.178.999"), .init(type: "ipv6-addr", value: "2001:0db8:0:0::77"),
+            .init(type: "ipv6-addr", value: "2001:db8::77"), .init(type: "x-ransom-note", value: "pay up"),
+        ]
+        e.activityTimes = ["2013-03-20T14:00:00+09:00"]
+        let r = model.attribute(e)
+        let bravo = try #require(r.candidates.first { $0.name == "Bravo" })
+        #expect(bravo.evidence.filter { $0.kind == "indicator" }.map(\.value) == ["175.45.178.19"])  // once
+        #expect(r.notes.contains("indicator '175.45.178.999' is not an IPv4 address; ignored"))
+        #expect(r.notes.contains { $0.hasPrefix("indicator type 'x-ransom-note' is not a STIX cyber-observable type") })
+        #expect(r.notes.contains("2 indicators or hashes match no indicator linked to an actor"))  // the IPv6 once, the note once
+        #expect(!r.notes.contains { $0.contains("not RFC 3339") })
     }
 }
 

@@ -37,7 +37,8 @@ import Testing
         var digests: [String: SSDeepDigest] = [:]
         for input in v["inputs"]?.arrayValue ?? [] {
             guard let id = input["id"]?.stringValue, let text = input["ssdeep"]?.stringValue else { continue }
-            digests[id] = try #require(SSDeepDigest(text), "\(id): \(text)")
+            let digest = try #require(SSDeepDigest(text), "\(id): \(text)")
+            digests[id] = digest
         }
         #expect(digests.count >= 190)
         var checked = 0

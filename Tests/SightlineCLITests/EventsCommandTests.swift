@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func unreadableFileExitsWithStatus1() async throws {
-        var stats = try #require(
+        let stats = try #require(
             try Sightline.parseAsRoot(["events", "stats", "/nonexistent/x.evtx"]) as? Events.Stats
         )
         do {
