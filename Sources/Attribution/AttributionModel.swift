@@ -437,9 +437,21 @@ public struct AttributionModel: Sendable {
     /// - Parameter top: how many candidates to return.
     public func attribute(_ evidence: Evidence, top: Int = 5) -> AttributionResult {
         var notes: [String] = []
+        let links = directLinks(evidence, notes: &notes)
+        // Software and techniques that indicators say the observed values are join the evidence as such,
+        // with the indicator as their source (unless a detection named them already).
+        var evidence = evidence
+        for (id, why) in links.software {
+            evidence.software.append(id)
+            if evidence.provenance[id] == nil { evidence.provenance[id] = why }
+            if evidence.reliability[id] == nil { evidence.reliability[id] = "medium" }
+        }
+        for (id, why) in links.techniques {
+            evidence.techniques.append(id)
+            if evidence.provenance[id] == nil { evidence.provenance[id] = why }
+        }
         let fs = features(of: evidence, notes: &notes)
         let n = features.count
-        let links = directLinks(evidence, notes: &notes)
         // Actors that the evidence names directly (an indicator, a sample's code) but for which the
         // knowledge base records no technique or software (most of the MISP galaxy's actors): ranked too,
         // after the profiled ones, on what names them and on times and places; techniques, software and
@@ -693,6 +705,9 @@ public struct AttributionModel: Sendable {
         var indicators: [(value: String, byActor: [String: String])] = []
         var tlsh: [(raw: String, best: [String: Int])] = []
         var ssdeep: [(raw: String, best: [String: Int])] = []
+        /// Software and techniques that matched indicators say the observed values are, with why.
+        var software: [(id: String, why: String)] = []
+        var techniques: [(id: String, why: String)] = []
         var actors: [String] {
             indicators.flatMap(\.byActor.keys) + tlsh.flatMap(\.best.keys) + ssdeep.flatMap(\.best.keys)
         }
@@ -705,10 +720,12 @@ public struct AttributionModel: Sendable {
         "windows-registry-key", "x509-certificate",
     ]
 
-    /// Whether the evidence's indicators, file hashes or fuzzy digests name any actor of the knowledge base.
-    public func namesAnActor(_ evidence: Evidence) -> Bool {
+    /// Whether the evidence's indicators, file hashes or fuzzy digests name anything of the knowledge base:
+    /// an actor, or software or a technique (through an indicator).
+    public func namesKnownThreat(_ evidence: Evidence) -> Bool {
         var notes: [String] = []
-        return !directLinks(evidence, notes: &notes).actors.isEmpty
+        let links = directLinks(evidence, notes: &notes)
+        return !links.actors.isEmpty || !links.software.isEmpty || !links.techniques.isEmpty
     }
 
     func directLinks(_ evidence: Evidence, notes: inout [String]) -> DirectLinks {
@@ -742,11 +759,22 @@ public struct AttributionModel: Sendable {
             // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
             // holds the address, `LIKE` and `MATCHES` apply), each actor counted once per observed value.
             var byActor: [String: String] = [:]
+            var named = false
             let shared = type == "file" ? "files are copied and shared" : "infrastructure can be shared or spoofed"
             for ordinal in graph.matchingIndicators(type: type, value: v) {
                 let link = graph.indicatorLinks[Int(ordinal)]
                 for actor in link.actors where byActor[actor] == nil {
                     byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor; \(shared)"
+                }
+                // What the indicator says the value is: software (a file hash of a malware family) or a
+                // technique. These become evidence of that kind, scored like software or techniques seen.
+                for id in link.software.sorted() where !out.software.contains(where: { $0.id == id }) {
+                    out.software.append((id, "\(v) matches the knowledge-base indicator \(link.pattern) of \(id)"))
+                    named = true
+                }
+                for id in link.techniques.sorted() where !out.techniques.contains(where: { $0.id == id }) {
+                    out.techniques.append((id, "\(v) matches the knowledge-base indicator \(link.pattern) of \(id)"))
+                    named = true
                 }
             }
             // Indicators one observed value cannot satisfy on its own (several observations, other
@@ -755,10 +783,14 @@ public struct AttributionModel: Sendable {
             for actor in graph.indicatorActors[v.lowercased()] ?? [] where byActor[actor] == nil {
                 byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor; \(shared)"
             }
-            if byActor.isEmpty { unmatchedIndicators += 1 } else { out.indicators.append((v, byActor)) }
+            if byActor.isEmpty {
+                if !named { unmatchedIndicators += 1 }
+            } else {
+                out.indicators.append((v, byActor))
+            }
         }
         if unmatchedIndicators > 0 {
-            notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor")
+            notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor, software or technique")
         }
         var unrelatedDigests = 0
         for raw in Self.unique(evidence.tlsh) {

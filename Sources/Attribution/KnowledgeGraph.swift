@@ -57,8 +57,18 @@ public struct KnowledgeGraph: Sendable {
     /// domain, URL or hash is matched with the patterning engine's semantics (CIDR blocks, `LIKE`,
     /// `MATCHES`, equality), without evaluating every indicator.
     public var indicatorIndex: IndicatorIndex
-    /// For each indicator of ``indicatorIndex`` (by ordinal): its id, pattern and the actors it indicates.
-    public var indicatorLinks: [(id: String, pattern: String, actors: Set<String>)]
+    /// For each indicator of ``indicatorIndex`` (by ordinal): its id, pattern, and what it indicates: actors,
+    /// software (ATT&CK S-ids of `malware` and `tool` objects) and techniques (T-ids of `attack-pattern`
+    /// objects).
+    public var indicatorLinks: [IndicatorLink]
+
+    public struct IndicatorLink: Sendable {
+        public var id: String
+        public var pattern: String
+        public var actors: Set<String>
+        public var software: Set<String> = []
+        public var techniques: Set<String> = []
+    }
     /// ssdeep digests among the literals of actor-linked indicators (`[file:hashes.SSDEEP = '…']`), in
     /// their own case (ssdeep signatures are case-sensitive base64), with the actors they are linked to.
     public var ssdeepSamples: [(digest: SSDeepDigest, actors: Set<String>)]
@@ -107,24 +117,39 @@ public struct KnowledgeGraph: Sendable {
         }
         self.umbrella = umbrella
         // Indicators linked to actors: `indicator --indicates--> intrusion-set`.
+        // And to software and techniques: `indicator --indicates--> malware | tool | attack-pattern`.
         var actorsOfIndicator: [String: Set<String>] = [:]
+        var softwareOfIndicator: [String: Set<String>] = [:]
+        var techniquesOfIndicator: [String: Set<String>] = [:]
         for (s, t) in indicates {
-            if let actor = memberMap[t] { actorsOfIndicator[s, default: []].insert(actor) }
+            if let actor = memberMap[t] {
+                actorsOfIndicator[s, default: []].insert(actor)
+            } else if let node = nodes[t], let id = node.attackID {
+                if node.type == "malware" || node.type == "tool" { softwareOfIndicator[s, default: []].insert(id) }
+                if node.type == "attack-pattern" { techniquesOfIndicator[s, default: []].insert(id) }
+            }
         }
         var links: [String: Set<String>] = [:]
         var ssdeep: [SSDeepDigest: Set<String>] = [:]
         var index = IndicatorIndex()
-        var indexed: [(id: String, pattern: String, actors: Set<String>)] = []
+        var indexed: [IndicatorLink] = []
         for o in try store.currentObjects(types: ["indicator"]) {
-            guard let p = o["pattern"]?.stringValue, let actors = actorsOfIndicator[o.id] else { continue }
-            for v in Self.literals(in: p) { links[v.lowercased(), default: []].formUnion(actors) }
+            let actors = actorsOfIndicator[o.id] ?? []
+            let software = softwareOfIndicator[o.id] ?? []
+            let techniques = techniquesOfIndicator[o.id] ?? []
+            guard let p = o["pattern"]?.stringValue, !(actors.isEmpty && software.isEmpty && techniques.isEmpty) else { continue }
+            if !actors.isEmpty {
+                for v in Self.literals(in: p) { links[v.lowercased(), default: []].formUnion(actors) }
+            }
             guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else { continue }
-            for v in Self.ssdeepLiterals(in: p) {
-                if let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
+            if !actors.isEmpty {
+                for v in Self.ssdeepLiterals(in: p) {
+                    if let d = SSDeepDigest(v) { ssdeep[d, default: []].formUnion(actors) }
+                }
             }
             // Ordinals count every pattern added, the invalid ones too (they never match).
             _ = index.add(id: o.id, pattern: p)
-            indexed.append((id: o.id, pattern: p, actors: actors))
+            indexed.append(IndicatorLink(id: o.id, pattern: p, actors: actors, software: software, techniques: techniques))
         }
         indicatorActors = links
         indicatorIndex = index

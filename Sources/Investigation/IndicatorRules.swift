@@ -37,12 +37,28 @@ public enum IndicatorRules {
         var items: [(field: String, values: [String])] = []
     }
 
-    /// Rules for the indicators that `indicate` an actor in the knowledge base.
+    /// Rules for the indicators that `indicate` an actor, software or a technique in the knowledge base:
+    /// named after the actors and software, and tagged with the software's and techniques' ATT&CK ids
+    /// (`attack.s0366`, `attack.t1486`), so that a detection carries them as a rule's tags do.
     public static func make(from graph: KnowledgeGraph) -> Made {
-        make(
-            from: graph.indicatorLinks.map { link in
-                (id: link.id, pattern: link.pattern, actors: graph.actors.filter { link.actors.contains($0.id) }.map(\.name).sorted())
-            })
+        let softwareNames = Dictionary(
+            graph.nodes.values.compactMap { n in n.attackID.map { ($0, n.name) } }, uniquingKeysWith: { a, _ in a })
+        return make(
+            sources: graph.indicatorLinks.map { link in
+                Source(
+                    id: link.id, pattern: link.pattern,
+                    names: graph.actors.filter { link.actors.contains($0.id) }.map(\.name).sorted()
+                        + link.software.sorted().map { softwareNames[$0] ?? $0 },
+                    tags: (link.software.sorted() + link.techniques.sorted()).map { "attack." + $0.lowercased() })
+            }, source: "the knowledge base")
+    }
+
+    /// An indicator to sweep for: what its rule is named after, and the tags its rule carries.
+    struct Source {
+        var id: String
+        var pattern: String
+        var names: [String]
+        var tags: [String] = []
     }
 
     /// Rules for indicators given as id, pattern and the names of the actors they indicate (none for
@@ -56,6 +72,10 @@ public enum IndicatorRules {
     public static func make(
         from indicators: [(id: String, pattern: String, actors: [String])], source: String = "the knowledge base"
     ) -> Made {
+        make(sources: indicators.map { Source(id: $0.id, pattern: $0.pattern, names: $0.actors) }, source: source)
+    }
+
+    static func make(sources indicators: [Source], source: String) -> Made {
         // Per set of actors: each field's values in first-seen order, once each.
         struct Group {
             var fields: [String] = []
@@ -63,30 +83,40 @@ public enum IndicatorRules {
             var seen: [String: Set<String>] = [:]
             var indicators = 0
         }
-        var groups: [[String]: Group] = [:]
+        // Grouped by what the rule is named after and tagged with.
+        struct Key: Hashable {
+            var names: [String]
+            var tags: [String]
+        }
+        var groups: [Key: Group] = [:]
         var notExpressible = 0
         for i in indicators {
             guard let pattern = try? Pattern.parse(i.pattern), let search = search(pattern.root) else {
                 notExpressible += 1
                 continue
             }
-            groups[i.actors, default: Group()].indicators += 1
+            let key = Key(names: i.names, tags: i.tags)
+            groups[key, default: Group()].indicators += 1
             for item in search.items {
-                if groups[i.actors]!.values[item.field] == nil { groups[i.actors]!.fields.append(item.field) }
-                for v in item.values where groups[i.actors]!.seen[item.field, default: []].insert(v).inserted {
-                    groups[i.actors]!.values[item.field, default: []].append(v)
+                if groups[key]!.values[item.field] == nil { groups[key]!.fields.append(item.field) }
+                for v in item.values where groups[key]!.seen[item.field, default: []].insert(v).inserted {
+                    groups[key]!.values[item.field, default: []].append(v)
                 }
             }
         }
         var documents: [YAMLNode] = []
-        for actors in groups.keys.sorted(by: { $0.joined(separator: ",") < $1.joined(separator: ",") }) {
-            let g = groups[actors]!
+        let order = groups.keys.sorted {
+            ($0.names.joined(separator: ","), $0.tags.joined(separator: ",")) < ($1.names.joined(separator: ","), $1.tags.joined(separator: ","))
+        }
+        for key in order {
+            let g = groups[key]!
             // One rule per kind of value.
             for kind in ["address", "network", "domain", "hash"] {
                 let items = g.fields.filter { Self.kind(of: $0) == kind }.map { (field: $0, values: g.values[$0]!) }
                 guard !items.isEmpty else { continue }
                 documents.append(
-                    document(kind: kind, actors: actors, values: items[0].values.count, source: source, items: items))
+                    document(
+                        kind: kind, actors: key.names, tags: key.tags, values: items[0].values.count, source: source, items: items))
             }
         }
         // Made as nodes, not YAML text: a feed's tens of thousands of values would take seconds to parse.
@@ -215,12 +245,13 @@ public enum IndicatorRules {
     }
 
     static func document(
-        kind: String, actors: [String], values: Int, source: String, items: [(field: String, values: [String])]
+        kind: String, actors: [String], tags: [String] = [], values: Int, source: String, items: [(field: String, values: [String])]
     ) -> YAMLNode {
         func text(_ s: String) -> YAMLNode { .scalar(s, plain: false) }
         let who = actors.joined(separator: ", ")
+        let tagged = tags.isEmpty ? "" : ":" + tags.joined(separator: ",")
         let ruleID = STIXIdentifier.uuid5(
-            namespace: STIXIdentifier.sightlineNamespace, name: "indicator-rule:\(source):\(who):\(kind)")
+            namespace: STIXIdentifier.sightlineNamespace, name: "indicator-rule:\(source):\(who)\(tagged):\(kind)")
         let title = actors.isEmpty ? "Indicator match (\(kind)) from \(source)" : "Known indicator of \(who) (\(kind))"
         let links = actors.isEmpty ? "" : ", which links them to \(who)"
         let description =
@@ -240,6 +271,6 @@ public enum IndicatorRules {
                 value: .mapping([(key: "selection", value: selection), (key: "condition", value: text("selection"))])
             ),
             (key: "level", value: text("high")),
-        ])
+        ] + (tags.isEmpty ? [] : [(key: "tags", value: .sequence(tags.map(text)))]))
     }
 }

@@ -119,7 +119,7 @@ public struct Investigator: Sendable {
                 probe.ssdeep = scanned.ssdeep.map { [$0] } ?? []
                 // A file joins the investigation when a YARA rule matches it, a detection names its hash, or
                 // the knowledge base links its hash or digest to an actor; the rest are counted.
-                guard !scanned.matches.isEmpty || !detectionHashes.isDisjoint(with: scanned.hashes) || model.namesAnActor(probe)
+                guard !scanned.matches.isEmpty || !detectionHashes.isDisjoint(with: scanned.hashes) || model.namesKnownThreat(probe)
                 else { continue }
                 files.flagged += 1
                 files.yaraMatches += scanned.matches.count

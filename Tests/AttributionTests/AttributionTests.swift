@@ -234,6 +234,37 @@ enum World {
         #expect(AttributionModel(graph: try KnowledgeGraph(store: lone)).attribute(only).candidates.first?.name == "Delta")
     }
 
+    /// An indicator that says what a value is — a malware family's file hash, a technique's artifact —
+    /// makes a matching value evidence of that software or technique, with the indicator as its source.
+    @Test func indicatorsOfSoftwareAndTechniquesNameThem() throws {
+        let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
+        let md5 = String(repeating: "7e", count: 16)
+        let extra = [
+            #"{"type": "indicator", "id": "indicator--e1000000-0000-4000-8000-000000000001", \#(common), "pattern": "[file:hashes.MD5 = '\#(md5)']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
+            #"{"type": "relationship", "id": "relationship--e1000000-0000-4000-8000-000000000002", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e1000000-0000-4000-8000-000000000001", "target_ref": "\#(World.software(1))"}"#,
+            #"{"type": "relationship", "id": "relationship--e1000000-0000-4000-8000-000000000003", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e1000000-0000-4000-8000-000000000001", "target_ref": "\#(World.technique(4))"}"#,
+        ]
+        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
+        let graph = try KnowledgeGraph(store: kb)
+        let link = try #require(graph.indicatorLinks.first { $0.id == "indicator--e1000000-0000-4000-8000-000000000001" })
+        #expect(link.actors.isEmpty && link.software == ["S9001"] && link.techniques == ["T9004"])
+        let model = AttributionModel(graph: graph)
+        var e = Evidence()
+        e.fileHashes = [md5.uppercased()]
+        let r = model.attribute(e)
+        #expect(r.verdict != "insufficient evidence")
+        let top = try #require(r.candidates.first)
+        #expect(top.name == "Alpha")
+        let software = try #require(top.evidence.first { $0.value == "S9001" })
+        #expect(software.weight > 0 && software.reliability == "medium")
+        #expect(software.source?.contains("matches the knowledge-base indicator [file:hashes.MD5 = '\(md5)'] of S9001") == true)
+        #expect(top.evidence.contains { $0.value == "T9004" && $0.weight > 0 })
+        #expect(!r.notes.contains { $0.contains("match no indicator") })
+        #expect(model.namesKnownThreat(e))
+    }
+
     @Test func indicatorsMatchWithPatternSemanticsThroughTheIndex() throws {
         let model = try World.model()
         var e = Evidence()
@@ -402,7 +433,7 @@ enum World {
         #expect(bravo.evidence.filter { $0.kind == "indicator" }.map(\.value) == ["175.45.178.19"])  // once
         #expect(r.notes.contains("indicator '175.45.178.999' is not an IPv4 address; ignored"))
         #expect(r.notes.contains { $0.hasPrefix("indicator type 'x-ransom-note' is not a STIX cyber-observable type") })
-        #expect(r.notes.contains("2 indicators or hashes match no indicator linked to an actor"))  // the IPv6 once, the note once
+        #expect(r.notes.contains("2 indicators or hashes match no indicator linked to an actor, software or technique"))  // the IPv6 once, the note once
         #expect(!r.notes.contains { $0.contains("not RFC 3339") })
     }
 }

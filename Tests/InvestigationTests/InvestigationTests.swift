@@ -241,6 +241,32 @@ import Testing
         }
     }
 
+    /// An indicator of a malware family (WannaCry's hash) is swept for by a rule named after the family
+    /// and tagged with its ATT&CK id, so the detection names the software and attribution follows it.
+    @Test func indicatorsOfSoftwareAreSweptWithTheirTags() async throws {
+        let wannacry = "malware--75ecdbf1-c2bb-4afc-a3f9-c8da4de8c661"
+        let md5 = String(repeating: "5c", count: 16)
+        let dir = try Corpus.temporaryDirectory()
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)  // with the built-in pack
+        let bundle = Self.intel([Self.indicator(6, "[file:hashes.MD5 = '\(md5)']"), Self.indicates(6, wannacry)])
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
+        let graph = try KnowledgeGraph(store: kb)
+        let made = IndicatorRules.make(from: graph)
+        let rule = try #require(made.rules.rules.first { $0.title == "Known indicator of WannaCry (hash)" })
+        #expect(rule.tags.contains("attack.s0366"))
+        let log = dir.appendingPathComponent("proc.jsonl")
+        let event = ##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"EventRecordID":9,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"PC-3","TimeCreated":{"#attributes":{"SystemTime":"2017-05-12T07:44:00Z"}}},"EventData":{"Image":"C:\\Users\\a\\tasksche.exe","Hashes":"MD5=\##(md5.uppercased())"}}}"##
+        try Data(event.utf8).write(to: log)
+        let investigator = Investigator(rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: graph))
+        let result = await investigator.investigate(paths: [log.path], threads: 1)
+        let c = try #require(result.campaigns.first)
+        #expect(c.campaign.findings.map(\.title) == ["Known indicator of WannaCry (hash)"])
+        #expect(c.campaign.evidence.software == ["S0366"])
+        let top = try #require(c.attribution.candidates.first)
+        #expect(top.name == "Lazarus Group")
+        #expect(top.evidence.contains { $0.value == "S0366" && $0.weight > 0 })
+    }
+
     @Test func indicatorsAreGroupedByActorsAndKindOfValue() {
         let made = IndicatorRules.make(
             from: [
