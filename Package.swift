@@ -132,7 +132,7 @@ let package = Package(
             name: "InvestigationTests",
             dependencies: [
                 "Investigation", "Hunting", "Sigma", "Attribution", "Knowledge", "Events", "STIX", "Patterning", "TestSupport",
-                "FileScan",
+                "FileScan", "FuzzyHash",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -18,8 +18,9 @@ public struct Finding: Sendable, Equatable {
     /// Addresses, domains, URLs it involves.
     public var indicators: [Evidence.Indicator]
     public var fileHashes: [String]
-    /// ssdeep digests of the files it involves (a suspicious file handed over with the logs).
+    /// ssdeep and TLSH digests of the files it involves (a suspicious file handed over with the logs).
     public var ssdeep: [String] = []
+    public var tlsh: [String] = []
     /// Other hosts it links to (the source of a remote logon, the target of a remote service).
     public var linkedHosts: [String]
     /// Where it came from: file and record or line.
@@ -172,9 +173,10 @@ public enum CampaignBuilder {
                 for i in s.indicators where seen.insert("ioc:" + i.value).inserted { evidence.indicators.append(i) }
                 for h in s.fileHashes { addUnique("hash:" + h, &evidence.fileHashes) }
                 for d in s.ssdeep { addUnique("ssdeep:" + d, &evidence.ssdeep) }
+                for d in s.tlsh { addUnique("tlsh:" + d, &evidence.tlsh) }
                 if let t = s.time { evidence.activityTimes.append(t.description) }
                 // Where each item was first seen, how many detections name it, and the best reliability among them.
-                for key in s.techniques + s.software + s.indicators.map(\.value) + s.fileHashes + s.ssdeep {
+                for key in s.techniques + s.software + s.indicators.map(\.value) + s.fileHashes + s.ssdeep + s.tlsh {
                     detections[key, default: 0] += 1
                     if evidence.provenance[key] == nil { evidence.provenance[key] = "\(s.title) (\(s.source))" }
                     if Evidence.reliabilityRank(s.reliability) > Evidence.reliabilityRank(evidence.reliability[key] ?? "") {
@@ -188,6 +190,7 @@ public enum CampaignBuilder {
             evidence.software = evidence.software.map { String($0.dropFirst(3)) }
             evidence.fileHashes = evidence.fileHashes.map { String($0.dropFirst(5)) }
             evidence.ssdeep = evidence.ssdeep.map { String($0.dropFirst(7)) }
+            evidence.tlsh = evidence.tlsh.map { String($0.dropFirst(5)) }
             let tactics = Set(ss.flatMap(\.tactics))
             let hosts = Array(Set(ss.compactMap(\.host))).sorted()
             let accounts = Array(Set(ss.compactMap(\.account))).sorted()

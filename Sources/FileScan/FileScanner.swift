@@ -2,8 +2,8 @@ import COpenSSL
 import Foundation
 import FuzzyHash
 
-/// A suspicious file as `investigate` reads it: its hashes, its ssdeep digest and the YARA rules it
-/// matches.
+/// A suspicious file as `investigate` reads it: its hashes, its TLSH and ssdeep digests and the YARA
+/// rules it matches.
 public struct ScannedFile: Sendable {
     public var path: String
     public var size: Int
@@ -11,14 +11,16 @@ public struct ScannedFile: Sendable {
     public var sha1: String
     public var sha256: String
     public var ssdeep: String?
+    /// `nil` for files TLSH cannot describe (under 50 bytes, or too little variety).
+    public var tlsh: String?
     public var matches: [YARAMatch]
 
     /// MD5, SHA-1 and SHA-256, as the knowledge base's indicators give file hashes.
     public var hashes: [String] { [md5, sha1, sha256] }
 }
 
-/// Reads suspicious files: hashes (MD5, SHA-1, SHA-256 through libcrypto), ssdeep (libfuzzy) and YARA
-/// matches (libyara).
+/// Reads suspicious files: hashes (MD5, SHA-1, SHA-256 through libcrypto), ssdeep (libfuzzy), TLSH
+/// (``FuzzyHash/TLSHDigest``) and YARA matches (libyara).
 public enum FileScanner {
     /// Files larger than this are not read (a disk image is not a suspicious file).
     public static let sizeLimit = 512 << 20
@@ -48,7 +50,7 @@ public enum FileScanner {
         return try data.withUnsafeBytes { bytes in
             ScannedFile(
                 path: path, size: bytes.count, md5: digest(bytes, EVP_md5()), sha1: digest(bytes, EVP_sha1()),
-                sha256: digest(bytes, EVP_sha256()), ssdeep: SSDeepDigest(of: bytes)?.text,
+                sha256: digest(bytes, EVP_sha256()), ssdeep: SSDeepDigest(of: bytes)?.text, tlsh: TLSHDigest(of: bytes)?.text,
                 matches: try rules?.scan(bytes, path: path) ?? [])
         }
     }

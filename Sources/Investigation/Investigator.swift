@@ -117,6 +117,7 @@ public struct Investigator: Sendable {
                 var probe = Evidence()
                 probe.fileHashes = scanned.hashes
                 probe.ssdeep = scanned.ssdeep.map { [$0] } ?? []
+                probe.tlsh = scanned.tlsh.map { [$0] } ?? []
                 // A file joins the investigation when a YARA rule matches it, a detection names its hash, or
                 // the knowledge base links its hash or digest to an actor; the rest are counted.
                 guard !scanned.matches.isEmpty || !detectionHashes.isDisjoint(with: scanned.hashes) || model.namesKnownThreat(probe)
@@ -144,7 +145,7 @@ public struct Investigator: Sendable {
             problems: problems, suspiciousFiles: files, yaraRuleCount: yaraRules?.ruleCount ?? 0)
     }
 
-    /// What a suspicious file gives campaigns and attribution: its hashes and ssdeep digest, and as
+    /// What a suspicious file gives campaigns and attribution: its hashes, TLSH and ssdeep digests, and as
     /// software the families its YARA rules name (a rule's `malware_family` or `family` meta, else its
     /// name, in which attribution looks for a known software name). It has no host or time of its own;
     /// a detection that names its hash links it to that detection's campaign.
@@ -157,6 +158,7 @@ public struct Investigator: Sendable {
             id: "file:\(f.path)", title: rules.isEmpty ? "Known file \(name)" : "YARA \(rules.joined(separator: ", ")) on \(name)",
             software: families, fileHashes: f.hashes, source: f.path, reliability: "medium")
         finding.ssdeep = f.ssdeep.map { [$0] } ?? []
+        finding.tlsh = f.tlsh.map { [$0] } ?? []
         return finding
     }
 

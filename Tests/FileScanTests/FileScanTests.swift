@@ -107,37 +107,29 @@ import Testing
     }
 
     /// ssdeep digests computed here equal the corpus's reference digests (libfuzzy 2.14.1 through ctypes,
-    /// cross-checked by an independent implementation) for its random and constant inputs.
+    /// cross-checked by an independent implementation) for every input the test support rebuilds.
     @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func ssdeepDigestsAgreeWithTheReference() throws {
         let url = try #require(Corpus.file("ssdeep/vectors.json"))
         let v = try JSONParser.parse(Array(try Data(contentsOf: url)))
+        var built: [String: [UInt8]] = [:]
         var checked = 0
         for input in v["inputs"]?.arrayValue ?? [] {
-            guard let recipe = input["recipe"], let expected = input["ssdeep"]?.stringValue,
-                let length = input["length"]?.intValue.map({ Int($0) })
+            guard let id = input["id"]?.stringValue, let r = input["recipe"], let expected = input["ssdeep"]?.stringValue,
+                let kind = r["kind"]?.stringValue
             else { continue }
-            func number(_ key: String) -> UInt64? { recipe[key]?.intValue.map { UInt64($0) } }
-            var bytes: [UInt8] = []
-            if recipe["kind"] == "random", let seed = number("seed") {
-                var state = seed
-                while bytes.count < length {
-                    state &+= 0x9E37_79B9_7F4A_7C15
-                    var z = state
-                    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                    z ^= z >> 31
-                    for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: z >> (8 * UInt64(k)))) }
-                }
-                bytes = Array(bytes.prefix(length))
-            } else if recipe["kind"] == "constant", let byte = number("byte") {
-                bytes = Array(repeating: UInt8(byte), count: length)
-            } else {
-                continue
-            }
-            let digest = bytes.withUnsafeBytes { SSDeepDigest(of: $0) }
-            #expect(digest?.text == expected, "\(recipe)")
+            var recipe = FuzzyInputs.Recipe(kind: kind)
+            recipe.seed = UInt64(r["seed"]?.intValue ?? 0)
+            recipe.length = Int(r["length"]?.intValue ?? 0)
+            recipe.byte = Int(r["byte"]?.intValue ?? 0)
+            recipe.period = Int(r["period"]?.intValue ?? 0)
+            recipe.size = Int(r["size"]?.intValue ?? 0)
+            recipe.count = Int(r["count"]?.intValue ?? 0)
+            recipe.base = r["base"]?.stringValue ?? ""
+            guard let bytes = FuzzyInputs.build(recipe, built: built) else { continue }
+            built[id] = bytes
+            #expect(bytes.withUnsafeBytes { SSDeepDigest(of: $0)?.text } == expected, "\(id)")
             checked += 1
         }
-        #expect(checked == 72)
+        #expect(checked == 102)
     }
 }

@@ -1,6 +1,7 @@
 import Attribution
 import Events
 import FileScan
+import FuzzyHash
 import Foundation
 import Hunting
 @testable import Investigation
@@ -129,6 +130,38 @@ import Testing
         investigator.yaraRules = nil
         let plain = await investigator.investigate(paths: [evidence.path], threads: 1)
         #expect(plain.suspiciousFiles.scanned == 2 && plain.suspiciousFiles.flagged == 0 && plain.campaigns.isEmpty)
+    }
+
+    /// A file near a sample the knowledge base links to an actor (its TLSH digest within a few points of
+    /// the sample's) joins the investigation and points at the actor through code similarity.
+    @Test func aFileNearAKnownSampleJoinsThroughTLSH() async throws {
+        var rng = SeededGenerator(seed: 7)
+        let sample = (0..<8192).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var variant = sample
+        for i in stride(from: 100, to: 8000, by: 997) { variant[i] ^= 0x5A }  // a few bytes patched
+        let digest = try #require(sample.withUnsafeBytes { TLSHDigest(of: $0) })
+        let near = try #require(variant.withUnsafeBytes { TLSHDigest(of: $0) })
+        #expect(digest.distance(to: near) < 30)
+        let dir = try Corpus.temporaryDirectory()
+        let file = dir.appendingPathComponent("variant.bin")
+        try Data(variant).write(to: file)
+        let lazarus = "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)
+        let bundle = IndicatorSweepTests.intel([
+            IndicatorSweepTests.indicator(7, "[file:hashes.TLSH = '\(digest.text)']"), IndicatorSweepTests.indicates(7, lazarus),
+        ])
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
+        let investigator = Investigator(
+            rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        let result = await investigator.investigate(paths: [file.path], threads: 1)
+        #expect(result.suspiciousFiles.flagged == 1)
+        let c = try #require(result.campaigns.first)
+        #expect(c.campaign.evidence.tlsh == [near.text])
+        let top = try #require(c.attribution.candidates.first)
+        #expect(top.name == "Lazarus Group")
+        let item = try #require(top.evidence.first { $0.kind == "code-similarity" })
+        #expect(item.explanation.hasPrefix("TLSH distance \(digest.distance(to: near)) to a sample"))
+        #expect(item.source == "Known file variant.bin (\(file.path))")
     }
 
     /// A file whose hash the knowledge base links to an actor joins without YARA; the file named on the
