@@ -4,14 +4,15 @@
 # Generates FILES files of SIZE_KB each (deterministic bytes: random runs, text and a PE-like header, so
 # that YARA rules have atoms to look at), then on the same files, same threads, page cache warm:
 #   ours:  sightline investigate DIR --yara <the corpus's 141 DPRK rule files> --no-indicator-sweep:
-#          each file read once for MD5, SHA-1, SHA-256, ssdeep and the YARA scan (rules compiled once)
+#          each file read once for MD5, SHA-1, SHA-256, ssdeep, TLSH and the YARA scan (rules compiled once)
 #   peers: yara -r -p THREADS (Debian's yara CLI, the same libyara, the same rule files with the same
-#          namespaces and external variables) for YARA alone; md5sum, sha1sum, sha256sum and ssdeep -r
-#          for the hashes; the sum of the peers is what a responder runs to get the same facts.
+#          namespaces and external variables) for YARA alone; md5sum, sha1sum, sha256sum, ssdeep -r and
+#          tlsh -r (Debian's tlsh-tools, the reference C++ library) for the hashes; the sum of the peers
+#          is what a responder runs to get the same facts.
 # Prints seconds and MB/s for each, and our time over the peers' sum and over yara alone.
 #
 # Environment: CORPUS (../shared/corpus), FILES (2000), SIZE_KB (128), THREADS (all cores), REPEAT (3,
-# the best run of each counts). Installs the yara and ssdeep CLIs with apt-get when missing.
+# the best run of each counts). Installs the yara, ssdeep and tlsh CLIs with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${CORPUS:-../shared/corpus}
@@ -21,8 +22,8 @@ SIZE_KB=${SIZE_KB:-128}
 THREADS=${THREADS:-$(nproc)}
 REPEAT=${REPEAT:-3}
 [ -d "$RULES" ] || { echo "bench-files: corpus YARA rules not found at $RULES" >&2; exit 1; }
-for tool in yara ssdeep; do
-  command -v $tool >/dev/null || { SUDO=$([ "$(id -u)" = 0 ] || echo sudo); $SUDO apt-get install -y -qq $tool >&2; }
+for tool in yara:yara ssdeep:ssdeep tlsh:tlsh-tools; do
+  command -v ${tool%%:*} >/dev/null || { SUDO=$([ "$(id -u)" = 0 ] || echo sudo); $SUDO apt-get install -y -qq ${tool#*:} >&2; }
 done
 
 scripts/release-build.sh >&2
@@ -80,14 +81,15 @@ md5=$(best md5 md5sum "$WORK"/files/*)
 sha1=$(best sha1 sha1sum "$WORK"/files/*)
 sha256=$(best sha256 sha256sum "$WORK"/files/*)
 ssdeep=$(best ssdeep ssdeep -r "$WORK/files")
+tlsh=$(best tlsh tlsh -r "$WORK/files")
 matches_ours=$(grep -o '"yara_matches": [0-9]*' "$WORK/ours.out" | grep -o '[0-9]*$')
 matches_peer=$(wc -l < "$WORK/yara.out")
-peers=$(awk -v a="$yara" -v b="$md5" -v c="$sha1" -v d="$sha256" -v e="$ssdeep" 'BEGIN { print a + b + c + d + e }')
+peers=$(awk -v a="$yara" -v b="$md5" -v c="$sha1" -v d="$sha256" -v e="$ssdeep" -v f="$tlsh" 'BEGIN { print a + b + c + d + e + f }')
 
 echo "input: $FILES files x $SIZE_KB KiB = $mb MB; rules: ${#RULEFILES[@]} files under $RULES; threads: $THREADS; best of $REPEAT"
-printf '%-58s %8.2f s %8.1f MB/s\n' "sightline investigate (3 hashes + ssdeep + YARA, one read)" "$ours" "$(awk -v t="$mb" -v s="$ours" 'BEGIN { print t / s }')"
+printf '%-58s %8.2f s %8.1f MB/s\n' "sightline investigate (3 hashes, ssdeep, TLSH, YARA; one read)" "$ours" "$(awk -v t="$mb" -v s="$ours" 'BEGIN { print t / s }')"
 printf '%-58s %8.2f s %8.1f MB/s\n' "yara -r -p $THREADS (YARA only)" "$yara" "$(awk -v t="$mb" -v s="$yara" 'BEGIN { print t / s }')"
-printf '%-58s %8.2f s\n' "md5sum" "$md5" "sha1sum" "$sha1" "sha256sum" "$sha256" "ssdeep -r" "$ssdeep"
-printf '%-58s %8.2f s\n' "peers together (yara + md5sum + sha1sum + sha256sum + ssdeep)" "$peers"
+printf '%-58s %8.2f s\n' "md5sum" "$md5" "sha1sum" "$sha1" "sha256sum" "$sha256" "ssdeep -r" "$ssdeep" "tlsh -r" "$tlsh"
+printf '%-58s %8.2f s\n' "peers together (yara + md5sum + sha1sum + sha256sum + ssdeep + tlsh)" "$peers"
 echo "YARA matches: sightline $matches_ours, yara $matches_peer"
 awk -v o="$ours" -v p="$peers" -v y="$yara" 'BEGIN { printf "ratio: sightline / peers together %.2f (below 1 is faster); sightline / yara alone %.2f\n", o / p, o / y }'

@@ -87,22 +87,29 @@ public struct TLSHDigest: Sendable, Hashable {
     /// length's logarithmic bucket and the quartile ratios q1/q3 and q2/q3 (percent, modulo 16).
     public init?(of bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= 50 else { return nil }
-        let t = Self.pearson
-        @inline(__always) func mix(_ salt: UInt8, _ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int {
-            Int(t[Int(t[Int(t[Int(t[Int(salt)] ^ a)] ^ b)] ^ c)])
-        }
         var buckets = [UInt32](repeating: 0, count: 256)
         var checksum: UInt8 = 0
         let p = bytes.bindMemory(to: UInt8.self)
-        for i in 4..<p.count {
-            let (c0, c1, c2, c3, c4) = (p[i], p[i - 1], p[i - 2], p[i - 3], p[i - 4])
-            checksum = UInt8(mix(0, c0, c1, checksum))
-            buckets[mix(2, c0, c1, c2)] += 1
-            buckets[mix(3, c0, c1, c3)] += 1
-            buckets[mix(5, c0, c2, c3)] += 1
-            buckets[mix(7, c0, c2, c4)] += 1
-            buckets[mix(11, c0, c1, c4)] += 1
-            buckets[mix(13, c0, c3, c4)] += 1
+        Self.pearson.withUnsafeBufferPointer { t in
+            Self.firstRounds.withUnsafeBufferPointer { first in
+                buckets.withUnsafeMutableBufferPointer { b in
+                    // Pearson's hash of (salt, x, y, z) is t[t[t[t[salt] ^ x] ^ y] ^ z]; its first two rounds
+                    // depend on the salt and the window's last byte only, and come from a table.
+                    @inline(__always) func mix(_ salt: Int, _ x: UInt8, _ y: UInt8, _ z: UInt8) -> Int {
+                        Int(t[Int(t[Int(first[salt &* 256 &+ Int(x)] ^ y)] ^ z)])
+                    }
+                    for i in 4..<p.count {
+                        let (c0, c1, c2, c3, c4) = (p[i], p[i &- 1], p[i &- 2], p[i &- 3], p[i &- 4])
+                        checksum = UInt8(mix(0, c0, c1, checksum))
+                        b[mix(1, c0, c1, c2)] &+= 1
+                        b[mix(2, c0, c1, c3)] &+= 1
+                        b[mix(3, c0, c2, c3)] &+= 1
+                        b[mix(4, c0, c2, c4)] &+= 1
+                        b[mix(5, c0, c1, c4)] &+= 1
+                        b[mix(6, c0, c3, c4)] &+= 1
+                    }
+                }
+            }
         }
         let used = Array(buckets[0..<128])
         guard used.filter({ $0 > 0 }).count > 64 else { return nil }
@@ -138,6 +145,12 @@ public struct TLSHDigest: Sendable, Hashable {
             out.append(hex[Int(b & 15)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The first two rounds of the Pearson hash, t[t[salt] ^ x], for the salts TLSH uses (0 for the
+    /// checksum; 2, 3, 5, 7, 11 and 13 for the six triplets) in that order, 256 entries each.
+    static let firstRounds: [UInt8] = [0, 2, 3, 5, 7, 11, 13].flatMap { salt in
+        (0..<256).map { x in pearson[Int(pearson[salt] ^ UInt8(x))] }
     }
 
     /// Pearson's 1990 permutation of 0–255, the one TLSH hashes its byte triplets with.
