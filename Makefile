@@ -38,7 +38,7 @@ RUN_DB ?= $(CURDIR)/.build/run/knowledge.sqlite
 ## Sigma rules, grouped into campaigns and attributed with the built-in knowledge.
 run: release
 	$(BIN) investigate --db $(RUN_DB) --victim-country KR --victim-sector 'financial services' --victim-sector media \
-	  examples/darkseoul/logs
+	  examples/darkseoul
 
 test: deps venv
 	@# Temporary files of the build and the tests go to one folder, removed afterwards (the tests make

@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Investigation",
             dependencies: ["Hunting", "Sigma", "Events", "Attribution", "Knowledge", "STIX", "Patterning", "FileScan"],
-            resources: [.copy("Rules")], swiftSettings: swiftSettings),
+            resources: [.copy("Rules"), .copy("YARA")], swiftSettings: swiftSettings),
 
         // Renders results for people (aligned tables) and machines (JSON).
         .target(name: "Reports", dependencies: ["Investigation", "Attribution", "Knowledge", "STIX", "JSON"], swiftSettings: swiftSettings),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes examples/darkseoul/logs/*.json: a scripted intrusion in Sysmon and Security event logs
+"""Writes examples/darkseoul/logs/*.json and examples/darkseoul/files/agentbase.bin: a scripted intrusion in Sysmon and Security event logs
 (JSON lines, in the shape the evtx crate writes) that follows the documented DarkSeoul playbook of
 March 2013 against South Korean banks and broadcasters: spear-phishing, credential theft, a remote
 logon to the patch-management server, abuse of that server to push a wiper (T1072) that kills the
@@ -11,8 +11,28 @@ out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'examples',
 os.makedirs(out, exist_ok=True)
 SYSMON = ('Microsoft-Windows-Sysmon', '{5770385f-c22a-43e0-bf4c-06f5698ffbd9}', 'Microsoft-Windows-Sysmon/Operational')
 SECURITY = ('Microsoft-Windows-Security-Auditing', '{54849625-5478-4994-a5ba-3e3b0328c30d}', 'Security')
-WIPER_SHA256 = '9263e40d9823aecf9388b64de34eae54c5d4d7b0e0f6b8d2b7e7c3f1a4d5e6f7'
-WIPER_MD5 = 'db4bbdc36a78a8807ad9b15a562515c4'
+
+# The suspicious file the responders recovered from an endpoint: a stand-in for the wiper the agents ran
+# (C:\Windows\Temp\AgentBase.exe). Not malware: an MZ header, pseudo-random bytes and the strings the
+# DarkSeoul wiper wrote over disks ("PRINCPES", "HASTATI.") and the antivirus processes it killed, which
+# Sightline's own YARA rule (Sources/Investigation/YARA) looks for. The logs carry its real hashes.
+def agentbase():
+    import random
+    rng = random.Random(20130320)
+    body = bytearray(b"MZ" + bytes(58) + (0x80).to_bytes(4, "little") + bytes(0x80 - 64) + b"PE\0\0")
+    body += bytes(rng.getrandbits(8) for _ in range(12000))
+    body += b"taskkill /F /IM pasvc.exe\0taskkill /F /IM clisvc.exe\0shutdown -r -t 0 -f\0"
+    body += b"PRINCPES" * 64 + b"HASTATI." * 64
+    body += bytes(rng.getrandbits(8) for _ in range(4000))
+    return bytes(body)
+
+AGENTBASE = agentbase()
+files = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'examples', 'darkseoul', 'files')
+os.makedirs(files, exist_ok=True)
+with open(os.path.join(files, 'agentbase.bin'), 'wb') as f:
+    f.write(AGENTBASE)
+WIPER_SHA256 = hashlib.sha256(AGENTBASE).hexdigest()
+WIPER_MD5 = hashlib.md5(AGENTBASE).hexdigest()
 records = {}
 
 def event(host, provider, eid, time, data):
@@ -107,4 +127,5 @@ for host, events in logs.items():
     with open(os.path.join(out, host.split('.')[0].lower() + ".json"), "w") as f:
         for e in events:
             f.write(json.dumps(e, ensure_ascii=False, sort_keys=False) + "\n")
-print("wrote %d files, %d events to %s" % (len(logs), sum(len(v) for v in logs.values()), os.path.normpath(out)))
+print("wrote %d files, %d events to %s, and %s (MD5 %s)" % (len(logs), sum(len(v) for v in logs.values()), os.path.normpath(out),
+      os.path.normpath(os.path.join(files, 'agentbase.bin')), WIPER_MD5))

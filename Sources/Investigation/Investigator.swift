@@ -47,6 +47,8 @@ public struct FileSummary: Sendable {
 public enum BuiltinRules {
     /// The folder holding them, or `nil` if the resource bundle is missing.
     public static var folder: String? { Bundle.module.url(forResource: "Rules", withExtension: nil)?.path }
+    /// Sightline's own YARA rules (`Sources/Investigation/YARA`), which scan every suspicious file.
+    public static var yaraFolder: String? { Bundle.module.url(forResource: "YARA", withExtension: nil)?.path }
 }
 
 /// Runs the main job: hunt the evidence with Sigma rules, group the detections into campaigns, and

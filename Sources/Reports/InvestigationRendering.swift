@@ -26,7 +26,7 @@ public enum InvestigationRendering {
         let f = inv.suspiciousFiles
         if f.scanned > 0 {
             out += "Suspicious files: \(f.scanned) read"
-                + (inv.yaraRuleCount > 0 ? " and scanned with \(inv.yaraRuleCount) YARA rules (\(f.yaraMatches) matches)" : "")
+                + (inv.yaraRuleCount > 0 ? " and scanned with \(inv.yaraRuleCount) YARA rule(s) (\(f.yaraMatches) match(es))" : "")
                 + "; \(f.flagged) joined the investigation (a YARA match, or a hash or digest a detection or the knowledge base names).\n"
         }
         if inv.indicatorsNotExpressible > 0 {

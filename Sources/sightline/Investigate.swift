@@ -17,8 +17,8 @@ struct Investigate: AsyncParsableCommand {
             PATH is files or folders of .evtx and JSON event logs, and of suspicious files. Sightline's own Sigma \
             rules always run (Sources/Investigation/Rules); --rules adds yours; the knowledge base's indicators \
             (addresses, domains, file hashes) are swept for in the same pass. Every other file is read as a \
-            suspicious file: hashed (MD5, SHA-1, SHA-256, ssdeep) and, with --yara, scanned with YARA rules; it \
-            joins the investigation when a rule matches it, a detection names its hash, or the knowledge base \
+            suspicious file: hashed (MD5, SHA-1, SHA-256, ssdeep, TLSH) and scanned with Sightline's own YARA rules \
+            (Sources/Investigation/YARA) and yours (--yara); it joins the investigation when a rule matches it, a detection names its hash, or the knowledge base \
             links its hash or digest to an actor, and a YARA rule's family name counts as software. Formats: \
             table (people), json (machines), stix (a STIX 2.1 bundle: report, campaigns, sightings, indicators, \
             attributed-to relationships).
@@ -35,7 +35,7 @@ struct Investigate: AsyncParsableCommand {
     var victimSectors: [String] = []
     @Flag(help: "Do not sweep the events for the knowledge base's indicators (addresses, domains, hashes).")
     var noIndicatorSweep = false
-    @Option(name: .long, help: "YARA rule files or folders of .yar/.yara files to scan the suspicious files with (repeatable).")
+    @Option(name: .long, help: "More YARA rule files or folders of .yar/.yara files to scan the suspicious files with (repeatable).")
     var yara: [String] = []
     @Flag(help: "Do not read the files that are not event logs as suspicious files.")
     var noFileScan = false
@@ -55,6 +55,9 @@ struct Investigate: AsyncParsableCommand {
             }
         }
         if noFileScan && !yara.isEmpty { throw ValidationError("--yara scans suspicious files, which --no-file-scan turns off") }
+        if !yara.isEmpty && YARARules.ruleFiles(yara).isEmpty {
+            throw ValidationError("--yara \(yara.joined(separator: " ")): no .yar or .yara file")
+        }
     }
 
     func run() async throws {
@@ -68,9 +71,10 @@ struct Investigate: AsyncParsableCommand {
         investigator.sweepsIndicators = !noIndicatorSweep
         investigator.locateAddress = try geoip.lookup()
         investigator.scansFiles = !noFileScan
-        if !yara.isEmpty {
+        if !noFileScan {
+            guard let ownYARA = BuiltinRules.yaraFolder else { throw ValidationError("Sightline's own YARA rules are missing from the install") }
             do {
-                let compiled = try YARARules(paths: yara)
+                let compiled = try YARARules(paths: [ownYARA] + yara)
                 for f in compiled.failures { printError("YARA rule file skipped: \(f)") }
                 investigator.yaraRules = compiled
             } catch {

@@ -193,20 +193,29 @@ import Testing
 /// The example that ships with the project: DarkSeoul, March 2013, in Sysmon and Security logs.
 @Suite struct DarkSeoulExampleTests {
     @Test func investigationFindsOneCampaignAndPointsAtNorthKorea() async throws {
-        let logs = Corpus.packageRoot.appendingPathComponent("examples/darkseoul/logs").path
+        let example = Corpus.packageRoot.appendingPathComponent("examples/darkseoul").path
         let rules = try #require(BuiltinRules.folder)
         let collection = RuleLoader.load(paths: [rules])
         #expect(collection.failures.isEmpty)
         #expect(collection.rules.count == 10)
         let dir = try Corpus.temporaryDirectory()
         let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)  // with the built-in pack
-        let investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
-        let result = await investigator.investigate(paths: [logs], threads: 2)
+        var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        investigator.yaraRules = try YARARules(paths: [try #require(BuiltinRules.yaraFolder)])
+        #expect(investigator.yaraRules?.ruleCount == 1)
+        let result = await investigator.investigate(paths: [example], threads: 2)
         #expect(result.files == 9)
         #expect(result.events == 44)
         #expect(result.sightingCount == 41)
         #expect(result.campaigns.count == 1)
+        // The recovered wiper matches Sightline's own YARA rule, and its hash puts it in the campaign.
+        #expect(result.suspiciousFiles.scanned == 1 && result.suspiciousFiles.flagged == 1 && result.suspiciousFiles.yaraMatches == 1)
         let c = try #require(result.campaigns.first).campaign
+        #expect(c.findings.count == 42)
+        let file = try #require(c.findings.first { $0.id.hasPrefix("file:") })
+        #expect(file.title == "YARA darkseoul:DarkSeoul_Wiper_Disk_Strings by Sightline on agentbase.bin")
+        #expect(file.software == ["Wiper"])
+        #expect(c.links.contains { $0.hasPrefix("shared indicator 4c7586e3") })
         #expect(c.hosts.count == 8)
         #expect(!c.hosts.contains { $0.hasPrefix("HR-PC") })
         #expect(c.tactics.first == "initial-access")
@@ -329,7 +338,7 @@ import Testing
         let dir = try Corpus.temporaryDirectory()
         let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)  // with the built-in pack
         let bundle = Self.intel([
-            Self.indicator(2, "[file:hashes.MD5 = 'DB4BBDC36A78A8807AD9B15A562515C4']"), Self.indicates(2, lazarus),
+            Self.indicator(2, "[file:hashes.MD5 = '4C7586E3DCC47B145A42B6923DE1013E']"), Self.indicates(2, lazarus),
             Self.indicator(3, "[ipv4-addr:value ISSUBSET '10.10.1.0/24'] WITHIN 60 SECONDS"), Self.indicates(3, lazarus),
         ])
         let report = try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json")
@@ -346,7 +355,7 @@ import Testing
         #expect(c.campaign.findings.filter { $0.title == "Known indicator of Lazarus Group (hash)" }.count == 6)
         let top = try #require(c.attribution.candidates.first)
         #expect(top.name == "Lazarus Group")
-        #expect(top.evidence.contains { $0.kind == "indicator" && $0.value == "db4bbdc36a78a8807ad9b15a562515c4" })
+        #expect(top.evidence.contains { $0.kind == "indicator" && $0.value == "4c7586e3dcc47b145a42b6923de1013e" })
 
         investigator.sweepsIndicators = false
         let without = await investigator.investigate(paths: [logs], threads: 2)

@@ -17,7 +17,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("intel.json")
         let objects = [
-            PatternMatchCommandTests.indicator(1, "[file:hashes.MD5 = 'DB4BBDC36A78A8807AD9B15A562515C4']"),
+            PatternMatchCommandTests.indicator(1, "[file:hashes.MD5 = '4C7586E3DCC47B145A42B6923DE1013E']"),
             PatternMatchCommandTests.indicator(2, "[ipv4-addr:value ISSUBSET '10.10.1.0/24'] WITHIN 60 SECONDS"),
             PatternMatchCommandTests.indicator(3, "[ipv4-addr:value = '10.10.1.5'] OR [domain-name:value = 'nothing.example']"),
         ]
