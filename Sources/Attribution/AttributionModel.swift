@@ -250,14 +250,19 @@ public struct AttributionModel: Sendable {
         var implied = false
         /// The item as the evidence gave it (a name, a YARA rule), which keys its provenance and reliability.
         var given: String
+        /// Software read out of a longer name (a YARA rule's, an antivirus detection's): a guess.
+        var guessed = false
     }
 
     func features(of e: Evidence, notes: inout [String]) -> [Feature] {
         var out: [Feature] = []
         var seen: Set<String> = []
-        func add(_ key: String, _ w: Double, _ kind: String, _ value: String, implied: Bool = false, given: String? = nil) {
+        func add(
+            _ key: String, _ w: Double, _ kind: String, _ value: String, implied: Bool = false, given: String? = nil,
+            guessed: Bool = false
+        ) {
             guard seen.insert(key).inserted else { return }
-            out.append(Feature(key: key, weight: w, kind: kind, value: value, implied: implied, given: given ?? value))
+            out.append(Feature(key: key, weight: w, kind: kind, value: value, implied: implied, given: given ?? value, guessed: guessed))
         }
         var techniques: [String] = []
         for raw in e.techniques {
@@ -279,16 +284,21 @@ public struct AttributionModel: Sendable {
             let s = raw.trimmingCharacters(in: .whitespaces)
             var id = knownAttackIDs.contains(s.uppercased()) && s.uppercased().hasPrefix("S")
                 ? s.uppercased() : softwareByName[AliasNormalizer.normalize(s)]
+            var weight = parameters.softwareWeight
             if id == nil, let (found, name) = softwareNamed(within: s) {
-                // A YARA rule or antivirus detection name: `win_hoplight_auto`, `Trojan.Win32.KillDisk.A`.
-                notes.append("software '\(raw)' read as \(featureNames[found] ?? found) (\(found)), the name '\(name)' within it")
+                // A YARA rule or antivirus detection name: `win_hoplight_auto`, `Trojan.Win32.KillDisk.A`. A
+                // name read out of another is a guess (`APT_Carbon_Paper_Doc` is not the Carbon backdoor):
+                // it weighs half, and is of low reliability.
+                notes.append(
+                    "software '\(raw)' read as \(featureNames[found] ?? found) (\(found)), the name '\(name)' within it; weighed as a guess")
                 id = found
+                weight /= 2
             }
             guard let id else {
                 notes.append("software '\(raw)' is not in the knowledge base; ignored")
                 continue
             }
-            add(id, parameters.softwareWeight, "software", id, given: s)
+            add(id, weight, "software", id, given: s, guessed: weight < parameters.softwareWeight)
         }
 
         for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
@@ -646,6 +656,7 @@ public struct AttributionModel: Sendable {
                 switch f.kind {
                 case _ where f.implied: reliability = "derived"
                 case "technique": reliability = evidence.reliability[f.given] ?? evidence.reliability[f.value] ?? "medium"
+                case "software" where f.guessed: reliability = "low"
                 case "software": reliability = evidence.reliability[f.given] ?? evidence.reliability[f.value] ?? "high"
                 default: reliability = "high"  // victims, as the responders know them
                 }
@@ -755,15 +766,26 @@ public struct AttributionModel: Sendable {
             notes.append("indicator type '\(t)' is not a STIX cyber-observable type; its values count only where an indicator's pattern quotes them")
         }
         var unmatchedIndicators = 0
+        // An actor is credited once per file: one file's MD5, SHA-1 and SHA-256 matching (one indicator or
+        // three) are one observation, not three; so are hashes matching one indicator when their file is not
+        // known. Distinct addresses or domains matching one indicator count each.
+        var creditedIndicators: Set<String> = []  // "ordinal|actor", for file hashes
+        var creditedFiles: Set<String> = []  // "file|actor"
         for (type, v) in observed {
             // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
             // holds the address, `LIKE` and `MATCHES` apply), each actor counted once per observed value.
             var byActor: [String: String] = [:]
             var named = false
+            let file = type == "file" ? evidence.fileOf[v.lowercased()] : nil
             let shared = type == "file" ? "files are copied and shared" : "infrastructure can be shared or spoofed"
+            var handled: Set<String> = []  // actors this value matched, credited now or already
             for ordinal in graph.matchingIndicators(type: type, value: v) {
                 let link = graph.indicatorLinks[Int(ordinal)]
-                for actor in link.actors where byActor[actor] == nil {
+                for actor in link.actors where handled.insert(actor).inserted {
+                    named = true
+                    guard type != "file" || creditedIndicators.insert("\(ordinal)|\(actor)").inserted,
+                        file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true
+                    else { continue }
                     byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor; \(shared)"
                 }
                 // What the indicator says the value is: software (a file hash of a malware family) or a
@@ -780,7 +802,9 @@ public struct AttributionModel: Sendable {
             // Indicators one observed value cannot satisfy on its own (several observations, other
             // properties, hash algorithms without a fixed length) still count when the value is one of
             // their literals, as a weaker statement.
-            for actor in graph.indicatorActors[v.lowercased()] ?? [] where byActor[actor] == nil {
+            for actor in graph.indicatorActors[v.lowercased()] ?? [] where handled.insert(actor).inserted {
+                named = true
+                guard file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true else { continue }
                 byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor; \(shared)"
             }
             if byActor.isEmpty {
@@ -836,6 +860,7 @@ public struct AttributionModel: Sendable {
         if let utc = STIXTimestamp(t) { return utc }
         let u = Array(t.utf8)
         guard u.count > 6, u[u.count - 3] == UInt8(ascii: ":"), u[u.count - 6] == UInt8(ascii: "+") || u[u.count - 6] == UInt8(ascii: "-"),
+            u[(u.count - 5)..<(u.count - 3)].allSatisfy({ (48...57).contains($0) }), u[(u.count - 2)...].allSatisfy({ (48...57).contains($0) }),
             let hours = Int64(String(decoding: u[(u.count - 5)..<(u.count - 3)], as: UTF8.self)),
             let minutes = Int64(String(decoding: u[(u.count - 2)...], as: UTF8.self)), hours < 24, minutes < 60,
             var local = STIXTimestamp(String(decoding: u[..<(u.count - 6)], as: UTF8.self) + "Z")

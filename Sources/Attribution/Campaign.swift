@@ -152,7 +152,12 @@ public enum CampaignBuilder {
         linkSorted(byIndicator, "shared indicator", within: linkWindow)
         for (i, s) in findings.enumerated() {
             for peer in s.linkedHosts.map(hostKey) {
-                for j in byHost[peer] ?? [] where close(s, findings[j], within: linkWindow) {
+                // A finding without a time links to the peer's first finding only, as the other links do:
+                // linked to all of them, it would join the peer's campaigns of any months into one.
+                let candidates = s.time == nil
+                    ? Array((byHost[peer] ?? []).min { (findings[$0].time?.seconds ?? .min, $0) < (findings[$1].time?.seconds ?? .min, $1) }.map { [$0] } ?? [])
+                    : byHost[peer] ?? []
+                for j in candidates where close(s, findings[j], within: linkWindow) {
                     union(i, j, "lateral movement to \(peer)")
                 }
             }
@@ -172,6 +177,10 @@ public enum CampaignBuilder {
                 for w in s.software { addUnique("sw:" + w, &evidence.software) }
                 for i in s.indicators where seen.insert("ioc:" + i.value).inserted { evidence.indicators.append(i) }
                 for h in s.fileHashes { addUnique("hash:" + h, &evidence.fileHashes) }
+                // The hashes of one file (Sysmon's MD5, SHA-1 and SHA-256 of an image; a scanned file's).
+                if s.fileHashes.count > 1, let key = s.fileHashes.max() {
+                    for h in s.fileHashes where evidence.fileOf[h.lowercased()] == nil { evidence.fileOf[h.lowercased()] = key }
+                }
                 for d in s.ssdeep { addUnique("ssdeep:" + d, &evidence.ssdeep) }
                 for d in s.tlsh { addUnique("tlsh:" + d, &evidence.tlsh) }
                 if let t = s.time { evidence.activityTimes.append(t.description) }

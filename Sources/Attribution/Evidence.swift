@@ -40,6 +40,9 @@ public struct Evidence: Sendable, Equatable {
     /// How reliable each item is (`high`, `medium`, `low`), keyed by item value; items without an entry get
     /// their kind's default (see ``EvidenceContribution/reliability``).
     public var reliability: [String: String] = [:]
+    /// The file each file hash belongs to (a key shared by the MD5, SHA-1 and SHA-256 of one file), where
+    /// known: one file's hashes matching are one observation.
+    public var fileOf: [String: String] = [:]
     /// Whether a GeoIP lookup (``locateAddresses(with:)``) has run over the addresses, so that addresses it
     /// could not place are reported even when it placed none.
     public var addressesLookedUp = false

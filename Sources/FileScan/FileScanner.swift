@@ -14,6 +14,8 @@ public struct ScannedFile: Sendable {
     /// `nil` for files TLSH cannot describe (under 50 bytes, or too little variety).
     public var tlsh: String?
     public var matches: [YARAMatch]
+    /// Why the YARA scan failed (a timeout, for instance), when it did: the hashes and digests stand.
+    public var yaraProblem: String?
 
     /// MD5, SHA-1 and SHA-256, as the knowledge base's indicators give file hashes.
     public var hashes: [String] { [md5, sha1, sha256] }
@@ -28,30 +30,42 @@ public enum FileScanner {
     public enum Problem: Error, CustomStringConvertible {
         case unreadable(String, String)
         case tooLarge(String, Int)
+        case empty(String)
         public var description: String {
             switch self {
             case .unreadable(let path, let why): return "\(path): cannot read: \(why)"
             case .tooLarge(let path, let size): return "\(path): \(size) bytes, over the \(FileScanner.sizeLimit >> 20) MiB limit for a suspicious file; not scanned"
+            case .empty(let path): return "\(path): empty file"
             }
         }
     }
 
-    /// Scans the file at `path` with `rules` (no YARA scan without rules).
+    /// Scans the file at `path` (links followed) with `rules` (no YARA scan without rules). The file is
+    /// mapped, not copied, and its size checked on the file itself.
     public static func scan(_ path: String, rules: YARARules?) throws -> ScannedFile {
-        let attributes: [FileAttributeKey: Any]
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw Problem.unreadable(path, String(cString: strerror(errno))) }
+        let size = Int(st.st_size)
+        guard size <= sizeLimit else { throw Problem.tooLarge(path, size) }
+        guard size > 0 else { throw Problem.empty(path) }
+        let data: Data
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw Problem.unreadable(path, (error as NSError).localizedDescription)
         }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= sizeLimit else { throw Problem.tooLarge(path, size) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw Problem.unreadable(path, "read failed") }
-        return try data.withUnsafeBytes { bytes in
-            ScannedFile(
+        guard data.count <= sizeLimit else { throw Problem.tooLarge(path, data.count) }
+        return data.withUnsafeBytes { bytes in
+            var file = ScannedFile(
                 path: path, size: bytes.count, md5: digest(bytes, EVP_md5()), sha1: digest(bytes, EVP_sha1()),
                 sha256: digest(bytes, EVP_sha256()), ssdeep: SSDeepDigest(of: bytes)?.text, tlsh: TLSHDigest(of: bytes)?.text,
-                matches: try rules?.scan(bytes, path: path) ?? [])
+                matches: [])
+            do {
+                file.matches = try rules?.scan(bytes, path: path) ?? []
+            } catch {
+                file.yaraProblem = "\(error)"
+            }
+            return file
         }
     }
 

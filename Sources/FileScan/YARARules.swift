@@ -95,9 +95,31 @@ public final class YARARules: @unchecked Sendable {
                 continue
             }
             let names = (fm.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).sorted()
+            var found: [String] = []
             for name in names where ruleExtensions.contains((name as NSString).pathExtension.lowercased()) {
-                out.append((path as NSString).appendingPathComponent(name))
+                found.append((path as NSString).appendingPathComponent(name))
             }
+            // A file another file of the folder includes is compiled as part of it, not on its own too
+            // (each would be a namespace, and every match of its rules reported twice).
+            let included = Set(found.flatMap(includes))
+            out += found.filter { !included.contains(($0 as NSString).standardizingPath) }
+        }
+        return out
+    }
+
+    /// The files `file` includes (`include "other.yar"`), as standardized paths resolved from its folder.
+    static func includes(_ file: String) -> [String] {
+        guard let data = FileManager.default.contents(atPath: file) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
+        let folder = (file as NSString).deletingLastPathComponent
+        var out: [String] = []
+        for line in text.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("include"), let open = t.firstIndex(of: "\""), let close = t[t.index(after: open)...].firstIndex(of: "\"")
+            else { continue }
+            let target = String(t[t.index(after: open)..<close])
+            let resolved = target.hasPrefix("/") ? target : (folder as NSString).appendingPathComponent(target)
+            out.append((resolved as NSString).standardizingPath)
         }
         return out
     }
@@ -107,33 +129,41 @@ public final class YARARules: @unchecked Sendable {
         guard Self.initialized else { throw LoadError.library }
         let files = Self.ruleFiles(paths)
         var failures: [Failure] = []
-        var compiler: UnsafeMutablePointer<YR_COMPILER>?
-        guard yr_compiler_create(&compiler) == ERROR_SUCCESS, let compiler else { throw LoadError.library }
-        defer { yr_compiler_destroy(compiler) }
-        for v in Self.externals { _ = yr_compiler_define_string_variable(compiler, v, "") }
-        var namespaces: Set<String> = []
-        var compiled = 0
-        for file in files {
-            // A compiler that has seen an error cannot take more rules: each file is first compiled on its
-            // own, and only the files that compile are added to the set.
+        // A compiler that has seen an error cannot take more rules: each file is first compiled on its own,
+        // and only the files that compile are added to the set. Should a file still fail there (changed
+        // between the two, or in conflict with another), the set is compiled again without it.
+        var good = files.filter { file in
             let errors = Self.compile(file, namespace: "check", into: nil)
-            if !errors.isEmpty {
-                failures += errors
+            failures += errors
+            return errors.isEmpty
+        }
+        var rules: UnsafeMutablePointer<YR_RULES>?
+        while rules == nil {
+            guard !good.isEmpty else { throw LoadError.noRules(paths: paths, failures: failures) }
+            var compiler: UnsafeMutablePointer<YR_COMPILER>?
+            guard yr_compiler_create(&compiler) == ERROR_SUCCESS, let compiler else { throw LoadError.library }
+            defer { yr_compiler_destroy(compiler) }
+            for v in Self.externals { _ = yr_compiler_define_string_variable(compiler, v, "") }
+            var namespaces: Set<String> = []
+            var failed: Int?
+            for (i, file) in good.enumerated() {
+                var namespace = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                while !namespaces.insert(namespace).inserted { namespace += "_" }
+                let late = Self.compile(file, namespace: namespace, into: compiler)
+                if !late.isEmpty {
+                    failures += late
+                    failed = i
+                    break
+                }
+            }
+            if let failed {
+                good.remove(at: failed)
                 continue
             }
-            var namespace = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-            while !namespaces.insert(namespace).inserted { namespace += "_" }
-            let late = Self.compile(file, namespace: namespace, into: compiler)
-            if !late.isEmpty {
-                // Should not happen (the file compiled alone); the compiler is now unusable.
-                failures += late
-                break
-            }
-            compiled += 1
+            guard yr_compiler_get_rules(compiler, &rules) == ERROR_SUCCESS, rules != nil else { throw LoadError.library }
         }
-        guard compiled > 0 else { throw LoadError.noRules(paths: paths, failures: failures) }
-        var rules: UnsafeMutablePointer<YR_RULES>?
-        guard yr_compiler_get_rules(compiler, &rules) == ERROR_SUCCESS, let rules else { throw LoadError.library }
+        guard let rules else { throw LoadError.library }
+        let compiled = good.count
         var count = 0
         var stats = YR_RULES_STATS()
         if yr_rules_get_stats(rules, &stats) == ERROR_SUCCESS { count = Int(stats.num_rules) }
@@ -192,9 +222,12 @@ public final class YARARules: @unchecked Sendable {
         guard yr_scanner_create(rules, &scanner) == ERROR_SUCCESS, let scanner else { throw ScanError(code: -1, path: path) }
         defer { yr_scanner_destroy(scanner) }
         let name = (path as NSString).lastPathComponent
+        // As THOR and Loki set them, for which signature-base writes its rules: the folder, the name, and
+        // the extension with its dot, in lower case (`extension == ".regtrans-ms"`).
+        let ext = (name as NSString).pathExtension.lowercased()
         let values = [
             "filename": name, "filepath": (path as NSString).deletingLastPathComponent,
-            "extension": (name as NSString).pathExtension.lowercased(), "filetype": "", "owner": "",
+            "extension": ext.isEmpty ? "" : "." + ext, "filetype": "", "owner": "",
         ]
         for (k, v) in values { _ = yr_scanner_define_string_variable(scanner, k, v) }
         yr_scanner_set_timeout(scanner, timeoutSeconds)

@@ -131,8 +131,8 @@ public struct TLSHDigest: Sendable, Hashable {
         self.checksum = checksum
         self.lvalue = UInt8(l)
         // The reference divides in single precision.
-        self.q1ratio = UInt8(UInt32(Float(q1 * 100) / Float(q3)) % 16)
-        self.q2ratio = UInt8(UInt32(Float(q2 * 100) / Float(q3)) % 16)
+        self.q1ratio = UInt8(UInt64(Float(UInt64(q1) * 100) / Float(q3)) % 16)
+        self.q2ratio = UInt8(UInt64(Float(UInt64(q2) * 100) / Float(q3)) % 16)
         self.body = body
     }
 

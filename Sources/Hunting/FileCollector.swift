@@ -41,6 +41,12 @@ public enum FileCollector {
         var mayBeFolder = false
     }
 
+    /// The device and inode of `path` (links followed), or `nil`.
+    static func identity(_ path: String) -> [UInt64]? {
+        var st = stat()
+        return stat(path, &st) == 0 ? [UInt64(st.st_dev), UInt64(st.st_ino)] : nil
+    }
+
     /// Whether `path` is a folder (following links).
     static func isFolder(_ path: String) -> Bool {
         var st = stat()
@@ -57,6 +63,13 @@ public enum FileCollector {
     /// folder, else the files of its folders with a hunted extension. Their formats are detected by
     /// ``detect(_:)``, which can run on many files at once.
     public static func list(_ path: String, into listed: inout [Listed]) {
+        list(path, into: &listed, ancestors: [])
+    }
+
+    /// `ancestors` holds the folders being walked above `path` (device and inode): a link to one of them
+    /// is not followed, where it made the walk repeat until the path was too long (two such links made it
+    /// exponential). A folder reached twice by other links is walked twice, as two folders.
+    static func list(_ path: String, into listed: inout [Listed], ancestors: Set<[UInt64]>) {
         var st = stat()
         guard stat(path, &st) == 0 else {
             listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
@@ -66,6 +79,8 @@ public enum FileCollector {
             listed.append(Listed(path: path))
             return
         }
+        var ancestors = ancestors
+        guard ancestors.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
         guard let dir = opendir(path) else {
             listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
             return
@@ -96,7 +111,7 @@ public enum FileCollector {
                 isDirectory = (cst.st_mode & S_IFMT) == S_IFDIR
             }
             if isDirectory {
-                list(child, into: &listed)
+                list(child, into: &listed, ancestors: ancestors)
             } else if hunted {
                 listed.append(Listed(path: child))
             }
@@ -107,8 +122,13 @@ public enum FileCollector {
     /// does not list, having no event-log extension: `investigate` reads them as suspicious files.
     public static func otherFiles(under paths: [String]) -> [String] {
         var out: [String] = []
+        // Each folder once (by device and inode): links to a folder's own ancestors do not loop.
+        var visited: Set<[UInt64]> = []
         func walk(_ folder: String, depth: Int) {
-            guard depth < 64, let dir = opendir(folder) else { return }
+            var fst = stat()
+            guard depth < 64, stat(folder, &fst) == 0, visited.insert([UInt64(fst.st_dev), UInt64(fst.st_ino)]).inserted,
+                let dir = opendir(folder)
+            else { return }
             var names: [String] = []
             while let entry = readdir(dir) {
                 let name = withUnsafePointer(to: entry.pointee.d_name) {

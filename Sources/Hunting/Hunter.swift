@@ -157,6 +157,9 @@ public final class Hunter: Sendable {
         var result = HuntResult()
         var listed: [FileCollector.Listed] = []
         for p in paths { FileCollector.list(p, into: &listed) }
+        // Folders entered through a link with a log's extension: each once, so that such a link to an
+        // ancestor folder cannot make the hunt list that folder again and again.
+        var linkedFolders: Set<[UInt64]> = []
         var found: [(path: String, format: FileFormat)] = []
         var items: [Item] = []
         var formats: [String] = []
@@ -179,6 +182,7 @@ public final class Hunter: Sendable {
             let i = found.count
             switch outcome {
             case .folder:
+                guard let id = FileCollector.identity(entry.path), linkedFolders.insert(id).inserted else { continue }
                 var inside: [FileCollector.Listed] = []
                 FileCollector.list(entry.path, into: &inside)
                 pending.append((inside, await open(inside), 0))

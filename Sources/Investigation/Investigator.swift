@@ -95,7 +95,9 @@ public struct Investigator: Sendable {
             minimumLevel: .informational)
         let hunter = Hunter(ruleSet: set, correlations: collection.correlations)
         let result = await hunter.hunt(paths: paths, threads: threads)
-        var findings = result.sightings.map(Self.finding)
+        // A sweep rule's detection keeps the hashes it matched, wherever the file is.
+        let sweepRules = Set(indicatorRules.rules.rules.map(\.id))
+        var findings = result.sightings.map { Self.finding($0, keepsSystemHashes: sweepRules.contains($0.ruleID)) }
         // Files that are not event logs are the suspicious files handed over with them.
         var skippedFiles = result.skippedFiles
         var problems = result.problems
@@ -104,8 +106,13 @@ public struct Investigator: Sendable {
             let detectionHashes = Set(findings.flatMap(\.fileHashes))
             // Files named on the command line that are not logs, and the files in the folders that have no
             // log extension.
-            let suspicious = skippedFiles.filter { $0.reason == FileCollector.unknownFormat }.map(\.path)
-                + FileCollector.otherFiles(under: paths)
+            // Each file once, however it was named (a path given twice, a folder and a file in it, a link).
+            var listed: Set<[UInt64]> = []
+            let suspicious = (skippedFiles.filter { $0.reason == FileCollector.unknownFormat }.map(\.path)
+                + FileCollector.otherFiles(under: paths)).filter { path in
+                    var st = stat()
+                    return stat(path, &st) != 0 || listed.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted
+                }
             skippedFiles.removeAll { $0.reason == FileCollector.unknownFormat }
             for (path, outcome) in zip(suspicious, FileScanner.scan(suspicious, rules: yaraRules, threads: threads)) {
                 let scanned: ScannedFile
@@ -116,6 +123,7 @@ public struct Investigator: Sendable {
                     continue
                 }
                 files.scanned += 1
+                if let problem = scanned.yaraProblem { problems.append(problem) }
                 var probe = Evidence()
                 probe.fileHashes = scanned.hashes
                 probe.ssdeep = scanned.ssdeep.map { [$0] } ?? []
@@ -172,7 +180,7 @@ public struct Investigator: Sendable {
     static let domainFields = ["QueryName", "DestinationHostname"]
 
     /// What a detection gives campaigns and attribution.
-    public static func finding(_ s: Sighting) -> Finding {
+    public static func finding(_ s: Sighting, keepsSystemHashes: Bool = false) -> Finding {
         let fields = Dictionary(s.fields.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         var tactics: [String] = []
         var software: [String] = []
@@ -198,7 +206,7 @@ public struct Investigator: Sendable {
             }
         }
         let hashed = ["ImageLoaded", "TargetFilename", "Image"].lazy.compactMap { fields[$0] }.first ?? ""
-        let hashes = isSystemBinary(hashed) ? [] : fileHashes(fields["Hashes"] ?? fields["Hash"] ?? "")
+        let hashes = isSystemBinary(hashed) && !keepsSystemHashes ? [] : fileHashes(fields["Hashes"] ?? fields["Hash"] ?? "")
         var peers: [String] = []
         for f in peerFields {
             if let p = fields[f], !p.isEmpty, p != "-", p.lowercased() != s.computer.lowercased() { peers.append(p) }
@@ -285,7 +293,8 @@ public struct Investigator: Sendable {
 
     /// Files under the Windows system folders are the operating system's own binaries in nearly every
     /// detection (`net.exe`, `cmd.exe`, `rundll32.exe`): their hashes are the same on every machine and
-    /// would join unrelated hosts and be shared as indicators of the campaign.
+    /// would join unrelated hosts and be shared as indicators of the campaign. (A detection of the
+    /// indicator sweep keeps them: the knowledge base named that hash, wherever the file sits.)
     static func isSystemBinary(_ path: String) -> Bool {
         let p = path.lowercased()
         return ["\\windows\\system32\\", "\\windows\\syswow64\\", "\\windows\\winsxs\\"].contains { p.contains($0) }
@@ -293,7 +302,13 @@ public struct Investigator: Sendable {
 
     /// The file hashes in Sysmon's `Hashes` field (`SHA1=…,MD5=…,SHA256=…,IMPHASH=…`) or a bare hash: MD5,
     /// SHA-1 and SHA-256 values only (an import hash names no file, and is not a STIX file hash); an
-    /// all-zero value is a placeholder, not a file.
+    /// all-zero value is a placeholder, and the hashes of the empty file name no file worth linking.
+    /// MD5, SHA-1 and SHA-256 of zero bytes.
+    static let emptyFileHashes: Set<String> = [
+        "d41d8cd98f00b204e9800998ecf8427e", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    ]
+
     static func fileHashes(_ field: String) -> [String] {
         var out: [String] = []
         for part in field.split(separator: ",") {
@@ -309,7 +324,8 @@ public struct Investigator: Sendable {
             let v = value.trimmingCharacters(in: .whitespaces).lowercased()
             let lengths: [String: Int] = ["MD5": 32, "SHA1": 40, "SHA256": 64]
             guard a.isEmpty ? [32, 40, 64].contains(v.count) : lengths[a] == v.count,
-                v.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }), v.contains(where: { $0 != "0" })
+                v.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }), v.contains(where: { $0 != "0" }),
+                !emptyFileHashes.contains(v)
             else { continue }
             out.append(v)
         }

@@ -140,10 +140,15 @@ public enum InvestigationRendering {
             let key = c.findings.first?.id ?? "\(c.number)"
             let campaignID = STIXIdentifier.deterministic(type: "campaign", name: "investigation:\(key)")
             var campaign = base("campaign", campaignID)
-            campaign["name"] = .string("Campaign \(c.number): \(c.hosts.count) hosts, \(time(c.firstSeen)) – \(time(c.lastSeen)) UTC")
-            campaign["description"] = .string(
-                "Found by Sightline: \(c.findings.count) detections on \(c.hosts.joined(separator: ", ")); kill chain "
-                    + c.tactics.joined(separator: " → ") + ".")
+            let files = c.findings.filter { $0.id.hasPrefix("file:") }
+            let span = c.firstSeen == nil ? "no time recorded" : "\(time(c.firstSeen)) – \(time(c.lastSeen)) UTC"
+            campaign["name"] = .string(
+                "Campaign \(c.number): " + (c.hosts.isEmpty ? "suspicious files only" : "\(c.hosts.count) hosts") + ", \(span)")
+            var description = "Found by Sightline: \(c.findings.count - files.count) detections"
+            if !c.hosts.isEmpty { description += " on " + c.hosts.joined(separator: ", ") }
+            if !files.isEmpty { description += "; \(files.count) suspicious file(s): " + files.map(\.title).joined(separator: "; ") }
+            if !c.tactics.isEmpty { description += "; kill chain " + c.tactics.joined(separator: " → ") }
+            campaign["description"] = .string(description + ".")
             if let f = c.firstSeen { campaign["first_seen"] = .string(f.description) }
             if let l = c.lastSeen { campaign["last_seen"] = .string(l.description) }
             add(campaign)
@@ -228,7 +233,9 @@ public enum InvestigationRendering {
             }
         }
         var report = base("report", STIXIdentifier.deterministic(type: "report", name: "investigation:\(campaignRefs.first ?? "empty")"))
-        report["name"] = .string("Sightline investigation: \(inv.campaigns.count) campaign(s), \(inv.sightingCount) detections")
+        report["name"] = .string(
+            "Sightline investigation: \(inv.campaigns.count) campaign(s), \(inv.sightingCount) detections"
+                + (inv.suspiciousFiles.flagged > 0 ? ", \(inv.suspiciousFiles.flagged) suspicious file(s)" : ""))
         report["published"] = .string(stamp)
         report["report_types"] = ["campaign", "attack-pattern", "threat-actor"]
         var refs: [String] = []

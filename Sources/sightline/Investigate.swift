@@ -66,7 +66,7 @@ struct Investigate: AsyncParsableCommand {
         for f in collection.failures { printError("rule skipped: \(f)") }
         let kb = try store.open()
         var investigator = Investigator(rules: collection, model: AttributionModel(graph: try KnowledgeGraph(store: kb)), top: top)
-        investigator.victimCountries = victimCountries
+        investigator.victimCountries = victimCountries.compactMap(ISOCountry.code(of:))
         investigator.victimSectors = victimSectors
         investigator.sweepsIndicators = !noIndicatorSweep
         investigator.locateAddress = try geoip.lookup()

@@ -127,7 +127,10 @@ enum World {
         #expect(top.name == "Alpha")
         let item = try #require(top.evidence.first { $0.value == "S9001" })
         #expect(item.source == "YARA rule x on a.bin" && item.reliability == "low")
-        #expect(r.notes.contains("software 'Trojan.Win32.Tool1.A' read as Tool1 (S9001), the name 'Tool1' within it"))
+        #expect(r.notes.contains("software 'Trojan.Win32.Tool1.A' read as Tool1 (S9001), the name 'Tool1' within it; weighed as a guess"))
+        // A guess weighs half what the name itself does.
+        let exact = try #require(model.attribute(Evidence(software: ["Tool1"])).candidates.first?.evidence.first { $0.value == "S9001" })
+        #expect(abs(item.weight - exact.weight / 2) < 1e-9 && exact.reliability == "high")
         #expect(r.notes.contains("software 'APT_Generic_Loader_Sample' is not in the knowledge base; ignored"))
         #expect(r.notes.contains("software 'win_tool_auto' is not in the knowledge base; ignored"))  // 'tool' is too short
         #expect(model.softwareNamed(within: "Tool1") == nil)  // one word: the exact name, or nothing
@@ -232,6 +235,31 @@ enum World {
         let loneBundle = #"{"type": "bundle", "id": "bundle--d1000000-0000-4000-8000-000000000009", "objects": ["# + extra.joined(separator: ",") + "]}"
         #expect(try lone.importBytes(Array(loneBundle.utf8), path: "lone.json", source: "lone.json").total.rejected == 0)
         #expect(AttributionModel(graph: try KnowledgeGraph(store: lone)).attribute(only).candidates.first?.name == "Delta")
+    }
+
+    /// One file's hashes, and one indicator's values, credit an actor once.
+    @Test func oneFileOrOneIndicatorCountsOnce() throws {
+        let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
+        let (md5, sha1, sha256) = (String(repeating: "a1", count: 16), String(repeating: "b2", count: 20), String(repeating: "c3", count: 32))
+        let pattern = "[file:hashes.MD5 = '\(md5)'] OR [file:hashes.'SHA-1' = '\(sha1)'] OR [file:hashes.'SHA-256' = '\(sha256)']"
+        let extra = [
+            #"{"type": "indicator", "id": "indicator--e2000000-0000-4000-8000-000000000001", \#(common), "pattern": "\#(pattern)", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
+            #"{"type": "relationship", "id": "relationship--e2000000-0000-4000-8000-000000000002", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e2000000-0000-4000-8000-000000000001", "target_ref": "\#(World.c)"}"#,
+        ]
+        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
+        let model = AttributionModel(graph: try KnowledgeGraph(store: kb))
+        var e = Evidence()
+        e.fileHashes = [md5, sha1, sha256]
+        func hits(_ e: Evidence) -> Int {
+            model.attribute(e).candidates.first { $0.name == "Charlie" }?.evidence.filter { $0.kind == "indicator" }.count ?? 0
+        }
+        #expect(hits(e) == 1)  // one indicator
+        // The same three values as one file, without the indicator's grouping: still one.
+        e.fileOf = [md5: sha256, sha1: sha256, sha256: sha256]
+        #expect(hits(e) == 1)
+        #expect(!model.attribute(e).notes.contains { $0.contains("match no indicator") })
     }
 
     /// An indicator that says what a value is — a malware family's file hash, a technique's artifact —
@@ -417,7 +445,7 @@ enum World {
         #expect(AttributionModel.instant("2013-03-20T14:00:00+09:00")?.description == "2013-03-20T05:00:00Z")
         #expect(AttributionModel.instant("2013-03-19T23:30:00.5-05:30")?.description == "2013-03-20T05:00:00.5Z")
         #expect(AttributionModel.instant("2013-03-20T05:00:00Z")?.description == "2013-03-20T05:00:00Z")
-        for bad in ["2013-03-20T14:00:00+25:00", "2013-03-20 14:00", "yesterday", "2013-03-20T14:00:00+0900"] {
+        for bad in ["2013-03-20T14:00:00+25:00", "2013-03-20 14:00", "yesterday", "2013-03-20T14:00:00+0900", "2013-03-20T14:00:00+-1:00"] {
             #expect(AttributionModel.instant(bad) == nil, "\(bad)")
         }
         let model = try World.model()

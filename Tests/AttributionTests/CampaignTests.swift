@@ -65,6 +65,18 @@ import Testing
         #expect(CampaignBuilder.campaigns(from: findings, linkWindow: 400 * 86_400).count == 2)
     }
 
+    /// A finding without a time links to one finding of the peer host, not to all: it cannot join the
+    /// peer's campaigns of January and July into one.
+    @Test func aTimelessFindingDoesNotBridgeMonths() {
+        let findings = [
+            Finding(id: "a", title: "x", time: t("2020-01-06T00:00:00Z"), host: "HOST-A"),
+            Finding(id: "b", title: "x", time: t("2020-07-06T00:00:00Z"), host: "HOST-A"),
+            Finding(id: "c", title: "logon", host: "HOST-B", linkedHosts: ["HOST-A"]),
+        ]
+        let campaigns = CampaignBuilder.campaigns(from: findings)
+        #expect(campaigns.map { $0.findings.map(\.id).sorted() } == [["a", "c"], ["b"]])
+    }
+
     /// A host named by its address is the whole address; a domain that is an investigated host's own name
     /// is internal, neither evidence nor a link.
     @Test func addressHostsAndInternalNames() {

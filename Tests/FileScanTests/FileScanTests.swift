@@ -67,21 +67,36 @@ import Testing
         #expect(try scan(rules, [], path: "/evidence/empty").isEmpty)
     }
 
+    /// A file that another includes is compiled as part of it, not also on its own (its rules would be
+    /// reported twice); the external variables are set as signature-base expects (`.ext` with its dot).
+    @Test func includedFilesOnceAndExtensionsWithTheirDot() throws {
+        let dir = try folder([
+            "index.yar": "include \"sub/common.yar\"\nrule Index_Rule { condition: extension == \".regtrans-ms\" }\n",
+        ])
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try Data("rule Common_Marker { strings: $a = \"KILLDISK-MARKER\" condition: $a }\n".utf8)
+            .write(to: dir.appendingPathComponent("sub/common.yar"))
+        #expect(YARARules.ruleFiles([dir.path]).map { ($0 as NSString).lastPathComponent } == ["index.yar"])
+        let rules = try YARARules(paths: [dir.path])
+        #expect(rules.fileCount == 1 && rules.ruleCount == 2)
+        let marker = try scan(rules, Array("x KILLDISK-MARKER y".utf8), path: "/evidence/a.bin")
+        #expect(marker.map(\.rule) == ["Common_Marker"])
+        #expect(try scan(rules, Array("x".utf8), path: "/evidence/x.regtrans-ms").map(\.rule) == ["Index_Rule"])
+        #expect(try scan(rules, Array("x".utf8), path: "/evidence/regtrans-ms").isEmpty)
+    }
+
     @Test func noRuleIsAClearError() throws {
         let dir = try folder(["broken.yar": "rule {"])
         #expect(throws: YARARules.LoadError.self) { try YARARules(paths: [dir.path]) }
-        do {
-            _ = try YARARules(paths: [dir.path, dir.path + "/missing.yar"])
-        } catch {
-            #expect("\(error)".contains("broken.yar:1"))
-            #expect("\(error)".contains("missing.yar:0"))
-        }
+        let error = #expect(throws: YARARules.LoadError.self) { try YARARules(paths: [dir.path, dir.path + "/missing.yar"]) }
+        #expect(error.map { "\($0)".contains("broken.yar:1") } == true)
+        #expect(error.map { "\($0)".contains("missing.yar:0") } == true)
         let empty = try folder(["notes.txt": "x"])
         #expect(throws: YARARules.LoadError.self) { try YARARules(paths: [empty.path]) }
     }
 
-    /// The corpus's DPRK rule sets compile whole: signature-base's external variables, `import "pe"`,
-    /// Operation Blockbuster's include file, and rule names repeated across sets (a namespace per file).
+    /// The corpus's DPRK rule sets compile whole: signature-base's external variables, `import "pe"`, and
+    /// rule names repeated across sets (a namespace per file).
     @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func theCorpusRuleSetsCompile() throws {
         let rules = try YARARules(paths: [try #require(Corpus.file("yara")).path])
         #expect(rules.failures.isEmpty, "\(rules.failures)")
@@ -104,6 +119,13 @@ import Testing
         #expect(f.ssdeep.flatMap(SSDeepDigest.init) != nil)
         #expect(f.matches.isEmpty)
         #expect(throws: FileScanner.Problem.self) { try FileScanner.scan(dir.appendingPathComponent("none").path, rules: nil) }
+        // An empty file is no suspicious file; a link is measured by what it points at.
+        let empty = dir.appendingPathComponent("empty.bin").path
+        try Data().write(to: URL(fileURLWithPath: empty))
+        #expect(throws: FileScanner.Problem.self) { try FileScanner.scan(empty, rules: nil) }
+        let link = dir.appendingPathComponent("link.bin").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        #expect(try FileScanner.scan(link, rules: nil).size == 3)
     }
 
     /// ssdeep digests computed here equal the corpus's reference digests (libfuzzy 2.14.1 through ctypes,

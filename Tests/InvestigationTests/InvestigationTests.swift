@@ -74,6 +74,15 @@ import Testing
                     channel: "", eventID: 1, recordID: 1, file: "f", fields: fields))
         }
         #expect(finding([("Image", "C:\\Windows\\System32\\net.exe"), ("Hashes", "MD5=\(md5)")]).fileHashes.isEmpty)
+        // A detection of the indicator sweep keeps the hash it matched, wherever the file is.
+        let swept = Investigator.finding(
+            Sighting(
+                ruleID: "r", title: "Known indicator of Lazarus Group (hash)", level: .high, tags: [], attack: [], timestamp: nil,
+                computer: "PC-7", channel: "", eventID: 1, recordID: 1, file: "f",
+                fields: [("Image", "C:\\Windows\\System32\\mssecsvc2.exe"), ("Hashes", "MD5=\(md5)")]),
+            keepsSystemHashes: true)
+        #expect(swept.fileHashes == [md5])
+        #expect(Investigator.fileHashes("MD5=D41D8CD98F00B204E9800998ECF8427E").isEmpty)  // the empty file's
         #expect(finding([("Image", "C:\\Windows\\Temp\\AgentBase.exe"), ("Hashes", "MD5=\(md5)")]).fileHashes == [md5])
         // The hash of a loaded DLL or a written file belongs to that file, not to the process.
         #expect(

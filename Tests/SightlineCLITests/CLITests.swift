@@ -261,6 +261,9 @@ struct CLI {
         #expect(items.contains { $0["kind"] == "victim-country" && $0["value"] == "KR" && ($0["weight"]?.doubleValue ?? 0) > 0 })
         #expect(items.contains { $0["kind"] == "victim-sector" })
         #expect(try CLI.run(["investigate", Self.logs, "--victim-country", "Korea"], env: env).status == 2)
+        // A code the standard reserves for another spelling is read as its country's: UK is GB.
+        let uk = try CLI.run(["investigate", Self.logs, "--format", "json", "--victim-country", "UK"], env: env)
+        #expect(uk.stdout.contains(#""value": "GB""#) && !uk.stdout.contains(#""value": "UK""#))
     }
 
     /// A suspicious file handed over with the logs, scanned with the user's YARA rule: its family is
