@@ -5,8 +5,9 @@
 # that YARA rules have atoms to look at), then on the same files, same threads, page cache warm:
 #   ours:  sightline investigate DIR --yara <the corpus's 141 DPRK rule files> --no-indicator-sweep:
 #          each file read once for MD5, SHA-1, SHA-256, ssdeep, TLSH and the YARA scan (rules compiled once)
-#   peers: yara -r -p THREADS (Debian's yara CLI, the same libyara, the same rule files with the same
-#          namespaces and external variables) for YARA alone; md5sum, sha1sum, sha256sum, ssdeep -r and
+#   peers: yara -r -p THREADS (Debian's yara CLI, the same libyara, the same rule files, each in a
+#          namespace of its own, the external variables declared empty; ours adds its own rule and sets
+#          the variables per file) for YARA alone; md5sum, sha1sum, sha256sum, ssdeep -r and
 #          tlsh -r (Debian's tlsh-tools, the reference C++ library) for the hashes, each run as THREADS
 #          processes at once, one per part of the files (they have no threads of their own); the sum of
 #          the peers is what a responder runs to get the same facts.
@@ -83,7 +84,9 @@ parallel() {  # parallel COMMAND...: COMMAND PART for every part at once (files/
     if [ "${!#}" = "@" ]; then "${@:1:$#-1}" "$WORK"/files/part-$k/* > /dev/null & else "$@" "$WORK/files/part-$k" > /dev/null & fi
     pids+=($!)
   done
-  for p in "${pids[@]}"; do wait "$p"; done
+  local rc=0
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  return $rc
 }
 ours=$(best ours "$BIN" investigate "$WORK/files" --yara "$RULES" --no-indicator-sweep --threads "$THREADS" --format json --db "$WORK/kb.sqlite")
 grep -qE '"read": '"$FILES"'[,}]' "$WORK/ours.out" || { echo "bench-files: sightline did not read every file" >&2; head -c 2000 "$WORK/ours.out" >&2; exit 1; }

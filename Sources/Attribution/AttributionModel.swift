@@ -280,25 +280,34 @@ public struct AttributionModel: Sendable {
         for id in techniques {
             if let p = graph.parentTechnique[id] { add(p, parameters.parentWeight, "technique", p, implied: true) }
         }
+        // Software: each name resolved first, so that one named outright keeps its full weight however
+        // the list is ordered, and a guess at the same software adds nothing.
+        var resolved: [(id: String, given: String, raw: String, guess: String?)] = []
         for raw in e.software {
             let s = raw.trimmingCharacters(in: .whitespaces)
-            var id = knownAttackIDs.contains(s.uppercased()) && s.uppercased().hasPrefix("S")
+            if let id = knownAttackIDs.contains(s.uppercased()) && s.uppercased().hasPrefix("S")
                 ? s.uppercased() : softwareByName[AliasNormalizer.normalize(s)]
-            var weight = parameters.softwareWeight
-            if id == nil, let (found, name) = softwareNamed(within: s) {
-                // A YARA rule or antivirus detection name: `win_hoplight_auto`, `Trojan.Win32.KillDisk.A`. A
-                // name read out of another is a guess (`APT_Carbon_Paper_Doc` is not the Carbon backdoor):
-                // it weighs half, and is of low reliability.
-                notes.append(
-                    "software '\(raw)' read as \(featureNames[found] ?? found) (\(found)), the name '\(name)' within it; weighed as a guess")
-                id = found
-                weight /= 2
-            }
-            guard let id else {
+            {
+                resolved.append((id, s, raw, nil))
+            } else if let (found, name) = softwareNamed(within: s) {
+                // A YARA rule or antivirus detection name: `win_hoplight_auto`, `Trojan.Win32.KillDisk.A`.
+                resolved.append((found, s, raw, name))
+            } else {
                 notes.append("software '\(raw)' is not in the knowledge base; ignored")
+            }
+        }
+        let named = Set(resolved.filter { $0.guess == nil }.map(\.id))
+        for r in resolved {
+            guard let name = r.guess else {
+                add(r.id, parameters.softwareWeight, "software", r.id, given: r.given)
                 continue
             }
-            add(id, weight, "software", id, given: s, guessed: weight < parameters.softwareWeight)
+            if named.contains(r.id) { continue }
+            // A name read out of another is a guess (`APT_Carbon_Paper_Doc` is not the Carbon backdoor): it
+            // weighs half, and is of low reliability.
+            notes.append(
+                "software '\(r.raw)' read as \(featureNames[r.id] ?? r.id) (\(r.id)), the name '\(name)' within it; weighed as a guess")
+            add(r.id, parameters.softwareWeight / 2, "software", r.id, given: r.given, guessed: true)
         }
 
         for s in e.victimSectors { add("sector:" + SectorVocabulary.canonical(s), 0.5, "victim-sector", s) }
@@ -769,7 +778,7 @@ public struct AttributionModel: Sendable {
         // An actor is credited once per file: one file's MD5, SHA-1 and SHA-256 matching (one indicator or
         // three) are one observation, not three; so are hashes matching one indicator when their file is not
         // known. Distinct addresses or domains matching one indicator count each.
-        var creditedIndicators: Set<String> = []  // "ordinal|actor", for file hashes
+        var creditedIndicators: Set<String> = []  // "indicator id|actor", for file hashes
         var creditedFiles: Set<String> = []  // "file|actor"
         for (type, v) in observed {
             // Matched through the indicator index, with the patterning engine's semantics (a CIDR block
@@ -783,7 +792,7 @@ public struct AttributionModel: Sendable {
                 let link = graph.indicatorLinks[Int(ordinal)]
                 for actor in link.actors where handled.insert(actor).inserted {
                     named = true
-                    guard type != "file" || creditedIndicators.insert("\(ordinal)|\(actor)").inserted,
+                    guard type != "file" || creditedIndicators.insert("\(link.id)|\(actor)").inserted,
                         file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true
                     else { continue }
                     byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor; \(shared)"
@@ -802,9 +811,12 @@ public struct AttributionModel: Sendable {
             // Indicators one observed value cannot satisfy on its own (several observations, other
             // properties, hash algorithms without a fixed length) still count when the value is one of
             // their literals, as a weaker statement.
+            let quoting = graph.indicatorsQuoting[v.lowercased()] ?? []
             for actor in graph.indicatorActors[v.lowercased()] ?? [] where handled.insert(actor).inserted {
                 named = true
-                guard file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true else { continue }
+                // A hash is credited once per indicator that quotes it, as above.
+                let fresh = type != "file" || quoting.contains { creditedIndicators.insert("\($0)|\(actor)").inserted }
+                guard fresh, file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true else { continue }
                 byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor; \(shared)"
             }
             if byActor.isEmpty {

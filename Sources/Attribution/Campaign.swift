@@ -154,9 +154,12 @@ public enum CampaignBuilder {
             for peer in s.linkedHosts.map(hostKey) {
                 // A finding without a time links to the peer's first finding only, as the other links do:
                 // linked to all of them, it would join the peer's campaigns of any months into one.
+                // And a timed finding links to the peer's timed findings only: a timeless one there, linked
+                // from every month, would join them just the same (it joins its own host's campaign by
+                // the host link).
                 let candidates = s.time == nil
                     ? Array((byHost[peer] ?? []).min { (findings[$0].time?.seconds ?? .min, $0) < (findings[$1].time?.seconds ?? .min, $1) }.map { [$0] } ?? [])
-                    : byHost[peer] ?? []
+                    : (byHost[peer] ?? []).filter { findings[$0].time != nil }
                 for j in candidates where close(s, findings[j], within: linkWindow) {
                     union(i, j, "lateral movement to \(peer)")
                 }
@@ -172,15 +175,27 @@ public enum CampaignBuilder {
             var seen: Set<String> = []
             func addUnique(_ s: String, _ list: inout [String]) { if seen.insert(s).inserted { list.append(s) } }
             var detections: [String: Int] = [:]
+            var sameFile: [String: String] = [:]  // hash → another hash of the same file (union-find)
+            func fileKey(_ h: String) -> String {
+                var h = h
+                while let next = sameFile[h], next != h { h = next }
+                return h
+            }
+            var grouped: Set<String> = []
+            func joinHashes(_ a: String, _ b: String) {
+                grouped.formUnion([a, b])
+                let (ra, rb) = (fileKey(a), fileKey(b))
+                if ra != rb { sameFile[ra] = rb }
+            }
             for s in ss {
                 for t in s.techniques { addUnique(t, &evidence.techniques) }
                 for w in s.software { addUnique("sw:" + w, &evidence.software) }
                 for i in s.indicators where seen.insert("ioc:" + i.value).inserted { evidence.indicators.append(i) }
                 for h in s.fileHashes { addUnique("hash:" + h, &evidence.fileHashes) }
-                // The hashes of one file (Sysmon's MD5, SHA-1 and SHA-256 of an image; a scanned file's).
-                if s.fileHashes.count > 1, let key = s.fileHashes.max() {
-                    for h in s.fileHashes where evidence.fileOf[h.lowercased()] == nil { evidence.fileOf[h.lowercased()] = key }
-                }
+                // The hashes of one file (Sysmon's MD5, SHA-1 and SHA-256 of an image; a scanned file's),
+                // joined across findings: an event's MD5 and SHA-256 and a scanned copy's three are one file.
+                let hs = s.fileHashes.map { $0.lowercased() }
+                for (a, b) in zip(hs, hs.dropFirst()) { joinHashes(a, b) }
                 for d in s.ssdeep { addUnique("ssdeep:" + d, &evidence.ssdeep) }
                 for d in s.tlsh { addUnique("tlsh:" + d, &evidence.tlsh) }
                 if let t = s.time { evidence.activityTimes.append(t.description) }
@@ -198,6 +213,7 @@ public enum CampaignBuilder {
             }
             evidence.software = evidence.software.map { String($0.dropFirst(3)) }
             evidence.fileHashes = evidence.fileHashes.map { String($0.dropFirst(5)) }
+            for h in grouped { evidence.fileOf[h] = fileKey(h) }
             evidence.ssdeep = evidence.ssdeep.map { String($0.dropFirst(7)) }
             evidence.tlsh = evidence.tlsh.map { String($0.dropFirst(5)) }
             let tactics = Set(ss.flatMap(\.tactics))

@@ -53,6 +53,8 @@ public struct KnowledgeGraph: Sendable {
     /// Indicator values (lowercased literals of STIX patterns) → actors the indicator `indicates`; used
     /// for TLSH digests, which are compared by distance rather than matched.
     public var indicatorActors: [String: Set<String>]
+    /// The actor-linked indicators (ids) whose patterns quote each literal, lowercased.
+    public var indicatorsQuoting: [String: Set<String>]
     /// The indicators that `indicate` an actor, indexed by their STIX patterns: an observed address,
     /// domain, URL or hash is matched with the patterning engine's semantics (CIDR blocks, `LIKE`,
     /// `MATCHES`, equality), without evaluating every indicator.
@@ -130,6 +132,7 @@ public struct KnowledgeGraph: Sendable {
             }
         }
         var links: [String: Set<String>] = [:]
+        var quoting: [String: Set<String>] = [:]
         var ssdeep: [SSDeepDigest: Set<String>] = [:]
         var index = IndicatorIndex()
         var indexed: [IndicatorLink] = []
@@ -139,7 +142,10 @@ public struct KnowledgeGraph: Sendable {
             let techniques = techniquesOfIndicator[o.id] ?? []
             guard let p = o["pattern"]?.stringValue, !(actors.isEmpty && software.isEmpty && techniques.isEmpty) else { continue }
             if !actors.isEmpty {
-                for v in Self.literals(in: p) { links[v.lowercased(), default: []].formUnion(actors) }
+                for v in Self.literals(in: p) {
+                    links[v.lowercased(), default: []].formUnion(actors)
+                    quoting[v.lowercased(), default: []].insert(o.id)
+                }
             }
             guard (o["pattern_type"]?.stringValue ?? "stix") == "stix" else { continue }
             if !actors.isEmpty {
@@ -152,6 +158,7 @@ public struct KnowledgeGraph: Sendable {
             indexed.append(IndicatorLink(id: o.id, pattern: p, actors: actors, software: software, techniques: techniques))
         }
         indicatorActors = links
+        indicatorsQuoting = quoting
         indicatorIndex = index
         indicatorLinks = indexed
         ssdeepSamples = ssdeep.map { (digest: $0.key, actors: $0.value) }.sorted { $0.digest.text < $1.digest.text }

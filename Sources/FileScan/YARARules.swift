@@ -83,28 +83,33 @@ public final class YARARules: @unchecked Sendable {
     /// The rule files under `paths` (files as given, folders walked), sorted.
     public static func ruleFiles(_ paths: [String]) -> [String] {
         var out: [String] = []
+        var seen: Set<String> = []
         let fm = FileManager.default
-        for path in paths {
+        func add(_ path: String) { if seen.insert(path).inserted { out.append(path) } }
+        for given in paths {
+            let path = absolute(given)
             var isFolder: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isFolder) else {
-                out.append(path)  // reported as unreadable by the compiler
+                add(path)  // reported as unreadable by the compiler
                 continue
             }
             if !isFolder.boolValue {
-                out.append(path)
+                add(path)
                 continue
             }
-            let names = (fm.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).sorted()
-            var found: [String] = []
+            // The folder's own path, links resolved, so that a linked folder is walked too.
+            let root = (path as NSString).resolvingSymlinksInPath
+            let names = (fm.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []).sorted()
             for name in names where ruleExtensions.contains((name as NSString).pathExtension.lowercased()) {
-                found.append((path as NSString).appendingPathComponent(name))
+                add(absolute((path as NSString).appendingPathComponent(name)))
             }
-            // A file another file of the folder includes is compiled as part of it, not on its own too
-            // (each would be a namespace, and every match of its rules reported twice).
-            let included = Set(found.flatMap(includes))
-            out += found.filter { !included.contains(($0 as NSString).standardizingPath) }
         }
         return out
+    }
+
+    /// `path` made absolute and standardized (`..` and `.` resolved against the working folder).
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// The files `file` includes (`include "other.yar"`), as standardized paths resolved from its folder.
@@ -118,8 +123,7 @@ public final class YARARules: @unchecked Sendable {
             guard t.hasPrefix("include"), let open = t.firstIndex(of: "\""), let close = t[t.index(after: open)...].firstIndex(of: "\"")
             else { continue }
             let target = String(t[t.index(after: open)..<close])
-            let resolved = target.hasPrefix("/") ? target : (folder as NSString).appendingPathComponent(target)
-            out.append((resolved as NSString).standardizingPath)
+            out.append(absolute(target.hasPrefix("/") ? target : (folder as NSString).appendingPathComponent(target)))
         }
         return out
     }
@@ -132,11 +136,18 @@ public final class YARARules: @unchecked Sendable {
         // A compiler that has seen an error cannot take more rules: each file is first compiled on its own,
         // and only the files that compile are added to the set. Should a file still fail there (changed
         // between the two, or in conflict with another), the set is compiled again without it.
-        var good = files.filter { file in
+        var compiles: [String: Bool] = [:]
+        for file in files {
             let errors = Self.compile(file, namespace: "check", into: nil)
             failures += errors
-            return errors.isEmpty
+            compiles[file] = errors.isEmpty
         }
+        // A file that another compiling file includes is compiled as part of it, not on its own too (each
+        // would be a namespace, and every match of its rules reported twice); when every file including it
+        // fails, it is compiled on its own, so that its rules are not lost with them.
+        var includedByGood: Set<String> = []
+        for file in files where compiles[file] == true { includedByGood.formUnion(Self.includes(file)) }
+        var good = files.filter { compiles[$0] == true && !includedByGood.contains($0) }
         var rules: UnsafeMutablePointer<YR_RULES>?
         while rules == nil {
             guard !good.isEmpty else { throw LoadError.noRules(paths: paths, failures: failures) }

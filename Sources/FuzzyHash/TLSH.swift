@@ -130,9 +130,9 @@ public struct TLSHDigest: Sendable, Hashable {
         guard let l = Self.lengthBuckets.firstIndex(where: { length <= $0 }) else { return nil }
         self.checksum = checksum
         self.lvalue = UInt8(l)
-        // The reference divides in single precision.
-        self.q1ratio = UInt8(UInt64(Float(UInt64(q1) * 100) / Float(q3)) % 16)
-        self.q2ratio = UInt8(UInt64(Float(UInt64(q2) * 100) / Float(q3)) % 16)
+        // The reference multiplies in 32-bit unsigned arithmetic (which wraps) and divides in single precision.
+        self.q1ratio = UInt8(UInt64(Float(q1 &* 100) / Float(q3)) % 16)
+        self.q2ratio = UInt8(UInt64(Float(q2 &* 100) / Float(q3)) % 16)
         self.body = body
     }
 

@@ -41,12 +41,6 @@ public enum FileCollector {
         var mayBeFolder = false
     }
 
-    /// The device and inode of `path` (links followed), or `nil`.
-    static func identity(_ path: String) -> [UInt64]? {
-        var st = stat()
-        return stat(path, &st) == 0 ? [UInt64(st.st_dev), UInt64(st.st_ino)] : nil
-    }
-
     /// Whether `path` is a folder (following links).
     static func isFolder(_ path: String) -> Bool {
         var st = stat()
@@ -63,13 +57,14 @@ public enum FileCollector {
     /// folder, else the files of its folders with a hunted extension. Their formats are detected by
     /// ``detect(_:)``, which can run on many files at once.
     public static func list(_ path: String, into listed: inout [Listed]) {
-        list(path, into: &listed, ancestors: [])
+        var visited: Set<[UInt64]> = []
+        list(path, into: &listed, visited: &visited)
     }
 
-    /// `ancestors` holds the folders being walked above `path` (device and inode): a link to one of them
-    /// is not followed, where it made the walk repeat until the path was too long (two such links made it
-    /// exponential). A folder reached twice by other links is walked twice, as two folders.
-    static func list(_ path: String, into listed: inout [Listed], ancestors: Set<[UInt64]>) {
+    /// `visited` holds the folders already walked (device and inode): each folder is walked once, at the
+    /// first place it is reached, however many links lead to it. (Links to an ancestor made the walk
+    /// repeat until the path was too long, and two links per level made it exponential.)
+    static func list(_ path: String, into listed: inout [Listed], visited: inout Set<[UInt64]>) {
         var st = stat()
         guard stat(path, &st) == 0 else {
             listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
@@ -79,8 +74,7 @@ public enum FileCollector {
             listed.append(Listed(path: path))
             return
         }
-        var ancestors = ancestors
-        guard ancestors.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
+        guard visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
         guard let dir = opendir(path) else {
             listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
             return
@@ -111,7 +105,7 @@ public enum FileCollector {
                 isDirectory = (cst.st_mode & S_IFMT) == S_IFDIR
             }
             if isDirectory {
-                list(child, into: &listed, ancestors: ancestors)
+                list(child, into: &listed, visited: &visited)
             } else if hunted {
                 listed.append(Listed(path: child))
             }

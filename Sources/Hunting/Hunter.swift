@@ -156,10 +156,10 @@ public final class Hunter: Sendable {
     ) async -> HuntResult {
         var result = HuntResult()
         var listed: [FileCollector.Listed] = []
-        for p in paths { FileCollector.list(p, into: &listed) }
-        // Folders entered through a link with a log's extension: each once, so that such a link to an
-        // ancestor folder cannot make the hunt list that folder again and again.
-        var linkedFolders: Set<[UInt64]> = []
+        // Each folder is walked once per hunt, however many links lead to it (and a link to an ancestor
+        // does not walk it again).
+        var visited: Set<[UInt64]> = []
+        for p in paths { FileCollector.list(p, into: &listed, visited: &visited) }
         var found: [(path: String, format: FileFormat)] = []
         var items: [Item] = []
         var formats: [String] = []
@@ -182,9 +182,8 @@ public final class Hunter: Sendable {
             let i = found.count
             switch outcome {
             case .folder:
-                guard let id = FileCollector.identity(entry.path), linkedFolders.insert(id).inserted else { continue }
                 var inside: [FileCollector.Listed] = []
-                FileCollector.list(entry.path, into: &inside)
+                FileCollector.list(entry.path, into: &inside, visited: &visited)
                 pending.append((inside, await open(inside), 0))
             case .skipped(let reason):
                 result.skippedFiles.append((entry.path, reason))

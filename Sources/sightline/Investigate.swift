@@ -76,7 +76,13 @@ struct Investigate: AsyncParsableCommand {
             do {
                 let compiled = try YARARules(paths: [ownYARA] + yara)
                 for f in compiled.failures { printError("YARA rule file skipped: \(f)") }
+                // The user's rules: at least one of their files must compile.
+                if !yara.isEmpty && compiled.fileCount <= YARARules.ruleFiles([ownYARA]).count {
+                    throw ValidationError("--yara: no rule file compiled: " + compiled.failures.map(\.description).joined(separator: "; "))
+                }
                 investigator.yaraRules = compiled
+            } catch let error as ValidationError {
+                throw error
             } catch {
                 throw ValidationError("--yara: \(error)")
             }

@@ -134,6 +134,13 @@ enum World {
         #expect(r.notes.contains("software 'APT_Generic_Loader_Sample' is not in the knowledge base; ignored"))
         #expect(r.notes.contains("software 'win_tool_auto' is not in the knowledge base; ignored"))  // 'tool' is too short
         #expect(model.softwareNamed(within: "Tool1") == nil)  // one word: the exact name, or nothing
+        // Named outright too, in either order, the software keeps its full weight, and no guess is noted.
+        for order in [["win_tool1_auto", "Tool1"], ["Tool1", "win_tool1_auto"]] {
+            let both = model.attribute(Evidence(software: order))
+            let full = try #require(both.candidates.first?.evidence.first { $0.value == "S9001" })
+            #expect(abs(full.weight - exact.weight) < 1e-9 && full.reliability == "high")
+            #expect(!both.notes.contains { $0.contains("weighed as a guess") })
+        }
     }
 
     @Test func campaignsAddToTheirGroupsProfile() throws {
@@ -260,6 +267,26 @@ enum World {
         e.fileOf = [md5: sha256, sha1: sha256, sha256: sha256]
         #expect(hits(e) == 1)
         #expect(!model.attribute(e).notes.contains { $0.contains("match no indicator") })
+    }
+
+    /// Hashes an indicator quotes but one value cannot satisfy (`… AND …`, matched as literals) credit an
+    /// actor once per indicator, too.
+    @Test func hashesQuotedByOneIndicatorCountOnce() throws {
+        let common = #""spec_version": "2.1", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z""#
+        let (md5, sha256) = (String(repeating: "d4", count: 16), String(repeating: "e5", count: 32))
+        let pattern = "[file:hashes.MD5 = '\(md5)' AND file:hashes.'SHA-256' = '\(sha256)']"
+        let extra = [
+            #"{"type": "indicator", "id": "indicator--e3000000-0000-4000-8000-000000000001", \#(common), "pattern": "\#(pattern)", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
+            #"{"type": "relationship", "id": "relationship--e3000000-0000-4000-8000-000000000002", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e3000000-0000-4000-8000-000000000001", "target_ref": "\#(World.c)"}"#,
+        ]
+        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
+        let model = AttributionModel(graph: try KnowledgeGraph(store: kb))
+        var e = Evidence()
+        e.fileHashes = [md5, sha256]
+        let charlie = try #require(model.attribute(e).candidates.first { $0.name == "Charlie" })
+        #expect(charlie.evidence.filter { $0.kind == "indicator" }.count == 1)
     }
 
     /// An indicator that says what a value is — a malware family's file hash, a technique's artifact —

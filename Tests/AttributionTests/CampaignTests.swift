@@ -75,6 +75,28 @@ import Testing
         ]
         let campaigns = CampaignBuilder.campaigns(from: findings)
         #expect(campaigns.map { $0.findings.map(\.id).sorted() } == [["a", "c"], ["b"]])
+        // Nor the other way: a timeless finding on the peer host is not linked from every month.
+        let other = [
+            Finding(id: "a", title: "logon", time: t("2020-01-06T00:00:00Z"), host: "HOST-B", linkedHosts: ["HOST-A"]),
+            Finding(id: "b", title: "logon", time: t("2020-07-06T00:00:00Z"), host: "HOST-C", linkedHosts: ["HOST-A"]),
+            Finding(id: "c", title: "x", host: "HOST-A"),
+        ]
+        #expect(CampaignBuilder.campaigns(from: other).count == 3)
+    }
+
+    /// The hashes of one file, from different findings (an event's MD5 and SHA-256, a scanned copy's MD5,
+    /// SHA-1 and SHA-256), are one file.
+    @Test func oneFilesHashesAcrossFindings() {
+        let findings = [
+            Finding(id: "a", title: "x", time: t("2020-01-01T00:00:00Z"), host: "A", fileHashes: ["m", "s256"]),
+            Finding(id: "b", title: "file", fileHashes: ["m", "zz-s1", "s256"]),
+            Finding(id: "c", title: "y", time: t("2020-01-01T00:01:00Z"), host: "A", fileHashes: ["other"]),
+        ]
+        let c = CampaignBuilder.campaigns(from: findings)
+        #expect(c.count == 1)
+        let fileOf = c[0].evidence.fileOf
+        #expect(Set(["m", "zz-s1", "s256"].compactMap { fileOf[$0] }).count == 1)
+        #expect(fileOf["m"] != nil && fileOf["other"] == nil)
     }
 
     /// A host named by its address is the whole address; a domain that is an investigated host's own name

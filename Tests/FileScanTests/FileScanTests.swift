@@ -76,13 +76,38 @@ import Testing
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
         try Data("rule Common_Marker { strings: $a = \"KILLDISK-MARKER\" condition: $a }\n".utf8)
             .write(to: dir.appendingPathComponent("sub/common.yar"))
-        #expect(YARARules.ruleFiles([dir.path]).map { ($0 as NSString).lastPathComponent } == ["index.yar"])
+        #expect(YARARules.ruleFiles([dir.path]).map { ($0 as NSString).lastPathComponent } == ["index.yar", "common.yar"])
         let rules = try YARARules(paths: [dir.path])
         #expect(rules.fileCount == 1 && rules.ruleCount == 2)
         let marker = try scan(rules, Array("x KILLDISK-MARKER y".utf8), path: "/evidence/a.bin")
         #expect(marker.map(\.rule) == ["Common_Marker"])
         #expect(try scan(rules, Array("x".utf8), path: "/evidence/x.regtrans-ms").map(\.rule) == ["Index_Rule"])
         #expect(try scan(rules, Array("x".utf8), path: "/evidence/regtrans-ms").isEmpty)
+        // Named directly as well, the included file is still compiled once.
+        let direct = try YARARules(paths: [dir.appendingPathComponent("index.yar").path, dir.appendingPathComponent("sub/common.yar").path])
+        #expect(direct.fileCount == 1 && direct.ruleCount == 2)
+    }
+
+    /// An include that climbs a folder (`../common/x.yar`) is recognized; when the including file fails,
+    /// the files it includes are compiled on their own rather than lost with it.
+    @Test func includesAcrossFoldersAndFailingIndexes() throws {
+        let dir = try folder([:])
+        let fm = FileManager.default
+        for sub in ["index", "common", "broken"] { try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        try Data("rule Shared { strings: $a = \"SHARED-MARKER\" condition: $a }\n".utf8).write(to: dir.appendingPathComponent("common/x.yar"))
+        try Data("include \"../common/x.yar\"\n".utf8).write(to: dir.appendingPathComponent("index/all.yar"))
+        let rules = try YARARules(paths: [dir.path])
+        #expect(rules.fileCount == 1 && rules.ruleCount == 1)
+        #expect(try scan(rules, Array("SHARED-MARKER".utf8), path: "/e/a").count == 1)
+        try Data("include \"../common/x.yar\"\nrule Bad { condition: $nope }\n".utf8).write(to: dir.appendingPathComponent("broken/all2.yar"))
+        try fm.removeItem(at: dir.appendingPathComponent("index"))
+        let kept = try YARARules(paths: [dir.path])
+        #expect(kept.failures.count == 1 && kept.fileCount == 1 && kept.ruleCount == 1)
+        #expect(try scan(kept, Array("SHARED-MARKER".utf8), path: "/e/a").map(\.rule) == ["Shared"])
+        // A linked folder of rules is walked.
+        let link = dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-link")
+        try fm.createSymbolicLink(at: link, withDestinationURL: dir.appendingPathComponent("common"))
+        #expect(YARARules.ruleFiles([link.path]).count == 1)
     }
 
     @Test func noRuleIsAClearError() throws {

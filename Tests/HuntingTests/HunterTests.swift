@@ -41,6 +41,8 @@ import Testing
 
     /// Linked files and folders: a link with a log's extension is opened without being `stat`ed first,
     /// and one that turns out to be a folder is hunted in its place, in the same order as a real folder.
+    /// A folder is hunted once: where the listing first reaches it (a linked folder in the listing is walked
+    /// as it is listed; a link named like a log is opened later, and finds its folder already hunted).
     @Test func linkedFilesAndFoldersAreHuntedInOrder() async throws {
         let (dir, hunter) = Self.setup()
         let links = Support.temporaryDirectory()
@@ -52,13 +54,30 @@ import Testing
         let inside = [dir + "/a.jsonl", dir + "/a.jsonl", dir + "/b.json"]
         #expect(
             r.sightings.map(\.file)
-                == [links + "/1.jsonl", links + "/1.jsonl"]
-                + inside.map { $0.replacingOccurrences(of: dir, with: links + "/2-folder.evtx") }
-                + [links + "/3.json"] + inside.map { $0.replacingOccurrences(of: dir, with: links + "/4-folder") })
-        #expect(r.sightings.map(\.recordID) == [1, 3, 1, 3, 7, 7, 1, 3, 7])
-        #expect(r.skippedFiles.count == 4)  // empty.evtx and garbage.json, under each linked folder
+                == [links + "/1.jsonl", links + "/1.jsonl", links + "/3.json"]
+                + inside.map { $0.replacingOccurrences(of: dir, with: links + "/4-folder") })
+        #expect(r.sightings.map(\.recordID) == [1, 3, 7, 1, 3, 7])
+        #expect(r.skippedFiles.count == 2)  // empty.evtx and garbage.json, under the linked folder
         let two = await hunter.hunt(paths: [links], threads: 2)
         #expect(two.sightings.map(\.file) == r.sightings.map(\.file))
+    }
+
+    /// Links that branch (two per level to the next folder) or lead back to an ancestor walk each folder
+    /// once: the log is hunted once, not 2^levels times.
+    @Test func branchingAndLoopingLinksWalkEachFolderOnce() async throws {
+        let (dir, hunter) = Self.setup()
+        let root = Support.temporaryDirectory()
+        var level = root
+        for i in 0..<12 {
+            let next = root + "/level-\(i)"
+            mkdir(next, 0o755)
+            #expect(symlink(next, level + "/a") == 0 && symlink(next, level + "/b") == 0)
+            level = next
+        }
+        #expect(symlink(dir + "/b.json", level + "/log.json") == 0)
+        #expect(symlink(root, level + "/back") == 0 && symlink(root, level + "/back.json") == 0)
+        let r = await hunter.hunt(paths: [root], threads: 1)
+        #expect(r.sightings.map(\.recordID) == [7])
     }
 
     @Test func huntsFoldersCountsSkipsAndIsDeterministic() async throws {

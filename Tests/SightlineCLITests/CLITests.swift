@@ -293,6 +293,11 @@ struct CLI {
         let off = try CLI.run(["investigate", evidence.path, "--no-file-scan"], env: env)
         #expect(off.status == 1)  // nothing left to read
         #expect(try CLI.run(["investigate", evidence.path, "--no-file-scan", "--yara", rule.path], env: env).status == 2)
+        // The user's rules must compile: ours always do, so theirs failing is an error, not a warning.
+        let broken = dir.appendingPathComponent("broken.yar")
+        try Data("rule {".utf8).write(to: broken)
+        let failed = try CLI.run(["investigate", evidence.path, "--yara", broken.path], env: env)
+        #expect(failed.status == 2 && failed.stderr.contains("no rule file compiled"))
     }
 
     @Test func stixBundleIsValid() throws {
