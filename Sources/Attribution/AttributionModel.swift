@@ -788,14 +788,13 @@ public struct AttributionModel: Sendable {
             let file = type == "file" ? evidence.fileOf[v.lowercased()] : nil
             let shared = type == "file" ? "files are copied and shared" : "infrastructure can be shared or spoofed"
             var handled: Set<String> = []  // actors this value matched, credited now or already
-            for ordinal in graph.matchingIndicators(type: type, value: v) {
+            // Per actor, every indicator this value matches (all are marked as used, so that which one is
+            // used first cannot depend on order), and the first one's pattern for the explanation.
+            var matched: [String: (ids: [String], pattern: String)] = [:]
+            for ordinal in graph.matchingIndicators(type: type, value: v).sorted() {
                 let link = graph.indicatorLinks[Int(ordinal)]
-                for actor in link.actors where handled.insert(actor).inserted {
-                    named = true
-                    guard type != "file" || creditedIndicators.insert("\(link.id)|\(actor)").inserted,
-                        file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true
-                    else { continue }
-                    byActor[actor] = "\(v) matches the knowledge-base indicator \(link.pattern) for this actor; \(shared)"
+                for actor in link.actors.sorted() {
+                    matched[actor, default: ([], link.pattern)].ids.append(link.id)
                 }
                 // What the indicator says the value is: software (a file hash of a malware family) or a
                 // technique. These become evidence of that kind, scored like software or techniques seen.
@@ -808,15 +807,26 @@ public struct AttributionModel: Sendable {
                     named = true
                 }
             }
+            // A hash credits an actor once per indicator (and once per file): credited when one of the
+            // indicators it matches has not been used for that actor yet; all of them are used then.
+            func fresh(_ ids: [String], _ actor: String) -> Bool {
+                let unused = ids.map { creditedIndicators.insert("\($0)|\(actor)").inserted }.contains(true)
+                return (type != "file" || unused) && (file.map { creditedFiles.insert("\($0)|\(actor)").inserted } ?? true)
+            }
+            for actor in matched.keys.sorted() {
+                handled.insert(actor)
+                named = true
+                let m = matched[actor]!
+                guard fresh(m.ids, actor) else { continue }
+                byActor[actor] = "\(v) matches the knowledge-base indicator \(m.pattern) for this actor; \(shared)"
+            }
             // Indicators one observed value cannot satisfy on its own (several observations, other
             // properties, hash algorithms without a fixed length) still count when the value is one of
             // their literals, as a weaker statement.
-            let quoting = graph.indicatorsQuoting[v.lowercased()] ?? []
-            for actor in graph.indicatorActors[v.lowercased()] ?? [] where handled.insert(actor).inserted {
+            let quoting = (graph.indicatorsQuoting[v.lowercased()] ?? []).sorted()
+            for actor in (graph.indicatorActors[v.lowercased()] ?? []).sorted() where handled.insert(actor).inserted {
                 named = true
-                // A hash is credited once per indicator that quotes it, as above.
-                let fresh = type != "file" || quoting.contains { creditedIndicators.insert("\($0)|\(actor)").inserted }
-                guard fresh, file.map({ creditedFiles.insert("\($0)|\(actor)").inserted }) ?? true else { continue }
+                guard fresh(quoting, actor) else { continue }
                 byActor[actor] = "\(v) appears in a knowledge-base indicator for this actor; \(shared)"
             }
             if byActor.isEmpty {

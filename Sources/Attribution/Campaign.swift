@@ -150,16 +150,25 @@ public enum CampaignBuilder {
         linkSorted(byHost, "same host", within: window)
         linkSorted(byAccount, "same account", within: window)
         linkSorted(byIndicator, "shared indicator", within: linkWindow)
-        for (i, s) in findings.enumerated() {
+        // Lateral movement, from the earliest finding on: a finding without a time links to the peer's first
+        // finding only, as the other links do (linked to all of them, it would join the peer's campaigns of
+        // any months into one); a timed finding links to the peer's timed findings within the window, and
+        // to a peer that has only timeless findings once, from the earliest finding that names it (linked
+        // from every month, that timeless finding would join them just the same).
+        var timelessPeersLinked: Set<String> = []
+        let byTime = findings.indices.sorted { (findings[$0].time?.seconds ?? .min, $0) < (findings[$1].time?.seconds ?? .min, $1) }
+        for i in byTime {
+            let s = findings[i]
             for peer in s.linkedHosts.map(hostKey) {
-                // A finding without a time links to the peer's first finding only, as the other links do:
-                // linked to all of them, it would join the peer's campaigns of any months into one.
-                // And a timed finding links to the peer's timed findings only: a timeless one there, linked
-                // from every month, would join them just the same (it joins its own host's campaign by
-                // the host link).
-                let candidates = s.time == nil
-                    ? Array((byHost[peer] ?? []).min { (findings[$0].time?.seconds ?? .min, $0) < (findings[$1].time?.seconds ?? .min, $1) }.map { [$0] } ?? [])
-                    : (byHost[peer] ?? []).filter { findings[$0].time != nil }
+                let onPeer = byHost[peer] ?? []
+                let first = onPeer.min { (findings[$0].time?.seconds ?? .min, $0) < (findings[$1].time?.seconds ?? .min, $1) }
+                var candidates: [Int]
+                if s.time == nil {
+                    candidates = first.map { [$0] } ?? []
+                } else {
+                    candidates = onPeer.filter { findings[$0].time != nil }
+                    if candidates.isEmpty, let first, timelessPeersLinked.insert(peer).inserted { candidates = [first] }
+                }
                 for j in candidates where close(s, findings[j], within: linkWindow) {
                     union(i, j, "lateral movement to \(peer)")
                 }

@@ -55,7 +55,8 @@ public final class YARARules: @unchecked Sendable {
     }
 
     let rules: UnsafeMutablePointer<YR_RULES>
-    /// Rule files compiled, and rules (public and private) in them.
+    /// Rule files compiled (each with the files it includes), and rules (public and private) in them.
+    public let compiledFiles: [String]
     public let fileCount: Int
     public let ruleCount: Int
     public let failures: [Failure]
@@ -107,15 +108,59 @@ public final class YARARules: @unchecked Sendable {
         return out
     }
 
-    /// `path` made absolute and standardized (`..` and `.` resolved against the working folder).
+    /// `path` made absolute and canonical: through the file system when it exists (`link/../x` is where
+    /// the link's parent is), else as text.
     static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        return URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// The rule text without comments (`//` to the end of the line, `/* … */`), strings kept: an `include`
+    /// in a comment includes nothing.
+    static func withoutComments(_ text: String) -> String {
+        var out: [UInt8] = []
+        let b = Array(text.utf8)
+        var i = 0
+        var inString = false
+        while i < b.count {
+            let c = b[i]
+            if inString {
+                out.append(c)
+                if c == UInt8(ascii: "\\"), i + 1 < b.count {
+                    out.append(b[i + 1])
+                    i += 2
+                    continue
+                }
+                if c == UInt8(ascii: "\"") { inString = false }
+                i += 1
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+                out.append(c)
+                i += 1
+            } else if c == UInt8(ascii: "/"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "/") {
+                while i < b.count && b[i] != UInt8(ascii: "\n") { i += 1 }
+            } else if c == UInt8(ascii: "/"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") {
+                i += 2
+                while i + 1 < b.count && !(b[i] == UInt8(ascii: "*") && b[i + 1] == UInt8(ascii: "/")) {
+                    if b[i] == UInt8(ascii: "\n") { out.append(b[i]) }  // lines keep their numbers
+                    i += 1
+                }
+                i += 2
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The files `file` includes (`include "other.yar"`), as standardized paths resolved from its folder.
-    static func includes(_ file: String) -> [String] {
+    public static func includes(_ file: String) -> [String] {
         guard let data = FileManager.default.contents(atPath: file) else { return [] }
-        let text = String(decoding: data, as: UTF8.self)
+        let text = withoutComments(String(decoding: data, as: UTF8.self))
         let folder = (file as NSString).deletingLastPathComponent
         var out: [String] = []
         for line in text.split(separator: "\n") {
@@ -136,18 +181,22 @@ public final class YARARules: @unchecked Sendable {
         // A compiler that has seen an error cannot take more rules: each file is first compiled on its own,
         // and only the files that compile are added to the set. Should a file still fail there (changed
         // between the two, or in conflict with another), the set is compiled again without it.
-        var compiles: [String: Bool] = [:]
-        for file in files {
-            let errors = Self.compile(file, namespace: "check", into: nil)
-            failures += errors
-            compiles[file] = errors.isEmpty
-        }
+        var errorsOf: [String: [Failure]] = [:]
+        for file in files { errorsOf[file] = Self.compile(file, namespace: "check", into: nil) }
         // A file that another compiling file includes is compiled as part of it, not on its own too (each
-        // would be a namespace, and every match of its rules reported twice); when every file including it
-        // fails, it is compiled on its own, so that its rules are not lost with them.
+        // would be a namespace, and every match of its rules reported twice), and its errors alone do not
+        // count (it may need its includer's imports); when every file including it fails, it is compiled on
+        // its own, so that its rules are not lost with them.
         var includedByGood: Set<String> = []
-        for file in files where compiles[file] == true { includedByGood.formUnion(Self.includes(file)) }
-        var good = files.filter { compiles[$0] == true && !includedByGood.contains($0) }
+        for file in files where errorsOf[file]!.isEmpty { includedByGood.formUnion(Self.includes(file)) }
+        var good = files.filter { errorsOf[$0]!.isEmpty && !includedByGood.contains($0) }
+        // Each error once, however libyara spelled its file's path.
+        var reported: Set<String> = []
+        for file in files where !includedByGood.contains(file) {
+            for f in errorsOf[file]! where reported.insert("\(Self.absolute(f.file))|\(f.line)|\(f.message)").inserted {
+                failures.append(f)
+            }
+        }
         var rules: UnsafeMutablePointer<YR_RULES>?
         while rules == nil {
             guard !good.isEmpty else { throw LoadError.noRules(paths: paths, failures: failures) }
@@ -175,6 +224,7 @@ public final class YARARules: @unchecked Sendable {
         }
         guard let rules else { throw LoadError.library }
         let compiled = good.count
+        self.compiledFiles = good
         var count = 0
         var stats = YR_RULES_STATS()
         if yr_rules_get_stats(rules, &stats) == ERROR_SUCCESS { count = Int(stats.num_rules) }

@@ -17,11 +17,19 @@ public enum FileCollector {
         _ path: String, into found: inout [(path: String, format: FileFormat)],
         skipped: inout [(path: String, reason: String)], explicit: Bool = true
     ) {
+        var visited: Set<[UInt64]> = []
+        collect(path, into: &found, skipped: &skipped, visited: &visited)
+    }
+
+    static func collect(
+        _ path: String, into found: inout [(path: String, format: FileFormat)],
+        skipped: inout [(path: String, reason: String)], visited: inout Set<[UInt64]>
+    ) {
         var listed: [Listed] = []
-        list(path, into: &listed)
+        list(path, into: &listed, visited: &visited)
         for entry in listed {
             if entry.mayBeFolder && isFolder(entry.path) {
-                collect(entry.path, into: &found, skipped: &skipped)
+                collect(entry.path, into: &found, skipped: &skipped, visited: &visited)
                 continue
             }
             switch entry.problem.map(Result<FileFormat, Reason>.failure) ?? detect(entry.path) {

@@ -75,11 +75,16 @@ struct Investigate: AsyncParsableCommand {
             guard let ownYARA = BuiltinRules.yaraFolder else { throw ValidationError("Sightline's own YARA rules are missing from the install") }
             do {
                 let compiled = try YARARules(paths: [ownYARA] + yara)
-                for f in compiled.failures { printError("YARA rule file skipped: \(f)") }
-                // The user's rules: at least one of their files must compile.
-                if !yara.isEmpty && compiled.fileCount <= YARARules.ruleFiles([ownYARA]).count {
-                    throw ValidationError("--yara: no rule file compiled: " + compiled.failures.map(\.description).joined(separator: "; "))
+                // The user's rules: at least one of their files must be compiled (alone, or in a file that
+                // includes it), unless they named only Sightline's own.
+                let own = Set(YARARules.ruleFiles([ownYARA]))
+                let theirs = Set(YARARules.ruleFiles(yara)).subtracting(own)
+                let used = Set(compiled.compiledFiles).union(compiled.compiledFiles.flatMap(YARARules.includes))
+                if !theirs.isEmpty && theirs.isDisjoint(with: used) {
+                    let why = compiled.failures.map(\.description).joined(separator: "; ")
+                    throw ValidationError("--yara: no rule file compiled from \(yara.joined(separator: " "))" + (why.isEmpty ? "" : ": " + why))
                 }
+                for f in compiled.failures { printError("YARA rule file skipped: \(f)") }
                 investigator.yaraRules = compiled
             } catch let error as ValidationError {
                 throw error

@@ -287,6 +287,9 @@ enum World {
         e.fileHashes = [md5, sha256]
         let charlie = try #require(model.attribute(e).candidates.first { $0.name == "Charlie" })
         #expect(charlie.evidence.filter { $0.kind == "indicator" }.count == 1)
+        // The same answer every time (which indicator is used first does not depend on a set's order).
+        let scores = (0..<5).map { _ in model.attribute(e).candidates.first { $0.name == "Charlie" }?.score }
+        #expect(Set(scores).count == 1)
     }
 
     /// An indicator that says what a value is — a malware family's file hash, a technique's artifact —

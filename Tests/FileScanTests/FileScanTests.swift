@@ -104,10 +104,23 @@ import Testing
         let kept = try YARARules(paths: [dir.path])
         #expect(kept.failures.count == 1 && kept.fileCount == 1 && kept.ruleCount == 1)
         #expect(try scan(kept, Array("SHARED-MARKER".utf8), path: "/e/a").map(\.rule) == ["Shared"])
-        // A linked folder of rules is walked.
+        // An include in a comment includes nothing; a file that compiles only inside its includer (it
+        // needs the includer's import) is not reported as broken.
+        let more = try folder([
+            "main.yar": "import \"math\"\ninclude \"inc.yar\"\n/* include \"other.yar\" */\n// include \"other.yar\"\nrule Main { condition: true }\n",
+            "inc.yar": "rule Inc { condition: math.entropy(0, filesize) >= 0 }\n",
+            "other.yar": "rule Other { strings: $a = \"OTHER-MARKER\" condition: $a }\n",
+        ])
+        let mixed = try YARARules(paths: [more.path])
+        #expect(mixed.failures.isEmpty, "\(mixed.failures)")
+        #expect(mixed.fileCount == 2 && mixed.ruleCount == 3)  // main.yar (with inc.yar) and other.yar
+        #expect(YARARules.includes(more.appendingPathComponent("main.yar").path).map { ($0 as NSString).lastPathComponent } == ["inc.yar"])
+        // A linked folder of rules is walked, and `link/../x` is where the link's parent is.
         let link = dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-link")
         try fm.createSymbolicLink(at: link, withDestinationURL: dir.appendingPathComponent("common"))
         #expect(YARARules.ruleFiles([link.path]).count == 1)
+        let through = link.path + "/../common/x.yar"  // the link's target's parent, not the link's
+        #expect(YARARules.ruleFiles([through]) == [dir.appendingPathComponent("common/x.yar").resolvingSymlinksInPath().path])
     }
 
     @Test func noRuleIsAClearError() throws {
