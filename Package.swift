@@ -101,7 +101,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("mimalloc")]
         ),
 
-        .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["JSON"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzyHashTests", dependencies: ["FuzzyHash", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

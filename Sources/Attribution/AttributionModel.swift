@@ -838,39 +838,42 @@ public struct AttributionModel: Sendable {
         if unmatchedIndicators > 0 {
             notes.append("\(unmatchedIndicators) indicators or hashes match no indicator linked to an actor, software or technique")
         }
-        var unrelatedDigests = 0
-        for raw in Self.unique(evidence.tlsh) {
-            guard let digest = TLSHDigest(raw) else {
-                notes.append("TLSH '\(raw)' is not a TLSH digest (T1 and 70 hex digits); ignored")
-                continue
+        // Code similarity: each digest's closest sample per actor (TLSH: smallest distance under the
+        // related bound; ssdeep: highest score above 0).
+        func closest<D>(
+            _ raws: [String], parse: (String) -> D?, samples: [(D, Set<String>)], invalid: (String) -> String,
+            measure: (D, D) -> Int?, better: (Int, Int) -> Bool
+        ) -> (found: [(raw: String, best: [String: Int])], unrelated: Int) {
+            var found: [(raw: String, best: [String: Int])] = []
+            var unrelated = 0
+            for raw in Self.unique(raws) {
+                guard let digest = parse(raw) else {
+                    notes.append(invalid(raw) + "; ignored")
+                    continue
+                }
+                var best: [String: Int] = [:]  // actor → closest sample's measure
+                for (known, actors) in samples {
+                    guard let m = measure(digest, known) else { continue }
+                    for a in actors where best[a].map({ better(m, $0) }) ?? true { best[a] = m }
+                }
+                if best.isEmpty { unrelated += 1 } else { found.append((raw, best)) }
             }
-            var best: [String: Int] = [:]  // actor → smallest distance
-            for (known, actors) in tlshSamples {
-                let d = digest.distance(to: known)
-                guard d < Self.tlshRelatedDistance else { continue }
-                for a in actors where d < best[a] ?? .max { best[a] = d }
-            }
-            if best.isEmpty { unrelatedDigests += 1 } else { out.tlsh.append((raw, best)) }
+            return (found, unrelated)
         }
-        if unrelatedDigests > 0 {
-            notes.append("\(unrelatedDigests) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
+        let tlsh = closest(
+            evidence.tlsh, parse: TLSHDigest.init, samples: tlshSamples, invalid: { "TLSH '\($0)' is not a TLSH digest (T1 and 70 hex digits)" },
+            measure: { d, known in let x = d.distance(to: known); return x < Self.tlshRelatedDistance ? x : nil }, better: <)
+        out.tlsh = tlsh.found
+        if tlsh.unrelated > 0 {
+            notes.append("\(tlsh.unrelated) TLSH digests are within distance \(Self.tlshRelatedDistance) of no sample linked to an actor")
         }
-        var unrelatedSSDeep = 0
-        for raw in Self.unique(evidence.ssdeep) {
-            guard let digest = SSDeepDigest(raw) else {
-                notes.append("ssdeep '\(raw)' is not an ssdeep digest (blocksize:signature:signature); ignored")
-                continue
-            }
-            var best: [String: Int] = [:]  // actor → highest score
-            for (known, actors) in graph.ssdeepSamples {
-                let score = digest.similarity(to: known)
-                guard score > 0 else { continue }
-                for a in actors where score > best[a] ?? 0 { best[a] = score }
-            }
-            if best.isEmpty { unrelatedSSDeep += 1 } else { out.ssdeep.append((raw, best)) }
-        }
-        if unrelatedSSDeep > 0 {
-            notes.append("\(unrelatedSSDeep) ssdeep digests score 0 against every sample linked to an actor")
+        let ssdeep = closest(
+            evidence.ssdeep, parse: SSDeepDigest.init, samples: graph.ssdeepSamples.map { ($0.digest, $0.actors) },
+            invalid: { "ssdeep '\($0)' is not an ssdeep digest (blocksize:signature:signature)" },
+            measure: { d, known in let x = d.similarity(to: known); return x > 0 ? x : nil }, better: >)
+        out.ssdeep = ssdeep.found
+        if ssdeep.unrelated > 0 {
+            notes.append("\(ssdeep.unrelated) ssdeep digests score 0 against every sample linked to an actor")
         }
         return out
     }

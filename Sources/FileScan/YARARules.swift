@@ -57,6 +57,8 @@ public final class YARARules: @unchecked Sendable {
     let rules: UnsafeMutablePointer<YR_RULES>
     /// Rule files compiled (each with the files it includes), and rules (public and private) in them.
     public let compiledFiles: [String]
+    /// Those and the files they include: every rule file whose rules are in the set.
+    public let loadedFiles: Set<String>
     public let fileCount: Int
     public let ruleCount: Int
     public let failures: [Failure]
@@ -225,6 +227,7 @@ public final class YARARules: @unchecked Sendable {
         guard let rules else { throw LoadError.library }
         let compiled = good.count
         self.compiledFiles = good
+        self.loadedFiles = Set(good).union(includedByGood)
         var count = 0
         var stats = YR_RULES_STATS()
         if yr_rules_get_stats(rules, &stats) == ERROR_SUCCESS { count = Int(stats.num_rules) }

@@ -83,24 +83,14 @@ public enum FileCollector {
             return
         }
         guard visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
-        guard let dir = opendir(path) else {
+        // The entry's type from readdir spares a stat per file; links and unknown types are stat'ed.
+        guard let entries = entries(of: path) else {
             listed.append(Listed(path: path, problem: Reason(message: String(cString: strerror(errno)))))
             return
         }
-        // The entry's type from readdir spares a stat per file; links and unknown types are stat'ed.
-        var entries: [(name: String, type: UInt8)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            entries.append((name, entry.pointee.d_type))
-        }
-        closedir(dir)
-        for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
+        for (name, type) in entries {
             let child = path.hasSuffix("/") ? path + name : path + "/" + name
-            let lower = name.lowercased()
-            let hunted = [".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) })
+            let hunted = isHunted(name)
             var isDirectory = type == UInt8(DT_DIR)
             if type != UInt8(DT_DIR) && type != UInt8(DT_REG) {
                 if hunted {
@@ -129,30 +119,42 @@ public enum FileCollector {
         func walk(_ folder: String, depth: Int) {
             var fst = stat()
             guard depth < 64, stat(folder, &fst) == 0, visited.insert([UInt64(fst.st_dev), UInt64(fst.st_ino)]).inserted,
-                let dir = opendir(folder)
+                let names = entries(of: folder)
             else { return }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(dir)
-            for name in names.sorted() {
+            for (name, _) in names {
                 let child = folder.hasSuffix("/") ? folder + name : folder + "/" + name
                 var st = stat()
                 guard stat(child, &st) == 0 else { continue }
                 if (st.st_mode & S_IFMT) == S_IFDIR {
                     walk(child, depth: depth + 1)
-                } else if (st.st_mode & S_IFMT) == S_IFREG {
-                    let lower = name.lowercased()
-                    if ![".evtx", ".json", ".jsonl", ".ndjson"].contains(where: { lower.hasSuffix($0) }) { out.append(child) }
+                } else if (st.st_mode & S_IFMT) == S_IFREG && !isHunted(name) {
+                    out.append(child)
                 }
             }
         }
         for path in paths where isFolder(path) { walk(path, depth: 0) }
         return out
+    }
+
+    /// The entries of `folder` (without `.` and `..`), sorted by name, with readdir's type; `nil` when it
+    /// cannot be opened (`errno` says why).
+    static func entries(of folder: String) -> [(name: String, type: UInt8)]? {
+        guard let dir = opendir(folder) else { return nil }
+        var entries: [(name: String, type: UInt8)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { entries.append((name, entry.pointee.d_type)) }
+        }
+        closedir(dir)
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    /// Whether a file in a folder is hunted: `.evtx`, `.json`, `.jsonl` or `.ndjson`, any case.
+    static func isHunted(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return [".evtx", ".json", ".jsonl", ".ndjson"].contains { lower.hasSuffix($0) }
     }
 
     /// Why a file that is neither EVTX nor JSON is not hunted (`investigate` reads such files as

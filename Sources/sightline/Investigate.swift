@@ -79,8 +79,7 @@ struct Investigate: AsyncParsableCommand {
                 // includes it), unless they named only Sightline's own.
                 let own = Set(YARARules.ruleFiles([ownYARA]))
                 let theirs = Set(YARARules.ruleFiles(yara)).subtracting(own)
-                let used = Set(compiled.compiledFiles).union(compiled.compiledFiles.flatMap(YARARules.includes))
-                if !theirs.isEmpty && theirs.isDisjoint(with: used) {
+                if !theirs.isEmpty && theirs.isDisjoint(with: compiled.loadedFiles) {
                     let why = compiled.failures.map(\.description).joined(separator: "; ")
                     throw ValidationError("--yara: no rule file compiled from \(yara.joined(separator: " "))" + (why.isEmpty ? "" : ": " + why))
                 }

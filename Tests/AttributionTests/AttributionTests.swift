@@ -85,6 +85,15 @@ enum World {
         return #"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000099", "objects": ["# + objects.joined(separator: ",\n") + "]}"
     }
 
+    /// The world with `extra` objects (JSON texts) added to its bundle, as a graph.
+    static func graph(adding extra: [String]) throws -> KnowledgeGraph {
+        let bundle = String(Self.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
+        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
+        let report = try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json")
+        #expect(report.total.rejected == 0, "\(report.rejections)")
+        return try KnowledgeGraph(store: kb)
+    }
+
     static func model() throws -> AttributionModel {
         let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
         let report = try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json")
@@ -215,10 +224,7 @@ enum World {
             #"{"type": "indicator", "id": "\#(indicator)", \#(common), "pattern": "[ipv4-addr:value = '203.0.113.77']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
             #"{"type": "relationship", "id": "relationship--d1000000-0000-4000-8000-000000000003", \#(common), "relationship_type": "indicates", "source_ref": "\#(indicator)", "target_ref": "\#(delta)"}"#,
         ]
-        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
-        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
-        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
-        let model = AttributionModel(graph: try KnowledgeGraph(store: kb))
+        let model = AttributionModel(graph: try World.graph(adding: extra))
         #expect(model.rankedActorCount == 3)
         var e = Evidence(techniques: ["T9001", "T9004"])
         e.indicators = [.init(type: "ipv4-addr", value: "203.0.113.77")]
@@ -253,10 +259,7 @@ enum World {
             #"{"type": "indicator", "id": "indicator--e2000000-0000-4000-8000-000000000001", \#(common), "pattern": "\#(pattern)", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
             #"{"type": "relationship", "id": "relationship--e2000000-0000-4000-8000-000000000002", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e2000000-0000-4000-8000-000000000001", "target_ref": "\#(World.c)"}"#,
         ]
-        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
-        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
-        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
-        let model = AttributionModel(graph: try KnowledgeGraph(store: kb))
+        let model = AttributionModel(graph: try World.graph(adding: extra))
         var e = Evidence()
         e.fileHashes = [md5, sha1, sha256]
         func hits(_ e: Evidence) -> Int {
@@ -279,10 +282,7 @@ enum World {
             #"{"type": "indicator", "id": "indicator--e3000000-0000-4000-8000-000000000001", \#(common), "pattern": "\#(pattern)", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}"#,
             #"{"type": "relationship", "id": "relationship--e3000000-0000-4000-8000-000000000002", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e3000000-0000-4000-8000-000000000001", "target_ref": "\#(World.c)"}"#,
         ]
-        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
-        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
-        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
-        let model = AttributionModel(graph: try KnowledgeGraph(store: kb))
+        let model = AttributionModel(graph: try World.graph(adding: extra))
         var e = Evidence()
         e.fileHashes = [md5, sha256]
         let charlie = try #require(model.attribute(e).candidates.first { $0.name == "Charlie" })
@@ -302,10 +302,7 @@ enum World {
             #"{"type": "relationship", "id": "relationship--e1000000-0000-4000-8000-000000000002", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e1000000-0000-4000-8000-000000000001", "target_ref": "\#(World.software(1))"}"#,
             #"{"type": "relationship", "id": "relationship--e1000000-0000-4000-8000-000000000003", \#(common), "relationship_type": "indicates", "source_ref": "indicator--e1000000-0000-4000-8000-000000000001", "target_ref": "\#(World.technique(4))"}"#,
         ]
-        let bundle = String(World.bundle.dropLast(2)) + ",\n" + extra.joined(separator: ",\n") + "]}"
-        let kb = try KnowledgeStore(path: nil, options: .init(loadsBuiltinPack: false))
-        #expect(try kb.importBytes(Array(bundle.utf8), path: "world.json", source: "world.json").total.rejected == 0)
-        let graph = try KnowledgeGraph(store: kb)
+        let graph = try World.graph(adding: extra)
         let link = try #require(graph.indicatorLinks.first { $0.id == "indicator--e1000000-0000-4000-8000-000000000001" })
         #expect(link.actors.isEmpty && link.software == ["S9001"] && link.techniques == ["T9004"])
         let model = AttributionModel(graph: graph)

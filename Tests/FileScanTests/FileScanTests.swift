@@ -171,22 +171,8 @@ import Testing
     @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func ssdeepDigestsAgreeWithTheReference() throws {
         let url = try #require(Corpus.file("ssdeep/vectors.json"))
         let v = try JSONParser.parse(Array(try Data(contentsOf: url)))
-        var built: [String: [UInt8]] = [:]
         var checked = 0
-        for input in v["inputs"]?.arrayValue ?? [] {
-            guard let id = input["id"]?.stringValue, let r = input["recipe"], let expected = input["ssdeep"]?.stringValue,
-                let kind = r["kind"]?.stringValue
-            else { continue }
-            var recipe = FuzzyInputs.Recipe(kind: kind)
-            recipe.seed = UInt64(r["seed"]?.intValue ?? 0)
-            recipe.length = Int(r["length"]?.intValue ?? 0)
-            recipe.byte = Int(r["byte"]?.intValue ?? 0)
-            recipe.period = Int(r["period"]?.intValue ?? 0)
-            recipe.size = Int(r["size"]?.intValue ?? 0)
-            recipe.count = Int(r["count"]?.intValue ?? 0)
-            recipe.base = r["base"]?.stringValue ?? ""
-            guard let bytes = FuzzyInputs.build(recipe, built: built) else { continue }
-            built[id] = bytes
+        for (id, bytes, expected) in FuzzyInputs.inputs(of: v, digest: "ssdeep") {
             #expect(bytes.withUnsafeBytes { SSDeepDigest(of: $0)?.text } == expected, "\(id)")
             checked += 1
         }

@@ -30,23 +30,9 @@ import Testing
     /// independent implementation) for every input whose recipe the test support rebuilds, TNULL included.
     @Test(.enabled(if: Corpus.isPresent, "needs ../shared/corpus")) func digestsAgreeWithTheReference() throws {
         let v = try JSONParser.parse(Array(try Data(contentsOf: try #require(Corpus.file("tlsh/vectors.json")))))
-        var built: [String: [UInt8]] = [:]
         var checked = 0
         var null = 0
-        for input in v["inputs"]?.arrayValue ?? [] {
-            guard let id = input["id"]?.stringValue, let r = input["recipe"], let expected = input["tlsh"]?.stringValue,
-                let kind = r["kind"]?.stringValue
-            else { continue }
-            var recipe = FuzzyInputs.Recipe(kind: kind)
-            recipe.seed = UInt64(r["seed"]?.intValue ?? 0)
-            recipe.length = Int(r["length"]?.intValue ?? 0)
-            recipe.byte = Int(r["byte"]?.intValue ?? 0)
-            recipe.period = Int(r["period"]?.intValue ?? 0)
-            recipe.size = Int(r["size"]?.intValue ?? 0)
-            recipe.count = Int(r["count"]?.intValue ?? 0)
-            recipe.base = r["base"]?.stringValue ?? ""
-            guard let bytes = FuzzyInputs.build(recipe, built: built) else { continue }
-            built[id] = bytes
+        for (id, bytes, expected) in FuzzyInputs.inputs(of: v, digest: "tlsh") {
             let digest = bytes.withUnsafeBytes { TLSHDigest(of: $0) }
             #expect((digest?.text ?? "TNULL") == expected, "\(id)")
             if let digest { #expect(TLSHDigest(digest.text) == digest) }

@@ -155,13 +155,8 @@ import Testing
         let file = dir.appendingPathComponent("variant.bin")
         try Data(variant).write(to: file)
         let lazarus = "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
-        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)
-        let bundle = IndicatorSweepTests.intel([
-            IndicatorSweepTests.indicator(7, "[file:hashes.TLSH = '\(digest.text)']"), IndicatorSweepTests.indicates(7, lazarus),
-        ])
-        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
-        let investigator = Investigator(
-            rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        let investigator = try IndicatorSweepTests.investigator(
+            in: dir, indicator: 7, "[file:hashes.TLSH = '\(digest.text)']", indicating: lazarus)
         let result = await investigator.investigate(paths: [file.path], threads: 1)
         #expect(result.suspiciousFiles.flagged == 1)
         let c = try #require(result.campaigns.first)
@@ -181,13 +176,7 @@ import Testing
         try Data("MZ not really a dropper".utf8).write(to: file)
         let md5 = try FileScanner.scan(file.path, rules: nil).md5
         let lazarus = "intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a"
-        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)
-        let bundle = IndicatorSweepTests.intel([
-            IndicatorSweepTests.indicator(5, "[file:hashes.MD5 = '\(md5)']"), IndicatorSweepTests.indicates(5, lazarus),
-        ])
-        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
-        var investigator = Investigator(
-            rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
+        var investigator = try IndicatorSweepTests.investigator(in: dir, indicator: 5, "[file:hashes.MD5 = '\(md5)']", indicating: lazarus)
         let result = await investigator.investigate(paths: [file.path], threads: 1)
         #expect(result.suspiciousFiles.scanned == 1 && result.suspiciousFiles.flagged == 1)
         let top = try #require(result.campaigns.first?.attribution.candidates.first)
@@ -258,6 +247,16 @@ import Testing
     }
     static func indicates(_ n: Int, _ target: String) -> String {
         #"{"type": "relationship", "spec_version": "2.1", "id": "relationship--1b2c3d4e-0000-4000-8000-00000000001\#(n)", "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "relationship_type": "indicates", "source_ref": "indicator--1b2c3d4e-0000-4000-8000-00000000000\#(n)", "target_ref": "\#(target)"}"#
+    }
+
+    /// An investigator with Sightline's own rules over a store (built-in pack, in `dir`) holding one more
+    /// indicator, `pattern`, that indicates `target`.
+    static func investigator(in dir: URL, indicator n: Int, _ pattern: String, indicating target: String) throws -> Investigator {
+        let kb = try KnowledgeStore(path: dir.appendingPathComponent("kb.sqlite").path)
+        let bundle = intel([indicator(n, pattern), indicates(n, target)])
+        #expect(try kb.importBytes(Array(bundle.utf8), path: "intel.json", source: "intel.json").total.rejected == 0)
+        return Investigator(
+            rules: RuleLoader.load(paths: [try #require(BuiltinRules.folder)]), model: AttributionModel(graph: try KnowledgeGraph(store: kb)))
     }
 
     @Test func plainValueSearchesBecomeRulesAndTheRestAreCounted() throws {
